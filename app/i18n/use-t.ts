@@ -1,0 +1,12 @@
+// The browser-side handle on i18n: the language comes from the root loader.
+import { useRouteLoaderData } from "@remix-run/react";
+import { DEFAULT_LANG, translator, type Lang } from "~/i18n";
+
+export function useLang(): Lang {
+  const data = useRouteLoaderData<{ lang: Lang }>("root");
+  return data?.lang ?? DEFAULT_LANG;
+}
+
+export function useT() {
+  return translator(useLang());
+}

@@ -1,0 +1,34 @@
+import { sql } from "~/db.server";
+
+export type AuditActor = { id: number; countyId: number } | null;
+
+export async function recordAudit(
+  actor: AuditActor,
+  action: string,
+  options: { target?: string; details?: Record<string, unknown>; ip?: string | null; countyId?: number } = {},
+) {
+  await sql`
+    insert into audit_log (county_id, user_id, action, target, details, ip)
+    values (${options.countyId ?? actor?.countyId ?? null}, ${actor?.id ?? null}, ${action},
+            ${options.target ?? null}, ${sql.json((options.details ?? {}) as never)}, ${options.ip ?? null})`;
+}
+
+export type AuditEntry = {
+  id: string;
+  createdAt: Date;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+  username: string | null;
+  displayName: string | null;
+};
+
+export async function listAudit(countyId: number, { limit = 100, before }: { limit?: number; before?: string } = {}) {
+  return sql<AuditEntry[]>`
+    select a.id::text, a.created_at as "createdAt", a.action, a.target, a.details, a.ip,
+           u.username, u.display_name as "displayName"
+    from audit_log a left join users u on u.id = a.user_id
+    where a.county_id = ${countyId} ${before ? sql`and a.id < ${before}::bigint` : sql``}
+    order by a.id desc limit ${limit}`;
+}

@@ -1,0 +1,222 @@
+import { createHash, randomBytes } from "node:crypto";
+import { sql } from "~/db.server";
+import { hashPassword, verifyPassword } from "~/utils/password.server";
+import type { Role } from "~/utils/permissions";
+
+export type CurrentUser = {
+  id: number;
+  countyId: number;
+  countyName: string;
+  username: string;
+  displayName: string;
+  phone: string | null;
+  role: Role;
+  scopePlaceId: number;
+  scopeGridId: number | null;
+  sessionId: number;
+};
+
+export const SESSION_HOURS = 12;
+const FAILURE_WINDOW_MINUTES = 15;
+const MAX_FAILURES_PER_ACCOUNT = 5;
+const MAX_FAILURES_PER_IP = 30;
+
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+export type SignInResult =
+  | { ok: true; token: string; user: { id: number; countyId: number } }
+  | { ok: false; reason: "invalid" | "disabled" | "rateLimited" };
+
+/** Sign in with a username or a phone number. Unknown users and wrong passwords look the same. */
+export async function signIn(
+  identifier: string,
+  password: string,
+  client: { ip: string | null; userAgent: string | null },
+): Promise<SignInResult> {
+  const key = identifier.trim().toLowerCase();
+  const [{ byAccount, byIp }] = await sql<{ byAccount: number; byIp: number }[]>`
+    select count(*) filter (where identifier = ${key})::int as "byAccount",
+           count(*) filter (where ip = ${client.ip})::int as "byIp"
+    from login_failures
+    where created_at > now() - make_interval(mins => ${FAILURE_WINDOW_MINUTES})
+      and (identifier = ${key} or ip = ${client.ip})`;
+  if (byAccount >= MAX_FAILURES_PER_ACCOUNT || byIp >= MAX_FAILURES_PER_IP)
+    return { ok: false, reason: "rateLimited" };
+
+  const [user] = await sql<{ id: number; countyId: number; passwordHash: string; disabled: boolean }[]>`
+    select id, county_id as "countyId", password_hash as "passwordHash", disabled
+    from users where lower(username) = ${key} or phone = ${key}`;
+  // Hash anyway for unknown users so timing does not reveal which accounts exist.
+  const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user || !valid) {
+    await sql`insert into login_failures (identifier, ip) values (${key}, ${client.ip})`;
+    return { ok: false, reason: "invalid" };
+  }
+  if (user.disabled) return { ok: false, reason: "disabled" };
+
+  const token = randomBytes(32).toString("base64url");
+  await sql`
+    insert into sessions (token_hash, user_id, county_id, expires_at, ip, user_agent)
+    values (${hashToken(token)}, ${user.id}, ${user.countyId},
+            now() + make_interval(hours => ${SESSION_HOURS}), ${client.ip}, ${client.userAgent?.slice(0, 300) ?? null})`;
+  await sql`delete from login_failures where identifier = ${key}`;
+  return { ok: true, token, user: { id: user.id, countyId: user.countyId } };
+}
+
+const DUMMY_HASH =
+  "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+export type SessionLookup = { user: CurrentUser } | { expired: true } | null;
+
+/** The user behind a session token; slides the expiry forward while the session is in use. */
+export async function userForSession(token: string): Promise<SessionLookup> {
+  const [row] = await sql<(CurrentUser & { expired: boolean; revoked: boolean; disabled: boolean })[]>`
+    select u.id, u.county_id as "countyId", c.name as "countyName", u.username,
+           u.display_name as "displayName", u.phone, u.role,
+           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId",
+           s.id as "sessionId", s.expires_at < now() as expired, s.revoked_at is not null as revoked, u.disabled
+    from sessions s join users u on u.id = s.user_id join counties c on c.id = u.county_id
+    where s.token_hash = ${hashToken(token)}`;
+  if (!row || row.revoked || row.disabled) return null;
+  if (row.expired) return { expired: true };
+  await sql`
+    update sessions set last_seen_at = now(), expires_at = now() + make_interval(hours => ${SESSION_HOURS})
+    where id = ${row.sessionId} and last_seen_at < now() - interval '1 minute'`;
+  const { expired: _e, revoked: _r, disabled: _d, ...user } = row;
+  return { user };
+}
+
+export async function revokeSession(sessionId: number) {
+  await sql`update sessions set revoked_at = now() where id = ${sessionId} and revoked_at is null`;
+}
+
+async function revokeAllSessions(userId: number, exceptSessionId: number | null = null) {
+  await sql`
+    update sessions set revoked_at = now()
+    where user_id = ${userId} and revoked_at is null and id is distinct from ${exceptSessionId}`;
+}
+
+export async function changeOwnPassword(user: CurrentUser, current: string, next: string): Promise<boolean> {
+  const [row] = await sql<{ passwordHash: string }[]>`
+    select password_hash as "passwordHash" from users where id = ${user.id}`;
+  if (!row || !(await verifyPassword(current, row.passwordHash))) return false;
+  await sql`update users set password_hash = ${await hashPassword(next)}, updated_at = now() where id = ${user.id}`;
+  await revokeAllSessions(user.id, user.sessionId);
+  return true;
+}
+
+export type UserRow = {
+  id: number;
+  username: string;
+  displayName: string;
+  phone: string | null;
+  role: Role;
+  disabled: boolean;
+  scopePlaceId: number;
+  scopeGridId: number | null;
+  scopeName: string;
+  createdAt: Date;
+  lastSeenAt: Date | null;
+};
+
+/** Accounts of the admin's county. */
+export async function listUsers(countyId: number) {
+  return sql<UserRow[]>`
+    select u.id, u.username, u.display_name as "displayName", u.phone, u.role, u.disabled,
+           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId",
+           coalesce(g.name, p.name) as "scopeName", u.created_at as "createdAt",
+           (select max(last_seen_at) from sessions s where s.user_id = u.id) as "lastSeenAt"
+    from users u join places p on p.id = u.scope_place_id left join grids g on g.id = u.scope_grid_id
+    where u.county_id = ${countyId}
+    order by u.id`;
+}
+
+export async function getUser(countyId: number, userId: number) {
+  const [user] = await sql<UserRow[]>`
+    select u.id, u.username, u.display_name as "displayName", u.phone, u.role, u.disabled,
+           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId",
+           coalesce(g.name, p.name) as "scopeName", u.created_at as "createdAt", null as "lastSeenAt"
+    from users u join places p on p.id = u.scope_place_id left join grids g on g.id = u.scope_grid_id
+    where u.county_id = ${countyId} and u.id = ${userId}`;
+  return user ?? null;
+}
+
+export type NewUser = {
+  username: string;
+  displayName: string;
+  phone: string | null;
+  role: Role;
+  /** A place of the county (its whole subtree is the scope) or a grid. */
+  scope: { placeId: number } | { gridId: number };
+  password: string;
+};
+
+export type UserProblem = "usernameTaken" | "phoneTaken" | "scopeNotFound";
+
+/** Resolves a scope to (place, grid), checking it belongs to the county. A grid's place is its community. */
+async function resolveScope(countyId: number, scope: NewUser["scope"]) {
+  if ("gridId" in scope) {
+    const [grid] = await sql<{ placeId: number; gridId: number }[]>`
+      select community_id as "placeId", id as "gridId" from grids where id = ${scope.gridId} and county_id = ${countyId}`;
+    return grid ?? null;
+  }
+  const [place] = await sql<{ placeId: number }[]>`
+    select id as "placeId" from places where id = ${scope.placeId} and county_id = ${countyId}`;
+  return place ? { placeId: place.placeId, gridId: null } : null;
+}
+
+export async function createUser(countyId: number, input: NewUser): Promise<{ id: number } | { problem: UserProblem }> {
+  const scope = await resolveScope(countyId, input.scope);
+  if (!scope) return { problem: "scopeNotFound" };
+  const taken = await takenBy(input.username, input.phone, null);
+  if (taken) return { problem: taken };
+  const [row] = await sql<{ id: number }[]>`
+    insert into users (county_id, username, phone, display_name, role, scope_place_id, scope_grid_id, password_hash)
+    values (${countyId}, ${input.username}, ${input.phone}, ${input.displayName}, ${input.role},
+            ${scope.placeId}, ${scope.gridId}, ${await hashPassword(input.password)})
+    returning id`;
+  return { id: row.id };
+}
+
+async function takenBy(username: string, phone: string | null, exceptId: number | null): Promise<UserProblem | null> {
+  const rows = await sql<{ username: string; phone: string | null }[]>`
+    select username, phone from users
+    where (lower(username) = lower(${username}) or (${phone}::text is not null and phone = ${phone}))
+      and id is distinct from ${exceptId}`;
+  if (rows.some((r) => r.username.toLowerCase() === username.toLowerCase())) return "usernameTaken";
+  if (rows.length) return "phoneTaken";
+  return null;
+}
+
+export type UserChanges = { displayName: string; phone: string | null; role: Role; scope: NewUser["scope"] };
+
+export async function updateUser(countyId: number, userId: number, changes: UserChanges): Promise<UserProblem | null> {
+  const scope = await resolveScope(countyId, changes.scope);
+  if (!scope) return "scopeNotFound";
+  const [current] = await sql<{ username: string }[]>`select username from users where id = ${userId} and county_id = ${countyId}`;
+  if (!current) return "scopeNotFound";
+  const taken = await takenBy(current.username, changes.phone, userId);
+  if (taken) return taken;
+  await sql`
+    update users set display_name = ${changes.displayName}, phone = ${changes.phone}, role = ${changes.role},
+      scope_place_id = ${scope.placeId}, scope_grid_id = ${scope.gridId}, updated_at = now()
+    where id = ${userId} and county_id = ${countyId}`;
+  // A narrower scope or another role must take effect now, not at the next sign-in.
+  await revokeAllSessions(userId);
+  return null;
+}
+
+export async function resetPassword(countyId: number, userId: number, password: string) {
+  const result = await sql`
+    update users set password_hash = ${await hashPassword(password)}, updated_at = now()
+    where id = ${userId} and county_id = ${countyId}`;
+  if (result.count) await revokeAllSessions(userId);
+  return result.count === 1;
+}
+
+export async function setDisabled(countyId: number, userId: number, disabled: boolean) {
+  const result = await sql`
+    update users set disabled = ${disabled}, updated_at = now() where id = ${userId} and county_id = ${countyId}`;
+  if (disabled && result.count) await revokeAllSessions(userId);
+  return result.count === 1;
+}

@@ -1,0 +1,128 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLoaderData,
+  useLocation,
+  useRouteLoaderData,
+  Form,
+} from "@remix-run/react";
+import stylesHref from "~/styles/app.css?url";
+import { translator, type Lang } from "~/i18n";
+import { useT } from "~/i18n/use-t";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { getLang } from "~/utils/request.server";
+import { getUser } from "~/utils/session.server";
+import { can, type Role } from "~/utils/permissions";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: translator(data?.lang ?? "zh")("app.title") }];
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesHref }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const [lang, user] = await Promise.all([getLang(request), getUser(request)]);
+  return {
+    lang,
+    nonce: context.cspNonce,
+    user: user && { displayName: user.displayName, role: user.role, countyName: user.countyName },
+  };
+}
+
+type RootData = Awaited<ReturnType<typeof loader>>;
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const data = useRouteLoaderData<RootData>("root");
+  const lang: Lang = data?.lang ?? "zh";
+  return (
+    <html lang={lang === "zh" ? "zh-CN" : "en"}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration nonce={data?.nonce} />
+        <Scripts nonce={data?.nonce} />
+      </body>
+    </html>
+  );
+}
+
+function Header({ user }: { user: RootData["user"] }) {
+  const t = useT();
+  const location = useLocation();
+  const items: { to: string; label: string; show: (role: Role) => boolean }[] = [
+    { to: "/places", label: t("nav.places"), show: (r) => can(r, "place:read") },
+    { to: "/grids", label: t("nav.grids"), show: (r) => can(r, "place:read") },
+    { to: "/register/import", label: t("nav.import"), show: (r) => can(r, "register:import") },
+    { to: "/admin/users", label: t("nav.users"), show: (r) => can(r, "user:manage") },
+    { to: "/admin/audit", label: t("nav.audit"), show: (r) => can(r, "audit:read") },
+  ];
+  return (
+    <header className="topbar">
+      <div className="topbar-row">
+        <Link to="/" className="brand">
+          {t("app.shortTitle")}
+        </Link>
+        <div className="topbar-tools">
+          <Form method="post" action="/lang" className="inline">
+            <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
+            <button type="submit" name="lang" value={t("lang.switchTo.code")} className="link-button">
+              {t("lang.switchTo")}
+            </button>
+          </Form>
+          {user && (
+            <>
+              <Link to="/account" className="who">
+                {user.displayName}
+              </Link>
+              <Form method="post" action="/logout" className="inline">
+                <button type="submit" className="link-button">
+                  {t("nav.signOut")}
+                </button>
+              </Form>
+            </>
+          )}
+        </div>
+      </div>
+      {user && (
+        <nav className="nav" aria-label={t("nav.label")}>
+          {items
+            .filter((i) => i.show(user.role))
+            .map((i) => (
+              <NavLink key={i.to} to={i.to} prefetch="intent">
+                {i.label}
+              </NavLink>
+            ))}
+        </nav>
+      )}
+    </header>
+  );
+}
+
+export default function App() {
+  const { user } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <Header user={user} />
+      <main className="main">
+        <Outlet />
+      </main>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return (
+    <main className="main">
+      <GeneralErrorBoundary />
+    </main>
+  );
+}

@@ -1,0 +1,96 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { PlaceList } from "~/components/place-list";
+import { useT } from "~/i18n/use-t";
+import { childrenOf, getPlace, householdsOf, LEVELS, type HouseholdRow } from "~/models/places.server";
+import { idParam } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "place:read");
+  const placeId = idParam(params.placeId);
+  // Outside the user's scope looks exactly like a place that does not exist.
+  const place = await getPlace(user, placeId);
+  if (!place) throw new Response("Not Found", { status: 404 });
+  const showRooms = place.level === "building" || place.level === "stairwell";
+  const [children, households] = await Promise.all([
+    childrenOf(user, placeId),
+    showRooms ? householdsOf(user, placeId) : Promise.resolve([] as HouseholdRow[]),
+  ]);
+  return { place, children, households };
+}
+
+function groupByStairwell(households: HouseholdRow[]) {
+  const groups = new Map<string, HouseholdRow[]>();
+  for (const h of households) {
+    const key = h.stairwell ?? "";
+    groups.set(key, [...(groups.get(key) ?? []), h]);
+  }
+  return [...groups.entries()];
+}
+
+export default function PlacePage() {
+  const { place, children, households } = useLoaderData<typeof loader>();
+  const t = useT();
+  const belowLevels = LEVELS.filter((l) => place.below[l]);
+  return (
+    <>
+      <nav className="crumbs" aria-label={t("places.crumbs")}>
+        {place.crumbs.slice(0, -1).map((c) => (
+          <span key={c.id}>{c.visible ? <Link to={`/places/${c.id}`}>{c.name}</Link> : c.name}</span>
+        ))}
+      </nav>
+      <h1>
+        {place.name} <span className="badge">{t(`level.${place.level}`)}</span>
+      </h1>
+      {place.grid && (
+        <p className="muted">
+          {t("places.inGrid")}<Link to={`/grids/${place.grid.id}`}>{place.grid.name}</Link>
+        </p>
+      )}
+      <div className="stats" data-testid="place-stats">
+        <div className="stat">
+          {t("places.householdCount")}
+          <b>{place.households.toLocaleString()}</b>
+        </div>
+        <div className="stat">
+          {t("places.vacantCount")}
+          <b>{place.vacant.toLocaleString()}</b>
+        </div>
+        {belowLevels.map((l) => (
+          <div className="stat" key={l}>
+            {t(`level.${l}`)}
+            <b>{place.below[l]!.toLocaleString()}</b>
+          </div>
+        ))}
+      </div>
+      {children.length > 0 && (
+        <>
+          <h2>{t("places.children")}</h2>
+          <PlaceList places={children} />
+        </>
+      )}
+      {households.length > 0 && (
+        <>
+          <h2>{t("places.rooms")}</h2>
+          {groupByStairwell(households).map(([stairwell, rooms]) => (
+            <section key={stairwell} className="card">
+              {stairwell && <h3 style={{ margin: "0 0 0.5rem" }}>{stairwell}</h3>}
+              <div className="rooms">
+                {rooms.map((h) => (
+                  <span key={h.id} className={h.vacant ? "room vacant" : "room"} title={h.vacant ? t("places.vacant") : undefined}>
+                    {h.room}
+                  </span>
+                ))}
+              </div>
+            </section>
+          ))}
+          <p className="muted">{t("places.vacantLegend")}</p>
+        </>
+      )}
+    </>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

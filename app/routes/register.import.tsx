@@ -1,0 +1,196 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import {
+  data,
+  unstable_createMemoryUploadHandler as createMemoryUploadHandler,
+  unstable_parseMultipartFormData as parseMultipartFormData,
+  MaxPartSizeExceededError,
+} from "@remix-run/node";
+import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { IssueList } from "~/components/issue-list";
+import { useT } from "~/i18n/use-t";
+import {
+  cancelRegisterImport,
+  changeCount,
+  confirmRegisterImport,
+  previewRegisterImport,
+  type RegisterSummary,
+} from "~/models/register.server";
+import type { ImportIssue, RegisterRow } from "~/domain/register-import";
+import { clientInfo } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requirePermission(request, "register:import");
+  return null;
+}
+
+type ActionResult =
+  | { stage: "issues"; issues: ImportIssue[] }
+  | { stage: "preview"; importId: number; filename: string; summary: RegisterSummary; sample: RegisterRow[] }
+  | { stage: "applied"; summary: RegisterSummary }
+  | { stage: "cancelled" }
+  | { stage: "gone" };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requirePermission(request, "register:import");
+  if (request.headers.get("Content-Type")?.startsWith("multipart/form-data")) {
+    let form: FormData;
+    try {
+      form = await parseMultipartFormData(request, createMemoryUploadHandler({ maxPartSize: MAX_FILE_BYTES }));
+    } catch (error) {
+      if (error instanceof MaxPartSizeExceededError)
+        return data<ActionResult>(
+          { stage: "issues", issues: [{ line: null, column: null, key: "register.tooLarge", params: { mb: 20 } }] },
+          { status: 413 },
+        );
+      throw error;
+    }
+    const file = form.get("file");
+    if (!(file instanceof File) || file.size === 0)
+      return data<ActionResult>(
+        { stage: "issues", issues: [{ line: null, column: null, key: "register.noFile", params: {} }] },
+        { status: 400 },
+      );
+    const preview = await previewRegisterImport(user, { name: file.name, data: new Uint8Array(await file.arrayBuffer()) });
+    if (!preview.ok) return data<ActionResult>({ stage: "issues", issues: preview.issues }, { status: 422 });
+    return data<ActionResult>({ stage: "preview", filename: file.name, ...preview });
+  }
+  const form = await request.formData();
+  const importId = Number(form.get("importId"));
+  if (form.get("intent") === "cancel") {
+    await cancelRegisterImport(user, importId);
+    return data<ActionResult>({ stage: "cancelled" });
+  }
+  const result = await confirmRegisterImport(user, importId, clientInfo(request, context).ip);
+  if (!result) return data<ActionResult>({ stage: "gone" }, { status: 409 });
+  if (!result.ok) return data<ActionResult>({ stage: "issues", issues: result.issues }, { status: 422 });
+  return data<ActionResult>({ stage: "applied", summary: result.summary });
+}
+
+function Summary({ summary }: { summary: RegisterSummary }) {
+  const t = useT();
+  const rows: [string, number][] = [
+    [t("register.summary.rows"), summary.rows],
+    [t("register.summary.streets"), summary.placesCreated.street],
+    [t("register.summary.communities"), summary.placesCreated.community],
+    [t("register.summary.compounds"), summary.placesCreated.compound],
+    [t("register.summary.buildings"), summary.placesCreated.building],
+    [t("register.summary.stairwells"), summary.placesCreated.stairwell],
+    [t("register.summary.householdsCreated"), summary.householdsCreated],
+    [t("register.summary.householdsUpdated"), summary.householdsUpdated],
+    [t("register.summary.householdsUnchanged"), summary.householdsUnchanged],
+    [t("register.summary.gridsCreated"), summary.gridsCreated],
+    [t("register.summary.gridsUpdated"), summary.gridsUpdated],
+    [t("register.summary.gridBuildingsChanged"), summary.gridBuildingsChanged],
+  ];
+  return (
+    <div className="table-wrap">
+      <table data-testid="import-summary">
+        <tbody>
+          {rows.map(([label, n]) => (
+            <tr key={label}>
+              <th>{label}</th>
+              <td className="num">{n.toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export default function RegisterImport() {
+  const t = useT();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  return (
+    <>
+      <h1>{t("register.title")}</h1>
+      {result?.stage === "issues" && (
+        <div className="alert error" role="alert">
+          <strong>{t("register.rejected", { n: result.issues.length })}</strong>
+          <IssueList issues={result.issues} />
+        </div>
+      )}
+      {result?.stage === "applied" && (
+        <div className="alert ok" role="status">
+          <strong>{changeCount(result.summary) === 0 ? t("register.nothingChanged") : t("register.applied")}</strong>
+          <Summary summary={result.summary} />
+        </div>
+      )}
+      {result?.stage === "cancelled" && <p className="alert warn">{t("register.cancelled")}</p>}
+      {result?.stage === "gone" && <p className="alert warn">{t("register.gone")}</p>}
+      {result?.stage === "preview" ? (
+        <section className="card">
+          <h2>{t("register.previewTitle", { file: result.filename })}</h2>
+          <p>{changeCount(result.summary) === 0 ? t("register.previewNoChange") : t("register.previewIntro")}</p>
+          <Summary summary={result.summary} />
+          <h2>{t("register.sample")}</h2>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th className="num">{t("register.line")}</th>
+                  <th>{t("level.street")}</th>
+                  <th>{t("level.community")}</th>
+                  <th>{t("level.compound")}</th>
+                  <th>{t("level.building")}</th>
+                  <th>{t("level.stairwell")}</th>
+                  <th>{t("register.room")}</th>
+                  <th>{t("grids.name")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.sample.map((r) => (
+                  <tr key={r.line}>
+                    <td className="num">{r.line}</td>
+                    <td>{r.street}</td>
+                    <td>{r.community}</td>
+                    <td>{r.compound}</td>
+                    <td>{r.building}</td>
+                    <td>{r.stairwell ?? ""}</td>
+                    <td>{r.room}</td>
+                    <td>{r.grid ?? ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Form method="post" className="actions" style={{ marginTop: "0.8rem" }}>
+            <input type="hidden" name="importId" value={result.importId} />
+            <button type="submit" name="intent" value="confirm" className="button" disabled={busy}>
+              {t("register.confirm")}
+            </button>
+            <button type="submit" name="intent" value="cancel" className="button secondary" disabled={busy}>
+              {t("register.cancel")}
+            </button>
+          </Form>
+        </section>
+      ) : (
+        <section className="card">
+          <p>{t("register.intro")}</p>
+          <p className="muted">{t("register.columns")}</p>
+          <p>
+            <Link to="/register/template" reloadDocument>
+              {t("register.template")}
+            </Link>
+          </p>
+          <Form method="post" encType="multipart/form-data" className="stack">
+            <label>
+              {t("register.file")}
+              <input type="file" name="file" accept=".csv,.xlsx,.txt,text/csv" required />
+            </label>
+            <button type="submit" className="button" disabled={busy}>
+              {busy ? t("register.checking") : t("register.upload")}
+            </button>
+          </Form>
+        </section>
+      )}
+    </>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

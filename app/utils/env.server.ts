@@ -1,0 +1,29 @@
+// Process environment, checked once at start-up.
+import { z } from "zod";
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: z.string().url().optional(),
+  /** Signs the session cookie. Generated and kept in the data folder when unset. */
+  SESSION_SECRET: z.string().min(16).optional(),
+  /** Where the embedded PostgreSQL keeps its data when DATABASE_URL is unset. */
+  DATA_DIR: z.string().optional(),
+  /** Load the demo county into an empty external database too (it always loads into an empty embedded one). */
+  SEED_DEMO: z.enum(["0", "1"]).optional(),
+  /** Size of the postgres.js connection pool. */
+  DATABASE_POOL: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = schema.safeParse(
+    Object.fromEntries(Object.entries(source).filter(([, v]) => v !== "")),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`invalid environment:\n${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,33 @@
+// Roles and what they may do. Shared by server and browser: the server enforces, the UI only
+// hides what a role cannot use.
+export const ROLES = [
+  "admin",
+  "street_staff",
+  "community_staff",
+  "grid_leader",
+  "volunteer",
+  "hotline_agent",
+  "viewer",
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = ["place:read", "register:import", "user:manage", "audit:read"] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  admin: ["place:read", "register:import", "user:manage", "audit:read"],
+  street_staff: ["place:read", "register:import"],
+  community_staff: ["place:read", "register:import"],
+  grid_leader: ["place:read"],
+  volunteer: ["place:read"],
+  hotline_agent: ["place:read"],
+  viewer: ["place:read"],
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+export function can(role: Role, permission: Permission): boolean {
+  return GRANTS[role].includes(permission);
+}

@@ -1,0 +1,31 @@
+// What the Express server passes to every loader and action (see server.ts).
+import { createCookie } from "@remix-run/node";
+import { DEFAULT_LANG, isLang, type Lang } from "~/i18n";
+
+export type AppLoadContext = { cspNonce: string; clientIp: string | null };
+
+declare module "@remix-run/node" {
+  interface AppLoadContext {
+    cspNonce: string;
+    clientIp: string | null;
+  }
+}
+
+export function clientInfo(request: Request, context: { clientIp: string | null }) {
+  return { ip: context.clientIp, userAgent: request.headers.get("User-Agent") };
+}
+
+export const langCookie = createCookie("lang", { path: "/", sameSite: "lax", maxAge: 365 * 24 * 3600 });
+
+export async function getLang(request: Request): Promise<Lang> {
+  const value = await langCookie.parse(request.headers.get("Cookie"));
+  return isLang(value) ? value : DEFAULT_LANG;
+}
+
+/** A positive integer route parameter, or a 404. */
+export function idParam(value: string | undefined): number {
+  const id = Number(value);
+  if (!value || !Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647)
+    throw new Response("Not Found", { status: 404 });
+  return id;
+}

@@ -1,0 +1,50 @@
+// Forward-only numbered SQL migrations (db/migrations/NNN_name.sql), each applied once in its
+// own transaction. A session-level advisory lock makes a second app instance wait instead of
+// migrating at the same time.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Sql } from "postgres";
+
+const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+const LOCK_KEY = 7_402_315_991; // arbitrary constant shared by every instance of this app
+
+export type Migration = { version: number; name: string; file: string };
+
+export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  const migrations = readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .map((file) => {
+      const match = /^(\d+)_([\w-]+)\.sql$/.exec(file);
+      if (!match) throw new Error(`migration file name must be NNN_name.sql: ${file}`);
+      return { version: Number(match[1]), name: match[2], file: path.join(dir, file) };
+    })
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (i > 0 && m.version === migrations[i - 1].version)
+      throw new Error(`two migrations numbered ${m.version}`);
+  });
+  return migrations;
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const migrations = listMigrations(dir);
+  const applied: string[] = [];
+  await sql.begin(async (tx) => {
+    // Transaction-level lock: released on commit, held while the migrations run.
+    await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
+    await tx`create table if not exists schema_migrations (
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`;
+    const done = new Set(
+      (await tx<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version),
+    );
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      await tx.unsafe(readFileSync(m.file, "utf8"));
+      await tx`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`;
+      applied.push(`${m.version}_${m.name}`);
+    }
+  });
+  return applied;
+}

@@ -1,0 +1,350 @@
+// A fictional demo county's place register (地址台账), generated deterministically.
+//
+// 青禾县 does not exist: its streets, communities, compounds, grid leaders and phone numbers are
+// all made up. The generator uses its own seeded PRNG (mulberry32), never Math.random, so the
+// same seed always yields the same register — the demo database, the sample import file in the
+// README and the tests all see identical data.
+//
+// Shape: 2 streets → 7 communities (4 + 3) → ~40 compounds (5–7 per community) → ~400 buildings
+// (4–16 per compound) → stairwells (1–3; a single-stairwell building has stairwell = null, i.e.
+// its households hang directly off the building) → rooms "101", "102", …, "1804". About 20,000
+// households (always 19,600–20,400: floor counts are nudged after drawing), about 3 % vacant.
+// Each community is cut into 3–6 grids of consecutive buildings, each with a leader, a phone in
+// the fictional 1990000xxxx range and a responsible county department.
+
+// TODO: import from ~/domain/register-import once that module lands (identical shape).
+export type RegisterRow = {
+  line: number;
+  street: string;
+  community: string;
+  compound: string;
+  building: string;
+  stairwell: string | null;
+  room: string;
+  vacant: boolean;
+  grid: string | null;
+  gridLeader: string | null;
+  gridLeaderPhone: string | null;
+  gridUnit: string | null;
+};
+
+export const DEMO_COUNTY = { code: "demo", name: "青禾县" };
+
+export const DEMO_DEFAULT_SEED = 20240917;
+
+/** Households are kept inside this window by adjusting floor counts after the random draw. */
+const HOUSEHOLD_MIN = 19_600;
+const HOUSEHOLD_MAX = 20_400;
+
+const STREETS: { name: string; communities: string[] }[] = [
+  { name: "禾城街道", communities: ["锦湖社区", "文昌社区", "柳荫社区", "南关社区"] },
+  { name: "青湖街道", communities: ["东苑社区", "桂香社区", "滨河社区"] },
+];
+
+/** mulberry32: a tiny, fast 32-bit seeded PRNG returning floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rng = () => number;
+const int = (rng: Rng, min: number, max: number) => min + Math.floor(rng() * (max - min + 1));
+const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)];
+function shuffle<T>(rng: Rng, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compound styles: old low-rise work-unit compounds, mid-rise estates, newer high-rise estates.
+
+type Style = {
+  key: "old" | "mid" | "high";
+  weight: number;
+  buildings: [number, number];
+  floors: [number, number];
+  /** candidate stairwell counts, drawn uniformly (repeat a value to weight it) */
+  stairwells: number[];
+  /** candidate rooms per floor per stairwell */
+  rooms: number[];
+  vacancy: number;
+  prefixes: string[];
+  suffix: (rng: Rng, prefix: string) => string;
+};
+
+const STYLES: Style[] = [
+  {
+    key: "old",
+    weight: 0.3,
+    buildings: [4, 10],
+    floors: [3, 7],
+    stairwells: [1, 2, 2, 3, 3],
+    rooms: [2],
+    vacancy: 0.02,
+    prefixes: [
+      "东风", "红星", "胜利", "建设", "团结", "光明", "前进", "友谊", "工农", "向阳",
+      "粮食局", "供销社", "农机厂", "纺织厂", "水利局", "邮电局", "棉麻公司", "食品厂",
+    ],
+    suffix: (rng, prefix) => (/(局|社|厂|公司)$/.test(prefix) ? "家属院" : pick(rng, ["新村", "小区", "里"])),
+  },
+  {
+    key: "mid",
+    weight: 0.4,
+    buildings: [6, 14],
+    floors: [6, 11],
+    stairwells: [1, 2, 2, 3],
+    rooms: [2, 2, 3],
+    vacancy: 0.03,
+    prefixes: [
+      "翠柳", "金桂", "幸福", "和平", "书香", "康乐", "安居", "祥和", "春晖", "紫荆",
+      "银杏", "桃源", "丽景", "怡和", "福泰", "兴隆", "长青", "荷塘", "杏林", "梧桐",
+    ],
+    suffix: (rng) => pick(rng, ["苑", "家园", "小区", "雅居", "嘉园", "新苑"]),
+  },
+  {
+    key: "high",
+    weight: 0.3,
+    buildings: [8, 16],
+    floors: [11, 18],
+    stairwells: [1, 1, 2],
+    rooms: [2, 3, 4],
+    vacancy: 0.04,
+    prefixes: [
+      "锦绣", "阳光", "御景", "碧水", "明珠", "滨江", "翰林", "泰和", "盛世", "君悦",
+      "香榭", "湖畔", "观澜", "云栖", "星河", "禾润",
+    ],
+    suffix: (rng) => pick(rng, ["花园", "名苑", "华府", "公馆", "湾", "新城"]),
+  },
+];
+
+function pickStyle(rng: Rng): Style {
+  let r = rng();
+  for (const s of STYLES) {
+    if (r < s.weight) return s;
+    r -= s.weight;
+  }
+  return STYLES[STYLES.length - 1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grid leaders and responsible units.
+
+const SURNAMES = [
+  "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+  "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "程", "曹", "袁",
+  "邓", "许", "傅", "沈", "曾", "彭", "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛", "叶",
+];
+const GIVEN_NAMES = [
+  "建国", "秀英", "丽娟", "志强", "海燕", "伟", "芳", "敏", "静", "军", "磊", "勇", "艳", "杰",
+  "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "玉兰", "红梅", "春燕", "晓东", "文斌",
+  "国华", "德明", "丽华", "建华", "卫东", "淑珍", "雪梅", "小红", "俊杰", "志刚", "海波", "慧敏",
+  "玉珍", "永强", "晓燕", "立新", "凤英", "金华", "振华", "婷婷",
+];
+const DEPARTMENTS = [
+  "县财政局", "县教育局", "县卫健委", "县住建局", "县市场监管局", "县交通运输局", "县文旅局",
+  "县人社局", "县自然资源局", "县农业农村局", "县民政局", "县司法局", "县城管局", "县生态环境局",
+  "县水利局", "县商务局", "县统计局", "县审计局", "县应急管理局", "县退役军人事务局",
+];
+
+// ---------------------------------------------------------------------------------------------
+
+type BuildingSpec = {
+  street: string;
+  community: string;
+  compound: string;
+  name: string;
+  style: Style;
+  floors: number;
+  stairwells: number;
+  rooms: number;
+};
+const householdsOf = (b: BuildingSpec) => b.floors * b.stairwells * b.rooms;
+
+export function generateDemoRegister(seed: number = DEMO_DEFAULT_SEED): RegisterRow[] {
+  const rng = mulberry32(seed);
+
+  // 1. Compounds per community (5–7 each, 38–42 in total).
+  const communities = STREETS.flatMap((s) => s.communities.map((c) => ({ street: s.name, community: c })));
+  const compoundCounts = communities.map(() => int(rng, 5, 7));
+  const sum = () => compoundCounts.reduce((a, b) => a + b, 0);
+  while (sum() > 42) {
+    const i = Math.floor(rng() * compoundCounts.length);
+    if (compoundCounts[i] > 5) compoundCounts[i]--;
+  }
+  while (sum() < 38) {
+    const i = Math.floor(rng() * compoundCounts.length);
+    if (compoundCounts[i] < 7) compoundCounts[i]++;
+  }
+
+  // 2. Compounds and their buildings. Compound names (and prefixes) are unique county-wide.
+  const usedPrefixes = new Set<string>();
+  const buildings: BuildingSpec[] = [];
+  communities.forEach(({ street, community }, ci) => {
+    for (let k = 0; k < compoundCounts[ci]; k++) {
+      let style: Style;
+      let free: string[];
+      do {
+        style = pickStyle(rng);
+        free = style.prefixes.filter((p) => !usedPrefixes.has(p));
+      } while (free.length === 0); // 54 prefixes in all, at most 42 compounds
+      const prefix = pick(rng, free);
+      usedPrefixes.add(prefix);
+      const compound = prefix + style.suffix(rng, prefix);
+      const n = int(rng, style.buildings[0], style.buildings[1]);
+      // Buildings of one compound share a stairwell layout most of the time.
+      const rooms = pick(rng, style.rooms);
+      for (let b = 1; b <= n; b++) {
+        buildings.push({
+          street,
+          community,
+          compound,
+          name: `${b}号楼`,
+          style,
+          floors: int(rng, style.floors[0], style.floors[1]),
+          stairwells: pick(rng, style.stairwells),
+          rooms: rng() < 0.8 ? rooms : pick(rng, style.rooms),
+        });
+      }
+    }
+  });
+
+  // 3. Nudge floor counts (within each style's range) until the total is in the target window.
+  let total = buildings.reduce((a, b) => a + householdsOf(b), 0);
+  if (process.env.DEMO_DEBUG) console.log("raw", total, buildings.length);
+  while (total > HOUSEHOLD_MAX) {
+    const b = buildings[Math.floor(rng() * buildings.length)];
+    if (b.floors > b.style.floors[0]) {
+      b.floors--;
+      total -= b.stairwells * b.rooms;
+    }
+  }
+  while (total < HOUSEHOLD_MIN) {
+    const b = buildings[Math.floor(rng() * buildings.length)];
+    if (b.floors < b.style.floors[1]) {
+      b.floors++;
+      total += b.stairwells * b.rooms;
+    }
+  }
+
+  // 4. Grids: each community's buildings, in order, cut into 3–6 runs of consecutive buildings.
+  //    Cuts snap to a compound boundary when one is close, as real grids usually follow them.
+  type Grid = { name: string; leader: string; phone: string; unit: string };
+  const gridOf = new Map<BuildingSpec, Grid>();
+  const usedNames = new Set<string>();
+  const usedPhones = new Set<string>();
+  const units = shuffle(rng, DEPARTMENTS);
+  let gridSerial = 0;
+  for (const { community } of communities) {
+    const list = buildings.filter((b) => b.community === community);
+    const k = Math.min(int(rng, 3, 6), list.length);
+    const cuts: number[] = [0];
+    for (let g = 1; g < k; g++) {
+      const ideal = Math.round((g * list.length) / k);
+      let cut = ideal;
+      for (let d = 0; d <= 3; d++) {
+        const at = [ideal - d, ideal + d].find(
+          (i) => i > 0 && i < list.length && list[i].compound !== list[i - 1].compound,
+        );
+        if (at !== undefined) {
+          cut = at;
+          break;
+        }
+      }
+      cuts.push(Math.max(cut, cuts[cuts.length - 1] + 1));
+    }
+    cuts.push(list.length);
+    for (let g = 0; g < k; g++) {
+      let leader: string;
+      do leader = pick(rng, SURNAMES) + pick(rng, GIVEN_NAMES);
+      while (usedNames.has(leader));
+      usedNames.add(leader);
+      let phone: string;
+      do phone = "1990000" + String(int(rng, 0, 9999)).padStart(4, "0");
+      while (usedPhones.has(phone));
+      usedPhones.add(phone);
+      const grid: Grid = {
+        name: `${community}第${g + 1}网格`,
+        leader,
+        phone,
+        unit: units[gridSerial++ % units.length],
+      };
+      for (let i = cuts[g]; i < cuts[g + 1]; i++) gridOf.set(list[i], grid);
+    }
+  }
+
+  // 5. Rows, one per household.
+  const rows: RegisterRow[] = [];
+  let line = 2;
+  for (const b of buildings) {
+    const grid = gridOf.get(b)!;
+    for (let s = 1; s <= b.stairwells; s++) {
+      const stairwell = b.stairwells === 1 ? null : `${s}单元`;
+      for (let f = 1; f <= b.floors; f++) {
+        for (let r = 1; r <= b.rooms; r++) {
+          rows.push({
+            line: line++,
+            street: b.street,
+            community: b.community,
+            compound: b.compound,
+            building: b.name,
+            stairwell,
+            room: String(f * 100 + r),
+            vacant: rng() < b.style.vacancy,
+            grid: grid.name,
+            gridLeader: grid.leader,
+            gridLeaderPhone: grid.phone,
+            gridUnit: grid.unit,
+          });
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+export const REGISTER_CSV_HEADER = [
+  "街道", "社区", "小区", "楼栋", "单元", "房号", "空置", "网格", "网格长", "网格长电话", "责任单位",
+] as const;
+
+function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * The register as a UTF-8 CSV (RFC 4180: CRLF line ends, quoting only where needed), in the
+ * import file's column order. Null cells are empty; 空置 is 是/否. `bom: true` prepends a
+ * byte-order mark so Excel on Windows opens the file as UTF-8.
+ */
+export function registerToCsv(rows: RegisterRow[], options: { bom?: boolean } = {}): string {
+  const lines = [REGISTER_CSV_HEADER.join(",")];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.street,
+        r.community,
+        r.compound,
+        r.building,
+        r.stairwell ?? "",
+        r.room,
+        r.vacant ? "是" : "否",
+        r.grid ?? "",
+        r.gridLeader ?? "",
+        r.gridLeaderPhone ?? "",
+        r.gridUnit ?? "",
+      ]
+        .map(csvField)
+        .join(","),
+    );
+  }
+  return (options.bom ? "\uFEFF" : "") + lines.join("\r\n") + "\r\n";
+}

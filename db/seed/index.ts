@@ -1,0 +1,49 @@
+// The demo county: a fictional register of ~20,000 households written through the same code
+// path as a register import, and one account per role.
+import { sql } from "~/db.server";
+import { createCounty, countCounties, findCounty } from "~/models/counties.server";
+import { applyRegisterRows, type RegisterSummary } from "~/models/register.server";
+import { createUser } from "~/models/users.server";
+import type { Role } from "~/utils/permissions";
+import { DEMO_COUNTY, generateDemoRegister } from "./demo-county";
+
+export const DEMO_PASSWORD = "demo2026";
+
+type DemoAccount = { username: string; displayName: string; phone: string; role: Role; scope: "county" | "street" | "community" | "grid" };
+
+export const DEMO_ACCOUNTS: DemoAccount[] = [
+  { username: "admin", displayName: "县文明办管理员", phone: "19900010001", role: "admin", scope: "county" },
+  { username: "street", displayName: "街道工作人员", phone: "19900010002", role: "street_staff", scope: "street" },
+  { username: "community", displayName: "社区工作人员", phone: "19900010003", role: "community_staff", scope: "community" },
+  { username: "grid", displayName: "网格长", phone: "19900010004", role: "grid_leader", scope: "grid" },
+  { username: "volunteer", displayName: "志愿者", phone: "19900010005", role: "volunteer", scope: "community" },
+  { username: "hotline", displayName: "12345回访员", phone: "19900010006", role: "hotline_agent", scope: "county" },
+  { username: "viewer", displayName: "领导查看", phone: "19900010007", role: "viewer", scope: "county" },
+];
+
+export async function seedDemoCounty(): Promise<{ countyId: number; summary: RegisterSummary }> {
+  const county = await createCounty(DEMO_COUNTY.code, DEMO_COUNTY.name);
+  const summary = await sql.begin((tx) => applyRegisterRows(tx, county.id, generateDemoRegister()));
+  const [firstStreet] = await sql<{ id: number }[]>`
+    select id from places where county_id = ${county.id} and level = 'street' order by sort_order, id limit 1`;
+  const [firstCommunity] = await sql<{ id: number }[]>`
+    select id from places where parent_id = ${firstStreet.id} order by sort_order, id limit 1`;
+  const [firstGrid] = await sql<{ id: number }[]>`
+    select id from grids where community_id = ${firstCommunity.id} order by id limit 1`;
+  for (const account of DEMO_ACCOUNTS) {
+    const scope =
+      account.scope === "grid"
+        ? { gridId: firstGrid.id }
+        : { placeId: { county: county.rootPlaceId, street: firstStreet.id, community: firstCommunity.id }[account.scope] };
+    const created = await createUser(county.id, { ...account, scope, password: DEMO_PASSWORD });
+    if ("problem" in created) throw new Error(`demo account ${account.username}: ${created.problem}`);
+  }
+  return { countyId: county.id, summary };
+}
+
+/** Loads the demo county into a database that has no county yet; returns whether it did. */
+export async function seedDemoIfEmpty(): Promise<boolean> {
+  if ((await countCounties()) > 0 || (await findCounty(DEMO_COUNTY.code))) return false;
+  await seedDemoCounty();
+  return true;
+}

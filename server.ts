@@ -1,0 +1,136 @@
+// Production (and development) server: Express with compression, security headers, request
+// logging and the Remix request handler. Start-up: database (embedded when DATABASE_URL is
+// unset) → migrations → demo county on an empty embedded database → listen.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import express from "express";
+import compression from "compression";
+import helmet from "helmet";
+import morgan from "morgan";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import { bootDatabase, DatabaseUnavailable, PROJECT_ROOT } from "./db/boot";
+import { readEnv } from "./app/utils/env.server";
+
+const log = (line: string) => console.log(`[wenming] ${line}`);
+
+async function main() {
+  const env = readEnv();
+  const production = env.NODE_ENV === "production";
+
+  let booted: Awaited<ReturnType<typeof bootDatabase>>;
+  try {
+    booted = await bootDatabase(log);
+  } catch (error) {
+    if (error instanceof DatabaseUnavailable) {
+      console.error(`[wenming] ${error.message}`);
+      console.error("[wenming] 数据库无法连接：请检查 DATABASE_URL，或去掉它以使用内置数据库。");
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  // App modules read DATABASE_URL when they load, so they are imported only now.
+  const { seedDemoIfEmpty, DEMO_ACCOUNTS, DEMO_PASSWORD } = await import("./db/seed/index");
+  const { countCounties } = await import("./app/models/counties.server");
+  const { sql } = await import("./app/db.server");
+  if (booted.embedded || env.SEED_DEMO === "1") {
+    const started = Date.now();
+    if (await seedDemoIfEmpty()) log(`demo county loaded in ${Date.now() - started} ms`);
+  }
+  const counties = await countCounties();
+  await sql.end();
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: production
+        ? {
+            useDefaults: true,
+            directives: {
+              "script-src": ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce}'`],
+              "style-src": ["'self'", "'unsafe-inline'"],
+              "img-src": ["'self'", "data:", "blob:"],
+              "connect-src": ["'self'"],
+              "form-action": ["'self'"],
+              "frame-ancestors": ["'self'"],
+              "upgrade-insecure-requests": null,
+            },
+          }
+        : false,
+      // Served over plain HTTP on office LANs too: do not pin HTTPS.
+      strictTransportSecurity: false,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(compression());
+  app.use(
+    morgan(":remote-addr :method :url :status :res[content-length] - :response-time ms", {
+      skip: (req) => production && req.url.startsWith("/assets/"),
+    }),
+  );
+
+  // Cross-site form posts are refused (the session cookie is SameSite=Lax as well).
+  app.use((req, res, next) => {
+    if (["GET", "HEAD", "OPTIONS"].includes(req.method)) return next();
+    const origin = req.get("origin");
+    const host = req.get("x-forwarded-host") ?? req.get("host");
+    const crossSite = origin ? origin === "null" || new URL(origin).host !== host : req.get("sec-fetch-site") === "cross-site";
+    if (crossSite) {
+      res.status(403).type("text/plain; charset=utf-8").send("跨站请求已被拒绝 (cross-site request refused)");
+      return;
+    }
+    next();
+  });
+
+  let build: ServerBuild | (() => Promise<ServerBuild>);
+  if (production) {
+    const buildDir = path.join(PROJECT_ROOT, "build");
+    app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
+    app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
+    build = (await import(path.join(buildDir, "server/index.js"))) as ServerBuild;
+  } else {
+    const vite = await import("vite");
+    const devServer = await vite.createServer({ server: { middlewareMode: true } });
+    app.use(devServer.middlewares);
+    build = () => devServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+  }
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: env.NODE_ENV,
+      getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientIp: req.ip ?? null }),
+    }),
+  );
+
+  const server = app.listen(env.PORT, () => {
+    log(`listening on http://localhost:${env.PORT}`);
+    if (booted.embedded && counties > 0) {
+      log(`sign in with one of the demo accounts (password ${DEMO_PASSWORD}): ${DEMO_ACCOUNTS.map((a) => a.username).join(", ")}`);
+    } else if (counties === 0) {
+      log("no county yet: create one with `npm run cli -- create-county --code <code> --name <名称> --admin <username>`");
+    }
+  });
+
+  const shutdown = () => {
+    server.close();
+    server.closeAllConnections();
+    void (booted.embedded?.owned ? booted.embedded.stop() : Promise.resolve()).then(() => process.exit(0));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
