@@ -181,8 +181,6 @@ export async function previewRegisterImport(
     throw error;
   }
   if (parsed.issues.length) return { ok: false, issues: parsed.issues };
-  if (parsed.rows.length === 0)
-    return { ok: false, issues: [{ line: null, column: null, key: "register.noRows", params: {} }] };
   const outOfScope = await scopeIssues(user, parsed.rows);
   if (outOfScope.length) return { ok: false, issues: outOfScope };
 
