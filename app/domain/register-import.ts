@@ -299,3 +299,22 @@ export function parseRegister(table: Table): { rows: RegisterRow[]; issues: Impo
   }
   return { rows, issues };
 }
+
+/** What an import did (or, in a preview, would do) to the register. */
+export type RegisterSummary = {
+  rows: number;
+  placesCreated: Record<"street" | "community" | "compound" | "building" | "stairwell", number>;
+  householdsCreated: number;
+  householdsUpdated: number;
+  householdsUnchanged: number;
+  gridsCreated: number;
+  gridsUpdated: number;
+  gridBuildingsChanged: number;
+};
+
+export function changeCount(s: RegisterSummary): number {
+  return (
+    Object.values(s.placesCreated).reduce((a, b) => a + b, 0) +
+    s.householdsCreated + s.householdsUpdated + s.gridsCreated + s.gridsUpdated + s.gridBuildingsChanged
+  );
+}

@@ -2,9 +2,8 @@
 // WHERE clause: a place outside the user's subtree (or grid) is simply not found.
 import { sql } from "~/db.server";
 import type { CurrentUser } from "~/models/users.server";
+import type { Level } from "~/domain/places";
 
-export const LEVELS = ["county", "street", "community", "compound", "building", "stairwell"] as const;
-export type Level = (typeof LEVELS)[number];
 
 type ScopedUser = Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">;
 

@@ -6,30 +6,12 @@
 import { createHash } from "node:crypto";
 import { sql } from "~/db.server";
 import type { TransactionSql } from "postgres";
-import { parseRegister, type ImportIssue, type RegisterRow } from "~/domain/register-import";
+import { parseRegister, type ImportIssue, type RegisterRow, type RegisterSummary } from "~/domain/register-import";
 import { readTable, TableReadError } from "~/utils/tabular.server";
 import { recordAudit } from "~/models/audit.server";
 import type { CurrentUser } from "~/models/users.server";
 
 type Tx = TransactionSql<Record<string, never>>;
-
-export type RegisterSummary = {
-  rows: number;
-  placesCreated: Record<"street" | "community" | "compound" | "building" | "stairwell", number>;
-  householdsCreated: number;
-  householdsUpdated: number;
-  householdsUnchanged: number;
-  gridsCreated: number;
-  gridsUpdated: number;
-  gridBuildingsChanged: number;
-};
-
-export function changeCount(s: RegisterSummary): number {
-  return (
-    Object.values(s.placesCreated).reduce((a, b) => a + b, 0) +
-    s.householdsCreated + s.householdsUpdated + s.gridsCreated + s.gridsUpdated + s.gridBuildingsChanged
-  );
-}
 
 const PLACE_LEVELS = ["street", "community", "compound", "building", "stairwell"] as const;
 const CHUNK = 5000;

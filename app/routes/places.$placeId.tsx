@@ -3,7 +3,8 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { PlaceList } from "~/components/place-list";
 import { useT } from "~/i18n/use-t";
-import { childrenOf, getPlace, householdsOf, LEVELS, type HouseholdRow } from "~/models/places.server";
+import { LEVELS } from "~/domain/places";
+import { childrenOf, getPlace, householdsOf, type HouseholdRow } from "~/models/places.server";
 import { idParam } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 

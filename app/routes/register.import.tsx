@@ -9,14 +9,8 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { IssueList } from "~/components/issue-list";
 import { useT } from "~/i18n/use-t";
-import {
-  cancelRegisterImport,
-  changeCount,
-  confirmRegisterImport,
-  previewRegisterImport,
-  type RegisterSummary,
-} from "~/models/register.server";
-import type { ImportIssue, RegisterRow } from "~/domain/register-import";
+import { cancelRegisterImport, confirmRegisterImport, previewRegisterImport } from "~/models/register.server";
+import { changeCount, type ImportIssue, type RegisterRow, type RegisterSummary } from "~/domain/register-import";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 

@@ -2,7 +2,8 @@
 // path as a register import, and one account per role.
 import { sql } from "~/db.server";
 import { createCounty, countCounties, findCounty } from "~/models/counties.server";
-import { applyRegisterRows, type RegisterSummary } from "~/models/register.server";
+import { applyRegisterRows } from "~/models/register.server";
+import type { RegisterSummary } from "~/domain/register-import";
 import { createUser } from "~/models/users.server";
 import type { Role } from "~/utils/permissions";
 import { DEMO_COUNTY, generateDemoRegister } from "./demo-county";

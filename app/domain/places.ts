@@ -1,0 +1,3 @@
+// The levels of the place register, top down (县 → 街道 → 社区 → 小区 → 楼栋 → 单元).
+export const LEVELS = ["county", "street", "community", "compound", "building", "stairwell"] as const;
+export type Level = (typeof LEVELS)[number];
