@@ -1,65 +1,42 @@
-// Command line for operators: `npm run cli -- <command> [options]`.
-// Uses DATABASE_URL, or the embedded database in .data (started if the app is not running).
-import { parseArgs } from "node:util";
-import { randomBytes } from "node:crypto";
+// Command line for operators: `npm run cli -- <command> [options]`. Each command is a module in
+// app/commands/ exporting `usage` and `run(args)`; it runs after the database is booted (from
+// DATABASE_URL, or the embedded database in .data, joined if the app is running). App modules
+// read DATABASE_URL when they load, so a command imports them inside run(), never at the top.
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { bootDatabase, DatabaseUnavailable } from "../db/boot";
 
-const USAGE = `usage: npm run cli -- <command>
+export type Command = { usage: string; run: (args: string[]) => Promise<number> };
 
-commands:
-  migrate                                   apply pending database migrations
-  seed-demo                                 load the demo county into a database without one
-  create-county --code <code> --name <名称> --admin <username> [--password <pw>]
-                                            create a county (tenant) and its first admin account`;
+const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
+
+function commandNames(): string[] {
+  return readdirSync(COMMANDS_DIR)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+async function usage(): Promise<string> {
+  const lines = await Promise.all(
+    commandNames().map(async (name) => `  ${((await import(path.join(COMMANDS_DIR, `${name}.ts`))) as Command).usage}`),
+  );
+  return `usage: npm run cli -- <command> [options]\n\ncommands:\n${lines.join("\n")}`;
+}
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
-  if (!command || command === "help" || command === "--help") {
-    console.log(USAGE);
-    return 0;
+  if (!command || !commandNames().includes(command)) {
+    if (command && command !== "help" && command !== "--help") console.error(`unknown command: ${command}\n`);
+    console.log(await usage());
+    return command && command !== "help" && command !== "--help" ? 2 : 0;
   }
-  const log = (line: string) => console.error(line);
-  const booted = await bootDatabase(log);
+  const booted = await bootDatabase((line) => console.error(line));
   const { sql } = await import("./db.server");
   try {
-    switch (command) {
-      case "migrate":
-        console.log(booted.applied.length ? `applied: ${booted.applied.join(", ")}` : "database is up to date");
-        return 0;
-      case "seed-demo": {
-        const { seedDemoIfEmpty } = await import("../db/seed/index");
-        console.log((await seedDemoIfEmpty()) ? "demo county loaded" : "a county exists already: nothing loaded");
-        return 0;
-      }
-      case "create-county": {
-        const { values } = parseArgs({
-          args: rest,
-          options: { code: { type: "string" }, name: { type: "string" }, admin: { type: "string" }, password: { type: "string" } },
-        });
-        if (!values.code || !values.name || !values.admin) {
-          console.error(USAGE);
-          return 2;
-        }
-        const { createCounty } = await import("./models/counties.server");
-        const { createUser } = await import("./models/users.server");
-        const password = values.password ?? `${randomBytes(6).toString("base64url")}9a`;
-        const county = await createCounty(values.code, values.name);
-        const created = await createUser(county.id, {
-          username: values.admin,
-          displayName: `${values.name}管理员`,
-          phone: null,
-          role: "admin",
-          scope: { placeId: county.rootPlaceId },
-          password,
-        });
-        if ("problem" in created) throw new Error(`admin account: ${created.problem}`);
-        console.log(`county ${values.code} created; admin ${values.admin}, password ${password}`);
-        return 0;
-      }
-      default:
-        console.error(`unknown command: ${command}\n\n${USAGE}`);
-        return 2;
-    }
+    const module = (await import(path.join(COMMANDS_DIR, `${command}.ts`))) as Command;
+    return await module.run(rest);
   } finally {
     await sql.end();
     if (booted.embedded?.owned) await booted.embedded.stop();

@@ -61,6 +61,12 @@ function Header({ user }: { user: RootData["user"] }) {
   const items: { to: string; label: string; show: (role: Role) => boolean }[] = [
     { to: "/places", label: t("nav.places"), show: (r) => can(r, "place:read") },
     { to: "/grids", label: t("nav.grids"), show: (r) => can(r, "place:read") },
+    { to: "/surveys", label: t("nav.surveys"), show: (r) => can(r, "survey:manage") },
+    { to: "/campaigns", label: t("nav.campaigns"), show: (r) => can(r, "campaign:manage") },
+    { to: "/responses", label: t("nav.responses"), show: (r) => can(r, "response:read") },
+    { to: "/rates", label: t("nav.rates"), show: (r) => can(r, "rates:read") },
+    { to: "/bulletin", label: t("nav.bulletin"), show: (r) => can(r, "rates:read") },
+    { to: "/planning", label: t("nav.planning"), show: (r) => can(r, "rates:read") },
     { to: "/register/import", label: t("nav.import"), show: (r) => can(r, "register:import") },
     { to: "/admin/users", label: t("nav.users"), show: (r) => can(r, "user:manage") },
     { to: "/admin/audit", label: t("nav.audit"), show: (r) => can(r, "audit:read") },

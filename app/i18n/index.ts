@@ -2,12 +2,17 @@
 // every message module provides the same keys in both languages (checked by a unit test).
 import { common } from "./messages/common";
 import { importMessages } from "./messages/import";
+import { surveyMessages } from "./messages/surveys";
+import { campaignMessages } from "./messages/campaigns";
+import { residentMessages } from "./messages/resident";
+import { responseMessages } from "./messages/responses";
+import { rateMessages } from "./messages/rates";
 
 export const LANGS = ["zh", "en"] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = "zh";
 
-const modules = [common, importMessages];
+const modules = [common, importMessages, surveyMessages, campaignMessages, residentMessages, responseMessages, rateMessages];
 
 type Dict = Record<string, string>;
 const dictionaries: Record<Lang, Dict> = {

@@ -11,17 +11,29 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PERMISSIONS = ["place:read", "register:import", "user:manage", "audit:read"] as const;
+export const PERMISSIONS = [
+  "place:read",
+  "register:import",
+  "user:manage",
+  "audit:read",
+  "survey:manage", // build and publish questionnaires
+  "campaign:manage", // campaigns, links, posters, household codes
+  "response:read", // responses inside the scope
+  "response:export",
+  "response:import",
+  "response:void",
+  "rates:read", // rates, rankings, bulletin, planning
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ["place:read", "register:import", "user:manage", "audit:read"],
-  street_staff: ["place:read", "register:import"],
-  community_staff: ["place:read", "register:import"],
-  grid_leader: ["place:read"],
+  admin: PERMISSIONS,
+  street_staff: ["place:read", "register:import", "response:read", "response:export", "response:import", "rates:read"],
+  community_staff: ["place:read", "register:import", "response:read", "response:export", "response:import", "rates:read"],
+  grid_leader: ["place:read", "response:read", "rates:read"],
   volunteer: ["place:read"],
   hotline_agent: ["place:read"],
-  viewer: ["place:read"],
+  viewer: ["place:read", "response:read", "rates:read"],
 };
 
 export function isRole(value: unknown): value is Role {

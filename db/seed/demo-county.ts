@@ -8,33 +8,19 @@
 // Shape: 2 streets → 7 communities (4 + 3) → ~40 compounds (5–7 per community) → ~400 buildings
 // (4–16 per compound) → stairwells (1–3; a single-stairwell building has stairwell = null, i.e.
 // its households hang directly off the building) → rooms "101", "102", …, "1804". About 20,000
-// households (always 19,600–20,400: floor counts are nudged after drawing), about 3 % vacant.
+// households (always 19,800–20,200: floor counts are nudged after drawing), about 3 % vacant.
 // Each community is cut into 3–6 grids of consecutive buildings, each with a leader, a phone in
 // the fictional 1990000xxxx range and a responsible county department.
 
-// TODO: import from ~/domain/register-import once that module lands (identical shape).
-export type RegisterRow = {
-  line: number;
-  street: string;
-  community: string;
-  compound: string;
-  building: string;
-  stairwell: string | null;
-  room: string;
-  vacant: boolean;
-  grid: string | null;
-  gridLeader: string | null;
-  gridLeaderPhone: string | null;
-  gridUnit: string | null;
-};
+import type { RegisterRow } from "~/domain/register-import";
 
 export const DEMO_COUNTY = { code: "demo", name: "青禾县" };
 
 export const DEMO_DEFAULT_SEED = 20240917;
 
 /** Households are kept inside this window by adjusting floor counts after the random draw. */
-const HOUSEHOLD_MIN = 19_600;
-const HOUSEHOLD_MAX = 20_400;
+const HOUSEHOLD_MIN = 19_800;
+const HOUSEHOLD_MAX = 20_200;
 
 const STREETS: { name: string; communities: string[] }[] = [
   { name: "禾城街道", communities: ["锦湖社区", "文昌社区", "柳荫社区", "南关社区"] },
@@ -70,7 +56,6 @@ function shuffle<T>(rng: Rng, items: readonly T[]): T[] {
 
 type Style = {
   key: "old" | "mid" | "high";
-  weight: number;
   buildings: [number, number];
   floors: [number, number];
   /** candidate stairwell counts, drawn uniformly (repeat a value to weight it) */
@@ -85,7 +70,6 @@ type Style = {
 const STYLES: Style[] = [
   {
     key: "old",
-    weight: 0.3,
     buildings: [4, 10],
     floors: [3, 7],
     stairwells: [1, 2, 2, 3, 3],
@@ -99,11 +83,10 @@ const STYLES: Style[] = [
   },
   {
     key: "mid",
-    weight: 0.4,
     buildings: [6, 14],
     floors: [6, 11],
     stairwells: [1, 2, 2, 3],
-    rooms: [2, 2, 3],
+    rooms: [2, 3],
     vacancy: 0.03,
     prefixes: [
       "翠柳", "金桂", "幸福", "和平", "书香", "康乐", "安居", "祥和", "春晖", "紫荆",
@@ -113,10 +96,9 @@ const STYLES: Style[] = [
   },
   {
     key: "high",
-    weight: 0.3,
     buildings: [8, 16],
     floors: [11, 18],
-    stairwells: [1, 1, 2],
+    stairwells: [1, 2, 2],
     rooms: [2, 3, 4],
     vacancy: 0.04,
     prefixes: [
@@ -127,13 +109,15 @@ const STYLES: Style[] = [
   },
 ];
 
-function pickStyle(rng: Rng): Style {
-  let r = rng();
-  for (const s of STYLES) {
-    if (r < s.weight) return s;
-    r -= s.weight;
+const STYLE = Object.fromEntries(STYLES.map((s) => [s.key, s])) as Record<Style["key"], Style>;
+
+/** Apply `step` to random eligible items until `done()`; gives up if no item is eligible. */
+function nudge<T>(rng: Rng, items: T[], eligible: (t: T) => boolean, step: (t: T) => unknown, done: () => boolean) {
+  while (!done()) {
+    const candidates = items.filter(eligible);
+    if (candidates.length === 0) return;
+    step(pick(rng, candidates));
   }
-  return STYLES[STYLES.length - 1];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,65 +160,60 @@ export function generateDemoRegister(seed: number = DEMO_DEFAULT_SEED): Register
   // 1. Compounds per community (5–7 each, 38–42 in total).
   const communities = STREETS.flatMap((s) => s.communities.map((c) => ({ street: s.name, community: c })));
   const compoundCounts = communities.map(() => int(rng, 5, 7));
-  const sum = () => compoundCounts.reduce((a, b) => a + b, 0);
-  while (sum() > 42) {
-    const i = Math.floor(rng() * compoundCounts.length);
-    if (compoundCounts[i] > 5) compoundCounts[i]--;
-  }
-  while (sum() < 38) {
-    const i = Math.floor(rng() * compoundCounts.length);
-    if (compoundCounts[i] < 7) compoundCounts[i]++;
-  }
+  const indexes = compoundCounts.map((_, i) => i);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  nudge(rng, indexes, (i) => compoundCounts[i] > 5, (i) => compoundCounts[i]--, () => sum(compoundCounts) <= 42);
+  nudge(rng, indexes, (i) => compoundCounts[i] < 7, (i) => compoundCounts[i]++, () => sum(compoundCounts) >= 38);
 
-  // 2. Compounds and their buildings. Compound names (and prefixes) are unique county-wide.
+  // 2. Compounds: a fixed style mix (30 % old, 40 % mid, 30 % high-rise) in shuffled order, names
+  //    unique county-wide, 380–420 buildings in all.
+  const nCompounds = sum(compoundCounts);
+  const nOld = Math.round(nCompounds * 0.3);
+  const nHigh = Math.round(nCompounds * 0.3);
+  const deck = shuffle(rng, [
+    ...Array<Style>(nOld).fill(STYLE.old),
+    ...Array<Style>(nCompounds - nOld - nHigh).fill(STYLE.mid),
+    ...Array<Style>(nHigh).fill(STYLE.high),
+  ]);
   const usedPrefixes = new Set<string>();
-  const buildings: BuildingSpec[] = [];
+  type CompoundSpec = { street: string; community: string; name: string; style: Style; buildings: number };
+  const compounds: CompoundSpec[] = [];
   communities.forEach(({ street, community }, ci) => {
     for (let k = 0; k < compoundCounts[ci]; k++) {
-      let style: Style;
-      let free: string[];
-      do {
-        style = pickStyle(rng);
-        free = style.prefixes.filter((p) => !usedPrefixes.has(p));
-      } while (free.length === 0); // 54 prefixes in all, at most 42 compounds
-      const prefix = pick(rng, free);
+      const style = deck[compounds.length];
+      const prefix = pick(rng, style.prefixes.filter((p) => !usedPrefixes.has(p)));
       usedPrefixes.add(prefix);
-      const compound = prefix + style.suffix(rng, prefix);
-      const n = int(rng, style.buildings[0], style.buildings[1]);
-      // Buildings of one compound share a stairwell layout most of the time.
-      const rooms = pick(rng, style.rooms);
-      for (let b = 1; b <= n; b++) {
-        buildings.push({
-          street,
-          community,
-          compound,
-          name: `${b}号楼`,
-          style,
-          floors: int(rng, style.floors[0], style.floors[1]),
-          stairwells: pick(rng, style.stairwells),
-          rooms: rng() < 0.8 ? rooms : pick(rng, style.rooms),
-        });
-      }
+      const buildings = int(rng, style.buildings[0], style.buildings[1]);
+      compounds.push({ street, community, name: prefix + style.suffix(rng, prefix), style, buildings });
     }
   });
+  const buildingTotal = () => sum(compounds.map((c) => c.buildings));
+  nudge(rng, compounds, (c) => c.buildings > c.style.buildings[0], (c) => c.buildings--, () => buildingTotal() <= 420);
+  nudge(rng, compounds, (c) => c.buildings < c.style.buildings[1], (c) => c.buildings++, () => buildingTotal() >= 380);
 
-  // 3. Nudge floor counts (within each style's range) until the total is in the target window.
-  let total = buildings.reduce((a, b) => a + householdsOf(b), 0);
-  if (process.env.DEMO_DEBUG) console.log("raw", total, buildings.length);
-  while (total > HOUSEHOLD_MAX) {
-    const b = buildings[Math.floor(rng() * buildings.length)];
-    if (b.floors > b.style.floors[0]) {
-      b.floors--;
-      total -= b.stairwells * b.rooms;
+  // 3. Buildings. Those of one compound share a stairwell layout most of the time.
+  const buildings: BuildingSpec[] = [];
+  for (const c of compounds) {
+    const rooms = pick(rng, c.style.rooms);
+    for (let b = 1; b <= c.buildings; b++) {
+      buildings.push({
+        street: c.street,
+        community: c.community,
+        compound: c.name,
+        name: `${b}号楼`,
+        style: c.style,
+        floors: int(rng, c.style.floors[0], c.style.floors[1]),
+        stairwells: pick(rng, c.style.stairwells),
+        rooms: rng() < 0.8 ? rooms : pick(rng, c.style.rooms),
+      });
     }
   }
-  while (total < HOUSEHOLD_MIN) {
-    const b = buildings[Math.floor(rng() * buildings.length)];
-    if (b.floors < b.style.floors[1]) {
-      b.floors++;
-      total += b.stairwells * b.rooms;
-    }
-  }
+  // Nudge floor counts (within each style's range) until the total is in the target window.
+  let total = sum(buildings.map(householdsOf));
+  const dec = (b: BuildingSpec) => (b.floors--, (total -= b.stairwells * b.rooms));
+  const inc = (b: BuildingSpec) => (b.floors++, (total += b.stairwells * b.rooms));
+  nudge(rng, buildings, (b) => b.floors > b.style.floors[0], dec, () => total <= HOUSEHOLD_MAX);
+  nudge(rng, buildings, (b) => b.floors < b.style.floors[1], inc, () => total >= HOUSEHOLD_MIN);
 
   // 4. Grids: each community's buildings, in order, cut into 3–6 runs of consecutive buildings.
   //    Cuts snap to a compound boundary when one is close, as real grids usually follow them.

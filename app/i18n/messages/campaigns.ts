@@ -1,0 +1,6 @@
+// Interface text for the campaigns pages. zh is the default; en must have the same keys.
+const zh = {} as const;
+
+const en: Record<keyof typeof zh, string> = {};
+
+export const campaignMessages = { zh, en };

@@ -1,0 +1,102 @@
+// Surveys (editable drafts) and their published, immutable versions.
+import { sql } from "~/db.server";
+
+export const SURVEY_KINDS = ["household", "quiz", "callback", "visit", "other"] as const;
+export type SurveyKind = (typeof SURVEY_KINDS)[number];
+
+export type SurveySummary = {
+  id: number;
+  title: string;
+  kind: SurveyKind;
+  updatedAt: Date;
+  latestVersion: number | null;
+  latestVersionId: number | null;
+  /** The draft differs from the latest published version (or nothing is published yet). */
+  unpublishedChanges: boolean;
+};
+
+export async function listSurveys(countyId: number) {
+  return sql<SurveySummary[]>`
+    select s.id, s.title, s.kind, s.updated_at as "updatedAt",
+           v.version as "latestVersion", v.id as "latestVersionId",
+           (v.id is null or v.definition <> s.draft) as "unpublishedChanges"
+    from surveys s
+    left join lateral (select id, version, definition from survey_versions where survey_id = s.id order by version desc limit 1) v on true
+    where s.county_id = ${countyId}
+    order by s.updated_at desc, s.id desc`;
+}
+
+export type Survey = SurveySummary & { draft: Record<string, unknown> };
+
+export async function getSurvey(countyId: number, surveyId: number): Promise<Survey | null> {
+  const [survey] = await sql<Survey[]>`
+    select s.id, s.title, s.kind, s.updated_at as "updatedAt", s.draft,
+           v.version as "latestVersion", v.id as "latestVersionId",
+           (v.id is null or v.definition <> s.draft) as "unpublishedChanges"
+    from surveys s
+    left join lateral (select id, version, definition from survey_versions where survey_id = s.id order by version desc limit 1) v on true
+    where s.county_id = ${countyId} and s.id = ${surveyId}`;
+  return survey ?? null;
+}
+
+export async function createSurvey(
+  actor: { id: number | null; countyId: number },
+  input: { title: string; kind: SurveyKind; draft: Record<string, unknown> },
+): Promise<number> {
+  const [row] = await sql<{ id: number }[]>`
+    insert into surveys (county_id, title, kind, draft, created_by)
+    values (${actor.countyId}, ${input.title}, ${input.kind}, ${sql.json(input.draft as never)}, ${actor.id})
+    returning id`;
+  return row.id;
+}
+
+export async function saveDraft(countyId: number, surveyId: number, input: { title: string; draft: Record<string, unknown> }) {
+  const result = await sql`
+    update surveys set title = ${input.title}, draft = ${sql.json(input.draft as never)}, updated_at = now()
+    where id = ${surveyId} and county_id = ${countyId}`;
+  return result.count === 1;
+}
+
+export type SurveyVersion = {
+  id: number;
+  surveyId: number;
+  version: number;
+  title: string;
+  kind: SurveyKind;
+  definition: Record<string, unknown>;
+  publishedAt: Date;
+};
+
+/** Freezes the current draft as the next version. Returns the existing latest version when the
+ *  draft has not changed since, so publishing twice does not make empty versions. */
+export async function publishSurvey(actor: { id: number | null; countyId: number }, surveyId: number) {
+  return sql.begin(async (tx) => {
+    const [survey] = await tx<{ title: string; draft: Record<string, unknown> }[]>`
+      select title, draft from surveys where id = ${surveyId} and county_id = ${actor.countyId} for update`;
+    if (!survey) return null;
+    const [latest] = await tx<{ id: number; version: number; same: boolean }[]>`
+      select id, version, definition = ${tx.json(survey.draft as never)} as same from survey_versions
+      where survey_id = ${surveyId} order by version desc limit 1`;
+    if (latest?.same) return { id: latest.id, version: latest.version, created: false };
+    const [created] = await tx<{ id: number; version: number }[]>`
+      insert into survey_versions (county_id, survey_id, version, title, definition, published_by)
+      values (${actor.countyId}, ${surveyId}, ${(latest?.version ?? 0) + 1}, ${survey.title},
+              ${tx.json(survey.draft as never)}, ${actor.id})
+      returning id, version`;
+    return { ...created, created: true };
+  });
+}
+
+export async function getVersion(countyId: number, versionId: number): Promise<SurveyVersion | null> {
+  const [version] = await sql<SurveyVersion[]>`
+    select v.id, v.survey_id as "surveyId", v.version, v.title, s.kind, v.definition, v.published_at as "publishedAt"
+    from survey_versions v join surveys s on s.id = v.survey_id
+    where v.id = ${versionId} and v.county_id = ${countyId}`;
+  return version ?? null;
+}
+
+export async function listVersions(countyId: number, surveyId: number) {
+  return sql<{ id: number; version: number; title: string; publishedAt: Date }[]>`
+    select id, version, title, published_at as "publishedAt" from survey_versions
+    where survey_id = ${surveyId} and county_id = ${countyId} order by version desc`;
+}
