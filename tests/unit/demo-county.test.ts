@@ -1,6 +1,7 @@
 import Papa from "papaparse";
 import { describe, expect, it } from "vitest";
-import { DEMO_COUNTY, generateDemoRegister, registerToCsv, type RegisterRow } from "../../db/seed/demo-county";
+import { DEMO_COUNTY, generateDemoRegister, registerToCsv } from "../../db/seed/demo-county";
+import type { RegisterRow } from "~/domain/register-import";
 
 const rows = generateDemoRegister();
 
