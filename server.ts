@@ -67,6 +67,9 @@ async function main() {
         : false,
       // Served over plain HTTP on office LANs too: do not pin HTTPS.
       strictTransportSecurity: false,
+      // Not helmet's "no-referrer": under it browsers send `Origin: null` on plain form posts,
+      // which the cross-site check below would refuse (forms must work before JavaScript loads).
+      referrerPolicy: { policy: "same-origin" },
       crossOriginEmbedderPolicy: false,
     }),
   );

@@ -9,6 +9,7 @@ import {
   ScrollRestoration,
   useLoaderData,
   useLocation,
+  useMatches,
   useRouteLoaderData,
   Form,
 } from "@remix-run/react";
@@ -22,7 +23,11 @@ import { can, type Role } from "~/utils/permissions";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: translator(data?.lang ?? "zh")("app.title") }];
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesHref }];
+// An empty icon: phones on weak signal should not spend a request on a missing favicon.
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesHref },
+  { rel: "icon", href: "data:," },
+];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const [lang, user] = await Promise.all([getLang(request), getUser(request)]);
@@ -115,6 +120,9 @@ function Header({ user }: { user: RootData["user"] }) {
 
 export default function App() {
   const { user } = useLoaderData<typeof loader>();
+  // Resident pages (handle.resident) stand alone: no office header, no navigation.
+  const resident = useMatches().some((m) => (m.handle as { resident?: boolean } | undefined)?.resident);
+  if (resident) return <Outlet />;
   return (
     <>
       <Header user={user} />

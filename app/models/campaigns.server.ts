@@ -1,14 +1,15 @@
 // Campaigns (调查批次): a published survey version put to target areas for a time window,
 // with one resident link per compound and per building inside the targets.
 import { randomInt } from "node:crypto";
+import QRCode from "qrcode";
 import { sql } from "~/db.server";
+import { CAMPAIGN_CODE, canMoveTo, residentUrl, type CampaignState, type DuplicatePolicy, type LinkExportRow } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
 import type { CurrentUser } from "~/models/users.server";
 
-export const CAMPAIGN_STATES = ["draft", "open", "paused", "closed"] as const;
-export type CampaignState = (typeof CAMPAIGN_STATES)[number];
-export const DUPLICATE_POLICIES = ["household", "device", "unlimited"] as const;
-export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
+type ScopedUser = Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">;
+
+export { CAMPAIGN_STATES, DUPLICATE_POLICIES, canMoveTo, type CampaignState, type DuplicatePolicy } from "~/domain/campaigns";
 
 // No 0/O, 1/l/I: codes are read off paper and typed by elderly residents.
 const LINK_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -74,54 +75,54 @@ export type NewCampaign = {
   targetPlaceIds: number[];
 };
 
-export type CampaignProblem = "codeTaken" | "versionNotFound" | "targetNotFound" | "noTargets";
+export type CampaignProblem = "codeInvalid" | "codeTaken" | "versionNotFound" | "targetNotFound" | "noTargets";
 
-/** Creates the campaign, its targets and a link for every compound and building inside them. */
+/** Creates the campaign, its targets and a link for every compound and building inside them.
+ *  A target inside another target is dropped: the outer one already covers it. */
 export async function createCampaign(
   actor: { id: number | null; countyId: number },
   input: NewCampaign,
-): Promise<{ id: number } | { problem: CampaignProblem }> {
+): Promise<{ id: number; links: number } | { problem: CampaignProblem }> {
+  if (!CAMPAIGN_CODE.test(input.code)) return { problem: "codeInvalid" };
   if (input.targetPlaceIds.length === 0) return { problem: "noTargets" };
-  return sql.begin(async (tx) => {
-    const [version] = await tx`select id from survey_versions where id = ${input.surveyVersionId} and county_id = ${actor.countyId}`;
-    if (!version) return { problem: "versionNotFound" as const };
-    const targets = await tx<{ id: number }[]>`
-      select id from places where id = any(${input.targetPlaceIds}::int[]) and county_id = ${actor.countyId}
-        and level in ('community','compound','building')`;
-    if (targets.length !== new Set(input.targetPlaceIds).size) return { problem: "targetNotFound" as const };
-    const [taken] = await tx`select 1 from campaigns where code = ${input.code}`;
-    if (taken) return { problem: "codeTaken" as const };
-    const [campaign] = await tx<{ id: number }[]>`
-      insert into campaigns (county_id, code, name, survey_version_id, opens_at, closes_at, duplicate_policy, created_by)
-      values (${actor.countyId}, ${input.code}, ${input.name}, ${input.surveyVersionId}, ${input.opensAt},
-              ${input.closesAt}, ${input.duplicatePolicy}, ${actor.id})
-      returning id`;
-    await tx`insert into campaign_targets ${tx(targets.map((t) => ({ campaign_id: campaign.id, county_id: actor.countyId, place_id: t.id })))}`;
-    const places = await tx<{ id: number }[]>`
-      select distinct p.id from places p
-      where p.county_id = ${actor.countyId} and p.level in ('compound','building')
-        and p.path && ${targets.map((t) => t.id)}::int[]
-        -- a building target gets its own link but not its compound's
-        and (p.level = 'building' or exists (select 1 from campaign_targets ct join places tp on tp.id = ct.place_id
-             where ct.campaign_id = ${campaign.id} and tp.level <> 'building' and p.path @> array[tp.id]))`;
-    for (let i = 0; i < places.length; i += 2000) {
-      await tx`insert into campaign_links ${tx(
-        places.slice(i, i + 2000).map((p) => ({ county_id: actor.countyId, campaign_id: campaign.id, place_id: p.id, code: randomCode(8) })),
-      )}`;
-    }
-    return { id: campaign.id };
-  });
-}
-
-/** Allowed transitions: draft → open; open ⇄ paused; open/paused → closed. Closed is final. */
-export function canMoveTo(from: CampaignState, to: CampaignState): boolean {
-  const allowed: Record<CampaignState, CampaignState[]> = {
-    draft: ["open", "closed"],
-    open: ["paused", "closed"],
-    paused: ["open", "closed"],
-    closed: [],
-  };
-  return allowed[from].includes(to);
+  try {
+    return await sql.begin(async (tx) => {
+      const [version] = await tx`select id from survey_versions where id = ${input.surveyVersionId} and county_id = ${actor.countyId}`;
+      if (!version) return { problem: "versionNotFound" as const };
+      const found = await tx<{ id: number; path: number[] }[]>`
+        select id, path from places where id = any(${input.targetPlaceIds}::int[]) and county_id = ${actor.countyId}
+          and level in ('community','compound','building')`;
+      if (found.length !== new Set(input.targetPlaceIds).size) return { problem: "targetNotFound" as const };
+      const ids = new Set(found.map((t) => t.id));
+      const targets = found.filter((t) => !t.path.some((ancestor) => ancestor !== t.id && ids.has(ancestor)));
+      const [taken] = await tx`select 1 from campaigns where code = ${input.code}`;
+      if (taken) return { problem: "codeTaken" as const };
+      const [campaign] = await tx<{ id: number }[]>`
+        insert into campaigns (county_id, code, name, survey_version_id, opens_at, closes_at, duplicate_policy, created_by)
+        values (${actor.countyId}, ${input.code}, ${input.name}, ${input.surveyVersionId}, ${input.opensAt},
+                ${input.closesAt}, ${input.duplicatePolicy}, ${actor.id})
+        returning id`;
+      await tx`insert into campaign_targets ${tx(targets.map((t) => ({ campaign_id: campaign.id, county_id: actor.countyId, place_id: t.id })))}`;
+      const places = await tx<{ id: number }[]>`
+        select distinct p.id from places p
+        where p.county_id = ${actor.countyId} and p.level in ('compound','building')
+          and p.path && ${targets.map((t) => t.id)}::int[]
+          -- a building target gets its own link but not its compound's
+          and (p.level = 'building' or exists (select 1 from campaign_targets ct join places tp on tp.id = ct.place_id
+               where ct.campaign_id = ${campaign.id} and tp.level <> 'building' and p.path @> array[tp.id]))`;
+      for (let i = 0; i < places.length; i += 2000) {
+        await tx`insert into campaign_links ${tx(
+          places.slice(i, i + 2000).map((p) => ({ county_id: actor.countyId, campaign_id: campaign.id, place_id: p.id, code: randomCode(8) })),
+        )}`;
+      }
+      return { id: campaign.id, links: places.length };
+    });
+  } catch (error) {
+    // Two offices creating the same code at once: the unique index decides.
+    if (error instanceof Error && "constraint_name" in error && error.constraint_name === "campaigns_code_key")
+      return { problem: "codeTaken" };
+    throw error;
+  }
 }
 
 export async function setCampaignState(countyId: number, campaignId: number, to: CampaignState): Promise<boolean> {
@@ -145,6 +146,7 @@ export type CampaignLink = {
   placeId: number;
   placeName: string;
   level: Level;
+  compoundId: number;
   compoundName: string | null;
   communityName: string;
   streetName: string;
@@ -153,14 +155,17 @@ export type CampaignLink = {
   completions: number;
 };
 
-/** The campaign's links inside the user's scope, in register order. */
-export async function linksOf(user: Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">, campaignId: number) {
-  const scope =
-    user.scopeGridId === null
-      ? sql`p.path @> array[${user.scopePlaceId}]::int[]`
-      : sql`p.path && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
+/** SQL condition: the place whose path is `pathColumn` lies inside the user's scope. */
+function inScope(user: ScopedUser, pathColumn = "p.path") {
+  const path = sql(pathColumn);
+  return user.scopeGridId === null
+    ? sql`${path} @> array[${user.scopePlaceId}]::int[]`
+    : sql`${path} && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
+}
+
+function queryLinks(countyId: number, campaignId: number, condition: ReturnType<typeof inScope>) {
   return sql<CampaignLink[]>`
-    select l.id, l.code, p.id as "placeId", p.name as "placeName", p.level,
+    select l.id, l.code, p.id as "placeId", p.name as "placeName", p.level, cp.id as "compoundId",
       case when p.level = 'building' then cp.name end as "compoundName",
       cm.name as "communityName", st.name as "streetName", l.opens, l.starts, l.completions
     from campaign_links l
@@ -168,8 +173,141 @@ export async function linksOf(user: Pick<CurrentUser, "countyId" | "scopePlaceId
     join places cp on cp.id = p.path[4]
     join places cm on cm.id = p.path[3]
     join places st on st.id = p.path[2]
-    where l.campaign_id = ${campaignId} and l.county_id = ${user.countyId} and ${scope}
-    order by p.path[3], cp.sort_order, p.path[4], p.level = 'building', p.sort_order, p.id`;
+    where l.campaign_id = ${campaignId} and l.county_id = ${countyId} and ${condition}
+    order by cm.sort_order, p.path[3], cp.sort_order, p.path[4], p.level = 'building', p.sort_order, p.id`;
+}
+
+/** The campaign's links inside the user's scope, in register order. */
+export async function linksOf(user: ScopedUser, campaignId: number) {
+  return queryLinks(user.countyId, campaignId, inScope(user));
+}
+
+/** All of a campaign's links (the command line and other county-wide uses). */
+export async function allLinksOf(countyId: number, campaignId: number) {
+  return queryLinks(countyId, campaignId, sql`true`);
+}
+
+/** The links at or below one place (a compound's door posters), inside the user's scope. */
+export async function linksUnder(user: ScopedUser, campaignId: number, placeId: number) {
+  return queryLinks(user.countyId, campaignId, sql`${inScope(user)} and p.path @> array[${placeId}]::int[]`);
+}
+
+export async function linkOf(user: ScopedUser, campaignId: number, code: string): Promise<CampaignLink | null> {
+  const [link] = await queryLinks(user.countyId, campaignId, sql`${inScope(user)} and l.code = ${code}`);
+  return link ?? null;
+}
+
+/** The origin residents reach the app at: PUBLIC_URL when the app sits behind a proxy or a
+ *  domain the server cannot see, else the origin of the request (or the local port). */
+export function publicOrigin(request?: Request): string {
+  const configured = process.env.PUBLIC_URL?.trim();
+  if (configured) return new URL(configured).origin;
+  if (request) return new URL(request.url).origin;
+  return `http://localhost:${process.env.PORT || 3000}`;
+}
+
+/** A link as an office exports it: place, resident URL and the URL its QR code carries. */
+export function exportRow(link: CampaignLink, origin: string): LinkExportRow {
+  const building = link.level === "building";
+  return {
+    street: link.streetName,
+    community: link.communityName,
+    compound: building ? (link.compoundName ?? "") : link.placeName,
+    building: building ? link.placeName : null,
+    level: building ? "building" : "compound",
+    code: link.code,
+    url: residentUrl(origin, link.code),
+    qrUrl: residentUrl(origin, link.code, { qr: true }),
+  };
+}
+
+/** A campaign found by its code in any county (codes are unique across counties). */
+export async function campaignByCode(code: string): Promise<{ countyId: number; countyName: string; campaign: Campaign } | null> {
+  const [row] = await sql<{ countyId: number; countyName: string; campaignId: number }[]>`
+    select c.county_id as "countyId", k.name as "countyName", c.id as "campaignId"
+    from campaigns c join counties k on k.id = c.county_id where c.code = ${code}`;
+  if (!row) return null;
+  const campaign = await getCampaign(row.countyId, row.campaignId);
+  return campaign && { countyId: row.countyId, countyName: row.countyName, campaign };
+}
+
+/** Responses that count (not voided) for a campaign. */
+export async function responseCount(countyId: number, campaignId: number): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from responses where campaign_id = ${campaignId} and county_id = ${countyId} and voided_at is null`;
+  return row.n;
+}
+
+export type VersionChoice = { id: number; surveyId: number; surveyTitle: string; title: string; version: number; kind: string; publishedAt: Date };
+
+/** Published versions a campaign can put to residents, newest survey and version first. */
+export async function versionChoices(countyId: number) {
+  return sql<VersionChoice[]>`
+    select v.id, v.survey_id as "surveyId", s.title as "surveyTitle", v.title, v.version, s.kind, v.published_at as "publishedAt"
+    from survey_versions v join surveys s on s.id = v.survey_id
+    where v.county_id = ${countyId}
+    order by s.kind = 'household' desc, s.updated_at desc, s.id desc, v.version desc`;
+}
+
+export type TargetBuilding = { id: number; name: string; households: number };
+export type TargetCompound = TargetBuilding & { buildings: TargetBuilding[] };
+export type TargetCommunity = TargetBuilding & { compounds: TargetCompound[] };
+export type TargetStreet = { id: number; name: string; communities: TargetCommunity[] };
+
+/** The county's streets, communities, compounds and buildings with their occupied households,
+ *  for choosing a campaign's target areas. */
+export async function targetChoices(countyId: number): Promise<TargetStreet[]> {
+  const [places, counts] = await Promise.all([
+    sql<{ id: number; parentId: number; name: string; level: Level }[]>`
+      select id, parent_id as "parentId", name, level from places
+      where county_id = ${countyId} and level in ('street','community','compound','building')
+      order by array_length(path, 1), sort_order, id`,
+    sql<{ buildingId: number; n: number }[]>`
+      select building_id as "buildingId", count(*)::int as n from households
+      where county_id = ${countyId} and not vacant group by building_id`,
+  ]);
+  const households = new Map(counts.map((c) => [c.buildingId, c.n]));
+  const streets = new Map<number, TargetStreet>();
+  const communities = new Map<number, TargetCommunity>();
+  const compounds = new Map<number, { compound: TargetCompound; community: TargetCommunity }>();
+  // Ordered by depth, so every parent is seen before its children.
+  for (const p of places) {
+    if (p.level === "street") streets.set(p.id, { id: p.id, name: p.name, communities: [] });
+    else if (p.level === "community") {
+      const community: TargetCommunity = { id: p.id, name: p.name, households: 0, compounds: [] };
+      communities.set(p.id, community);
+      streets.get(p.parentId)?.communities.push(community);
+    } else if (p.level === "compound") {
+      const community = communities.get(p.parentId);
+      if (!community) continue;
+      const compound: TargetCompound = { id: p.id, name: p.name, households: 0, buildings: [] };
+      compounds.set(p.id, { compound, community });
+      community.compounds.push(compound);
+    } else {
+      const owner = compounds.get(p.parentId);
+      if (!owner) continue;
+      const n = households.get(p.id) ?? 0;
+      owner.compound.buildings.push({ id: p.id, name: p.name, households: n });
+      owner.compound.households += n;
+      owner.community.households += n;
+    }
+  }
+  return [...streets.values()];
+}
+
+/** The link a building's household slips point to (the building's own, else its compound's)
+ *  and the building's one-time codes, created on first use. Null outside the campaign or scope. */
+export async function householdSlips(user: ScopedUser, campaignId: number, buildingId: number) {
+  const [link] = await sql<{ code: string; buildingName: string; compoundName: string; communityName: string }[]>`
+    select l.code, b.name as "buildingName", cp.name as "compoundName", cm.name as "communityName"
+    from places b
+    join places cp on cp.id = b.path[4]
+    join places cm on cm.id = b.path[3]
+    join campaign_links l on l.campaign_id = ${campaignId} and l.place_id = any(b.path)
+    where b.id = ${buildingId} and b.level = 'building' and b.county_id = ${user.countyId} and ${inScope(user, "b.path")}
+    order by l.place_id = b.id desc limit 1`;
+  if (!link) return null;
+  return { ...link, codes: await householdCodesFor(user.countyId, campaignId, buildingId) };
 }
 
 export type ResidentLink = {
@@ -221,4 +359,9 @@ export async function householdCodesFor(countyId: number, campaignId: number, bu
     from household_codes c join households h on h.id = c.household_id join places s on s.id = h.place_id
     where c.campaign_id = ${campaignId} and c.place_id = ${buildingId}
     order by s.sort_order, s.id, length(h.room), h.room`;
+}
+
+/** A QR code as inline SVG. Level M survives a scuffed or partly covered door poster. */
+export async function qrSvg(url: string): Promise<string> {
+  return QRCode.toString(url, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
 }

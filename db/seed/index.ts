@@ -6,7 +6,11 @@ import { applyRegisterRows } from "~/models/register.server";
 import type { RegisterSummary } from "~/domain/register-import";
 import { createUser } from "~/models/users.server";
 import type { Role } from "~/utils/permissions";
+import { createCampaign, setCampaignState } from "~/models/campaigns.server";
+import { createSurvey, publishSurvey } from "~/models/surveys.server";
+import { loadTemplate } from "~/survey/templates.server";
 import { DEMO_COUNTY, generateDemoRegister } from "./demo-county";
+import { seedDemoResponses } from "./demo-responses";
 
 export const DEMO_PASSWORD = "demo2026";
 
@@ -42,9 +46,46 @@ export async function seedDemoCounty(): Promise<{ countyId: number; summary: Reg
   return { countyId: county.id, summary };
 }
 
+const DAY = 24 * 3600 * 1000;
+
+/** The demo questionnaire, published, and two waves of it over all seven communities: the
+ *  first (code demo-w1) closed, the second (code demo) open for residents now. */
+export async function seedDemoCampaigns(countyId: number, now = new Date()) {
+  const template = loadTemplate("household-satisfaction.json");
+  const actor = { id: null, countyId };
+  const surveyId = await createSurvey(actor, { title: String(template.title), kind: "household", draft: template });
+  const version = await publishSurvey(actor, surveyId);
+  const communities = await sql<{ id: number }[]>`
+    select id from places where county_id = ${countyId} and level = 'community' order by sort_order, id`;
+  const waves = [
+    { code: "demo-w1", name: "第一轮入户模拟调查", opensAt: new Date(now.getTime() - 70 * DAY), closesAt: new Date(now.getTime() - 42 * DAY), final: "closed" as const },
+    { code: "demo", name: "第二轮入户模拟调查", opensAt: new Date(now.getTime() - 35 * DAY), closesAt: new Date(now.getTime() + 60 * DAY), final: "open" as const },
+  ];
+  const ids: Record<string, number> = {};
+  for (const wave of waves) {
+    const created = await createCampaign(actor, {
+      code: wave.code,
+      name: wave.name,
+      surveyVersionId: version!.id,
+      opensAt: wave.opensAt,
+      closesAt: wave.closesAt,
+      duplicatePolicy: "device",
+      targetPlaceIds: communities.map((c) => c.id),
+    });
+    if (!("id" in created)) throw new Error(`demo campaign ${wave.code}: ${created.problem}`);
+    await setCampaignState(countyId, created.id, "open");
+    if (wave.final === "closed") await setCampaignState(countyId, created.id, "closed");
+    ids[wave.code] = created.id;
+  }
+  return ids;
+}
+
 /** Loads the demo county into a database that has no county yet; returns whether it did. */
 export async function seedDemoIfEmpty(): Promise<boolean> {
   if ((await countCounties()) > 0 || (await findCounty(DEMO_COUNTY.code))) return false;
-  await seedDemoCounty();
+  const { countyId } = await seedDemoCounty();
+  const campaigns = await seedDemoCampaigns(countyId);
+  await seedDemoResponses({ countyId, campaignId: campaigns["demo-w1"], seed: 1, weeksBack: 4 });
+  await seedDemoResponses({ countyId, campaignId: campaigns.demo, seed: 2, weeksBack: 5 });
   return true;
 }

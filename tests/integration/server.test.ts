@@ -122,3 +122,18 @@ describe("a running server", () => {
     expect((await fetch(`${base}/places`, { headers: { Cookie: cookie } })).status).toBe(200);
   });
 });
+
+describe("plain form posts", () => {
+  it("are not refused for a same-origin page (the referrer policy lets the browser send its origin)", async () => {
+    const port = await freePort();
+    const server = startServer({ DATABASE_URL: process.env.DATABASE_URL!, PORT: String(port), SESSION_SECRET: "server-test-secret-0123456789" });
+    try {
+      await waitFor(() => server.output().includes("listening on"), 60_000);
+      const page = await fetch(`http://127.0.0.1:${port}/login`);
+      expect(page.headers.get("referrer-policy")).toBe("same-origin");
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+  });
+});

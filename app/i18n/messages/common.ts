@@ -185,6 +185,9 @@ const zh = {
   "audit.action.user.enable": "启用账号",
   "audit.action.account.changePassword": "修改本人密码",
   "audit.action.register.import": "导入住户登记",
+  "audit.action.survey.create": "新建问卷",
+  "audit.action.survey.import": "导入问卷",
+  "audit.action.survey.publish": "发布问卷",
 } as const;
 
 const en: Record<keyof typeof zh, string> = {
@@ -373,6 +376,9 @@ const en: Record<keyof typeof zh, string> = {
   "audit.action.user.enable": "Account enabled",
   "audit.action.account.changePassword": "Own password changed",
   "audit.action.register.import": "Register imported",
+  "audit.action.survey.create": "Questionnaire created",
+  "audit.action.survey.import": "Questionnaire imported",
+  "audit.action.survey.publish": "Questionnaire published",
 };
 
 export const common = { zh, en };

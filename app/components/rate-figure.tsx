@@ -1,0 +1,135 @@
+// How a figure is shown everywhere: the rate, its 95% interval and n together, greyed when n is
+// under the minimum; and beside it the formula (numerator, denominator, exclusions).
+import type { Estimate, Figure, Formula, MeasureKey, Status } from "~/domain/measures";
+import { excludedAnswers, positiveGroups } from "~/domain/measures";
+import type { Translate } from "~/i18n";
+import { useT } from "~/i18n/use-t";
+
+/** 86.3% for a rate, 86.3 for a score (points out of 100); "—" without a value. */
+export function formatValue(measure: MeasureKey, value: number | null): string {
+  if (value === null) return "—";
+  return measure === "score" ? (value * 100).toFixed(1) : `${(value * 100).toFixed(1)}%`;
+}
+
+export function formatInterval(measure: MeasureKey, e: { lower: number; upper: number }): string {
+  const unit = measure === "score" ? "" : "%";
+  return `${(e.lower * 100).toFixed(1)}–${(e.upper * 100).toFixed(1)}${unit}`;
+}
+
+const formatN = (n: number) => (n >= 100 ? Math.round(n).toLocaleString() : n.toFixed(n % 1 === 0 ? 0 : 1));
+
+/** A rate with its interval and n, e.g. "86.3%  82.1–89.9%  n = 196". */
+export function EstimateCell({ measure, estimate, greyed, testId }: { measure: MeasureKey; estimate: Estimate; greyed?: boolean; testId?: string }) {
+  const t = useT();
+  return (
+    <span className={greyed ? "estimate greyed" : "estimate"} data-testid={testId} title={greyed ? t("rates.belowMinimumHint") : undefined}>
+      <b>{formatValue(measure, estimate.rate)}</b>
+      {estimate.rate !== null && (
+        <>
+          <span className="ci">{formatInterval(measure, estimate)}</span>
+          <span className="n">n = {formatN(estimate.n)}</span>
+        </>
+      )}
+    </span>
+  );
+}
+
+export function StatusBadge({ status }: { status: Status | null }) {
+  const t = useT();
+  if (!status) return <span className="status grey">{t("rates.status.none")}</span>;
+  return <span className={`status ${status}`}>{t(`rates.status.${status}`)}</span>;
+}
+
+/** The headline of a unit: weighted figure large, the plain one and the counts beside it. */
+export function FigureSummary({ measure, figure, label }: { measure: MeasureKey; figure: Figure; label: string }) {
+  const t = useT();
+  const { counts } = figure;
+  return (
+    <div className={figure.belowMinimum ? "figure-summary greyed" : "figure-summary"} data-testid="figure-summary">
+      <div className="figure-main">
+        <span className="muted">{label}</span>
+        <b>{formatValue(measure, figure.weighted.rate)}</b>
+        {figure.weighted.rate !== null && (
+          <span className="muted">
+            {t("rates.interval", { interval: formatInterval(measure, figure.weighted) })} · {t("rates.nEff", { n: formatN(figure.weighted.n) })}
+          </span>
+        )}
+      </div>
+      <dl className="figure-facts">
+        <div>
+          <dt>{t("rates.plain")}</dt>
+          <dd>
+            <EstimateCell measure={measure} estimate={figure.plain} />
+          </dd>
+        </div>
+        <div>
+          <dt>{measure === "score" ? t("rates.pointsOverWeights") : t("rates.positiveOverValid")}</dt>
+          <dd>
+            {measure === "score"
+              ? `${formatN(counts.successes * 100)} / ${formatN(counts.trials)}`
+              : `${counts.successes.toLocaleString()} / ${counts.trials.toLocaleString()}`}
+          </dd>
+        </div>
+        <div>
+          <dt>{t("rates.excludedNoAnswer")}</dt>
+          <dd>
+            {counts.excluded.toLocaleString()} / {counts.noAnswer.toLocaleString()}
+          </dd>
+        </div>
+        <div>
+          <dt>{t("rates.coverage")}</dt>
+          <dd>{figure.coverage === null ? "—" : `${(figure.coverage * 100).toFixed(0)}%`}</dd>
+        </div>
+      </dl>
+      {figure.belowMinimum && <p className="muted">{t("rates.belowMinimumHint")}</p>}
+    </div>
+  );
+}
+
+/**
+ * The measure's definition as lines of text: first the formula, then what counts as positive (or
+ * the points), the weights, what is left out, the interval and the weighting. Shared by the pages
+ * and the spreadsheet exports.
+ */
+export function formulaLines(t: Translate, formula: Formula, minN: number): string[] {
+  const measure = formula.measure;
+  const list = (answers: string[]) => answers.join(t("rates.listSeparator"));
+  const excluded = excludedAnswers(formula);
+  const groups = positiveGroups(formula);
+  return [
+    `${t(`rates.measure.${measure}`)} = ${t(`rates.formula.${measure === "score" ? "score" : "rate"}`)}`,
+    ...(groups.length === 0
+      ? [t("rates.formula.noQuestions")]
+      : groups.map((g) => t(measure === "score" ? "rates.formula.points" : "rates.formula.positive", { answers: list(g.answers), n: g.questions }))),
+    ...(measure === "score"
+      ? [t("rates.formula.weights", { weights: list(formula.questions.map((q) => `${q.title} ×${q.weight}`)) })]
+      : []),
+    t("rates.formula.excluded", { answers: excluded.length ? list(excluded) + t("rates.listSeparator") : "" }),
+    t("rates.formula.interval", { minN }),
+    t("rates.formula.weighted"),
+  ];
+}
+
+/** The measure's definition beside a figure; collapsed, the summary line still states the formula. */
+export function RateFormula({ formula, minN, collapsed }: { formula: Formula; minN: number; collapsed?: boolean }) {
+  const t = useT();
+  const [headline, ...details] = formulaLines(t, formula, minN);
+  const list = (
+    <ul>
+      {details.map((line) => (
+        <li key={line}>{line}</li>
+      ))}
+    </ul>
+  );
+  return collapsed ? (
+    <details className="formula" data-testid="rate-formula">
+      <summary>{headline}</summary>
+      {list}
+    </details>
+  ) : (
+    <div className="formula" data-testid="rate-formula">
+      <p>{headline}</p>
+      {list}
+    </div>
+  );
+}

@@ -1,0 +1,86 @@
+// The table of units at one level: rank, weighted figure, plain figure, counts. Rows under the
+// minimum n are greyed and carry no rank.
+import { Link } from "@remix-run/react";
+import type { MeasureKey } from "~/domain/measures";
+import { useT } from "~/i18n/use-t";
+import type { RateUnit } from "~/models/rates.server";
+import { EstimateCell } from "~/components/rate-figure";
+
+export function unitHref(unit: Pick<RateUnit, "placeId" | "gridId">, query: string): string | null {
+  if (unit.placeId !== null) return `/rates/${unit.placeId}${query}`;
+  if (unit.gridId !== null) return `/rates/trends${query ? `${query}&` : "?"}grid=${unit.gridId}`;
+  return null;
+}
+
+export function RateTable({
+  units,
+  measure,
+  query,
+  total,
+}: {
+  units: RateUnit[];
+  measure: MeasureKey;
+  /** The current query string ("?campaign=…&measure=…"), carried into the links. */
+  query: string;
+  total?: RateUnit;
+}) {
+  const t = useT();
+  const sorted = [...units].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity));
+  const rows = total ? [total, ...sorted] : sorted;
+  return (
+    <div className="table-wrap">
+      <table className="rate-table" data-testid="rate-table">
+        <thead>
+          <tr>
+            <th className="num">{t("rates.col.rank")}</th>
+            <th>{t("rates.col.unit")}</th>
+            <th>{t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) })}</th>
+            <th>{t("rates.col.plain")}</th>
+            <th className="num">{measure === "score" ? t("rates.col.points") : t("rates.col.positive")}</th>
+            <th className="num">{t("rates.col.excluded")}</th>
+            <th className="num">{t("rates.col.responses")}</th>
+            <th className="num">{t("rates.col.households")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((u) => {
+            const href = unitHref(u, query);
+            const isTotal = u === total;
+            const f = u.figure;
+            return (
+              <tr key={u.key} className={[isTotal ? "total" : "", f.belowMinimum ? "greyed" : ""].join(" ").trim() || undefined}>
+                <td className="num">{isTotal ? "" : (u.rank ?? "—")}</td>
+                <td>
+                  {href && !isTotal ? <Link to={href}>{u.name}</Link> : <span className="name">{u.name}</span>}
+                  {isTotal && <span className="badge">{t("rates.total")}</span>}
+                  {u.context && <span className="context">{u.context}</span>}
+                </td>
+                <td>
+                  <EstimateCell measure={measure} estimate={f.weighted} greyed={f.belowMinimum} />
+                </td>
+                <td>
+                  <EstimateCell measure={measure} estimate={f.plain} greyed={f.belowMinimum} />
+                </td>
+                <td className="num">
+                  {measure === "score"
+                    ? f.counts.valid.toLocaleString()
+                    : `${f.counts.successes.toLocaleString()} / ${f.counts.trials.toLocaleString()}`}
+                </td>
+                <td className="num">
+                  {f.counts.excluded.toLocaleString()} / {f.counts.noAnswer.toLocaleString()}
+                </td>
+                <td className="num">{u.responses.toLocaleString()}</td>
+                <td className="num">
+                  {u.households.toLocaleString()}
+                  {f.coverage !== null && f.weighted.rate !== null && (
+                    <span className="context">{t("rates.coverageShort", { pct: (f.coverage * 100).toFixed(0) })}</span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

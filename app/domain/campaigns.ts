@@ -1,0 +1,92 @@
+// Campaign rules shared by the office pages, the link export and the command line: no I/O.
+
+export const CAMPAIGN_STATES = ["draft", "open", "paused", "closed"] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+export const DUPLICATE_POLICIES = ["household", "device", "unlimited"] as const;
+export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
+
+/** Allowed transitions: draft → open; open ⇄ paused; open/paused → closed. Closed is final. */
+export function canMoveTo(from: CampaignState, to: CampaignState): boolean {
+  const allowed: Record<CampaignState, CampaignState[]> = {
+    draft: ["open", "closed"],
+    open: ["paused", "closed"],
+    paused: ["open", "closed"],
+    closed: [],
+  };
+  return allowed[from].includes(to);
+}
+
+/** A campaign code appears in URLs and on paper: lowercase letters, digits and hyphens. */
+export const CAMPAIGN_CODE = /^[a-z0-9-]{2,40}$/;
+
+/** The resident page of a link. `qr` marks scans (the resident page records the channel from
+ *  it); `household` prefills a one-time household code printed on a slip. */
+export function residentUrl(origin: string, linkCode: string, options: { qr?: boolean; household?: string } = {}): string {
+  const params = new URLSearchParams();
+  if (options.qr) params.set("src", "qr");
+  if (options.household) params.set("h", options.household);
+  const query = params.toString();
+  return `${origin.replace(/\/+$/, "")}/s/${encodeURIComponent(linkCode)}${query ? `?${query}` : ""}`;
+}
+
+// The office works in China Standard Time all year (no daylight saving since 1991), whatever
+// the server's own time zone is.
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+
+/** A `datetime-local` value (YYYY-MM-DDTHH:mm[:ss]) read as Asia/Shanghai time; null if invalid. */
+export function parseShanghaiDateTime(value: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value.trim());
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((p) => Number(p ?? 0));
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
+  const back = new Date(utc);
+  // Date.UTC rolls 2026-02-30 over to March: a rolled value was not a real date.
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59)
+    return null;
+  return new Date(utc - SHANGHAI_OFFSET_MS);
+}
+
+/** The `datetime-local` value (to the minute) showing `date` in Asia/Shanghai time. */
+export function toShanghaiInput(date: Date): string {
+  return new Date(date.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16);
+}
+
+export type LinkExportRow = {
+  street: string;
+  community: string;
+  compound: string;
+  building: string | null;
+  level: "compound" | "building";
+  code: string;
+  url: string;
+  qrUrl: string;
+};
+
+export const LINK_EXPORT_COLUMNS = ["street", "community", "compound", "building", "level", "code", "url", "qrUrl"] as const;
+
+function csvCell(value: string): string {
+  // A place name imported from a spreadsheet must not turn into a formula when Excel opens the file.
+  if (/^[=+\-@\t\r]/.test(value)) value = `'${value}`;
+  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** CSV with a UTF-8 byte-order mark, so Excel on Chinese Windows opens it as UTF-8, not GBK. */
+export function linksCsv(
+  rows: LinkExportRow[],
+  columnLabel: (column: (typeof LINK_EXPORT_COLUMNS)[number]) => string,
+  levelName: (level: LinkExportRow["level"]) => string,
+): string {
+  const lines = [LINK_EXPORT_COLUMNS.map((c) => csvCell(columnLabel(c))).join(",")];
+  for (const row of rows)
+    lines.push(
+      LINK_EXPORT_COLUMNS.map((c) => csvCell(c === "level" ? levelName(row.level) : (row[c] ?? ""))).join(","),
+    );
+  return `\uFEFF${lines.join("\r\n")}\r\n`;
+}
+
+/** Splits items into pages of `size` (posters and slips are laid out a page at a time). */
+export function pages<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}

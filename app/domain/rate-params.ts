@@ -1,0 +1,127 @@
+// The query string of the rates, bulletin, planning pages and the JSON API, read one way for all.
+// Anything missing or malformed falls back to its default, so a hand-edited URL still shows a page.
+import { addWeeks, isMeasureKey, isRateLevel, parseIsoWeek, type MeasureKey, type RateLevel } from "~/domain/measures";
+import { parseSeed } from "~/domain/sampling";
+
+export const DEFAULT_MIN_N = 30;
+export const DEFAULT_TARGET = 0.85;
+export const DEFAULT_MARGIN = 0.05;
+
+function integer(value: string | null, min: number, max: number, fallback: number): number {
+  if (value === null || !/^\d+$/.test(value.trim())) return fallback;
+  const n = Number(value);
+  return n >= min && n <= max ? n : fallback;
+}
+
+/** A percentage typed by a user ("85", "85.5", "85%") as a proportion, or the fallback. */
+export function percentParam(value: string | null, min: number, max: number, fallback: number): number {
+  const match = value === null ? null : /^\s*(\d{1,3}(?:\.\d{1,2})?)\s*%?\s*$/.exec(value);
+  if (!match) return fallback;
+  const n = Number(match[1]);
+  return n >= min && n <= max ? n / 100 : fallback;
+}
+
+/** A non-negative decimal up to max ("2", "1.5"), or null. */
+export function decimalParam(value: string | null, max: number): number | null {
+  const match = value === null ? null : /^\s*(\d{1,4}(?:\.\d{1,3})?)\s*$/.exec(value);
+  if (!match) return null;
+  const n = Number(match[1]);
+  return n <= max ? n : null;
+}
+
+export type RateParams = {
+  /** Campaign code; null = the newest campaign with responses. */
+  campaign: string | null;
+  measure: MeasureKey;
+  level: RateLevel | null;
+  minN: number;
+  /** Week range as Mondays, from inclusive and to exclusive; null = open. */
+  from: string | null;
+  to: string | null;
+};
+
+export function parseRateParams(search: URLSearchParams): RateParams {
+  const measure = search.get("measure");
+  const level = search.get("level");
+  const from = parseIsoWeek(search.get("from") ?? "");
+  const through = parseIsoWeek(search.get("to") ?? "");
+  return {
+    campaign: search.get("campaign")?.trim() || null,
+    measure: isMeasureKey(measure) ? measure : "satisfaction",
+    level: isRateLevel(level) ? level : null,
+    minN: integer(search.get("minN"), 1, 10_000, DEFAULT_MIN_N),
+    from,
+    to: through ? addWeeks(through, 1) : null,
+  };
+}
+
+export const BULLETIN_LEVELS = ["community", "grid", "unit"] as const satisfies readonly RateLevel[];
+export type BulletinLevel = (typeof BULLETIN_LEVELS)[number];
+export type Span = "week" | "cumulative";
+
+export type BulletinParams = Omit<RateParams, "from" | "to" | "level"> & {
+  level: BulletinLevel;
+  /** Monday of the chosen week; null = the campaign's last week with responses. */
+  week: string | null;
+  span: Span;
+  target: number;
+};
+
+export function parseBulletinParams(search: URLSearchParams): BulletinParams {
+  const { campaign, measure, minN, level } = parseRateParams(search);
+  return {
+    campaign,
+    measure,
+    minN,
+    level: (BULLETIN_LEVELS as readonly string[]).includes(level ?? "") ? (level as BulletinLevel) : "community",
+    week: parseIsoWeek(search.get("week") ?? ""),
+    span: search.get("span") === "cumulative" ? "cumulative" : "week",
+    target: percentParam(search.get("target"), 1, 100, DEFAULT_TARGET),
+  };
+}
+
+/** The week range a bulletin reads: that week alone, or everything up to its end. */
+export function bulletinRange(week: string, span: Span): { from: string | null; to: string } {
+  return { from: span === "week" ? week : null, to: addWeeks(week, 1) };
+}
+
+export const CONFIDENCE_LEVELS = [0.9, 0.95, 0.99] as const;
+
+export type PlanParams = {
+  campaign: string | null;
+  margin: number;
+  confidence: number;
+  /** Anticipated rate for the sample size; 0.5 is the safe choice. */
+  p: number;
+  /** The seed of a draw; null = no draw asked for. */
+  seed: number | null;
+  /** Communities to draw from; empty = every community in the scope. */
+  communityIds: number[];
+};
+
+export function parsePlanParams(search: URLSearchParams): PlanParams {
+  const confidence = CONFIDENCE_LEVELS.find((c) => String(Math.round(c * 100)) === search.get("confidence")) ?? 0.95;
+  return {
+    campaign: search.get("campaign")?.trim() || null,
+    margin: percentParam(search.get("margin"), 1, 20, DEFAULT_MARGIN),
+    confidence,
+    p: percentParam(search.get("p"), 1, 99, 0.5),
+    seed: parseSeed(search.get("seed")),
+    communityIds: search
+      .getAll("community")
+      .filter((v) => /^\d{1,9}$/.test(v))
+      .map(Number),
+  };
+}
+
+/** The query string that reproduces a plan (and a draw): for links and downloads. */
+export function planQuery(p: PlanParams): URLSearchParams {
+  const query = new URLSearchParams();
+  if (p.campaign) query.set("campaign", p.campaign);
+  query.set("margin", String(Math.round(p.margin * 1000) / 10));
+  query.set("confidence", String(Math.round(p.confidence * 100)));
+  query.set("p", String(Math.round(p.p * 1000) / 10));
+  if (p.seed !== null) query.set("seed", String(p.seed));
+  for (const id of p.communityIds) query.append("community", String(id));
+  return query;
+}

@@ -1,0 +1,382 @@
+// Responses: written once, never edited (a trigger enforces it); voiding keeps the row.
+import { sql } from "~/db.server";
+import { campaignAvailability, resolveLink } from "~/models/campaigns.server";
+import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
+import type { Level } from "~/domain/places";
+import { recordAudit } from "~/models/audit.server";
+import type { CurrentUser } from "~/models/users.server";
+
+export type Submission = {
+  code: string;
+  /** Generated on the device when the questionnaire is first opened: a retry or a double tap
+   *  sends the same key, and only one response is stored. */
+  clientKey: string;
+  versionId: number;
+  answers: unknown;
+  startedAt: Date | null;
+  deviceId: string | null;
+  householdCode: string | null;
+  userAgent: string | null;
+  channel: "qr" | "link" | "volunteer";
+  collectedBy: number | null;
+};
+
+export type SubmitRefusal =
+  | "notFound"
+  | "notOpen"
+  | "paused"
+  | "closed"
+  | "versionMismatch"
+  | "codeRequired"
+  | "codeUnknown"
+  | "codeUsed"
+  | "deviceUsed";
+
+export type SubmitOutcome =
+  | { ok: true; responseId: string; replay: boolean }
+  | { ok: false; reason: SubmitRefusal }
+  | { ok: false; reason: "invalid"; errors: Record<string, string[]> };
+
+class Refused extends Error {
+  constructor(public reason: SubmitRefusal) {
+    super(reason);
+  }
+}
+
+const MAX_DURATION_SECONDS = 24 * 3600;
+
+export async function submitResponse(s: Submission, now = new Date()): Promise<SubmitOutcome> {
+  const link = await resolveLink(s.code);
+  if (!link) return { ok: false, reason: "notFound" };
+  const { campaign } = link;
+
+  // A replay of a stored submission succeeds again whatever has changed since (closing,
+  // the household code now being used): the resident's submit did go through.
+  const [stored] = await sql<{ id: string }[]>`
+    select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
+  if (stored) return { ok: true, responseId: stored.id, replay: true };
+
+  const availability = campaignAvailability(campaign, now);
+  if (availability !== "open") return { ok: false, reason: availability };
+  if (s.versionId !== campaign.surveyVersionId) return { ok: false, reason: "versionMismatch" };
+  const checked = validateAnswers(link.definition, s.answers);
+  if (!checked.ok) return { ok: false, reason: "invalid", errors: checked.errors };
+
+  const startedAt =
+    s.startedAt && s.startedAt <= now && now.getTime() - s.startedAt.getTime() <= MAX_DURATION_SECONDS * 1000 ? s.startedAt : null;
+  const policy = campaign.duplicatePolicy;
+  try {
+    return await sql.begin(async (tx) => {
+      let householdCode: { id: number; householdId: number | null } | null = null;
+      if (policy === "household") {
+        if (!s.householdCode) throw new Refused("codeRequired");
+        const [code] = await tx<{ id: number; householdId: number | null; used: boolean; inside: boolean }[]>`
+          select c.id, c.household_id as "householdId", c.used_at is not null as used,
+                 b.path @> array[${link.placeId}]::int[] as inside
+          from household_codes c join places b on b.id = c.place_id
+          where c.code = ${s.householdCode.toUpperCase()} and c.campaign_id = ${campaign.id}
+          for update of c`;
+        if (!code || !code.inside) throw new Refused("codeUnknown");
+        if (code.used) throw new Refused("codeUsed");
+        householdCode = code;
+      }
+      const [inserted] = await tx<{ id: string }[]>`
+        insert into responses (county_id, campaign_id, survey_version_id, place_id, link_id, household_code_id,
+          household_id, channel, answers, client_key, device_id, started_at, finished_at, duration_seconds,
+          user_agent, collected_by)
+        values (${link.countyId}, ${campaign.id}, ${campaign.surveyVersionId}, ${link.placeId}, ${link.linkId},
+          ${householdCode?.id ?? null}, ${householdCode?.householdId ?? null}, ${s.channel},
+          ${tx.json(checked.answers as never)}, ${s.clientKey}, ${s.deviceId}, ${startedAt}, ${now},
+          ${startedAt ? Math.round((now.getTime() - startedAt.getTime()) / 1000) : null},
+          ${s.userAgent?.slice(0, 300) ?? null}, ${s.collectedBy})
+        on conflict (campaign_id, client_key) do nothing
+        returning id::text`;
+      if (!inserted) {
+        // The same submission arrived twice at once; the other one stored it.
+        const [other] = await tx<{ id: string }[]>`
+          select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
+        return { ok: true as const, responseId: other.id, replay: true };
+      }
+      if (policy === "device" && s.deviceId) {
+        const [claimed] = await tx`
+          insert into campaign_devices (campaign_id, device_id, response_id) values (${campaign.id}, ${s.deviceId}, ${inserted.id})
+          on conflict do nothing returning response_id`;
+        if (!claimed) throw new Refused("deviceUsed");
+      }
+      if (householdCode) await tx`update household_codes set used_at = ${now} where id = ${householdCode.id}`;
+      await tx`update campaign_links set completions = completions + 1 where id = ${link.linkId}`;
+      return { ok: true as const, responseId: inserted.id, replay: false };
+    });
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, reason: error.reason };
+    throw error;
+  }
+}
+
+/** Whether this device has already answered a one-per-device campaign (to say so up front). */
+export async function deviceHasAnswered(campaignId: number, deviceId: string | null): Promise<boolean> {
+  if (!deviceId) return false;
+  const [row] = await sql`select 1 from campaign_devices where campaign_id = ${campaignId} and device_id = ${deviceId}`;
+  return !!row;
+}
+
+// ---------------------------------------------------------------- the office's view
+
+export const RESPONSE_STATUSES = ["valid", "complete", "partial", "voided", "all"] as const;
+export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
+
+export type ResponseFilters = {
+  campaignId: number | null;
+  /** Any place inside the user's scope: its responses and those of every place below it. */
+  placeId: number | null;
+  /** Beijing calendar days, YYYY-MM-DD, both included. */
+  from: string | null;
+  to: string | null;
+  status: ResponseStatus;
+};
+
+type ScopedUser = Pick<CurrentUser, "id" | "countyId" | "scopePlaceId" | "scopeGridId">;
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function validDay(value: string | null): string | null {
+  if (!value || !DAY.test(value)) return null;
+  const date = new Date(`${value}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value ? null : value;
+}
+
+function positiveId(value: string | null): number | null {
+  if (!value || !/^\d{1,9}$/.test(value)) return null;
+  return Number(value) > 0 ? Number(value) : null;
+}
+
+/** The filters of the list and the export, from the query string; anything malformed is dropped. */
+export function filtersFromSearch(params: URLSearchParams): ResponseFilters {
+  const status = params.get("status");
+  return {
+    campaignId: positiveId(params.get("campaign")),
+    placeId: positiveId(params.get("place")),
+    from: validDay(params.get("from")),
+    to: validDay(params.get("to")),
+    status: (RESPONSE_STATUSES as readonly string[]).includes(status ?? "") ? (status as ResponseStatus) : "valid",
+  };
+}
+
+/** SQL condition: the response lies inside the user's scope (a place subtree or a grid's buildings). */
+function responseInScope(user: ScopedUser) {
+  return user.scopeGridId === null
+    ? sql`r.path @> array[${user.scopePlaceId}]::int[]`
+    : sql`r.path && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
+}
+
+function matching(user: ScopedUser, f: Omit<ResponseFilters, "status">) {
+  return sql`r.county_id = ${user.countyId} and ${responseInScope(user)}
+    ${f.campaignId ? sql`and r.campaign_id = ${f.campaignId}` : sql``}
+    ${f.placeId ? sql`and r.path @> array[${f.placeId}]::int[]` : sql``}
+    ${f.from ? sql`and r.finished_at >= (${f.from}::date::timestamp at time zone 'Asia/Shanghai')` : sql``}
+    ${f.to ? sql`and r.finished_at < ((${f.to}::date + 1)::timestamp at time zone 'Asia/Shanghai')` : sql``}`;
+}
+
+function withStatus(status: ResponseStatus) {
+  switch (status) {
+    case "valid":
+      return sql`and r.voided_at is null`;
+    case "complete":
+      return sql`and r.voided_at is null and r.complete`;
+    case "partial":
+      return sql`and r.voided_at is null and not r.complete`;
+    case "voided":
+      return sql`and r.voided_at is not null`;
+    case "all":
+      return sql``;
+  }
+}
+
+export type ResponseCounts = { valid: number; complete: number; partial: number; voided: number };
+
+export type ResponseListRow = {
+  id: string;
+  campaignName: string;
+  placeLabel: string;
+  finishedAt: Date;
+  channel: Channel;
+  complete: boolean;
+  voided: boolean;
+  imported: boolean;
+};
+
+export type Channel = "qr" | "link" | "volunteer" | "import";
+
+export const RESPONSE_PAGE_SIZE = 50;
+
+/** One page of responses (newest first) and the counts of everything the filters match. */
+export async function listResponses(user: ScopedUser, filters: ResponseFilters, page = 1) {
+  const where = matching(user, filters);
+  const [rows, [counts]] = await Promise.all([
+    sql<ResponseListRow[]>`
+      select r.id::text, c.name as "campaignName", r.finished_at as "finishedAt", r.channel, r.complete,
+        r.voided_at is not null as voided, r.import_id is not null as imported,
+        (select string_agg(a.name, ' ' order by array_length(a.path, 1)) from places a
+          where a.id = any(r.path) and a.level in ('community','compound','building')) as "placeLabel"
+      from responses r join campaigns c on c.id = r.campaign_id
+      where ${where} ${withStatus(filters.status)}
+      order by r.finished_at desc, r.id desc
+      limit ${RESPONSE_PAGE_SIZE} offset ${(Math.max(1, page) - 1) * RESPONSE_PAGE_SIZE}`,
+    sql<ResponseCounts[]>`
+      select count(*) filter (where r.voided_at is null)::int as valid,
+        count(*) filter (where r.voided_at is null and r.complete)::int as complete,
+        count(*) filter (where r.voided_at is null and not r.complete)::int as partial,
+        count(*) filter (where r.voided_at is not null)::int as voided
+      from responses r where ${where}`,
+  ]);
+  const total = filters.status === "all" ? counts.valid + counts.voided : counts[filters.status];
+  return { rows, counts, total };
+}
+
+/** What the filters offer: the county's campaigns, and the areas of the user's scope. */
+export async function responseFilterChoices(user: ScopedUser) {
+  const scope =
+    user.scopeGridId === null
+      ? sql`p.path @> array[${user.scopePlaceId}]::int[] and p.level in ('county','street','community','compound')`
+      : sql`p.id in (select building_id from grid_buildings where grid_id = ${user.scopeGridId})`;
+  const [campaigns, places] = await Promise.all([
+    sql<{ id: number; name: string }[]>`
+      select id, name from campaigns where county_id = ${user.countyId} order by created_at desc, id desc`,
+    sql<{ id: number; name: string; level: Level; depth: number }[]>`
+      select p.id, p.name, p.level, array_length(p.path, 1) as depth from places p
+      where p.county_id = ${user.countyId} and ${scope}
+      order by p.path`,
+  ]);
+  return { campaigns, places };
+}
+
+export type ResponseDetail = {
+  id: string;
+  campaignId: number;
+  campaignName: string;
+  surveyTitle: string;
+  version: number;
+  placeLabel: string;
+  channel: Channel;
+  startedAt: Date | null;
+  finishedAt: Date;
+  durationSeconds: number | null;
+  userAgent: string | null;
+  collectedBy: string | null;
+  complete: boolean;
+  imported: { filename: string; at: Date; by: string } | null;
+  voided: { at: Date; by: string | null; reason: string } | null;
+  answers: AnswerLine[];
+};
+
+/** A response inside the user's scope, every question with its answer text; null otherwise. */
+export async function getResponse(user: ScopedUser, responseId: string): Promise<ResponseDetail | null> {
+  if (!/^\d{1,18}$/.test(responseId)) return null;
+  const [row] = await sql<(Omit<ResponseDetail, "answers" | "imported" | "voided"> & {
+    definition: Record<string, unknown>;
+    answers: Record<string, unknown>;
+    importFilename: string | null;
+    importedAt: Date | null;
+    importedBy: string | null;
+    voidedAt: Date | null;
+    voidedBy: string | null;
+    voidReason: string | null;
+  })[]>`
+    select r.id::text, r.campaign_id as "campaignId", c.name as "campaignName", v.title as "surveyTitle", v.version,
+      (select string_agg(a.name, ' ' order by array_length(a.path, 1)) from places a
+        where a.id = any(r.path) and a.level <> 'county') as "placeLabel",
+      r.channel, r.started_at as "startedAt", r.finished_at as "finishedAt", r.duration_seconds as "durationSeconds",
+      r.user_agent as "userAgent", cu.display_name as "collectedBy", r.complete, v.definition, r.answers,
+      i.filename as "importFilename", i.created_at as "importedAt", iu.display_name as "importedBy",
+      r.voided_at as "voidedAt", vu.display_name as "voidedBy", r.void_reason as "voidReason"
+    from responses r
+    join campaigns c on c.id = r.campaign_id
+    join survey_versions v on v.id = r.survey_version_id
+    left join users cu on cu.id = r.collected_by
+    left join response_imports i on i.id = r.import_id
+    left join users iu on iu.id = i.user_id
+    left join users vu on vu.id = r.voided_by
+    where r.id = ${responseId}::bigint and ${matching(user, { campaignId: null, placeId: null, from: null, to: null })}`;
+  if (!row) return null;
+  const { definition, answers, importFilename, importedAt, importedBy, voidedAt, voidedBy, voidReason, ...rest } = row;
+  return {
+    ...rest,
+    answers: describeAnswers(definition, answers),
+    imported: importFilename && importedAt ? { filename: importFilename, at: importedAt, by: importedBy ?? "" } : null,
+    voided: voidedAt && voidReason !== null ? { at: voidedAt, by: voidedBy, reason: voidReason } : null,
+  };
+}
+
+/** Voids a response inside the user's scope, once; the reason is kept. Null when not found. */
+export async function voidResponse(
+  user: ScopedUser,
+  responseId: string,
+  reason: string,
+  ip: string | null,
+): Promise<"voided" | "alreadyVoided" | null> {
+  if (!/^\d{1,18}$/.test(responseId)) return null;
+  const [voided] = await sql<{ id: string }[]>`
+    update responses r set voided_at = now(), voided_by = ${user.id}, void_reason = ${reason}
+    where r.id = ${responseId}::bigint and r.voided_at is null
+      and ${matching(user, { campaignId: null, placeId: null, from: null, to: null })}
+    returning r.id::text`;
+  if (!voided) {
+    const [existing] = await sql`
+      select 1 from responses r where r.id = ${responseId}::bigint
+        and ${matching(user, { campaignId: null, placeId: null, from: null, to: null })}`;
+    return existing ? "alreadyVoided" : null;
+  }
+  await recordAudit(user, "response.void", { target: `response:${responseId}`, details: { reason }, ip });
+  return "voided";
+}
+
+export type ExportRow = {
+  id: string;
+  campaignName: string;
+  street: string | null;
+  community: string | null;
+  compound: string | null;
+  building: string | null;
+  finishedAt: Date;
+  channel: Channel;
+  durationSeconds: number | null;
+  version: number;
+  imported: boolean;
+  complete: boolean;
+  voided: boolean;
+  /** Answer text by question name. */
+  answers: Record<string, string>;
+};
+
+/** Every response the filters match, oldest first, with one column per question of the versions
+ *  involved (in page order, the newest version's title) and answers as text. */
+export async function exportResponses(user: ScopedUser, filters: ResponseFilters) {
+  const rows = await sql<(Omit<ExportRow, "answers"> & { versionId: number; answers: Record<string, unknown> })[]>`
+    select r.id::text, c.name as "campaignName", st.name as street, cm.name as community, cp.name as compound,
+      b.name as building, r.finished_at as "finishedAt", r.channel, r.duration_seconds as "durationSeconds",
+      v.version, r.survey_version_id as "versionId", r.import_id is not null as imported, r.complete,
+      r.voided_at is not null as voided, r.answers
+    from responses r
+    join campaigns c on c.id = r.campaign_id
+    join survey_versions v on v.id = r.survey_version_id
+    left join places st on st.id = r.path[2]
+    left join places cm on cm.id = r.path[3]
+    left join places cp on cp.id = r.path[4]
+    left join places b on b.id = r.path[5]
+    where ${matching(user, filters)} ${withStatus(filters.status)}
+    order by r.finished_at, r.id`;
+  const versionIds = [...new Set(rows.map((r) => r.versionId))];
+  const versions = await sql<{ id: number; definition: Record<string, unknown> }[]>`
+    select id, definition from survey_versions where id = any(${versionIds}::int[]) and county_id = ${user.countyId} order by id`;
+  const definitionOf = new Map(versions.map((v) => [v.id, v.definition]));
+  const titles = new Map<string, string>();
+  for (const v of versions) for (const q of describeAnswers(v.definition, {})) titles.set(q.name, q.title);
+  const questions = [...titles].map(([name, title]) => ({ name, title }));
+  return {
+    questions,
+    rows: rows.map(({ versionId, answers, ...row }): ExportRow => ({
+      ...row,
+      answers: Object.fromEntries(describeAnswers(definitionOf.get(versionId), answers).map((a) => [a.name, a.text])),
+    })),
+  };
+}

@@ -1,0 +1,219 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { rankingChartSvg } from "~/components/charts.server";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { CampaignField, MeasureField, MinNField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
+import { EstimateCell, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
+import { unitHref } from "~/components/rate-table";
+import { isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
+import { parseBulletinParams } from "~/domain/rate-params";
+import { translate } from "~/i18n";
+import { useT } from "~/i18n/use-t";
+import { bulletinPage, type BulletinRow } from "~/models/rates.server";
+import { getLang } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "rates:read");
+  const url = new URL(request.url);
+  const params = parseBulletinParams(url.searchParams);
+  const [page, lang] = await Promise.all([bulletinPage(user, params), getLang(request)]);
+  if (page === "notFound") throw new Response("Not Found", { status: 404 });
+  const { campaign, measure, bulletin, week } = page;
+  let chart: string | null = null;
+  if (bulletin && measure) {
+    chart = rankingChartSvg({
+      bars: bulletin.rows.map((r) => ({
+        name: r.unit.name,
+        value: r.unit.figure.weighted.rate === null ? null : r.unit.figure.weighted.rate * 100,
+        lower: r.unit.figure.weighted.lower * 100,
+        upper: r.unit.figure.weighted.upper * 100,
+        status: r.status,
+      })),
+      target: params.target * 100,
+      unit: measure === "score" ? "" : "%",
+      label: translate(lang, "bulletin.chartLabel", { measure: translate(lang, `rates.measure.${measure}`), week: isoWeekLabel(bulletin.week) }),
+    });
+  }
+  const query = new URLSearchParams({
+    ...(campaign ? { campaign: campaign.code } : {}),
+    ...(measure ? { measure } : {}),
+    level: bulletin?.level ?? params.level,
+    ...(week ? { week: isoWeekLabel(week) } : {}),
+    span: params.span,
+    target: String(Math.round(params.target * 1000) / 10),
+    minN: String(params.minN),
+  });
+  return {
+    campaigns: page.campaigns.map(toChoice),
+    campaign: campaign && toChoice(campaign),
+    measure,
+    levels: page.levels,
+    week,
+    params,
+    bulletin,
+    chart,
+    query: `?${query}`,
+  };
+}
+
+export default function BulletinPage() {
+  const { campaigns, campaign, measure, levels, week, params, bulletin, chart, query } = useLoaderData<typeof loader>();
+  const t = useT();
+  if (!campaign || !measure || !bulletin || !week) {
+    return (
+      <>
+        <h1>{t("bulletin.title")}</h1>
+        <p className="muted">{campaign ? t("rates.noResponses") : t("rates.noCampaigns")}</p>
+      </>
+    );
+  }
+  const counts = { red: 0, yellow: 0, green: 0 };
+  for (const r of bulletin.rows) if (r.status) counts[r.status] += 1;
+  const measureName = t(`rates.measure.${measure}`);
+  return (
+    <div className="bulletin">
+      <Form method="get" className="filters card no-print">
+        <CampaignField campaigns={campaigns} value={campaign.code} />
+        <MeasureField measures={campaign.measures} value={measure} />
+        <label>
+          {t("bulletin.field.level")}
+          <select name="level" defaultValue={bulletin.level}>
+            {levels.map((l) => (
+              <option key={l} value={l}>
+                {t(`rates.level.${l}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <WeekField name="week" label={t("bulletin.field.week")} weeks={weeksOf(campaign)} value={week} />
+        <label>
+          {t("bulletin.field.span")}
+          <select name="span" defaultValue={params.span}>
+            <option value="week">{t("bulletin.span.week")}</option>
+            <option value="cumulative">{t("bulletin.span.cumulative")}</option>
+          </select>
+        </label>
+        <label>
+          {t("bulletin.field.target")}
+          <input type="text" name="target" inputMode="decimal" defaultValue={String(Math.round(params.target * 1000) / 10)} />
+        </label>
+        <MinNField value={params.minN} />
+        <button type="submit" className="button">
+          {t("rates.show")}
+        </button>
+      </Form>
+      <p className="actions no-print">
+        <PrintButton />
+        <a className="button secondary" href={`/bulletin/xlsx${query}`} download>
+          {t("bulletin.xlsx")}
+        </a>
+        <Link to={`/rates${query}`}>{t("rates.title")}</Link>
+      </p>
+
+      <article className="bulletin-sheet" data-testid="bulletin">
+        <header>
+          <h1>{t("bulletin.heading", { scope: bulletin.total.unit.name, measure: measureName })}</h1>
+          <p className="bulletin-meta">
+            {t("bulletin.meta", {
+              week: isoWeekLabel(week),
+              from: week,
+              to: weekEnd(week),
+              campaign: campaign.name,
+              span: t(`bulletin.span.${params.span}`),
+              level: t(`rates.level.${bulletin.level}`),
+            })}
+          </p>
+        </header>
+        <div className="stats bulletin-stats">
+          <div className="stat">
+            {t("bulletin.overall", { measure: measureName })}
+            <b>{formatValue(measure, bulletin.total.unit.figure.weighted.rate)}</b>
+            <EstimateCell measure={measure} estimate={bulletin.total.unit.figure.weighted} />
+          </div>
+          <div className="stat">
+            {t("bulletin.target")}
+            <b>{formatValue(measure, params.target)}</b>
+          </div>
+          <div className="stat">
+            {t("bulletin.counts")}
+            <b>
+              <span className="status red">{counts.red}</span> <span className="status yellow">{counts.yellow}</span>{" "}
+              <span className="status green">{counts.green}</span>
+            </b>
+          </div>
+        </div>
+        {chart && <figure className="chart" dangerouslySetInnerHTML={{ __html: chart }} />}
+        <div className="table-wrap">
+          <table className="rate-table bulletin-table" data-testid="bulletin-table">
+            <thead>
+              <tr>
+                <th className="num">{t("rates.col.rank")}</th>
+                <th>{t(`rates.level.${bulletin.level}`)}</th>
+                <th>{t("bulletin.col.thisWeek", { measure: measureName })}</th>
+                <th className="num">{t("bulletin.col.lastWeek")}</th>
+                <th>{t("bulletin.col.change")}</th>
+                <th>{t("bulletin.col.status")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {bulletin.rows.map((row) => (
+                <BulletinTableRow key={row.unit.key} row={row} measure={measure} query={query} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <footer className="bulletin-notes">
+          <p>{t("bulletin.legend", { target: formatValue(measure, params.target), minN: params.minN })}</p>
+          <RateFormula formula={bulletin.formula} minN={params.minN} />
+        </footer>
+      </article>
+    </div>
+  );
+}
+
+function BulletinTableRow({ row, measure, query }: { row: BulletinRow; measure: MeasureKey; query: string }) {
+  const t = useT();
+  const { unit, previous, change } = row;
+  const href = unitHref(unit, query);
+  const greyed = unit.figure.belowMinimum;
+  return (
+    <tr className={greyed ? "greyed" : undefined} data-status={row.status ?? "none"}>
+      <td className="num">{unit.rank ?? "—"}</td>
+      <td>
+        {href ? <Link to={href}>{unit.name}</Link> : unit.name}
+        {unit.context && <span className="context">{unit.context}</span>}
+      </td>
+      <td>
+        <EstimateCell measure={measure} estimate={unit.figure.weighted} greyed={greyed} />
+      </td>
+      <td className="num">{formatValue(measure, previous.figure.weighted.rate)}</td>
+      <td>
+        {change ? (
+          <span className={change.difference > 0 ? "change up" : change.difference < 0 ? "change down" : "change"}>
+            {t(measure === "score" ? "rates.diffPoints" : "rates.diffPp", {
+              d: `${change.difference >= 0 ? "+" : ""}${(change.difference * 100).toFixed(1)}`,
+            })}
+            {change.pValue < 0.05 && <span className="context">{t("bulletin.significant", { p: change.pValue < 0.001 ? "< 0.001" : change.pValue.toFixed(3) })}</span>}
+          </span>
+        ) : (
+          "—"
+        )}
+      </td>
+      <td>
+        <StatusBadge status={row.status} />
+      </td>
+    </tr>
+  );
+}
+
+function PrintButton() {
+  const t = useT();
+  return (
+    <button type="button" className="button" onClick={() => window.print()}>
+      {t("bulletin.print")}
+    </button>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

@@ -1,0 +1,95 @@
+// The bulletin as a spreadsheet with Chinese headers (whatever the interface language): the
+// ranking sheet and a sheet with the measure's definition.
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { formulaLines } from "~/components/rate-figure";
+import { isoWeekLabel } from "~/domain/measures";
+import { parseBulletinParams } from "~/domain/rate-params";
+import { translator } from "~/i18n";
+import { recordAudit } from "~/models/audit.server";
+import { bulletinPage } from "~/models/rates.server";
+import { clientInfo } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+import { writeXlsx, XLSX_TYPE, type SheetCell } from "~/utils/xlsx.server";
+
+const pct = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 10);
+const one = (x: number) => Math.round(x * 10) / 10;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "rates:read");
+  const params = parseBulletinParams(new URL(request.url).searchParams);
+  const page = await bulletinPage(user, params);
+  if (page === "notFound" || !page.bulletin || !page.campaign || !page.measure) throw new Response("Not Found", { status: 404 });
+  const { bulletin, campaign, measure } = page;
+  const t = translator("zh");
+  const m = t(`rates.measure.${measure}`);
+  const headers = [
+    t("rates.col.rank"),
+    t(`rates.level.${bulletin.level}`),
+    t("bulletin.xlsx.context"),
+    t("bulletin.xlsx.weighted", { measure: m }),
+    t("bulletin.xlsx.lower"),
+    t("bulletin.xlsx.upper"),
+    t("bulletin.xlsx.nEff"),
+    t("bulletin.xlsx.plain", { measure: m }),
+    t("bulletin.xlsx.n"),
+    t(measure === "score" ? "bulletin.xlsx.points" : "bulletin.xlsx.positive"),
+    t("bulletin.xlsx.valid"),
+    t("bulletin.xlsx.excluded"),
+    t("bulletin.xlsx.noAnswer"),
+    t("rates.col.responses"),
+    t("rates.col.households"),
+    t("bulletin.xlsx.lastWeek", { measure: m }),
+    t("bulletin.xlsx.change"),
+    t("bulletin.xlsx.pValue"),
+    t("bulletin.col.status"),
+  ];
+  const rows: SheetCell[][] = [bulletin.total, ...bulletin.rows].map((row, i) => {
+    const f = row.unit.figure;
+    return [
+      i === 0 ? t("rates.total") : row.unit.rank,
+      row.unit.name,
+      row.unit.context,
+      pct(f.weighted.rate),
+      f.weighted.rate === null ? null : pct(f.weighted.lower),
+      f.weighted.rate === null ? null : pct(f.weighted.upper),
+      one(f.weighted.n),
+      pct(f.plain.rate),
+      one(f.plain.n),
+      measure === "score" ? one(f.counts.successes * 100) : f.counts.successes,
+      f.counts.valid,
+      f.counts.excluded,
+      f.counts.noAnswer,
+      row.unit.responses,
+      row.unit.households,
+      pct(row.previous.figure.weighted.rate),
+      row.change ? one(row.change.difference * 100) : null,
+      row.change ? Math.round(row.change.pValue * 10000) / 10000 : null,
+      row.status ? t(`rates.status.${row.status}`) : t("rates.status.none"),
+    ];
+  });
+  const about = [
+    [t("bulletin.xlsx.campaign"), campaign.name],
+    [t("bulletin.field.week"), `${isoWeekLabel(bulletin.week)}（${t(`bulletin.span.${params.span}`)}）`],
+    [t("bulletin.field.target"), `${pct(params.target)}`],
+    [t("rates.field.minN"), params.minN],
+    [t("bulletin.xlsx.legend"), t("bulletin.legend", { target: `${pct(params.target)}`, minN: params.minN })],
+    ...formulaLines(t, bulletin.formula, params.minN).map((line, i) => [i === 0 ? t("bulletin.xlsx.formula") : "", line]),
+  ];
+  const data = await writeXlsx([
+    { name: t("bulletin.title"), headers, rows },
+    { name: t("bulletin.xlsx.aboutSheet"), headers: [t("bulletin.xlsx.item"), t("bulletin.xlsx.value")], rows: about, widths: [16, 100] },
+  ]);
+  await recordAudit(user, "bulletin.export", {
+    target: campaign.code,
+    details: { week: isoWeekLabel(bulletin.week), measure, level: bulletin.level, rows: bulletin.rows.length },
+    ip: clientInfo(request, context).ip,
+  });
+  const filename = `${t("bulletin.title")}-${campaign.code}-${isoWeekLabel(bulletin.week)}.xlsx`;
+  return new Response(data, {
+    headers: {
+      "Content-Type": XLSX_TYPE,
+      "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`,
+      "Cache-Control": "no-store",
+    },
+  });
+}

@@ -1,0 +1,215 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Fragment } from "react";
+import { StateBadge, useWindowFormat } from "~/components/campaigns";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { CAMPAIGN_STATES, canMoveTo, residentUrl, type CampaignState } from "~/domain/campaigns";
+import { useT } from "~/i18n/use-t";
+import { recordAudit } from "~/models/audit.server";
+import {
+  campaignAvailability,
+  getCampaign,
+  linksOf,
+  publicOrigin,
+  responseCount,
+  setCampaignState,
+  type CampaignLink,
+} from "~/models/campaigns.server";
+import { clientInfo, idParam } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "campaign:manage");
+  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  if (!campaign) throw new Response("Not Found", { status: 404 });
+  const [links, responses] = await Promise.all([linksOf(user, campaign.id), responseCount(user.countyId, campaign.id)]);
+  return {
+    campaign,
+    links,
+    responses,
+    origin: publicOrigin(request),
+    availability: campaignAvailability(campaign),
+    moves: CAMPAIGN_STATES.filter((to) => canMoveTo(campaign.state, to)),
+  };
+}
+
+const isState = (value: unknown): value is CampaignState => (CAMPAIGN_STATES as readonly unknown[]).includes(value);
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const user = await requirePermission(request, "campaign:manage");
+  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  if (!campaign) throw new Response("Not Found", { status: 404 });
+  const to = (await request.formData()).get("state");
+  if (!isState(to)) throw new Response("Bad Request", { status: 400 });
+  if (!(await setCampaignState(user.countyId, campaign.id, to))) return data({ changed: false, to }, { status: 409 });
+  await recordAudit(user, "campaign.state", {
+    target: campaign.code,
+    details: { campaignId: campaign.id, from: campaign.state, to },
+    ip: clientInfo(request, context).ip,
+  });
+  return { changed: true, to };
+}
+
+type Group = { compoundId: number; label: string; links: CampaignLink[] };
+
+/** Links grouped by compound (a compound's own link first), for one poster sheet per group. */
+function byCompound(links: CampaignLink[]): Group[] {
+  const groups: Group[] = [];
+  for (const link of links) {
+    const last = groups[groups.length - 1];
+    if (last?.compoundId === link.compoundId) last.links.push(link);
+    else
+      groups.push({
+        compoundId: link.compoundId,
+        label: `${link.communityName} · ${link.level === "building" ? link.compoundName : link.placeName}`,
+        links: [link],
+      });
+  }
+  return groups;
+}
+
+export default function CampaignPage() {
+  const { campaign, links, responses, origin, availability, moves } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [params] = useSearchParams();
+  const t = useT();
+  const windowText = useWindowFormat();
+  const totals = links.reduce(
+    (sum, l) => ({ opens: sum.opens + l.opens, starts: sum.starts + l.starts, completions: sum.completions + l.completions }),
+    { opens: 0, starts: 0, completions: 0 },
+  );
+  const created = params.get("created");
+  const household = campaign.duplicatePolicy === "household";
+  const stats: [string, number][] = [
+    ["campaigns.totals.links", links.length],
+    ["campaigns.totals.opens", totals.opens],
+    ["campaigns.totals.starts", totals.starts],
+    ["campaigns.totals.completions", totals.completions],
+    ["campaigns.totals.responses", responses],
+  ];
+
+  return (
+    <>
+      <nav className="crumbs" aria-label={t("places.crumbs")}>
+        <span>
+          <Link to="/campaigns">{t("campaigns.title")}</Link>
+        </span>
+      </nav>
+      <h1>
+        {campaign.name} <StateBadge state={campaign.state} />
+      </h1>
+      {created && !result && (
+        <p className="alert ok" role="status">
+          {t("campaigns.created", { n: Number(created) || links.length })}
+        </p>
+      )}
+      {result && (
+        <p className={result.changed ? "alert ok" : "alert error"} role="status">
+          {t(result.changed ? "campaigns.stateChanged" : "campaigns.stateRefused", { state: t(`campaigns.state.${result.to}`) })}
+        </p>
+      )}
+      <dl className="card campaign-facts">
+        <dt>{t("campaigns.code")}</dt>
+        <dd className="campaign-code">{campaign.code}</dd>
+        <dt>{t("campaigns.survey")}</dt>
+        <dd>
+          <Link to={`/surveys/${campaign.surveyId}`}>{t("campaigns.surveyVersion", { title: campaign.surveyTitle, n: campaign.version })}</Link>
+        </dd>
+        <dt>{t("campaigns.window")}</dt>
+        <dd>{windowText(campaign.opensAt, campaign.closesAt)}</dd>
+        <dt>{t("campaigns.policy")}</dt>
+        <dd>{t(`campaigns.policy.${campaign.duplicatePolicy}`)}</dd>
+        <dt>{t("campaigns.availability")}</dt>
+        <dd data-testid="availability">{t(`campaigns.availability.${availability}`)}</dd>
+      </dl>
+      {moves.length > 0 && (
+        <Form method="post" className="actions campaign-moves">
+          {moves.map((to) => (
+            <button
+              key={to}
+              type="submit"
+              name="state"
+              value={to}
+              className={to === "open" ? "button" : "button secondary"}
+              disabled={navigation.state !== "idle"}
+            >
+              {t(`campaigns.action.${to}`)}
+            </button>
+          ))}
+          {moves.includes("closed") && <span className="muted">{t("campaigns.closeHint")}</span>}
+        </Form>
+      )}
+
+      <div className="stats campaign-stats" data-testid="campaign-totals">
+        {stats.map(([key, n]) => (
+          <div className="stat" key={key}>
+            {t(key)}
+            <b>{n.toLocaleString()}</b>
+          </div>
+        ))}
+      </div>
+      <p className="muted">{t("campaigns.countsHint")}</p>
+
+      <div className="actions" style={{ justifyContent: "space-between" }}>
+        <h2>{t("campaigns.linkTable")}</h2>
+        <a href={`/campaigns/${campaign.id}/links.csv`} className="button secondary" download>
+          {t("campaigns.downloadCsv")}
+        </a>
+      </div>
+      {links.length === 0 ? (
+        <p className="card">{t("campaigns.noLinks")}</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="campaign-links" data-testid="campaign-links">
+            <thead>
+              <tr>
+                <th>{t("campaigns.place")}</th>
+                <th className="num">{t("campaigns.col.opens")}</th>
+                <th className="num">{t("campaigns.col.starts")}</th>
+                <th className="num">{t("campaigns.col.completions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {byCompound(links).map((group) => (
+                <Fragment key={group.compoundId}>
+                  <tr className="compound-row">
+                    <th colSpan={4} scope="colgroup">
+                      <span>{group.label}</span>{" "}
+                      <Link to={`/campaigns/${campaign.id}/posters/${group.compoundId}`}>{t("campaigns.posters")}</Link>
+                    </th>
+                  </tr>
+                  {group.links.map((l) => (
+                    <tr key={l.id}>
+                      <td>
+                        {l.level === "building" ? l.placeName : t("campaigns.wholeCompound")}{" "}
+                        <span className="campaign-code muted">{l.code}</span>
+                        <div className="link-actions">
+                          <a href={`/campaigns/${campaign.id}/qr/${l.code}`} download={`${l.placeName}-${l.code}.svg`}>
+                            {t("campaigns.qr")}
+                          </a>
+                          <a href={residentUrl(origin, l.code)} target="_blank" rel="noreferrer">
+                            {t("campaigns.openLink")}
+                          </a>
+                          {household && l.level === "building" && (
+                            <Link to={`/campaigns/${campaign.id}/codes/${l.placeId}`}>{t("campaigns.slips")}</Link>
+                          )}
+                        </div>
+                      </td>
+                      <td className="num">{l.opens.toLocaleString()}</td>
+                      <td className="num">{l.starts.toLocaleString()}</td>
+                      <td className="num">{l.completions.toLocaleString()}</td>
+                    </tr>
+                  ))}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

@@ -1,0 +1,92 @@
+// Printable one-time household code slips for one building (the one-per-household policy):
+// eight slips per A4 page, each with the room, the code and a QR code that fills the code in.
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { QrCode } from "~/components/campaigns";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { pages, residentUrl } from "~/domain/campaigns";
+import { useT } from "~/i18n/use-t";
+import { getCampaign, householdSlips, publicOrigin, qrSvg } from "~/models/campaigns.server";
+import { idParam } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.place} · ${data.campaign.name}` : "" }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "campaign:manage");
+  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  // Codes are only asked for under the one-per-household policy; elsewhere there is nothing to print.
+  if (!campaign || campaign.duplicatePolicy !== "household") throw new Response("Not Found", { status: 404 });
+  const slips = await householdSlips(user, campaign.id, idParam(params.placeId));
+  if (!slips) throw new Response("Not Found", { status: 404 });
+  const origin = publicOrigin(request);
+  return {
+    campaign: { id: campaign.id, name: campaign.name },
+    title: campaign.surveyTitle,
+    place: `${slips.communityName} ${slips.compoundName} ${slips.buildingName}`,
+    building: `${slips.compoundName} ${slips.buildingName}`,
+    codes: await Promise.all(
+      slips.codes.map(async (c) => ({
+        code: c.code,
+        room: c.stairwell ? `${c.stairwell} ${c.room}` : c.room,
+        used: c.usedAt !== null,
+        svg: await qrSvg(residentUrl(origin, slips.code, { qr: true, household: c.code })),
+      })),
+    ),
+  };
+}
+
+export default function HouseholdSlips() {
+  const { campaign, title, place, building, codes } = useLoaderData<typeof loader>();
+  const t = useT();
+  return (
+    <div className="print-sheet">
+      <div className="print-toolbar">
+        <nav className="crumbs" aria-label={t("places.crumbs")}>
+          <span>
+            <Link to="/campaigns">{t("campaigns.title")}</Link>
+          </span>
+          <span>
+            <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
+          </span>
+        </nav>
+        <h1>{t("campaigns.slipsTitle", { place })}</h1>
+        {codes.length === 0 ? (
+          <p className="alert warn">{t("campaigns.slipsNone")}</p>
+        ) : (
+          <>
+            <p className="muted">
+              {t("campaigns.slipsCount", { n: codes.length })} {t("campaigns.printHint")}
+            </p>
+            <button type="button" className="button" onClick={() => window.print()}>
+              {t("campaigns.print")}
+            </button>
+          </>
+        )}
+      </div>
+      {pages(codes, 8).map((page, i) => (
+        <section className="sheet-page slips" key={i}>
+          {page.map((c) => (
+            <article className={c.used ? "slip used" : "slip"} key={c.code} data-testid="slip">
+              <div className="slip-text">
+                <div className="slip-title">{title}</div>
+                <div className="slip-building">{building}</div>
+                <div className="slip-room">
+                  {t("campaigns.slip.room")} <b>{c.room}</b>
+                </div>
+                <div className="slip-code">
+                  {t("campaigns.slip.code")} <b>{c.code}</b>
+                  {c.used && <span className="badge off">{t("campaigns.slip.used")}</span>}
+                </div>
+                <p className="slip-line">{t("campaigns.slip.line")}</p>
+              </div>
+              <QrCode svg={c.svg} label={c.code} className="slip-qr" />
+            </article>
+          ))}
+        </section>
+      ))}
+    </div>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

@@ -1,0 +1,34 @@
+// The campaign's resident links as CSV (for bulk SMS, WeChat groups or printing elsewhere).
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { linksCsv } from "~/domain/campaigns";
+import { translate } from "~/i18n";
+import { recordAudit } from "~/models/audit.server";
+import { exportRow, getCampaign, linksOf, publicOrigin } from "~/models/campaigns.server";
+import { clientInfo, getLang, idParam } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "campaign:manage");
+  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  if (!campaign) throw new Response("Not Found", { status: 404 });
+  const origin = publicOrigin(request);
+  const rows = (await linksOf(user, campaign.id)).map((l) => exportRow(l, origin));
+  const lang = await getLang(request);
+  const csv = linksCsv(
+    rows,
+    (column) => translate(lang, `campaigns.export.${column}`),
+    (level) => translate(lang, `level.${level}`),
+  );
+  await recordAudit(user, "campaign.links.export", {
+    target: campaign.code,
+    details: { campaignId: campaign.id, format: "csv", rows: rows.length },
+    ip: clientInfo(request, context).ip,
+  });
+  return new Response(csv, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="links-${campaign.code}.csv"`,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}

@@ -1,0 +1,21 @@
+// The QR code of one resident link as an SVG file (for printing elsewhere or a WeChat post).
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { residentUrl } from "~/domain/campaigns";
+import { getCampaign, linkOf, publicOrigin, qrSvg } from "~/models/campaigns.server";
+import { idParam } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "campaign:manage");
+  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  const link = campaign && (await linkOf(user, campaign.id, params.linkCode ?? ""));
+  if (!link) throw new Response("Not Found", { status: 404 });
+  const svg = await qrSvg(residentUrl(publicOrigin(request), link.code, { qr: true }));
+  return new Response(svg, {
+    headers: {
+      "Content-Type": "image/svg+xml; charset=utf-8",
+      "Content-Disposition": `inline; filename="${link.code}.svg"; filename*=UTF-8''${encodeURIComponent(`${link.placeName}-${link.code}.svg`)}`,
+      "Cache-Control": "private, no-cache",
+    },
+  });
+}

@@ -1,0 +1,303 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useMemo, useState } from "react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { Field } from "~/components/user-fields";
+import { CAMPAIGN_CODE, DUPLICATE_POLICIES, parseShanghaiDateTime, toShanghaiInput, type DuplicatePolicy } from "~/domain/campaigns";
+import { useT } from "~/i18n/use-t";
+import { recordAudit } from "~/models/audit.server";
+import { createCampaign, targetChoices, versionChoices, type NewCampaign, type TargetStreet } from "~/models/campaigns.server";
+import { clientInfo } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+const DAY = 24 * 3600_000;
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "campaign:manage");
+  const [versions, streets] = await Promise.all([versionChoices(user.countyId), targetChoices(user.countyId)]);
+  // From the start of this hour, so a campaign opened right away accepts answers at once.
+  const hour = Math.floor(Date.now() / 3600_000) * 3600_000;
+  return {
+    versions,
+    streets,
+    defaults: { opensAt: toShanghaiInput(new Date(hour)), closesAt: toShanghaiInput(new Date(hour + 14 * DAY)) },
+  };
+}
+
+type Values = { name: string; code: string; surveyVersionId: string; opensAt: string; closesAt: string; duplicatePolicy: string; targets: number[] };
+type Errors = Partial<Record<"name" | "code" | "surveyVersionId" | "opensAt" | "closesAt" | "duplicatePolicy" | "targets", string>>;
+
+const isPolicy = (value: string): value is DuplicatePolicy => (DUPLICATE_POLICIES as readonly string[]).includes(value);
+
+function parseForm(form: FormData): { values: Values; input?: NewCampaign; errors: Errors } {
+  const text = (key: string) => String(form.get(key) ?? "").trim();
+  const values: Values = {
+    name: text("name"),
+    code: text("code"),
+    surveyVersionId: text("surveyVersionId"),
+    opensAt: text("opensAt"),
+    closesAt: text("closesAt"),
+    duplicatePolicy: text("duplicatePolicy"),
+    targets: [...new Set(form.getAll("target").map(Number).filter((n) => Number.isSafeInteger(n) && n > 0 && n <= 2_147_483_647))],
+  };
+  const errors: Errors = {};
+  if (values.name.length < 1 || values.name.length > 200) errors.name = "campaigns.error.name";
+  if (!CAMPAIGN_CODE.test(values.code)) errors.code = "campaigns.error.code";
+  const versionId = Number(values.surveyVersionId);
+  if (!Number.isSafeInteger(versionId) || versionId <= 0 || versionId > 2_147_483_647) errors.surveyVersionId = "campaigns.error.version";
+  const opensAt = parseShanghaiDateTime(values.opensAt);
+  const closesAt = parseShanghaiDateTime(values.closesAt);
+  if (!opensAt) errors.opensAt = "campaigns.error.opensAt";
+  if (!closesAt) errors.closesAt = "campaigns.error.closesAt";
+  else if (opensAt && closesAt <= opensAt) errors.closesAt = "campaigns.error.closesBeforeOpens";
+  if (!isPolicy(values.duplicatePolicy)) errors.duplicatePolicy = "campaigns.error.policy";
+  if (values.targets.length === 0) errors.targets = "campaigns.error.noTargets";
+  if (Object.keys(errors).length > 0 || !opensAt || !closesAt || !isPolicy(values.duplicatePolicy)) return { values, errors };
+  return {
+    values,
+    errors,
+    input: {
+      name: values.name,
+      code: values.code,
+      surveyVersionId: versionId,
+      opensAt,
+      closesAt,
+      duplicatePolicy: values.duplicatePolicy,
+      targetPlaceIds: values.targets,
+    },
+  };
+}
+
+const PROBLEM_FIELD = {
+  codeInvalid: "code",
+  codeTaken: "code",
+  versionNotFound: "surveyVersionId",
+  targetNotFound: "targets",
+  noTargets: "targets",
+} as const;
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requirePermission(request, "campaign:manage");
+  const { values, input, errors } = parseForm(await request.formData());
+  if (!input) return data({ values, errors }, { status: 400 });
+  const created = await createCampaign(user, input);
+  if ("problem" in created)
+    return data({ values, errors: { [PROBLEM_FIELD[created.problem]]: `campaigns.error.${created.problem}` } as Errors }, { status: 409 });
+  await recordAudit(user, "campaign.create", {
+    target: input.code,
+    details: {
+      campaignId: created.id,
+      name: input.name,
+      surveyVersionId: input.surveyVersionId,
+      opensAt: input.opensAt.toISOString(),
+      closesAt: input.closesAt.toISOString(),
+      duplicatePolicy: input.duplicatePolicy,
+      targets: input.targetPlaceIds,
+      links: created.links,
+    },
+    ip: clientInfo(request, context).ip,
+  });
+  return redirect(`/campaigns/${created.id}?created=${created.links}`);
+}
+
+export default function NewCampaignPage() {
+  const { versions, streets, defaults } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const t = useT();
+  const errors: Errors = result?.errors ?? {};
+  const values = result?.values;
+  const surveys = useMemo(() => {
+    const groups = new Map<number, (typeof versions)[number][]>();
+    for (const v of versions) groups.set(v.surveyId, [...(groups.get(v.surveyId) ?? []), v]);
+    return [...groups.values()];
+  }, [versions]);
+
+  if (versions.length === 0)
+    return (
+      <>
+        <h1>{t("campaigns.new")}</h1>
+        <p className="alert warn">{t("campaigns.form.noVersions")}</p>
+      </>
+    );
+
+  return (
+    <>
+      <h1>{t("campaigns.new")}</h1>
+      {result && (
+        <p className="alert error" role="alert">
+          {t("campaigns.form.fixErrors")}
+        </p>
+      )}
+      <Form method="post" className="stack card campaign-form" noValidate>
+        <Field label={t("campaigns.name")} name="name" error={errors.name}>
+          <input type="text" name="name" required maxLength={200} defaultValue={values?.name} placeholder={t("campaigns.form.nameHint")} aria-invalid={!!errors.name} />
+        </Field>
+        <Field label={t("campaigns.code")} name="code" error={errors.code}>
+          <input
+            type="text"
+            name="code"
+            required
+            maxLength={40}
+            pattern="[a-z0-9\-]{2,40}"
+            autoCapitalize="none"
+            autoCorrect="off"
+            spellCheck={false}
+            defaultValue={values?.code}
+            aria-invalid={!!errors.code}
+            aria-describedby="code-hint"
+          />
+          <span className="hint muted" id="code-hint">
+            {t("campaigns.form.codeHint")}
+          </span>
+        </Field>
+        <Field label={t("campaigns.form.version")} name="surveyVersionId" error={errors.surveyVersionId}>
+          <select name="surveyVersionId" defaultValue={values?.surveyVersionId ?? String(versions[0].id)} aria-invalid={!!errors.surveyVersionId}>
+            {surveys.map((group) => (
+              <optgroup key={group[0].surveyId} label={group[0].surveyTitle}>
+                {group.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {t("campaigns.surveyVersion", { title: v.title, n: v.version })}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+        </Field>
+        <div className="campaign-times">
+          <Field label={t("campaigns.form.opensAt")} name="opensAt" error={errors.opensAt}>
+            <input type="datetime-local" name="opensAt" required defaultValue={values?.opensAt ?? defaults.opensAt} aria-invalid={!!errors.opensAt} />
+          </Field>
+          <Field label={t("campaigns.form.closesAt")} name="closesAt" error={errors.closesAt}>
+            <input type="datetime-local" name="closesAt" required defaultValue={values?.closesAt ?? defaults.closesAt} aria-invalid={!!errors.closesAt} />
+          </Field>
+        </div>
+        <p className="muted campaign-hint">{t("campaigns.form.timeHint")}</p>
+        <fieldset className="campaign-fieldset" aria-invalid={!!errors.duplicatePolicy}>
+          <legend>{t("campaigns.policy")}</legend>
+          {DUPLICATE_POLICIES.map((p) => (
+            <label key={p} className="choice">
+              <input type="radio" name="duplicatePolicy" value={p} defaultChecked={(values?.duplicatePolicy ?? "household") === p} />
+              <span>
+                {t(`campaigns.policy.${p}`)}
+                <span className="hint muted">{t(`campaigns.policyHint.${p}`)}</span>
+              </span>
+            </label>
+          ))}
+          {errors.duplicatePolicy && <span className="field-error">{t(errors.duplicatePolicy)}</span>}
+        </fieldset>
+        <TargetPicker streets={streets} initial={values?.targets ?? []} error={errors.targets} />
+        <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+          {navigation.state === "submitting" ? t("campaigns.form.creating") : t("campaigns.form.submit")}
+        </button>
+      </Form>
+    </>
+  );
+}
+
+/** Communities with their compounds, buildings on demand. A ticked place covers everything
+ *  inside it, so its children are shown ticked and locked (and are not sent). */
+function TargetPicker({ streets, initial, error }: { streets: TargetStreet[]; initial: number[]; error?: string }) {
+  const t = useT();
+  const [selected, setSelected] = useState(() => new Set(initial));
+  const toggle = (id: number, on: boolean) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const summary = { communities: 0, compounds: 0, buildings: 0, households: 0 };
+  for (const street of streets)
+    for (const community of street.communities) {
+      if (selected.has(community.id)) {
+        summary.communities++;
+        summary.households += community.households;
+        continue;
+      }
+      for (const compound of community.compounds) {
+        if (selected.has(compound.id)) {
+          summary.compounds++;
+          summary.households += compound.households;
+          continue;
+        }
+        for (const building of compound.buildings)
+          if (selected.has(building.id)) {
+            summary.buildings++;
+            summary.households += building.households;
+          }
+      }
+    }
+
+  const box = (id: number, name: string, households: number, covered: boolean) => (
+    <label className={covered ? "choice covered" : "choice"} title={covered ? t("campaigns.form.coveredByParent") : undefined}>
+      <input
+        type="checkbox"
+        name="target"
+        value={id}
+        checked={covered || selected.has(id)}
+        disabled={covered}
+        onChange={(e) => toggle(id, e.currentTarget.checked)}
+      />
+      <span>
+        {name} <span className="muted">{t("campaigns.form.households", { n: households.toLocaleString() })}</span>
+      </span>
+    </label>
+  );
+
+  return (
+    <fieldset className="campaign-fieldset target-picker" aria-invalid={!!error} aria-describedby="targets-hint">
+      <legend>{t("campaigns.form.targets")}</legend>
+      <p className="muted" id="targets-hint">
+        {t("campaigns.form.targetsHint")}
+      </p>
+      {error && <p className="field-error">{t(error)}</p>}
+      {streets.map((street) => (
+        <section key={street.id} className="target-street">
+          <h3>{street.name}</h3>
+          {street.communities.map((community) => {
+            const communityOn = selected.has(community.id);
+            return (
+              <div key={community.id} className="target-community">
+                {box(community.id, community.name, community.households, false)}
+                <ul className="target-compounds">
+                  {community.compounds.map((compound) => {
+                    const compoundCovered = communityOn;
+                    const compoundOn = compoundCovered || selected.has(compound.id);
+                    const picked = compound.buildings.some((b) => selected.has(b.id));
+                    return (
+                      <li key={compound.id}>
+                        {box(compound.id, compound.name, compound.households, compoundCovered)}
+                        {compound.buildings.length > 0 && (
+                          <details className="target-buildings" open={picked || undefined}>
+                            <summary>{t("campaigns.form.selectBuildings", { n: compound.buildings.length })}</summary>
+                            <div className="target-building-grid">
+                              {compound.buildings.map((b) => (
+                                <span key={b.id}>{box(b.id, b.name, b.households, compoundOn)}</span>
+                              ))}
+                            </div>
+                          </details>
+                        )}
+                      </li>
+                    );
+                  })}
+                </ul>
+              </div>
+            );
+          })}
+        </section>
+      ))}
+      <p className="target-summary" aria-live="polite" data-testid="target-summary">
+        {t("campaigns.form.selected", {
+          communities: summary.communities,
+          compounds: summary.compounds,
+          buildings: summary.buildings,
+          households: summary.households.toLocaleString(),
+        })}
+      </p>
+    </fieldset>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

@@ -1,0 +1,222 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { CampaignField, MinNField, toChoice } from "~/components/rate-controls";
+import { EstimateCell, RateFormula } from "~/components/rate-figure";
+import { EVALUATION_POINTS, type PartForecast, type Scoring } from "~/domain/forecast";
+import { formulaFor, type ScoreOverride } from "~/domain/measures";
+import { decimalParam, parseRateParams, percentParam } from "~/domain/rate-params";
+import { useT } from "~/i18n/use-t";
+import { forecastPoints } from "~/models/planning.server";
+import { listRateCampaigns, pickCampaign } from "~/models/rates.server";
+import { requirePermission } from "~/utils/session.server";
+
+/** Points per answer (`points:满意=100`) and weight per question (`weight:sat_overall=2`) from the query. */
+function scoreOverride(search: URLSearchParams): ScoreOverride {
+  const scores: Record<string, number> = {};
+  const weights: Record<string, number> = {};
+  for (const [key, value] of search) {
+    const number = decimalParam(value, 100);
+    if (number === null) continue;
+    if (key.startsWith("points:")) scores[key.slice(7)] = number;
+    if (key.startsWith("weight:")) weights[key.slice(7)] = number;
+  }
+  return { scores: Object.keys(scores).length ? scores : undefined, weights };
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "rates:read");
+  const search = new URL(request.url).searchParams;
+  const { campaign: code, minN } = parseRateParams(search);
+  const campaigns = await listRateCampaigns(user);
+  const campaign = pickCampaign(campaigns, code);
+  if (code && !campaign) throw new Response("Not Found", { status: 404 });
+  const maxPoints = decimalParam(search.get("points"), 100) || EVALUATION_POINTS.household;
+  const scoring: Scoring =
+    search.get("rule") === "deduction"
+      ? { kind: "deduction", full: percentParam(search.get("full"), 1, 100, 0.9), perPoint: decimalParam(search.get("perPoint"), 100) ?? 1 }
+      : { kind: "proportional" };
+  const wantsScore = search.get("basis") === "score";
+  const basis = campaign && wantsScore && campaign.measures.includes("score") ? "score" : "satisfaction";
+  const override = basis === "score" ? scoreOverride(search) : {};
+  const forecast =
+    campaign && campaign.measures.includes(basis) ? await forecastPoints(user, { campaign, basis, override, maxPoints, scoring, minN }) : null;
+  // The score's questions and answers as they stand (with the override), for the override form.
+  const scoreQuestions = campaign ? formulaFor("score", campaign.tagged, override).questions : [];
+  const answers = [...new Set(scoreQuestions.flatMap((q) => Object.keys(q.scores)))].map((answer) => ({
+    answer,
+    points: scoreQuestions.find((q) => answer in q.scores)!.scores[answer],
+  }));
+  return {
+    campaigns: campaigns.map(toChoice),
+    campaign: campaign && toChoice(campaign),
+    basis,
+    maxPoints,
+    scoring,
+    minN,
+    forecast,
+    scoreQuestions: scoreQuestions.map((q) => ({ name: q.name, title: q.title, weight: q.weight })),
+    answers,
+  };
+}
+
+export default function ForecastPage() {
+  const { campaigns, campaign, basis, maxPoints, scoring, minN, forecast, scoreQuestions, answers } = useLoaderData<typeof loader>();
+  const t = useT();
+  const pct = (x: number) => String(Math.round(x * 1000) / 10);
+  return (
+    <>
+      <h1>{t("forecast.title")}</h1>
+      <nav className="actions rate-nav" aria-label={t("rates.views")}>
+        <Link to="/planning">{t("planning.plannerLink")}</Link>
+        <Link to="/planning/forecast">{t("planning.forecastLink")}</Link>
+      </nav>
+      <p className="muted">{t("forecast.intro")}</p>
+      {!campaign ? (
+        <p className="muted">{t("rates.noCampaigns")}</p>
+      ) : (
+        <Form method="get" className="card stack-form">
+          <div className="filters">
+            <CampaignField campaigns={campaigns} value={campaign.code} />
+            <label>
+              {t("forecast.field.basis")}
+              <select name="basis" defaultValue={basis}>
+                <option value="satisfaction">{t("forecast.basis.satisfaction")}</option>
+                {campaign.measures.includes("score") && <option value="score">{t("forecast.basis.score")}</option>}
+              </select>
+            </label>
+            <label>
+              {t("forecast.field.points")}
+              <input type="text" name="points" inputMode="decimal" defaultValue={String(maxPoints)} />
+            </label>
+            <label>
+              {t("forecast.field.rule")}
+              <select name="rule" defaultValue={scoring.kind}>
+                <option value="proportional">{t("forecast.rule.proportional")}</option>
+                <option value="deduction">{t("forecast.rule.deduction")}</option>
+              </select>
+            </label>
+            <label>
+              {t("forecast.field.full")}
+              <input type="text" name="full" inputMode="decimal" defaultValue={pct(scoring.kind === "deduction" ? scoring.full : 0.9)} />
+            </label>
+            <label>
+              {t("forecast.field.perPoint")}
+              <input type="text" name="perPoint" inputMode="decimal" defaultValue={String(scoring.kind === "deduction" ? scoring.perPoint : 1)} />
+            </label>
+            <MinNField value={minN} />
+          </div>
+          {basis === "score" && (
+            <details className="score-override" open>
+              <summary>{t("forecast.overrideTitle")}</summary>
+              <p className="muted">{t("forecast.overrideHint")}</p>
+              <div className="filters">
+                {answers.map((a) => (
+                  <label key={a.answer}>
+                    {t("forecast.pointsFor", { answer: a.answer })}
+                    <input type="text" name={`points:${a.answer}`} inputMode="decimal" defaultValue={String(a.points)} />
+                  </label>
+                ))}
+                {scoreQuestions.map((q) => (
+                  <label key={q.name}>
+                    {t("forecast.weightFor", { question: q.title })}
+                    <input type="text" name={`weight:${q.name}`} inputMode="decimal" defaultValue={String(q.weight)} />
+                  </label>
+                ))}
+              </div>
+            </details>
+          )}
+          <p>
+            <button type="submit" className="button">
+              {t("forecast.calculate")}
+            </button>
+          </p>
+        </Form>
+      )}
+      {campaign && !forecast && <p className="alert warn">{t("rates.noMeasures")}</p>}
+      {forecast && (
+        <>
+          <div className="table-wrap">
+            <table className="rate-table" data-testid="forecast-table">
+              <thead>
+                <tr>
+                  <th>{t("forecast.col.part")}</th>
+                  <th className="num">{t("forecast.col.max")}</th>
+                  <th>{t("forecast.col.expected")}</th>
+                  <th>{t("forecast.col.basedOn")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <tr>
+                  <td>
+                    {t("forecast.part.household")}
+                    <span className="context">{forecast.total.unit.name}</span>
+                  </td>
+                  <td className="num">{maxPoints}</td>
+                  <td>
+                    <Points forecast={forecast.total.forecast} />
+                  </td>
+                  <td>
+                    <EstimateCell measure={basis} estimate={forecast.total.unit.figure.weighted} greyed={forecast.total.unit.figure.belowMinimum} />
+                  </td>
+                </tr>
+                <tr className="greyed">
+                  <td>{t("forecast.part.hotline")}</td>
+                  <td className="num">{EVALUATION_POINTS.hotline}</td>
+                  <td colSpan={2}>{t("forecast.hotlinePending")}</td>
+                </tr>
+              </tbody>
+            </table>
+          </div>
+          <p className="muted">{t(scoring.kind === "deduction" ? "forecast.ruleNote.deduction" : "forecast.ruleNote.proportional", { max: maxPoints, full: scoring.kind === "deduction" ? pct(scoring.full) : "", perPoint: scoring.kind === "deduction" ? scoring.perPoint : "" })}</p>
+          <RateFormula formula={forecast.formula} minN={minN} collapsed />
+          <h2>{t("forecast.byCommunity")}</h2>
+          <div className="table-wrap">
+            <table className="rate-table" data-testid="forecast-communities">
+              <thead>
+                <tr>
+                  <th>{t("rates.col.unit")}</th>
+                  <th>{t("forecast.col.expected")}</th>
+                  <th>{t("forecast.col.basedOn")}</th>
+                  <th className="num">{t("rates.col.responses")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {forecast.rows.map((r) => (
+                  <tr key={r.unit.key} className={r.unit.figure.belowMinimum ? "greyed" : undefined}>
+                    <td>
+                      {r.unit.name}
+                      {r.unit.context && <span className="context">{r.unit.context}</span>}
+                    </td>
+                    <td>
+                      <Points forecast={r.forecast} />
+                    </td>
+                    <td>
+                      <EstimateCell measure={basis} estimate={r.unit.figure.weighted} greyed={r.unit.figure.belowMinimum} />
+                    </td>
+                    <td className="num">{r.unit.responses.toLocaleString()}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </>
+  );
+}
+
+function Points({ forecast }: { forecast: PartForecast | null }) {
+  const t = useT();
+  if (!forecast) return <span className="muted">—</span>;
+  return (
+    <span className="estimate">
+      <b>{t("forecast.points", { points: forecast.points.toFixed(1) })}</b>
+      <span className="ci">
+        {forecast.lower.toFixed(1)}–{forecast.upper.toFixed(1)}
+      </span>
+    </span>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

@@ -1,0 +1,111 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { CampaignField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
+import { EstimateCell, FigureSummary, RateFormula } from "~/components/rate-figure";
+import { RateTable } from "~/components/rate-table";
+import { parseRateParams } from "~/domain/rate-params";
+import { useT } from "~/i18n/use-t";
+import { listRateCampaigns, pickCampaign, placeReport } from "~/models/rates.server";
+import { idParam } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+export async function loader({ request, params: route }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "rates:read");
+  const placeId = idParam(route.placeId);
+  const params = parseRateParams(new URL(request.url).searchParams);
+  const campaigns = await listRateCampaigns(user);
+  const campaign = pickCampaign(campaigns, params.campaign);
+  if (!campaign) throw new Response("Not Found", { status: 404 });
+  const measure = campaign.measures.includes(params.measure) ? params.measure : (campaign.measures[0] ?? "satisfaction");
+  const report = await placeReport(user, { campaign, placeId, measure, range: { from: params.from, to: params.to }, minN: params.minN });
+  // Outside the scope looks exactly like a place that does not exist.
+  if (!report) throw new Response("Not Found", { status: 404 });
+  const query = new URLSearchParams({ campaign: campaign.code, measure, minN: String(params.minN) });
+  return { campaigns: campaigns.map(toChoice), campaign: toChoice(campaign), measure, minN: params.minN, report, query: `?${query}` };
+}
+
+export default function PlaceRatesPage() {
+  const { campaigns, campaign, measure, minN, report, query } = useLoaderData<typeof loader>();
+  const t = useT();
+  const { place } = report;
+  return (
+    <>
+      <nav className="crumbs" aria-label={t("places.crumbs")}>
+        <span>
+          <Link to={`/rates${query}`}>{t("rates.title")}</Link>
+        </span>
+        {report.crumbs.slice(0, -1).map((c) => (
+          <span key={c.id}>
+            <Link to={`/rates/${c.id}${query}`}>{c.name}</Link>
+          </span>
+        ))}
+      </nav>
+      <h1>
+        {place.name} <span className="badge">{t(`level.${place.level}`)}</span>
+      </h1>
+      <RateNav query={`${query}&place=${place.id}`} />
+      <Form method="get" className="filters card">
+        <CampaignField campaigns={campaigns} value={campaign.code} />
+        <input type="hidden" name="measure" value={measure} />
+        <MinNField value={minN} />
+        <button type="submit" className="button">
+          {t("rates.show")}
+        </button>
+      </Form>
+      <div className="stats" data-testid="place-rate-stats">
+        <div className="stat">
+          {t("rates.col.households")}
+          <b>{place.households.toLocaleString()}</b>
+        </div>
+        <div className="stat">
+          {t("rates.col.responses")}
+          <b>{report.responses.toLocaleString()}</b>
+        </div>
+      </div>
+
+      {report.measures.map((m) => (
+        <section key={m.formula.measure} className="card measure-card" data-testid={`measure-${m.formula.measure}`}>
+          <h2>{t(`rates.measure.${m.formula.measure}`)}</h2>
+          <FigureSummary
+            measure={m.formula.measure}
+            figure={m.figure}
+            label={t(place.level === "building" ? "rates.buildingLabel" : "rates.weightedLabel")}
+          />
+          <RateFormula formula={m.formula} minN={minN} collapsed />
+          <h3>{t("rates.byQuestion")}</h3>
+          <ul className="question-rates">
+            {m.questions.map((q) => (
+              <li key={q.name}>
+                <span className="question-title">{q.title}</span>
+                <EstimateCell measure={m.formula.measure} estimate={q.figure.weighted} greyed={q.figure.belowMinimum} />
+                <span className="answers">
+                  {q.answers.length === 0
+                    ? t("rates.noAnswers")
+                    : q.answers.map((a) => `${a.answer} ${a.count.toLocaleString()}`).join(" · ")}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+
+      {report.children && (
+        <>
+          <h2>{t("rates.childrenOf", { level: t(`rates.level.${report.children.level}`), measure: t(`rates.measure.${measure}`) })}</h2>
+          <p className="actions">
+            {campaign.measures.map((m) => (
+              <Link key={m} to={`?${new URLSearchParams({ campaign: campaign.code, measure: m, minN: String(minN) })}`} className={m === measure ? "badge on" : "badge"}>
+                {t(`rates.measure.${m}`)}
+              </Link>
+            ))}
+          </p>
+          <p className="muted">{t("rates.tableNote", { minN })}</p>
+          <RateTable units={report.children.units} measure={measure} query={query} />
+        </>
+      )}
+    </>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

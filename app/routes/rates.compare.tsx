@@ -1,0 +1,128 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
+import { EstimateCell, formatValue, RateFormula } from "~/components/rate-figure";
+import { unitHref } from "~/components/rate-table";
+import { parseRateParams } from "~/domain/rate-params";
+import { useT } from "~/i18n/use-t";
+import { compareWaves, listRateCampaigns, pickCampaign, type WaveRow } from "~/models/rates.server";
+import { requirePermission } from "~/utils/session.server";
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "rates:read");
+  const search = new URL(request.url).searchParams;
+  const params = parseRateParams(search);
+  const campaigns = await listRateCampaigns(user);
+  const campaign = pickCampaign(campaigns, params.campaign);
+  if (params.campaign && !campaign) throw new Response("Not Found", { status: 404 });
+  // The other wave: a campaign of the same survey, by default the newest one before this.
+  const others = campaign ? campaigns.filter((c) => c.surveyId === campaign.surveyId && c.id !== campaign.id) : [];
+  const otherCode = search.get("other");
+  const other = otherCode ? others.find((c) => c.code === otherCode) : (others.find((c) => c.opensAt <= campaign!.opensAt) ?? others[0]);
+  if (otherCode && !other) throw new Response("Not Found", { status: 404 });
+  const measure = campaign?.measures.includes(params.measure) ? params.measure : (campaign?.measures[0] ?? null);
+  const comparison =
+    campaign && other && measure ? await compareWaves(user, { campaign, other, measure, level: params.level, minN: params.minN }) : null;
+  const query = new URLSearchParams();
+  if (campaign) query.set("campaign", campaign.code);
+  if (measure) query.set("measure", measure);
+  query.set("minN", String(params.minN));
+  return {
+    campaigns: campaigns.map(toChoice),
+    campaign: campaign && toChoice(campaign),
+    others: others.map(toChoice),
+    other: other && toChoice(other),
+    measure,
+    minN: params.minN,
+    comparison,
+    query: `?${query}`,
+  };
+}
+
+export default function ComparePage() {
+  const { campaigns, campaign, others, other, measure, minN, comparison, query } = useLoaderData<typeof loader>();
+  const t = useT();
+  return (
+    <>
+      <h1>{t("rates.compareTitle")}</h1>
+      <RateNav query={query} />
+      {!campaign || !measure ? (
+        <p className="muted">{t("rates.noCampaigns")}</p>
+      ) : (
+        <Form method="get" className="filters card">
+          <CampaignField campaigns={campaigns} value={campaign.code} label={t("rates.field.thisWave")} />
+          {others.length > 0 && <CampaignField campaigns={others} value={other?.code ?? null} name="other" label={t("rates.field.otherWave")} />}
+          <MeasureField measures={campaign.measures} value={measure} />
+          {comparison && <LevelField levels={comparison.levels} value={comparison.level} />}
+          <MinNField value={minN} />
+          <button type="submit" className="button">
+            {t("rates.show")}
+          </button>
+        </Form>
+      )}
+      {campaign && measure && !comparison && <p className="alert warn">{t("rates.noOtherWave")}</p>}
+      {comparison && measure && other && campaign && (
+        <>
+          <RateFormula formula={comparison.formula} minN={minN} collapsed />
+          <p className="muted">{t("rates.compareNote", { a: campaign.name, b: other.name })}</p>
+          <div className="table-wrap">
+            <table className="rate-table" data-testid="compare-table">
+              <thead>
+                <tr>
+                  <th>{t("rates.col.unit")}</th>
+                  <th>{campaign.name}</th>
+                  <th>{other.name}</th>
+                  <th>{t("rates.col.difference")}</th>
+                  <th className="num">{t("rates.col.pValue")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[comparison.total, ...comparison.rows].map((row, i) => (
+                  <CompareRow key={row.unit.key} row={row} measure={measure} query={query} total={i === 0} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </>
+  );
+}
+
+function CompareRow({ row, measure, query, total }: { row: WaveRow; measure: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["measure"]>; query: string; total: boolean }) {
+  const t = useT();
+  const { unit, other, comparison: c } = row;
+  const greyed = unit.figure.belowMinimum || other.figure.belowMinimum;
+  const href = total ? null : unitHref(unit, query);
+  const points = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
+  return (
+    <tr className={[total ? "total" : "", greyed ? "greyed" : ""].join(" ").trim() || undefined}>
+      <td>
+        {href ? <Link to={href}>{unit.name}</Link> : <span className="name">{unit.name}</span>}
+        {unit.context && <span className="context">{unit.context}</span>}
+      </td>
+      <td>
+        <EstimateCell measure={measure} estimate={unit.figure.weighted} greyed={unit.figure.belowMinimum} />
+      </td>
+      <td>
+        <EstimateCell measure={measure} estimate={other.figure.weighted} greyed={other.figure.belowMinimum} />
+      </td>
+      <td>
+        {c ? (
+          <span className="estimate">
+            <b>{t(measure === "score" ? "rates.diffPoints" : "rates.diffPp", { d: points(c.difference) })}</b>
+            <span className="ci">
+              {points(c.lower)} – {points(c.upper)}
+            </span>
+          </span>
+        ) : (
+          formatValue(measure, null)
+        )}
+      </td>
+      <td className="num">{c ? (c.pValue < 0.001 ? "< 0.001" : c.pValue.toFixed(3)) : "—"}</td>
+    </tr>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

@@ -1,0 +1,131 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { trendChartSvg } from "~/components/charts.server";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { CampaignField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
+import { EstimateCell, RateFormula } from "~/components/rate-figure";
+import { isoWeekLabel } from "~/domain/measures";
+import { DEFAULT_TARGET, parseRateParams, percentParam } from "~/domain/rate-params";
+import { translate } from "~/i18n";
+import { useT } from "~/i18n/use-t";
+import { listRateCampaigns, pickCampaign, rateTrend } from "~/models/rates.server";
+import { getLang } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+function optionalId(value: string | null): number | null {
+  if (!value || !/^\d{1,9}$/.test(value)) return null;
+  return Number(value);
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "rates:read");
+  const search = new URL(request.url).searchParams;
+  const params = parseRateParams(search);
+  const target = percentParam(search.get("target"), 1, 100, DEFAULT_TARGET);
+  const [campaigns, lang] = await Promise.all([listRateCampaigns(user), getLang(request)]);
+  const campaign = pickCampaign(campaigns, params.campaign);
+  if (!campaign) throw new Response("Not Found", { status: 404 });
+  const measure = campaign.measures.includes(params.measure) ? params.measure : (campaign.measures[0] ?? "satisfaction");
+  const trend = await rateTrend(user, {
+    campaign,
+    measure,
+    placeId: optionalId(search.get("place")),
+    gridId: optionalId(search.get("grid")),
+    minN: params.minN,
+  });
+  if (!trend) throw new Response("Not Found", { status: 404 });
+  const unit = measure === "score" ? "" : "%";
+  const plotted = trend.weeks.map((w) => {
+    const shown = w.figure.weighted.rate !== null && !w.figure.belowMinimum;
+    return {
+      week: isoWeekLabel(w.week),
+      value: shown ? w.figure.weighted.rate! * 100 : null,
+      lower: shown ? w.figure.weighted.lower * 100 : null,
+      upper: shown ? w.figure.weighted.upper * 100 : null,
+    };
+  });
+  const label = translate(lang, "rates.trendChart", { name: trend.unit.name, measure: translate(lang, `rates.measure.${measure}`) });
+  const chart = plotted.some((p) => p.value !== null) ? trendChartSvg({ points: plotted, target: target * 100, unit, label }) : null;
+  const query = new URLSearchParams({ campaign: campaign.code, measure, minN: String(params.minN) });
+  const here = new URLSearchParams(query);
+  if (trend.unit.placeId !== null) here.set("place", String(trend.unit.placeId));
+  if (trend.unit.gridId !== null) here.set("grid", String(trend.unit.gridId));
+  return {
+    campaigns: campaigns.map(toChoice),
+    campaign: toChoice(campaign),
+    measure,
+    minN: params.minN,
+    trend,
+    chart,
+    query: `?${query}`,
+    here: Object.fromEntries(here),
+  };
+}
+
+export default function TrendsPage() {
+  const { campaigns, campaign, measure, minN, trend, chart, query, here } = useLoaderData<typeof loader>();
+  const t = useT();
+  return (
+    <>
+      <nav className="crumbs" aria-label={t("places.crumbs")}>
+        <span>
+          <Link to={`/rates${query}`}>{t("rates.title")}</Link>
+        </span>
+        {trend.unit.placeId !== null && (
+          <span>
+            <Link to={`/rates/${trend.unit.placeId}${query}`}>{trend.unit.name}</Link>
+          </span>
+        )}
+      </nav>
+      <h1>{t("rates.trendsTitle", { name: trend.unit.name })}</h1>
+      <RateNav query={query} />
+      <Form method="get" className="filters card">
+        <CampaignField campaigns={campaigns} value={campaign.code} />
+        <MeasureField measures={campaign.measures} value={measure} />
+        <MinNField value={minN} />
+        {here.place && <input type="hidden" name="place" value={here.place} />}
+        {here.grid && <input type="hidden" name="grid" value={here.grid} />}
+        <button type="submit" className="button">
+          {t("rates.show")}
+        </button>
+      </Form>
+      <RateFormula formula={trend.formula} minN={minN} collapsed />
+      {chart ? (
+        <figure className="chart card" dangerouslySetInnerHTML={{ __html: chart }} />
+      ) : (
+        <p className="muted">{t("rates.trendEmpty", { minN })}</p>
+      )}
+      <p className="muted">{t("rates.trendNote")}</p>
+      <div className="table-wrap">
+        <table className="rate-table" data-testid="trend-table">
+          <thead>
+            <tr>
+              <th>{t("rates.col.week")}</th>
+              <th className="num">{t("rates.col.responses")}</th>
+              <th>{t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) })}</th>
+              <th>{t("rates.col.plain")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...trend.weeks].reverse().map((w) => (
+              <tr key={w.week} className={w.figure.belowMinimum ? "greyed" : undefined}>
+                <td>
+                  {isoWeekLabel(w.week)} <span className="context">{w.week}</span>
+                </td>
+                <td className="num">{w.responses.toLocaleString()}</td>
+                <td>
+                  <EstimateCell measure={measure} estimate={w.figure.weighted} greyed={w.figure.belowMinimum} />
+                </td>
+                <td>
+                  <EstimateCell measure={measure} estimate={w.figure.plain} greyed={w.figure.belowMinimum} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

@@ -1,0 +1,12 @@
+// JSON endpoint for the enhanced resident page; the same path as the page's own form post.
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { handleSubmission } from "~/utils/resident.server";
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { status, outcome } = await handleSubmission(request, params.code ?? "");
+  return Response.json(outcome, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+export async function loader() {
+  return new Response("Method Not Allowed", { status: 405 });
+}
