@@ -37,7 +37,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       ? { kind: "deduction", full: percentParam(search.get("full"), 1, 100, 0.9), perPoint: decimalParam(search.get("perPoint"), 100) ?? 1 }
       : { kind: "proportional" };
   const wantsScore = search.get("basis") === "score";
-  const basis = campaign && wantsScore && campaign.measures.includes("score") ? "score" : "satisfaction";
+  const basis: "score" | "satisfaction" = campaign && wantsScore && campaign.measures.includes("score") ? "score" : "satisfaction";
   const override = basis === "score" ? scoreOverride(search) : {};
   const forecast =
     campaign && campaign.measures.includes(basis) ? await forecastPoints(user, { campaign, basis, override, maxPoints, scoring, minN }) : null;

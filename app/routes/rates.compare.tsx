@@ -4,6 +4,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, formatValue, RateFormula } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
+import type { MeasureKey } from "~/domain/measures";
 import { parseRateParams } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
 import { compareWaves, listRateCampaigns, pickCampaign, type WaveRow } from "~/models/rates.server";
@@ -90,7 +91,7 @@ export default function ComparePage() {
   );
 }
 
-function CompareRow({ row, measure, query, total }: { row: WaveRow; measure: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["measure"]>; query: string; total: boolean }) {
+function CompareRow({ row, measure, query, total }: { row: WaveRow; measure: MeasureKey; query: string; total: boolean }) {
   const t = useT();
   const { unit, other, comparison: c } = row;
   const greyed = unit.figure.belowMinimum || other.figure.belowMinimum;

@@ -108,6 +108,7 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
     actionData && !actionData.outcome.ok && actionData.outcome.reason !== "invalid" ? `resident.refused.${actionData.outcome.reason}` : null,
   );
   const [busy, setBusy] = useState(false);
+  const [ready, setReady] = useState(false);
 
   // Restore what was answered before a reload or a lost connection, and keep anything tapped
   // before the script arrived (the form already holds it).
@@ -120,6 +121,7 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
       if (stored.household && !params.get("h")) setHousehold(stored.household);
     }
     setAnswers({ ...(stored?.answers ?? {}), ...fromForm });
+    setReady(true);
     // Only once, on arrival.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -187,7 +189,7 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
       </header>
       <h1>{survey.title}</h1>
       {survey.description && <p className="survey-desc">{survey.description}</p>}
-      <form ref={formRef} method="post" onSubmit={submit} noValidate>
+      <form ref={formRef} method="post" onSubmit={submit} noValidate data-ready={ready || undefined}>
         <input type="hidden" name="__key" value={key} />
         <input type="hidden" name="__version" value={versionId} />
         <input type="hidden" name="__started" value={started ?? ""} />
