@@ -87,3 +87,42 @@ test("admin imports a register file: errors first, then preview and confirm", as
   await expect(page.locator("table")).toContainText("导入住户登记");
   await expect(page.locator("table")).toContainText("good.csv");
 });
+
+test("admin creates an account that signs in with its phone number, then disables it", async ({ page, browser }) => {
+  await signedIn(page, "admin");
+  await page.goto("/admin/users/new");
+  await page.getByLabel("用户名").fill("zhangsan");
+  await page.getByLabel("姓名").fill("张三");
+  await page.getByLabel("手机号（可用于登录）").fill("13912345678");
+  await page.getByLabel("角色").selectOption("volunteer");
+  await page.getByLabel("初始密码").fill("short");
+  await page.getByRole("button", { name: "创建账号" }).click();
+  await expect(page.getByText("密码至少 8 位")).toBeVisible();
+  await page.getByLabel("初始密码").fill("volunteer2026");
+  await page.getByRole("button", { name: "创建账号" }).click();
+  await expect(page.getByText("账号已创建。")).toBeVisible();
+
+  const other = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
+  const volunteer = await other.newPage();
+  await volunteer.goto("/login");
+  await volunteer.getByLabel("用户名或手机号").fill("13912345678");
+  await volunteer.getByLabel("密码").fill("volunteer2026");
+  await volunteer.getByRole("button", { name: "登录" }).click();
+  await expect(volunteer).not.toHaveURL(/\/login/);
+
+  await page.getByRole("button", { name: "停用账号" }).click();
+  await expect(page.getByText("账号已停用。")).toBeVisible();
+  // The disabled account's open session ends at once.
+  await volunteer.reload();
+  await expect(volunteer).toHaveURL(/\/login/);
+  await other.close();
+});
+
+test("the interface switches to English and back", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await page.getByRole("button", { name: "中文" }).click();
+  await expect(page.getByRole("heading", { name: "登录" })).toBeVisible();
+});
