@@ -12,7 +12,7 @@ type Option = Parameters<echarts.ECharts["setOption"]>[0];
 
 function render(option: Option, width: number, height: number, label: string): string {
   const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width, height });
-  chart.setOption({ animation: false, textStyle: { fontFamily: FONT }, ...option });
+  chart.setOption({ animation: false, textStyle: { fontFamily: FONT, fontSize: 13 }, ...option });
   const svg = chart.renderToSVGString();
   chart.dispose();
   // Scale with its container (the viewBox keeps the proportions) and describe it for screen readers.
@@ -31,7 +31,7 @@ export type RankingBar = {
 
 /** Horizontal bars in ranking order, coloured by status, with the 95% interval as whiskers and the target as a line. */
 export function rankingChartSvg(input: { bars: RankingBar[]; target: number | null; unit: string; label: string; width?: number }): string {
-  const { bars, target, unit, label, width = 720 } = input;
+  const { bars, target, unit, label, width = 640 } = input;
   const height = 64 + 30 * Math.max(1, bars.length);
   const names = bars.map((b) => b.name);
   // The values stand in a column on the right, clear of the bars and whiskers.
@@ -92,7 +92,7 @@ export type TrendPoint = { week: string; value: number | null; lower: number | n
 
 /** A line of the weekly figure with its 95% interval as a band, and the target as a dashed line. */
 export function trendChartSvg(input: { points: TrendPoint[]; target: number | null; unit: string; label: string; width?: number; height?: number }): string {
-  const { points, target, unit, label, width = 720, height = 300 } = input;
+  const { points, target, unit, label, width = 640, height = 280 } = input;
   const lows = points.flatMap((p) => (p.lower === null ? [] : [p.lower]));
   const min = Math.max(0, Math.floor((Math.min(target ?? 100, ...lows) - 5) / 10) * 10);
   return render(

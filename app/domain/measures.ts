@@ -66,8 +66,11 @@ export type FormulaQuestion = {
 
 export type Formula = { measure: MeasureKey; questions: FormulaQuestion[] };
 
-/** Overrides for the score, e.g. from the forecast page: points per answer text, weight per question. */
-export type ScoreOverride = { scores?: Record<string, number>; weights?: Record<string, number> };
+/**
+ * Overrides for the score, e.g. from the forecast page: points per answer and weight per
+ * question, by question name. Only answers the question already has points for can be changed.
+ */
+export type ScoreOverride = { scores?: Record<string, Record<string, number>>; weights?: Record<string, number> };
 
 const text = (values: readonly unknown[]) => values.map((v) => String(v));
 const validPoints = (points: number) => Number.isFinite(points) && points >= 0 && points <= 100;
@@ -89,12 +92,12 @@ export function formulaFor(measure: MeasureKey, tagged: TaggedQuestion[], overri
   }
   const questions: FormulaQuestion[] = [];
   for (const q of tagged) {
-    // Points come from the question's answerScores; an override's points replace those of the same
-    // answers and also score the satisfaction questions that carry no points of their own.
-    const ownPoints = Object.keys(q.answerScores).length > 0;
-    if (!ownPoints && !(q.measure === "satisfaction" && override.scores)) continue;
+    if (Object.keys(q.answerScores).length === 0) continue;
+    const changed = override.scores?.[q.name] ?? {};
     const scores = Object.fromEntries(
-      Object.entries({ ...q.answerScores, ...override.scores }).filter(([, points]) => validPoints(points)),
+      Object.entries(q.answerScores)
+        .map(([answer, points]): [string, number] => [answer, changed[answer] ?? points])
+        .filter(([, points]) => validPoints(points)),
     );
     const weight = override.weights?.[q.name];
     questions.push({

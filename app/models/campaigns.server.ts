@@ -3,6 +3,7 @@
 import { randomInt } from "node:crypto";
 import QRCode from "qrcode";
 import { sql } from "~/db.server";
+import { readEnv } from "~/utils/env.server";
 import { CAMPAIGN_CODE, canMoveTo, residentUrl, type CampaignState, type DuplicatePolicy, type LinkExportRow } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
 import type { CurrentUser } from "~/models/users.server";
@@ -174,7 +175,7 @@ function queryLinks(countyId: number, campaignId: number, condition: ReturnType<
     join places cm on cm.id = p.path[3]
     join places st on st.id = p.path[2]
     where l.campaign_id = ${campaignId} and l.county_id = ${countyId} and ${condition}
-    order by cm.sort_order, p.path[3], cp.sort_order, p.path[4], p.level = 'building', p.sort_order, p.id`;
+    order by st.sort_order, p.path[2], cm.sort_order, p.path[3], cp.sort_order, p.path[4], p.level = 'building', p.sort_order, p.id`;
 }
 
 /** The campaign's links inside the user's scope, in register order. */
@@ -200,7 +201,7 @@ export async function linkOf(user: ScopedUser, campaignId: number, code: string)
 /** The origin residents reach the app at: PUBLIC_URL when the app sits behind a proxy or a
  *  domain the server cannot see, else the origin of the request (or the local port). */
 export function publicOrigin(request?: Request): string {
-  const configured = process.env.PUBLIC_URL?.trim();
+  const configured = readEnv().PUBLIC_URL;
   if (configured) return new URL(configured).origin;
   if (request) return new URL(request.url).origin;
   return `http://localhost:${process.env.PORT || 3000}`;

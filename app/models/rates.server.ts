@@ -13,6 +13,7 @@ import {
   rank,
   rollUp,
   statusFor,
+  weekOf,
   type AnswerTally,
   type Figure,
   type Formula,
@@ -665,7 +666,11 @@ export async function bulletinPage(user: ScopedUser, p: BulletinParams): Promise
   const campaign = pickCampaign(campaigns, p.campaign);
   if (p.campaign && !campaign) return "notFound";
   const measure = campaign?.measures.includes(p.measure) ? p.measure : (campaign?.measures[0] ?? null);
-  const week = p.week ?? campaign?.lastWeek ?? null;
+  // By default the last week that has ended: a bulletin reports a whole week.
+  const thisWeek = weekOf(new Date());
+  const lastWeek = campaign?.lastWeek ?? null;
+  const week =
+    p.week ?? (lastWeek && lastWeek >= thisWeek && campaign!.firstWeek! < thisWeek ? addWeeks(thisWeek, -1) : lastWeek);
   if (!campaign || !measure || !week) return { campaigns, campaign, measure, levels: [], week, bulletin: null };
   const result = await bulletin(user, {
     campaign,

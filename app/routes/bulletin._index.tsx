@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { rankingChartSvg } from "~/components/charts.server";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MeasureField, MinNField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
-import { EstimateCell, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
+import { EstimateCell, formatInterval, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
 import { isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
 import { parseBulletinParams } from "~/domain/rate-params";
@@ -129,7 +129,12 @@ export default function BulletinPage() {
           <div className="stat">
             {t("bulletin.overall", { measure: measureName })}
             <b>{formatValue(measure, bulletin.total.unit.figure.weighted.rate)}</b>
-            <EstimateCell measure={measure} estimate={bulletin.total.unit.figure.weighted} />
+            {bulletin.total.unit.figure.weighted.rate !== null && (
+              <span className="muted">
+                {t("rates.interval", { interval: formatInterval(measure, bulletin.total.unit.figure.weighted) })} ·{" "}
+                {t("rates.nEff", { n: Math.round(bulletin.total.unit.figure.weighted.n) })}
+              </span>
+            )}
           </div>
           <div className="stat">
             {t("bulletin.target")}

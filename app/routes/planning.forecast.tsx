@@ -11,17 +11,18 @@ import { forecastPoints } from "~/models/planning.server";
 import { listRateCampaigns, pickCampaign } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
 
-/** Points per answer (`points:满意=100`) and weight per question (`weight:sat_overall=2`) from the query. */
+/** Points per answer (`points:sat_env:满意=100`) and weight per question (`weight:sat_overall=2`) from the query. */
 function scoreOverride(search: URLSearchParams): ScoreOverride {
-  const scores: Record<string, number> = {};
+  const scores: Record<string, Record<string, number>> = {};
   const weights: Record<string, number> = {};
   for (const [key, value] of search) {
     const number = decimalParam(value, 100);
     if (number === null) continue;
-    if (key.startsWith("points:")) scores[key.slice(7)] = number;
+    const points = /^points:([^:]+):(.+)$/.exec(key);
+    if (points) (scores[points[1]] ??= {})[points[2]] = number;
     if (key.startsWith("weight:")) weights[key.slice(7)] = number;
   }
-  return { scores: Object.keys(scores).length ? scores : undefined, weights };
+  return { scores, weights };
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -41,12 +42,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const override = basis === "score" ? scoreOverride(search) : {};
   const forecast =
     campaign && campaign.measures.includes(basis) ? await forecastPoints(user, { campaign, basis, override, maxPoints, scoring, minN }) : null;
-  // The score's questions and answers as they stand (with the override), for the override form.
+  // The score's questions as they stand (with the override), for the override form.
   const scoreQuestions = campaign ? formulaFor("score", campaign.tagged, override).questions : [];
-  const answers = [...new Set(scoreQuestions.flatMap((q) => Object.keys(q.scores)))].map((answer) => ({
-    answer,
-    points: scoreQuestions.find((q) => answer in q.scores)!.scores[answer],
-  }));
   return {
     campaigns: campaigns.map(toChoice),
     campaign: campaign && toChoice(campaign),
@@ -55,13 +52,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     scoring,
     minN,
     forecast,
-    scoreQuestions: scoreQuestions.map((q) => ({ name: q.name, title: q.title, weight: q.weight })),
-    answers,
+    scoreQuestions: scoreQuestions.map((q) => ({ name: q.name, title: q.title, weight: q.weight, scores: q.scores })),
   };
 }
 
 export default function ForecastPage() {
-  const { campaigns, campaign, basis, maxPoints, scoring, minN, forecast, scoreQuestions, answers } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, basis, maxPoints, scoring, minN, forecast, scoreQuestions } = useLoaderData<typeof loader>();
   const t = useT();
   const pct = (x: number) => String(Math.round(x * 1000) / 10);
   return (
@@ -110,19 +106,34 @@ export default function ForecastPage() {
             <details className="score-override" open>
               <summary>{t("forecast.overrideTitle")}</summary>
               <p className="muted">{t("forecast.overrideHint")}</p>
-              <div className="filters">
-                {answers.map((a) => (
-                  <label key={a.answer}>
-                    {t("forecast.pointsFor", { answer: a.answer })}
-                    <input type="text" name={`points:${a.answer}`} inputMode="decimal" defaultValue={String(a.points)} />
-                  </label>
-                ))}
-                {scoreQuestions.map((q) => (
-                  <label key={q.name}>
-                    {t("forecast.weightFor", { question: q.title })}
-                    <input type="text" name={`weight:${q.name}`} inputMode="decimal" defaultValue={String(q.weight)} />
-                  </label>
-                ))}
+              <div className="table-wrap">
+                <table className="score-table">
+                  <thead>
+                    <tr>
+                      <th>{t("forecast.col.question")}</th>
+                      <th>{t("forecast.col.weight")}</th>
+                      <th>{t("forecast.col.answerPoints")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {scoreQuestions.map((q) => (
+                      <tr key={q.name}>
+                        <td>{q.title}</td>
+                        <td>
+                          <input type="text" name={`weight:${q.name}`} inputMode="decimal" defaultValue={String(q.weight)} aria-label={t("forecast.weightFor", { question: q.title })} />
+                        </td>
+                        <td className="answer-points">
+                          {Object.entries(q.scores).map(([answer, points]) => (
+                            <label key={answer}>
+                              {answer}
+                              <input type="text" name={`points:${q.name}:${answer}`} inputMode="decimal" defaultValue={String(points)} />
+                            </label>
+                          ))}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
               </div>
             </details>
           )}

@@ -50,6 +50,8 @@ export default function ResponsesPage() {
     timeStyle: "short",
     timeZone: "Asia/Shanghai",
   });
+  const active = [filters.campaignId, filters.placeId, filters.from, filters.to].filter((f) => f !== null).length +
+    (filters.status === "valid" ? 0 : 1);
   const search = new URLSearchParams(location.search);
   search.delete("page");
   const pageLink = (page: number) => {
@@ -73,8 +75,9 @@ export default function ResponsesPage() {
         )}
       </div>
 
-      <details className="card responses-filters" open>
-        <summary>{t("responses.filters")}</summary>
+      {/* Once filtered, the phone's first screen shows the results, not the form. */}
+      <details className="card responses-filters" open={active === 0}>
+        <summary>{active === 0 ? t("responses.filters") : t("responses.filtersActive", { n: active })}</summary>
         {/* key: the fields show the URL's filters again after back/forward navigation */}
         <Form method="get" className="filter-grid" key={location.search}>
           <label>

@@ -260,9 +260,7 @@ function MappingPage({ plan }: { plan: ImportPlan }) {
             <p className="muted">{t("responses.import.valuesIntro")}</p>
             {plan.distinct.map(({ target, column, texts }) => (
               <fieldset key={target.id} className="mapping-values">
-                <legend>
-                  {column} → {target.title}
-                </legend>
+                <legend>{column === target.title ? column : `${column} → ${target.title}`}</legend>
                 <div className="table-wrap">
                   <table>
                     <thead>
@@ -322,37 +320,28 @@ function MappingPage({ plan }: { plan: ImportPlan }) {
           {plan.preview.length > 0 && (
             <>
               <h2>{t("responses.import.preview", { n: plan.preview.length })}</h2>
-              <div className="table-wrap">
-                <table data-testid="import-preview">
-                  <thead>
-                    <tr>
-                      <th className="num">{t("responses.import.line")}</th>
-                      <th>{t("responses.import.placeCol")}</th>
-                      <th>{t("responses.import.timeCol")}</th>
-                      <th>{t("responses.import.statusCol")}</th>
-                      <th>{t("responses.import.answersCol")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {plan.preview.map((row) => (
-                      <tr key={row.line}>
-                        <td className="num">{row.line}</td>
-                        <td>{row.place}</td>
-                        <td>{row.finishedAt ? format.format(new Date(row.finishedAt)) : t("responses.import.timeNow")}</td>
-                        <td>{row.complete ? t("responses.count.complete") : t("responses.count.partial")}</td>
-                        <td className="preview-answers">
-                          {row.answers.map((a) => (
-                            <div key={a.name}>
-                              <span className="muted">{a.title}：</span>
-                              {a.text}
-                            </div>
-                          ))}
-                        </td>
-                      </tr>
+              <ol className="list import-preview" data-testid="import-preview">
+                {plan.preview.map((row) => (
+                  <li key={row.line}>
+                    <div className="preview-head">
+                      <b>{t("responses.import.lineN", { line: row.line })}</b>
+                      <span className={row.complete ? "badge" : "badge warn"}>
+                        {row.complete ? t("responses.count.complete") : t("responses.count.partial")}
+                      </span>
+                      <span className="muted">
+                        {row.finishedAt ? format.format(new Date(row.finishedAt)) : t("responses.import.timeNow")}
+                      </span>
+                    </div>
+                    <div className="muted">{row.place}</div>
+                    {row.answers.map((a) => (
+                      <div key={a.name} className="preview-answer">
+                        <span className="muted">{a.title}：</span>
+                        {a.text}
+                      </div>
                     ))}
-                  </tbody>
-                </table>
-              </div>
+                  </li>
+                ))}
+              </ol>
             </>
           )}
           <div className="actions" style={{ marginTop: "0.8rem" }}>

@@ -11,6 +11,8 @@ const schema = z.object({
   DATA_DIR: z.string().optional(),
   /** Load the demo county into an empty external database too (it always loads into an empty embedded one). */
   SEED_DEMO: z.enum(["0", "1"]).optional(),
+  /** The address residents reach (used in QR codes, posters and link lists), e.g. https://cw.example.gov.cn. */
+  PUBLIC_URL: z.string().url().optional(),
   /** Size of the postgres.js connection pool. */
   DATABASE_POOL: z.coerce.number().int().min(1).max(100).default(10),
 });

@@ -96,8 +96,9 @@ export async function seedDemoResponses({
     from campaigns c join survey_versions v on v.id = c.survey_version_id
     where c.id = ${campaignId} and c.county_id = ${countyId}`;
   if (!campaign) throw new Error(`no campaign ${campaignId} in county ${countyId}`);
-  const links = await sql<{ id: number; placeId: number; communityId: number }[]>`
-    select l.id, l.place_id as "placeId", p.path[3] as "communityId"
+  const links = await sql<{ id: number; placeId: number; communityId: number; households: number }[]>`
+    select l.id, l.place_id as "placeId", p.path[3] as "communityId",
+      (select count(*)::int from households h where h.building_id = p.id and not h.vacant) as households
     from campaign_links l join places p on p.id = l.place_id
     where l.campaign_id = ${campaignId} and p.level = 'building'
     order by p.path[3], l.place_id`;
@@ -116,7 +117,9 @@ export async function seedDemoResponses({
     const base = COMMUNITY_SATISFACTION[(communityIndex.get(link.communityId) ?? 0) % COMMUNITY_SATISFACTION.length];
     const building = base + (rng() - 0.5) * 0.08;
     const few = rng() < 0.15;
-    const count = few ? 1 + Math.floor(rng() * 3) : Math.max(1, Math.round(perBuilding * (0.4 + rng() * 1.2)));
+    // One response per household at most, as at the door.
+    const drawn = few ? 1 + Math.floor(rng() * 3) : Math.max(1, Math.round(perBuilding * (0.4 + rng() * 1.2)));
+    const count = Math.min(drawn, link.households);
     for (let i = 0; i < count; i++) {
       const finishedAt = new Date(end - rng() * span);
       // Later weeks are better: from 4 points below the building's level up to 2 above.

@@ -87,5 +87,8 @@ export async function seedDemoIfEmpty(): Promise<boolean> {
   const campaigns = await seedDemoCampaigns(countyId);
   await seedDemoResponses({ countyId, campaignId: campaigns["demo-w1"], seed: 1, weeksBack: 4 });
   await seedDemoResponses({ countyId, campaignId: campaigns.demo, seed: 2, weeksBack: 5 });
+  // Synthetic responses bypass the resident page: give the links plausible open/start counts.
+  await sql`update campaign_links set starts = completions + completions / 6 + id % 3,
+            opens = completions + completions / 3 + id % 5 where county_id = ${countyId}`;
   return true;
 }

@@ -23,9 +23,12 @@ test("admin filters responses, opens one, and downloads the XLSX export with Chi
   await area.selectOption((await area.locator("option", { hasText: "锦湖社区" }).getAttribute("value"))!);
   await page.getByRole("button", { name: "筛选" }).click();
   await expect(page).toHaveURL(/campaign=\d+.*place=\d+/);
+  const rows = page.getByTestId("response-list").getByRole("link");
+  // The filtered list has arrived when every row is in the community and the campaign.
+  await expect(rows.filter({ hasNotText: "锦湖社区" })).toHaveCount(0);
+  await expect(rows.filter({ hasNotText: CAMPAIGN })).toHaveCount(0);
   const valid = Number((await page.getByTestId("response-counts").locator(".stat b").first().innerText()).replace(/,/g, ""));
   expect(valid).toBeGreaterThan(0);
-  const rows = page.getByTestId("response-list").getByRole("link");
   await expect(rows.first()).toContainText("锦湖社区");
   // What the phone shows first; the full list is 50 rows long.
   await page.screenshot({ path: `${SHOTS}/responses-list-phone.png` });
@@ -81,12 +84,14 @@ test("admin imports typed-in paper questionnaires after choosing the place and a
   await expect(page.getByRole("alert")).toHaveCount(0);
   await expect(page.getByTestId("import-counts")).toContainText("共 2 行");
   // Line 3's 很满意啦 is stored as the option chosen for it.
-  await expect(page.getByTestId("import-preview").getByRole("row").nth(2)).toContainText("总体满意度如何？：满意");
+  await expect(page.getByTestId("import-preview").getByRole("listitem").nth(1)).toContainText("第 3 行");
+  await expect(page.getByTestId("import-preview").getByRole("listitem").nth(1)).toContainText("总体满意度如何？：满意");
   await page.screenshot({ path: `${SHOTS}/responses-import-phone.png`, fullPage: true });
 
   await page.getByRole("button", { name: "确认导入" }).click();
   await expect(page.getByTestId("import-done")).toContainText("导入完成：新增 2 份答卷。");
   await page.getByRole("link", { name: "查看这些答卷" }).click();
+  await page.getByText("筛选（已选 1 项）").click();
   await page.getByLabel("状态").selectOption({ label: "部分（有必答题未答）" });
   await page.getByRole("button", { name: "筛选" }).click();
   await expect(page.getByTestId("response-list").getByRole("link").first()).toContainText("导入");

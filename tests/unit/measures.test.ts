@@ -108,13 +108,17 @@ describe("formulaFor", () => {
 
   it("scores the questions with points, with their weights, and lets an override change both", () => {
     const f = formulaFor("score", tagged);
-    expect(f.questions.map((q) => [q.name, q.weight])).toEqual([["env", 1], ["overall", 2]]);
-    const o = formulaFor("score", tagged, { scores: { 基本满意: 80, 非常满意: 100, 满意: 80 }, weights: { overall: 1, env: 0 } });
-    // env has weight 0 and drops out; the 5-level question gains points from the override.
-    expect(o.questions.map((q) => [q.name, q.weight, q.scores.基本满意, q.scores.满意])).toEqual([
-      ["overall", 1, 80, 80],
-      ["five", 1, 80, 80],
+    expect(f.questions.map((q) => [q.name, q.weight, q.scores])).toEqual([
+      ["env", 1, { 满意: 100, 基本满意: 60, 不满意: 0 }],
+      ["overall", 2, { 满意: 100, 基本满意: 60, 不满意: 0 }],
     ]);
+    const o = formulaFor("score", tagged, {
+      scores: { overall: { 基本满意: 80, 非常满意: 100 }, five: { 满意: 80 } },
+      weights: { overall: 1, env: 0 },
+    });
+    // env has weight 0 and drops out; only answers with points of their own can change, and the
+    // five-level question, which has no points, stays out of the score.
+    expect(o.questions.map((q) => [q.name, q.weight, q.scores])).toEqual([["overall", 1, { 满意: 100, 基本满意: 80, 不满意: 0 }]]);
   });
 
   it("lists only the measures the version can report", () => {

@@ -188,6 +188,9 @@ const zh = {
   "audit.action.survey.create": "新建问卷",
   "audit.action.survey.import": "导入问卷",
   "audit.action.survey.publish": "发布问卷",
+  "audit.action.campaign.create": "新建调查批次",
+  "audit.action.campaign.state": "调查批次状态变更",
+  "audit.action.campaign.links.export": "导出调查链接",
 } as const;
 
 const en: Record<keyof typeof zh, string> = {
@@ -379,6 +382,9 @@ const en: Record<keyof typeof zh, string> = {
   "audit.action.survey.create": "Questionnaire created",
   "audit.action.survey.import": "Questionnaire imported",
   "audit.action.survey.publish": "Questionnaire published",
+  "audit.action.campaign.create": "Campaign created",
+  "audit.action.campaign.state": "Campaign state changed",
+  "audit.action.campaign.links.export": "Campaign links exported",
 };
 
 export const common = { zh, en };
