@@ -48,7 +48,7 @@ export type MappedRow = {
 };
 
 /** Beyond this many different answers a column is free text, not a choice question. */
-export const MAX_DISTINCT_ANSWERS = 200;
+const MAX_DISTINCT_ANSWERS = 200;
 const SIMILARITY_THRESHOLD = 0.6;
 const MAX_COLUMNS = 1000;
 const SKIP_TEXTS = new Set(["(跳过)", "(空)", "-", "—", "/", "n/a"]);
@@ -116,9 +116,9 @@ export function mappingTargets(survey: RenderSurvey): Target[] {
   return targets;
 }
 
-export const targetRole = (target: Target): ColumnRole => `q:${target.id}`;
+const targetRole = (target: Target): ColumnRole => `q:${target.id}`;
 
-export function roleTarget(role: ColumnRole, targets: Target[]): Target | undefined {
+function roleTarget(role: ColumnRole, targets: Target[]): Target | undefined {
   return role.startsWith("q:") ? targets.find((t) => t.id === role.slice(2)) : undefined;
 }
 
@@ -242,11 +242,21 @@ export function suggestValue(target: Target, text: string): AnswerValue | null |
   return undefined;
 }
 
+/** The answer texts of a cell; a multiple-choice cell is split, except inside an option's own
+ *  text (电视、广播) or the written-in text of 问卷星's 其他〖…〗. */
 function answerParts(target: Target, cell: string): string[] {
   const text = normalizeText(cell);
   if (text === "") return [];
   if (target.kind !== "multi") return [text];
-  return text.split(MULTI_SEPARATORS).map((t) => t.trim()).filter((t) => t !== "");
+  const kept: string[] = [];
+  const keep = (part: string) => `\u0000${kept.push(part) - 1}\u0000`;
+  let guarded = text.replace(/〖[^〗]*〗/g, keep);
+  const options = target.choices.map((c) => normalizeText(c.text)).filter((t) => /[┋|｜,，、;；]/.test(t));
+  for (const option of options.sort((a, b) => b.length - a.length)) guarded = guarded.split(option).join(keep(option));
+  return guarded
+    .split(MULTI_SEPARATORS)
+    .map((part) => part.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]).trim())
+    .filter((part) => part !== "");
 }
 
 export type DistinctAnswers = {
@@ -390,10 +400,9 @@ export function mappingIssues(table: Table, mapping: ResponseMapping, targets: T
     issues.push(issue(null, null, "responses.import.noPlaceColumn"));
   if (mapping.place.mode === "fixed" && mapping.place.placeId === null)
     issues.push(issue(null, null, "responses.import.noFixedPlace"));
-  for (const { target, column, texts } of distinctAnswers(table, mapping, targets)) {
+  for (const { column, texts } of distinctAnswers(table, mapping, targets))
     if (texts.length > MAX_DISTINCT_ANSWERS)
       issues.push(issue(null, column, "responses.import.tooManyAnswers", { column, n: texts.length }));
-  }
   return issues;
 }
 
@@ -524,7 +533,7 @@ export type AnswerProblem = { question: string; key: string; params: ImportIssue
 
 /**
  * A mapped row as the resident page would have let it through, without survey-core (whose
- * per-row cost is too high for a preview of thousands of rows; confirming still runs it): answers
+ * per-row cost adds up over a preview of thousands of rows; confirming still runs it): answers
  * to questions that the other answers hide are dropped, numbers typed into number fields become
  * numbers, over-long texts are problems, and the row is complete when every visible required
  * question has an answer.

@@ -11,6 +11,7 @@ import {
   distinctAnswers,
   mappingTargets,
   mapRows,
+  PLACE_ROLES,
   placeResolver,
   suggestMapping,
   type DistinctAnswers,
@@ -31,7 +32,7 @@ import { readTable, TableReadError, type Table } from "~/utils/tabular.server";
 
 type Importer = Pick<CurrentUser, "id" | "countyId" | "scopePlaceId" | "scopeGridId">;
 
-export const MAX_IMPORT_ROWS = 50_000;
+const MAX_IMPORT_ROWS = 50_000;
 const PREVIEW_ROWS = 10;
 const INSERT_CHUNK = 1000;
 const UPLOAD_HOURS = 24;
@@ -67,16 +68,16 @@ export async function stageResponseUpload(
   return { ok: true, uploadId };
 }
 
-type Upload = { id: number; filename: string; sha256: string; createdAt: Date; campaign: Campaign; table: Table };
+type Upload = { id: number; filename: string; sha256: string; campaign: Campaign; table: Table };
 
 async function loadUpload(user: Importer, uploadId: number): Promise<Upload | null> {
-  const [row] = await sql<{ id: number; filename: string; sha256: string; createdAt: Date; campaignId: number; headers: string[]; rows: Table["rows"] }[]>`
-    select id, filename, sha256, created_at as "createdAt", campaign_id as "campaignId", headers, rows
+  const [row] = await sql<{ id: number; filename: string; sha256: string; campaignId: number; headers: string[]; rows: Table["rows"] }[]>`
+    select id, filename, sha256, campaign_id as "campaignId", headers, rows
     from response_uploads where id = ${uploadId} and user_id = ${user.id} and county_id = ${user.countyId}`;
   if (!row) return null;
   const campaign = await getCampaign(user.countyId, row.campaignId);
   if (!campaign) return null;
-  return { id: row.id, filename: row.filename, sha256: row.sha256, createdAt: row.createdAt, campaign, table: { headers: row.headers, rows: row.rows } };
+  return { id: row.id, filename: row.filename, sha256: row.sha256, campaign, table: { headers: row.headers, rows: row.rows } };
 }
 
 export async function cancelResponseUpload(user: Importer, uploadId: number) {
@@ -84,7 +85,7 @@ export async function cancelResponseUpload(user: Importer, uploadId: number) {
 }
 
 /** The key that makes a re-import of the same file store nothing new. */
-export const importClientKey = (sha256: string, line: number) => `imp-${sha256.slice(0, 40)}-${line}`;
+const importClientKey = (sha256: string, line: number) => `imp-${sha256.slice(0, 40)}-${line}`;
 
 type PlannedRow = MappedRow & { placeId: number; complete: boolean; clientKey: string };
 
@@ -130,11 +131,11 @@ async function placesFor(user: Importer, campaignId: number): Promise<Map<number
 const PLACE_LEVELS: Level[] = ["compound", "building"];
 
 function placeText(names: Partial<Record<PlaceRole, string>>): string {
-  return (["street", "community", "compound", "building"] as const).flatMap((l) => (names[l] ? [names[l]] : [])).join(" ");
+  return PLACE_ROLES.flatMap((level) => names[level] ?? []).join(" ");
 }
 
 /** survey-core's verdict on each distinct set of answers, once: rows of a short questionnaire
- *  repeat, and a survey-core check costs tens of milliseconds. */
+ *  repeat, and each check costs milliseconds. */
 function authoritativeCheck(definition: Record<string, unknown>) {
   const relaxed = withoutRequired(definition);
   const verdicts = new Map<string, { ok: true; answers: Record<string, unknown>; complete: boolean } | { ok: false; errors: Record<string, string[]> }>();

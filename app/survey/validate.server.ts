@@ -166,7 +166,11 @@ function describer(q: Question): (answers: Json) => string {
   };
   const scalarText = (value: unknown) => (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value));
 
-  if (type === "rating") return (answers) => (isBlank(answers[key]) ? "" : scalarText(answers[key]));
+  if (type === "rating") {
+    // Rate values may carry texts (非常满意 …); plain 1–5 scales read as their numbers.
+    const labels = textMap(question.rateValues);
+    return (answers) => (isBlank(answers[key]) ? "" : (labels.get(String(answers[key])) ?? scalarText(answers[key])));
+  }
   if (type === "boolean") {
     const yes = (question.getValueTrue as () => unknown)();
     const labels = { yes: String(question.labelTrue), no: String(question.labelFalse) };

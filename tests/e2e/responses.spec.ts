@@ -94,5 +94,26 @@ test("admin imports typed-in paper questionnaires after choosing the place and a
   await page.getByText("筛选（已选 1 项）").click();
   await page.getByLabel("状态").selectOption({ label: "部分（有必答题未答）" });
   await page.getByRole("button", { name: "筛选" }).click();
-  await expect(page.getByTestId("response-list").getByRole("link").first()).toContainText("导入");
+  const imported = page.getByTestId("response-list").getByRole("link");
+  await expect(imported).toHaveCount(2);
+  await expect(imported.first()).toContainText("导入");
+  const listUrl = page.url();
+
+  // Void both again, which also leaves the demo campaign's numbers as they were for other journeys.
+  for (let i = 0; i < 2; i++) {
+    await imported.first().click();
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("导入");
+    await page.getByRole("button", { name: "作废" }).click();
+    // The reason is required: the browser keeps the form until one is given.
+    await expect(page.getByTestId("void-note")).toHaveCount(0);
+    await page.getByLabel("作废原因").fill("演示导入，录入有误");
+    await page.getByRole("button", { name: "作废" }).click();
+    await expect(page.getByRole("status")).toHaveText("答卷已作废。");
+    await expect(page.getByTestId("void-note")).toContainText("由 县文明办管理员 作废");
+    await expect(page.getByTestId("void-note")).toContainText("原因：演示导入，录入有误");
+    await expect(page.getByRole("button", { name: "作废" })).toHaveCount(0);
+    if (i === 1) await page.screenshot({ path: `${SHOTS}/response-voided-phone.png`, fullPage: true });
+    await page.goto(listUrl);
+  }
+  await expect(page.getByText("没有符合条件的答卷。")).toBeVisible();
 });

@@ -105,9 +105,9 @@ beforeAll(async () => {
   admin = { countyId, scopePlaceId: root.id, scopeGridId: null };
   jinhu = await placeId(countyId, "禾城街道", "锦湖社区");
   [{ id: building }] = await sql<{ id: number }[]>`
-    select id from places where level = 'building' and path @> array[${jinhu}] order by id limit 1`;
+    select id from places where level = 'building' and path @> array[${jinhu}]::int[] order by id limit 1`;
   [{ id: otherBuilding }] = await sql<{ id: number }[]>`
-    select id from places where level = 'building' and not path @> array[${jinhu}] order by id limit 1`;
+    select id from places where level = 'building' and not path @> array[${jinhu}]::int[] order by id limit 1`;
   const communities = (await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community'`).map((r) => r.id);
 
   const surveyId = await createSurvey({ id: null, countyId }, { title: "测试问卷", kind: "household", draft: DEFINITION });
@@ -263,7 +263,7 @@ describe("roll-up", () => {
         count(*) filter (where answer in ('满意', '基本满意'))::int as positive, count(*)::int as valid,
         count(distinct question)::int as questions
       from answers a join places p on p.id = a.place_id
-      where p.path @> array[${jinhu}]
+      where p.path @> array[${jinhu}]::int[]
       group by a.place_id`;
     const H = rows.reduce((s, r) => s + r.households, 0);
     const expected = rows.reduce((s, r) => s + (r.households * r.positive) / r.valid, 0) / H;
@@ -276,7 +276,7 @@ describe("roll-up", () => {
     expect(community.figure.plain.rate).toBeCloseTo(plain, 12);
     expect(community.figure.weighted.rate).not.toBeCloseTo(plain, 4);
     const [{ households }] = await sql<{ households: number }[]>`
-      select count(*)::int as households from households where path @> array[${jinhu}] and not vacant`;
+      select count(*)::int as households from households where path @> array[${jinhu}]::int[] and not vacant`;
     expect(community.households).toBe(households);
   });
 
@@ -314,7 +314,7 @@ describe("scope", () => {
     expect(total.figure).toEqual(county.figure);
     expect(mine.responses).toBe(county.responses);
     const buildings = await rateTable(user, { campaign: mine, measure: "satisfaction", level: "building", range: ALL_WEEKS, minN: 30 });
-    const inside = await sql<{ id: number }[]>`select id from places where level = 'building' and path @> array[${jinhu}]`;
+    const inside = await sql<{ id: number }[]>`select id from places where level = 'building' and path @> array[${jinhu}]::int[]`;
     expect(new Set(buildings.units.map((u) => u.placeId))).toEqual(new Set(inside.map((r) => r.id)));
     expect(await placeReport(user, { campaign: mine, placeId: otherBuilding, measure: "satisfaction", range: ALL_WEEKS, minN: 30 })).toBeNull();
   });
@@ -342,7 +342,7 @@ describe("scope", () => {
     const response = await apiLoader({ request: get("/api/rates?campaign=wave&measure=satisfaction&level=building&minN=30"), params: {}, ...args });
     const body = await response.json();
     expect(body.level).toBe("building");
-    const inside = await sql<{ id: number }[]>`select id from places where level = 'building' and path @> array[${jinhu}]`;
+    const inside = await sql<{ id: number }[]>`select id from places where level = 'building' and path @> array[${jinhu}]::int[]`;
     expect(body.units.map((u: { placeId: number }) => u.placeId).sort()).toEqual(inside.map((r) => r.id).sort());
     const user = await signedIn("community", DEMO_PASSWORD);
     const [mine] = (await listRateCampaigns(user)).filter((c) => c.code === "wave");

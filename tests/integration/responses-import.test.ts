@@ -6,6 +6,7 @@ import iconv from "iconv-lite";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "~/db.server";
 import { encodeValue, type ResponseMapping } from "~/domain/response-mapping";
+import { translate } from "~/i18n";
 import { createCampaign, setCampaignState } from "~/models/campaigns.server";
 import {
   confirmResponseImport,
@@ -153,7 +154,10 @@ describe("importing the Somerville Happiness Survey", () => {
     }
     // The numbers themselves (UCI Somerville Happiness Survey 2015: ratings of 4 or 5).
     expect(tagged.map((q) => file.filter((row) => [4, 5].includes(row[q.name])).length)).toEqual([111, 43, 56, 80, 86, 116]);
-    expect(file.filter((row) => row.d === 1).length).toBe(stored.filter((r) => r.answers.d === 1).length);
+    // And every answer as given: the whole distribution of each column, not only the top two boxes.
+    const histogram = (values: unknown[]) => [0, 1, 2, 3, 4, 5].map((v) => values.filter((x) => x === v).length);
+    for (const name of ["d", ...RATINGS])
+      expect({ name, n: histogram(stored.map((r) => r.answers[name])) }).toEqual({ name, n: histogram(file.map((row) => row[name])) });
 
     const [record] = await sql`select rows, filename, user_id from response_imports where id = ${stored[0].importId}`;
     expect(record).toMatchObject({ rows: 143, filename: FILENAME, user_id: admin.id });
@@ -223,6 +227,10 @@ describe("importing the Somerville Happiness Survey", () => {
     expect(suggested.issues).toEqual([
       { line: 3, column: null, key: "responses.import.outOfScope", params: { place: `文昌社区 ${outside.compound} ${outside.building}` } },
     ]);
+    const [outside3] = suggested.issues;
+    expect(translate("zh", outside3.key, { ...outside3.params, line: outside3.line! })).toBe(
+      `第 3 行：“文昌社区 ${outside.compound} ${outside.building}”不在您的管辖范围内，不能导入。`,
+    );
     expect(await confirmResponseImport(community, uploadId, suggested.mapping, null)).toMatchObject({ ok: false });
     expect(await storedCount(campaignId)).toBe(0);
 

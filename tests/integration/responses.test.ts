@@ -276,7 +276,9 @@ describe("exporting", () => {
     expect(first[0]).toBe(Number(ids.a));
     expect(first.slice(2, 4)).toEqual(["禾城街道", "锦湖社区"]);
     expect(first[5]).toMatch(/^\d+号楼$/);
-    expect(first[6]).toBeInstanceOf(Date);
+    // Excel has no time zone: the cell reads as the Beijing wall-clock time of the submission.
+    const submitted = new Date((await getResponse(admin, ids.a))!.finishedAt);
+    expect(Math.round((first[6] as Date).getTime() / 1000)).toBe(Math.round(submitted.getTime() / 1000) + 8 * 3600);
     expect(first.slice(7, 15)).toEqual(["扫码", expect.any(Number), 1, "否", "完整", "知道", "电视、微信", "基本满意"]);
     const imported = rows.find((r) => r[0] === Number(ids.imported))!;
     expect(imported.slice(10, 15)).toEqual(["是", "部分", "知道", "", ""]);

@@ -17,6 +17,7 @@ import {
   suggestValue,
   valueField,
   withoutRequired,
+  checkRowAnswers,
   type PlaceNode,
   type ResponseMapping,
   type Target,
@@ -213,6 +214,21 @@ describe("mapRows", () => {
     ]);
   });
 
+  it("splits multiple-choice cells, but not inside an option's own text or 问卷星's 其他〖…〗", () => {
+    const survey = buildRenderSurvey({
+      elements: [{ type: "checkbox", name: "ch", choices: ["电视、广播", "报纸", "网络、微信"], showOtherItem: true }],
+    });
+    const t = mappingTargets(survey);
+    const file = table(["渠道"], ["电视、广播┋网络、微信┋其他〖菜市场、公告栏〗"], ["报纸、电视、广播"]);
+    const mapping = completeMapping({ columns: ["q:ch"], place: { mode: "fixed", placeId: 1 }, values: {} }, file, t);
+    const { rows, issues } = mapRows(file, mapping, t);
+    expect(issues).toEqual([]);
+    expect(rows.map((r) => r.answers)).toEqual([
+      { ch: ["电视、广播", "网络、微信", "other"], "ch-Comment": "其他〖菜市场、公告栏〗" },
+      { ch: ["报纸", "电视、广播"] },
+    ]);
+  });
+
   it("reports each unmapped answer once, with its column, count and lines", () => {
     const t = table(["打分"], ["5"], ["很满意啦"], ["4"], ["很满意啦"]);
     const { issues } = mapped(t, fixed({ columns: ["q:overall"] }));
@@ -360,6 +376,43 @@ describe("placeResolver", () => {
     expect(resolve({ compound: "锦湖苑", building: "30" })).toEqual({ ok: false, reason: "notFound" });
     expect(resolve({ community: "锦湖社区", compound: "不存在小区" })).toEqual({ ok: false, reason: "notFound" });
     expect(resolve({ compound: "锦湖苑", building: "3" })).toEqual({ ok: false, reason: "ambiguous" });
+  });
+});
+
+describe("checkRowAnswers", () => {
+  const survey = buildRenderSurvey({
+    pages: [
+      {
+        elements: [
+          { type: "radiogroup", name: "aware", isRequired: true, choices: ["知道", "不知道"] },
+          { type: "checkbox", name: "channel", isRequired: true, visibleIf: "{aware} = '知道'", choices: ["电视", "微信"], showOtherItem: true },
+          { type: "radiogroup", name: "why", visibleIf: "{channel} contains '电视'", choices: ["广告", "新闻"] },
+          { type: "text", name: "age", inputType: "number" },
+          { type: "comment", name: "advice", maxLength: 5 },
+        ],
+      },
+    ],
+  });
+
+  it("is complete when every visible required question is answered", () => {
+    expect(checkRowAnswers(survey, { aware: "知道", channel: ["电视"] })).toEqual({ answers: { aware: "知道", channel: ["电视"] }, complete: true, problems: [] });
+    // channel is required only while shown
+    expect(checkRowAnswers(survey, { aware: "不知道" }).complete).toBe(true);
+    expect(checkRowAnswers(survey, { aware: "知道" }).complete).toBe(false);
+    expect(checkRowAnswers(survey, { channel: ["电视"] }).complete).toBe(false);
+  });
+
+  it("drops answers the other answers hide, also in chains and with their other text", () => {
+    const checked = checkRowAnswers(survey, { aware: "不知道", channel: ["电视", "other"], "channel-Comment": "广播", why: "广告" });
+    expect(checked.answers).toEqual({ aware: "不知道" });
+  });
+
+  it("turns typed numbers into numbers and reports non-numbers and over-long texts", () => {
+    expect(checkRowAnswers(survey, { aware: "不知道", age: "６５" }).answers.age).toBe(65);
+    expect(checkRowAnswers(survey, { aware: "不知道", age: "六十", advice: "太长了太长了" }).problems).toEqual([
+      { question: "age", key: "responses.import.notNumber", params: { value: "六十" } },
+      { question: "advice", key: "responses.import.tooLong", params: { max: 5 } },
+    ]);
   });
 });
 

@@ -168,3 +168,15 @@ describe("describeAnswers", () => {
     expect(describeAnswers(household, null).every((l) => l.text === "")).toBe(true);
   });
 });
+
+describe("describeAnswers for ratings", () => {
+  it("reads rate values with texts as their texts and plain scales as numbers", () => {
+    const definition = {
+      elements: [
+        { type: "rating", name: "a", title: "A", rateValues: [{ value: 1, text: "很差" }, { value: 2, text: "很好" }] },
+        { type: "rating", name: "b", title: "B", rateMax: 5 },
+      ],
+    };
+    expect(describeAnswers(definition, { a: 2, b: 4 }).map((l) => l.text)).toEqual(["很好", "4"]);
+  });
+});

@@ -191,6 +191,9 @@ const zh = {
   "audit.action.campaign.create": "新建调查批次",
   "audit.action.campaign.state": "调查批次状态变更",
   "audit.action.campaign.links.export": "导出调查链接",
+  "audit.action.response.void": "作废答卷",
+  "audit.action.response.export": "导出答卷",
+  "audit.action.response.import": "导入答卷",
 } as const;
 
 const en: Record<keyof typeof zh, string> = {
@@ -385,6 +388,9 @@ const en: Record<keyof typeof zh, string> = {
   "audit.action.campaign.create": "Campaign created",
   "audit.action.campaign.state": "Campaign state changed",
   "audit.action.campaign.links.export": "Campaign links exported",
+  "audit.action.response.void": "Response voided",
+  "audit.action.response.export": "Responses exported",
+  "audit.action.response.import": "Responses imported",
 };
 
 export const common = { zh, en };

@@ -1,0 +1,201 @@
+// Benchmark: rates for all communities and all buildings at 10k, 100k and 1M generated responses,
+// next to the bare SQL GROUP BY over the responses on the same data, in the same run.
+//
+//   npx tsx bench/rates.ts                      # 10k, 100k, 1M on a fresh embedded PostgreSQL
+//   npx tsx bench/rates.ts 10000 50000          # other sizes
+//   BENCH_DATABASE_URL=postgres://… npx tsx bench/rates.ts   # an existing server (a database "wm_bench" is created there)
+//
+// Responses are generated for the demo county (415 buildings) with the shipped household
+// questionnaire and loaded with COPY, so the tally triggers run as they would for a bulk import.
+// Every timing is the median of 7 warm runs.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
+import { migrate } from "../db/migrate";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = SIZES.length ? SIZES : [10_000, 100_000, 1_000_000];
+const RUNS = 7;
+
+let embedded: EmbeddedDatabase | null = null;
+let dir: string | null = null;
+let adminUrl = process.env.BENCH_DATABASE_URL;
+if (!adminUrl) {
+  dir = mkdtempSync(path.join(tmpdir(), "wenming-bench-"));
+  embedded = await startEmbeddedPostgres(dir);
+  adminUrl = embedded.url;
+}
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe("drop database if exists wm_bench with (force)");
+await admin.unsafe("create database wm_bench");
+await admin.end();
+const url = new URL(adminUrl);
+url.pathname = "/wm_bench";
+process.env.DATABASE_URL = url.toString();
+
+// App modules read DATABASE_URL when they load.
+const { sql } = await import("../app/db.server");
+const { seedDemoCounty } = await import("../db/seed/index");
+const { createSurvey, publishSurvey } = await import("../app/models/surveys.server");
+const { createCampaign } = await import("../app/models/campaigns.server");
+const rates = await import("../app/models/rates.server");
+const { taggedQuestions } = await import("../app/survey/tags");
+const { mulberry32 } = await import("../app/domain/sampling");
+
+try {
+  await migrate(sql);
+  const { countyId } = await seedDemoCounty();
+  const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
+  const user = { countyId, scopePlaceId: root.id, scopeGridId: null };
+  const definition = JSON.parse(readFileSync(path.join(ROOT, "surveys/household-satisfaction.json"), "utf8"));
+  const surveyId = await createSurvey({ id: null, countyId }, { title: "bench", kind: "household", draft: definition });
+  const version = (await publishSurvey({ id: null, countyId }, surveyId))!;
+  const communities = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community' order by id`;
+  const created = await createCampaign(
+    { id: null, countyId },
+    {
+      code: "bench", name: "bench", surveyVersionId: version.id, opensAt: new Date("2026-01-01T00:00:00Z"),
+      closesAt: new Date("2027-01-01T00:00:00Z"), duplicatePolicy: "unlimited", targetPlaceIds: communities.map((c) => c.id),
+    },
+  );
+  if ("problem" in created) throw new Error(created.problem);
+  const campaignId = created.id;
+  const buildings = await sql<{ id: number; community: number }[]>`
+    select id, path[3] as community from places where county_id = ${countyId} and level = 'building' order by id`;
+
+  // Answers: every tagged question answered from its choices, communities differing in satisfaction.
+  const tagged = taggedQuestions(definition);
+  const choices = new Map<string, unknown[]>();
+  for (const page of definition.pages) for (const e of page.elements) if (Array.isArray(e.choices)) choices.set(e.name, e.choices);
+  const rng = mulberry32(42);
+  const communityBias = new Map(communities.map((c, i) => [c.id, 0.75 + (i % 5) * 0.05]));
+  const start = Date.parse("2026-03-01T00:00:00Z");
+  let generated = 0;
+  function* rows(count: number): Generator<string> {
+    for (let i = 0; i < count; i++) {
+      const b = buildings[Math.floor(rng() * buildings.length)];
+      const p = communityBias.get(b.community)!;
+      const answers: Record<string, unknown> = {};
+      for (const q of tagged) {
+        const options = choices.get(q.name) ?? [];
+        const positive = q.positiveAnswers;
+        const negative = options.filter((o) => !positive.includes(o as never));
+        answers[q.name] = rng() < p || negative.length === 0 ? positive[Math.floor(rng() * positive.length)] : negative[Math.floor(rng() * negative.length)];
+      }
+      const finished = new Date(start + rng() * 26 * 7 * 86_400_000).toISOString();
+      generated += 1;
+      yield `${countyId}\t${campaignId}\t${version.id}\t${b.id}\tqr\t${JSON.stringify(answers)}\tbench-${generated}\t${finished}\n`;
+    }
+  }
+
+  async function load(count: number) {
+    const t = performance.now();
+    const target = await sql`copy responses (county_id, campaign_id, survey_version_id, place_id, channel, answers, client_key, finished_at) from stdin`.writable();
+    await pipeline(Readable.from(rows(count)), target);
+    const ms = performance.now() - t;
+    await sql`vacuum analyze responses`;
+    await sql`vacuum analyze answer_tallies`;
+    await sql`vacuum analyze response_tallies`;
+    return ms;
+  }
+
+  async function median(run: () => Promise<unknown>) {
+    await run();
+    await run();
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await run();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(RUNS / 2)];
+  }
+
+  const satisfaction = tagged.filter((q) => q.measure === "satisfaction");
+  const names = satisfaction.map((q) => q.name);
+  const positives = satisfaction.flatMap((q) => q.positiveAnswers.map((a) => `${q.name}=${a}`));
+  const excluded = satisfaction.flatMap((q) => q.excludedAnswers.map((a) => `${q.name}=${a}`));
+  // The bare GROUP BY: positive and valid satisfaction answers per community (or building), read
+  // straight from the responses' jsonb — what a report without tallies would run.
+  const bare = (depth: number) => sql`
+    select p.path[${depth}] as unit,
+      count(*) filter (where q.name || '=' || (r.answers->>q.name) = any(${positives}::text[]))::int as positive,
+      count(*) filter (where r.answers ? q.name and not (q.name || '=' || (r.answers->>q.name) = any(${excluded}::text[])))::int as valid
+    from responses r join places p on p.id = r.place_id cross join unnest(${names}::text[]) as q(name)
+    where r.campaign_id = ${campaignId} and r.voided_at is null
+    group by 1`;
+  const table = (level: "community" | "building", source: "tallies" | "responses", campaign: Awaited<ReturnType<typeof rates.listRateCampaigns>>[number]) =>
+    rates.rateTable(user, { campaign, measure: "satisfaction", level, range: rates.ALL_WEEKS, minN: 30, source });
+
+  const results: string[][] = [];
+  let loaded = 0;
+  for (const size of sizes) {
+    const loadMs = await load(size - loaded);
+    loaded = size;
+    const campaign = rates.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
+    const [{ tallyRows }] = await sql<{ tallyRows: number }[]>`select count(*)::int as "tallyRows" from answer_tallies where campaign_id = ${campaignId}`;
+    // The engine and the bare count must agree before their times mean anything.
+    const check = await bare(3);
+    const community = await table("community", "tallies", campaign);
+    for (const row of check) {
+      const unit = community.units.find((u) => u.placeId === row.unit)!;
+      if (unit.figure.counts.successes !== row.positive || unit.figure.counts.trials !== row.valid) throw new Error(`mismatch at ${unit.name}`);
+    }
+    const timings = {
+      engineCommunities: await median(() => table("community", "tallies", campaign)),
+      engineBuildings: await median(() => table("building", "tallies", campaign)),
+      bareCommunities: await median(() => bare(3)),
+      bareBuildings: await median(() => bare(5)),
+      directEngineBuildings: await median(() => table("building", "responses", campaign)),
+    };
+    const ms = (x: number) => x.toFixed(1);
+    results.push([
+      size.toLocaleString("en"),
+      tallyRows.toLocaleString("en"),
+      ms(timings.engineCommunities),
+      ms(timings.engineBuildings),
+      ms(timings.bareCommunities),
+      ms(timings.bareBuildings),
+      ms(timings.directEngineBuildings),
+      `${(loadMs / 1000).toFixed(1)} s`,
+    ]);
+    console.error(`${size}: ${JSON.stringify(timings)}`);
+  }
+
+  // Write cost at the largest size: one resident's submission (statement trigger) and a rebuild.
+  const campaign = rates.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
+  const rolledBack = new Error("rolled back");
+  const single = await median(() =>
+    sql
+      .begin(async (tx) => {
+        await tx`insert into responses (county_id, campaign_id, survey_version_id, place_id, channel, answers, client_key)
+          values (${countyId}, ${campaignId}, ${version.id}, ${buildings[0].id}, 'qr', ${tx.json({ sat_environment: "满意", aware: "知道" })}, ${`single-${performance.now()}`})`;
+        throw rolledBack;
+      })
+      .catch((error) => {
+        if (error !== rolledBack) throw error;
+      }),
+  );
+  const rebuildStart = performance.now();
+  await rates.rebuildTallies(campaignId);
+  const rebuild = performance.now() - rebuildStart;
+  const consistent = (await rates.tallyDifferences(campaign.id)) === 0;
+
+  console.log(`\nRates benchmark (PostgreSQL ${(await sql<{ v: string }[]>`show server_version`.then((r) => r[0].v))}, median of ${RUNS} warm runs, ms)\n`);
+  console.log("| responses | tally rows | engine: communities | engine: buildings | bare GROUP BY: communities | bare GROUP BY: buildings | engine from responses: buildings | COPY load |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of results) console.log(`| ${r.join(" | ")} |`);
+  console.log(`\nOne submission with its tally upsert (insert + trigger, rolled back): ${single.toFixed(1)} ms`);
+  console.log(`Rebuilding the tallies of ${loaded.toLocaleString("en")} responses in one statement: ${(rebuild / 1000).toFixed(1)} s; tallies match a direct count: ${consistent}`);
+} finally {
+  await sql.end();
+  if (embedded) await embedded.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
