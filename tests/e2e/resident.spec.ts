@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { cli, SHOTS } from "./helpers";
+import ExcelJS from "exceljs";
+import { cli, SHOTS, signIn } from "./helpers";
 
 type Link = { street: string; community: string; compound: string; building: string | null; level: string; code: string; url: string; qrUrl: string };
 
@@ -12,8 +13,33 @@ async function choose(page: Page, question: RegExp, answer: string) {
   await page.getByRole("group", { name: question }).getByText(answer, { exact: true }).click();
 }
 
-test("a resident answers on a phone, survives a lost connection and a reload, and a double tap stores one response", async ({ page, context }) => {
+/** The office's XLSX export of the demo campaign, one object per row keyed by the Chinese headers. */
+async function exportedRows(office: Page): Promise<Record<string, unknown>[]> {
+  await office.goto("/responses");
+  await office.getByLabel("调查批次").selectOption({ label: "第二轮入户模拟调查" });
+  await office.getByRole("button", { name: "筛选" }).click();
+  const [download] = await Promise.all([office.waitForEvent("download"), office.getByRole("link", { name: "导出 Excel" }).click()]);
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(await download.path());
+  const sheet = workbook.worksheets[0];
+  const headers = (sheet.getRow(1).values as unknown[]).map((v) => (v == null ? "" : String(v)));
+  expect(headers).toEqual(expect.arrayContaining(["编号", "提交时间", "渠道", "楼栋", "您是否知道本县正在创建全国文明城市？"]));
+  const rows: Record<string, unknown>[] = [];
+  sheet.eachRow((row, n) => {
+    if (n === 1) return;
+    const values = row.values as unknown[];
+    rows.push(Object.fromEntries(headers.map((h, i) => [h, values[i] ?? undefined]).filter(([h]) => h)));
+  });
+  return rows;
+}
+
+test("a resident answers on a phone, survives a lost connection and a reload, and a double tap stores one response", async ({ page, context, browser }) => {
   const link = demoBuildingLink(3);
+  const officeContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await officeContext.newPage();
+  await signIn(office, "admin");
+  const before = await exportedRows(office);
+
   await page.goto(`/s/${link.code}?src=qr`);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("文明城市");
   await expect(page.getByText(`${link.compound} ${link.building}`)).toBeVisible();
@@ -60,6 +86,18 @@ test("a resident answers on a phone, survives a lost connection and a reload, an
   await expect(page.getByRole("heading", { name: "提交成功" })).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/resident-done-phone.png`, fullPage: false });
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wm:s:")).length)).toBe(0);
+  expect(submits.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+
+  // The office sees exactly one new response, under that building, on the campaign's version.
+  const after = await exportedRows(office);
+  const added = after.filter((r) => !before.some((b) => b["编号"] === r["编号"]));
+  expect(added).toHaveLength(1);
+  expect(added[0]).toMatchObject({ 小区: link.compound, 楼栋: link.building, 渠道: "扫码" });
+  expect(added[0]["您是否知道本县正在创建全国文明城市？"]).toBe("知道");
+  expect(String(added[0]["版本"])).toContain("1");
+  await office.goto(`/responses/${added[0]["编号"]}`);
+  await expect(office.getByText("（第 1 版）")).toBeVisible();
+  await expect(office.getByText(`${link.compound} ${link.building}`).first()).toBeVisible();
 });
 
 test("residents get clear pages for an unknown code and a repeat on the same phone", async ({ page }) => {
