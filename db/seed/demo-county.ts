@@ -1,7 +1,7 @@
 // A fictional demo county's place register (地址台账), generated deterministically.
 //
 // 青禾县 does not exist: its streets, communities, compounds, grid leaders and phone numbers are
-// all made up. The generator uses its own seeded PRNG (mulberry32), never Math.random, so the
+// all made up. The generator uses a seeded PRNG (mulberry32), never Math.random, so the
 // same seed always yields the same register — the demo database, the sample import file in the
 // README and the tests all see identical data.
 //
@@ -13,6 +13,7 @@
 // the fictional 1990000xxxx range and a responsible county department.
 
 import type { RegisterRow } from "~/domain/register-import";
+import { mulberry32 } from "~/domain/sampling";
 
 export const DEMO_COUNTY = { code: "demo", name: "青禾县" };
 
@@ -27,17 +28,6 @@ const STREETS: { name: string; communities: string[] }[] = [
   { name: "青湖街道", communities: ["东苑社区", "桂香社区", "滨河社区"] },
 ];
 
-/** mulberry32: a tiny, fast 32-bit seeded PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const int = (rng: Rng, min: number, max: number) => min + Math.floor(rng() * (max - min + 1));
