@@ -147,6 +147,7 @@ export function countQuestion(
   responses: number,
 ): MeasureCounts {
   let successes = 0;
+  let points = 0;
   let trials = 0;
   let valid = 0;
   let excluded = 0;
@@ -156,21 +157,23 @@ export function countQuestion(
   for (const t of tallies) {
     if (t.question !== question.name) continue;
     answered += t.count;
-    const points = question.scores[t.answer];
-    if (left.has(t.answer) || (measure === "score" && points === undefined)) {
+    const worth = question.scores[t.answer];
+    if (left.has(t.answer) || (measure === "score" && worth === undefined)) {
       excluded += t.count;
       continue;
     }
     valid += t.count;
     if (measure === "score") {
       trials += question.weight * t.count;
-      successes += (question.weight * t.count * points) / 100;
+      // Whole points are summed exactly whatever the order of the tallies; divided once below.
+      points += question.weight * t.count * worth;
     } else {
       trials += t.count;
       if (positive.has(t.answer)) successes += t.count;
     }
   }
   const noAnswer = Math.max(0, responses - answered);
+  if (measure === "score") successes = points / 100;
   return { successes, trials, valid, excluded, noAnswer, questions: valid > 0 ? 1 : 0, n: valid };
 }
 
@@ -326,7 +329,12 @@ export function rank<T>(items: T[], figureOf: (item: T) => Figure): { item: T; r
 export function positiveGroups(formula: Formula): { answers: string[]; questions: number }[] {
   const groups = new Map<string, { answers: string[]; questions: number }>();
   for (const q of formula.questions) {
-    const answers = formula.measure === "score" ? Object.entries(q.scores).map(([a, p]) => `${a} ${p}`) : q.positive;
+    const answers =
+      formula.measure === "score"
+        ? Object.entries(q.scores)
+            .sort((a, b) => b[1] - a[1])
+            .map(([a, p]) => `${a} ${p}`)
+        : q.positive;
     const key = JSON.stringify(answers);
     const group = groups.get(key) ?? { answers, questions: 0 };
     group.questions += 1;

@@ -75,7 +75,9 @@ export function parseBulletinParams(search: URLSearchParams): BulletinParams {
     minN,
     level: (BULLETIN_LEVELS as readonly string[]).includes(level ?? "") ? (level as BulletinLevel) : "community",
     week: parseIsoWeek(search.get("week") ?? ""),
-    span: search.get("span") === "cumulative" ? "cumulative" : "week",
+    // Everything up to the week's end by default: the evidence for red or green; one week alone
+    // is usually too few answers per unit to call either.
+    span: search.get("span") === "week" ? "week" : "cumulative",
     target: percentParam(search.get("target"), 1, 100, DEFAULT_TARGET),
   };
 }

@@ -108,7 +108,7 @@ export function pickCampaign(campaigns: RateCampaign[], code?: string | null): R
 
 type RegisterPlace = { id: number; name: string; level: Level; path: number[]; households: number };
 type RegisterGrid = { id: number; name: string; unit: string | null; communityId: number; buildings: number[] };
-type Root = { level: RateLevel; placeId: number | null; gridId: number | null; name: string };
+type Root = { level: RateLevel; placeId: number | null; gridId: number | null };
 
 type Register = {
   places: Map<number, RegisterPlace>;
@@ -166,14 +166,10 @@ async function loadRegister(user: ScopedUser): Promise<Register> {
   const grids = [...byId.values()].filter((g) => g.buildings.every((b) => places.has(b)));
   const gridOfBuilding = new Map(grids.flatMap((g) => g.buildings.map((b) => [b, g] as const)));
 
-  let root: Root;
-  if (user.scopeGridId !== null) {
-    const grid = grids.find((g) => g.id === user.scopeGridId);
-    root = { level: "grid", placeId: null, gridId: user.scopeGridId, name: grid?.name ?? "" };
-  } else {
-    const place = places.get(user.scopePlaceId);
-    root = { level: (place?.level ?? "county") as PlaceLevel, placeId: user.scopePlaceId, gridId: null, name: place?.name ?? "" };
-  }
+  const root: Root =
+    user.scopeGridId !== null
+      ? { level: "grid", placeId: null, gridId: user.scopeGridId }
+      : { level: (places.get(user.scopePlaceId)?.level ?? "county") as PlaceLevel, placeId: user.scopePlaceId, gridId: null };
   return { places, ordered, grids, gridOfBuilding, root };
 }
 
@@ -199,10 +195,9 @@ export type RateSource = "tallies" | "responses";
 
 type Observed = Map<number, { responses: number; tallies: AnswerTally[] }>;
 
-function observe(
-  responseRows: { placeId: number; week?: string; responses: number }[],
-  answerRows: { placeId: number; week?: string; question: string; answer: string; count: number }[],
-): Map<string, Observed> {
+type Row = { placeId: number; week?: string };
+
+function observe(responseRows: (Row & { responses: number })[], answerRows: (Row & AnswerTally)[]): Map<string, Observed> {
   const byWeek = new Map<string, Observed>();
   const entry = (week: string | undefined, placeId: number) => {
     const observed = byWeek.get(week ?? "") ?? new Map();
@@ -212,51 +207,72 @@ function observe(
     return place;
   };
   for (const r of responseRows) entry(r.week, r.placeId).responses += r.responses;
-  for (const a of answerRows) entry(a.week, a.placeId).tallies.push({ question: a.question, answer: a.answer, count: a.count });
+  // The rows are tallies already (question, answer, count); placeId and week ride along unused.
+  for (const a of answerRows) entry(a.week, a.placeId).tallies.push(a);
   return byWeek;
 }
 
+type ObserveOptions = {
+  source?: RateSource;
+  /** Keyed by week ('YYYY-MM-DD') instead of all in "". */
+  byWeek?: boolean;
+  /** Only these questions (a measure's); all tagged questions when absent. */
+  questions?: string[];
+};
+
+/** Responses and answer tallies per place inside the scope, for a week range. */
 async function loadObserved(
-  register: Register,
+  user: ScopedUser,
   campaignId: number,
   range: WeekRange,
-  { source = "tallies", byWeek = false }: { source?: RateSource; byWeek?: boolean } = {},
+  { source = "tallies", byWeek = false, questions }: ObserveOptions = {},
 ): Promise<Map<string, Observed>> {
-  const placeIds = [...register.places.keys()];
-  const week = byWeek ? sql`, week::text as week` : sql``;
-  const groupWeek = byWeek ? sql`, week` : sql``;
+  // Joined on the places' primary key: whatever the planner believes about a tally table's size,
+  // the scope costs one key lookup per row at worst.
+  const inScope = (column: string) =>
+    sql`and exists (select 1 from places p where p.id = ${sql(column)} and p.county_id = ${user.countyId} and ${scopeCondition(user, "p.path")})`;
+  const only = (column: string) => (questions ? sql`and ${sql(column)} = any(${questions}::text[])` : sql``);
   if (source === "tallies") {
+    const week = byWeek ? sql`, week::text as week` : sql``;
+    const groupWeek = byWeek ? sql`, week` : sql``;
     const inRange = sql`${range.from ? sql`and week >= ${range.from}::date` : sql``} ${range.to ? sql`and week < ${range.to}::date` : sql``}`;
+    // All weeks together come from the week-less totals: a few thousand rows whatever the size.
+    const allWeeks = !byWeek && !range.from && !range.to;
     const [responseRows, answerRows] = await Promise.all([
-      sql<{ placeId: number; week?: string; responses: number }[]>`
+      sql<(Row & { responses: number })[]>`
         select place_id as "placeId", sum(responses)::int as responses ${week}
         from response_tallies
-        where campaign_id = ${campaignId} and place_id = any(${placeIds}::int[]) ${inRange}
+        where campaign_id = ${campaignId} ${inScope("place_id")} ${inRange}
         group by place_id ${groupWeek} having sum(responses) > 0`,
-      sql<{ placeId: number; week?: string; question: string; answer: string; count: number }[]>`
-        select place_id as "placeId", question, answer, sum(responses)::int as count ${week}
-        from answer_tallies
-        where campaign_id = ${campaignId} and place_id = any(${placeIds}::int[]) ${inRange}
-        group by place_id, question, answer ${groupWeek} having sum(responses) > 0`,
+      allWeeks
+        ? sql<(Row & AnswerTally)[]>`
+            select place_id as "placeId", question, answer, responses as count
+            from answer_totals
+            where campaign_id = ${campaignId} ${inScope("place_id")} and responses > 0 ${only("question")}`
+        : sql<(Row & AnswerTally)[]>`
+            select place_id as "placeId", question, answer, sum(responses)::int as count ${week}
+            from answer_tallies
+            where campaign_id = ${campaignId} ${inScope("place_id")} ${inRange} ${only("question")}
+            group by place_id, question, answer ${groupWeek} having sum(responses) > 0`,
     ]);
     return observe(responseRows, answerRows);
   }
   // The reference path: the same counts straight from the responses.
   const inRange = sql`${range.from ? sql`and rate_week(r.finished_at) >= ${range.from}::date` : sql``} ${range.to ? sql`and rate_week(r.finished_at) < ${range.to}::date` : sql``}`;
-  const directWeek = byWeek ? sql`, rate_week(r.finished_at)::text as week` : sql``;
-  const directGroup = byWeek ? sql`, rate_week(r.finished_at)` : sql``;
+  const week = byWeek ? sql`, rate_week(r.finished_at)::text as week` : sql``;
+  const groupWeek = byWeek ? sql`, rate_week(r.finished_at)` : sql``;
   const [responseRows, answerRows] = await Promise.all([
-    sql<{ placeId: number; week?: string; responses: number }[]>`
-      select r.place_id as "placeId", count(*)::int as responses ${directWeek}
+    sql<(Row & { responses: number })[]>`
+      select r.place_id as "placeId", count(*)::int as responses ${week}
       from responses r
-      where r.campaign_id = ${campaignId} and r.voided_at is null and r.place_id = any(${placeIds}::int[]) ${inRange}
-      group by r.place_id ${directGroup}`,
-    sql<{ placeId: number; week?: string; question: string; answer: string; count: number }[]>`
-      select r.place_id as "placeId", q.name as question, r.answers->q.name #>> '{}' as answer, count(*)::int as count ${directWeek}
+      where r.campaign_id = ${campaignId} and r.voided_at is null ${inScope("r.place_id")} ${inRange}
+      group by r.place_id ${groupWeek}`,
+    sql<(Row & AnswerTally)[]>`
+      select r.place_id as "placeId", q.name as question, r.answers->q.name #>> '{}' as answer, count(*)::int as count ${week}
       from responses r join rate_questions q on q.survey_version_id = r.survey_version_id
-      where r.campaign_id = ${campaignId} and r.voided_at is null and r.place_id = any(${placeIds}::int[]) ${inRange}
+      where r.campaign_id = ${campaignId} and r.voided_at is null ${inScope("r.place_id")} ${inRange} ${only("q.name")}
         and jsonb_typeof(r.answers->q.name) in ('string', 'number', 'boolean')
-      group by r.place_id, q.name, r.answers->q.name #>> '{}' ${directGroup}`,
+      group by r.place_id, q.name, r.answers->q.name #>> '{}' ${groupWeek}`,
   ]);
   return observe(responseRows, answerRows);
 }
@@ -268,28 +284,22 @@ type StratumRow = { id: number; path: number[]; households: number; responses: n
 
 /** Strata: buildings, or a compound for responses on its own link (see measures.ts). */
 function strataOf(register: Register, observed: Observed, formula: Formula): StratumRow[] {
-  const byId = new Map<number, StratumRow>();
-  const tallies = new Map<number, { responses: number; tallies: AnswerTally[] }>();
+  const members = new Map<number, { responses: number; tallies: AnswerTally[] }[]>();
   for (const [placeId, data] of observed) {
     const place = register.places.get(placeId);
     if (!place) continue;
     const id = place.path.length > DEPTH.building ? place.path[DEPTH.building - 1] : placeId;
-    const merged = tallies.get(id) ?? { responses: 0, tallies: [] };
-    merged.responses += data.responses;
-    merged.tallies.push(...data.tallies);
-    tallies.set(id, merged);
+    members.set(id, [...(members.get(id) ?? []), data]);
   }
-  for (const [id, data] of tallies) {
+  const byId = new Map<number, StratumRow>();
+  for (const [id, data] of members) {
     const place = register.places.get(id)!;
-    byId.set(id, {
-      id,
-      path: place.path,
-      households: place.households,
-      responses: data.responses,
-      parts: countParts(formula, data.tallies, data.responses),
-    });
+    const responses = data.reduce((sum, d) => sum + d.responses, 0);
+    const tallies = data.length === 1 ? data[0].tallies : data.flatMap((d) => d.tallies);
+    byId.set(id, { id, path: place.path, households: place.households, responses, parts: countParts(formula, tallies, responses) });
   }
-  return [...byId.values()];
+  // In id order, so that floating-point sums do not depend on the order rows arrive in.
+  return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
 export type RateUnit = {
@@ -418,9 +428,12 @@ type TableQuery = {
 
 /** A rate for every unit of a level (default: communities, or the level below the scope). */
 export async function rateTable(user: ScopedUser, q: TableQuery): Promise<RateTable> {
-  const register = await loadRegister(user);
-  const observed = (await loadObserved(register, q.campaign.id, q.range, { source: q.source })).get("") ?? new Map();
-  return tableFrom(register, observed, q);
+  const questions = formulaFor(q.measure, q.campaign.tagged, q.override).questions.map((x) => x.name);
+  const [register, observed] = await Promise.all([
+    loadRegister(user),
+    loadObserved(user, q.campaign.id, q.range, { source: q.source, questions }),
+  ]);
+  return tableFrom(register, observed.get("") ?? new Map(), q);
 }
 
 function tableFrom(register: Register, observed: Observed, q: TableQuery): RateTable {
@@ -464,10 +477,10 @@ export async function placeReport(
   user: ScopedUser,
   q: { campaign: RateCampaign; placeId: number; measure: MeasureKey; range: WeekRange } & RateOptions,
 ): Promise<PlaceReport | null> {
-  const register = await loadRegister(user);
+  const [register, all] = await Promise.all([loadRegister(user), loadObserved(user, q.campaign.id, q.range)]);
   const place = register.places.get(q.placeId);
   if (!place || place.level === "stairwell") return null;
-  const observed = (await loadObserved(register, q.campaign.id, q.range)).get("") ?? new Map();
+  const observed = all.get("") ?? new Map();
   const unit = unitsAt(register, place.level as PlaceLevel).find((u) => u.placeId === place.id)!;
   const inside = (s: StratumRow) => s.path.includes(place.id);
 
@@ -533,7 +546,8 @@ export async function rateTrend(
   if (!unit) return null;
 
   const formula = formulaFor(q.measure, q.campaign.tagged, q.override);
-  const byWeek = await loadObserved(register, q.campaign.id, ALL_WEEKS, { byWeek: true });
+  const questions = formula.questions.map((x) => x.name);
+  const byWeek = await loadObserved(user, q.campaign.id, ALL_WEEKS, { byWeek: true, questions });
   const weeks: TrendPoint[] = [];
   if (q.campaign.firstWeek && q.campaign.lastWeek) {
     for (let week = q.campaign.firstWeek; week <= q.campaign.lastWeek; week = nextWeek(week)) {
@@ -569,8 +583,11 @@ export async function compareWaves(
   user: ScopedUser,
   q: { campaign: RateCampaign; other: RateCampaign; measure: MeasureKey; level: RateLevel | null } & RateOptions,
 ): Promise<WaveComparison> {
-  const register = await loadRegister(user);
-  const [mine, theirs] = await Promise.all([q.campaign, q.other].map((c) => loadObserved(register, c.id, ALL_WEEKS)));
+  const [register, mine, theirs] = await Promise.all([
+    loadRegister(user),
+    loadObserved(user, q.campaign.id, ALL_WEEKS),
+    loadObserved(user, q.other.id, ALL_WEEKS),
+  ]);
   const a = tableFrom(register, mine.get("") ?? new Map(), { ...q, range: ALL_WEEKS });
   const b = tableFrom(register, theirs.get("") ?? new Map(), { ...q, campaign: q.other, level: a.level, range: ALL_WEEKS });
   const pair = (unit: RateUnit, other: RateUnit): WaveRow => {
@@ -622,7 +639,8 @@ export async function bulletin(
   const levels = levelsFor(register);
   const allowed = BULLETIN_LEVELS.filter((l) => levels.includes(l));
   const level = allowed.find((l) => l === q.level) ?? allowed[0] ?? defaultLevel(levels);
-  const [now, before] = await Promise.all(q.ranges.map((range) => loadObserved(register, q.campaign.id, range)));
+  const questions = formulaFor(q.measure, q.campaign.tagged, q.override).questions.map((x) => x.name);
+  const [now, before] = await Promise.all(q.ranges.map((range) => loadObserved(user, q.campaign.id, range, { questions })));
   const current = tableFrom(register, now.get("") ?? new Map(), { ...q, level, range: ALL_WEEKS });
   const previous = tableFrom(register, before.get("") ?? new Map(), { ...q, level: current.level, range: ALL_WEEKS });
   const previousOf = new Map([previous.total, ...previous.units].map((u) => [u.key, u]));
@@ -695,18 +713,25 @@ export async function tallyDifferences(campaignId: number): Promise<number> {
       select place_id, week, question, answer, sum(responses) as n from answer_tallies
       where campaign_id = ${campaignId} group by 1, 2, 3, 4 having sum(responses) <> 0
       union all
+      select place_id, null::date, question, answer, sum(responses) from answer_totals
+      where campaign_id = ${campaignId} group by 1, 2, 3, 4 having sum(responses) <> 0
+      union all
       select place_id, week, '', '', sum(responses) from response_tallies
       where campaign_id = ${campaignId} group by 1, 2 having sum(responses) <> 0
-    ), counted as (
-      select r.place_id, rate_week(r.finished_at) as week, q.name as question, r.answers->q.name #>> '{}' as answer, count(*) as n
+    ), answers as (
+      select r.place_id, rate_week(r.finished_at) as week, q.name as question, r.answers->q.name #>> '{}' as answer
       from responses r join rate_questions q on q.survey_version_id = r.survey_version_id
       where r.campaign_id = ${campaignId} and r.voided_at is null and jsonb_typeof(r.answers->q.name) in ('string', 'number', 'boolean')
-      group by 1, 2, 3, 4
+    ), counted as (
+      select place_id, week, question, answer, count(*) as n from answers group by 1, 2, 3, 4
+      union all
+      select place_id, null::date, question, answer, count(*) from answers group by 1, 3, 4
       union all
       select place_id, rate_week(finished_at), '', '', count(*) from responses
       where campaign_id = ${campaignId} and voided_at is null group by 1, 2
     )
-    select count(*)::int as n from tallied t full join counted c using (place_id, week, question, answer)
+    select count(*)::int as n from tallied t full join counted c
+      on c.place_id = t.place_id and c.week is not distinct from t.week and c.question = t.question and c.answer = t.answer
     where t.n is distinct from c.n`;
   return n;
 }

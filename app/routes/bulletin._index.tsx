@@ -90,8 +90,8 @@ export default function BulletinPage() {
         <label>
           {t("bulletin.field.span")}
           <select name="span" defaultValue={params.span}>
-            <option value="week">{t("bulletin.span.week")}</option>
             <option value="cumulative">{t("bulletin.span.cumulative")}</option>
+            <option value="week">{t("bulletin.span.week")}</option>
           </select>
         </label>
         <label>
@@ -132,7 +132,7 @@ export default function BulletinPage() {
             {bulletin.total.unit.figure.weighted.rate !== null && (
               <span className="muted">
                 {t("rates.interval", { interval: formatInterval(measure, bulletin.total.unit.figure.weighted) })} ·{" "}
-                {t("rates.nEff", { n: Math.round(bulletin.total.unit.figure.weighted.n) })}
+                {t("rates.nEff", { n: Math.round(bulletin.total.unit.figure.weighted.n).toLocaleString() })}
               </span>
             )}
           </div>
@@ -155,7 +155,7 @@ export default function BulletinPage() {
               <tr>
                 <th className="num">{t("rates.col.rank")}</th>
                 <th>{t(`rates.level.${bulletin.level}`)}</th>
-                <th>{t("bulletin.col.thisWeek", { measure: measureName })}</th>
+                <th>{t(params.span === "week" ? "bulletin.col.thisWeek" : "bulletin.col.upToWeek", { measure: measureName })}</th>
                 <th className="num">{t("bulletin.col.lastWeek")}</th>
                 <th>{t("bulletin.col.change")}</th>
                 <th>{t("bulletin.col.status")}</th>

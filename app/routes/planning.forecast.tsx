@@ -52,7 +52,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     scoring,
     minN,
     forecast,
-    scoreQuestions: scoreQuestions.map((q) => ({ name: q.name, title: q.title, weight: q.weight, scores: q.scores })),
+    scoreQuestions: scoreQuestions.map((q) => ({
+      name: q.name,
+      title: q.title,
+      weight: q.weight,
+      // Highest points first (the stored definition keeps no order of its own).
+      scores: Object.entries(q.scores).sort((a, b) => b[1] - a[1]),
+    })),
   };
 }
 
@@ -123,7 +129,7 @@ export default function ForecastPage() {
                           <input type="text" name={`weight:${q.name}`} inputMode="decimal" defaultValue={String(q.weight)} aria-label={t("forecast.weightFor", { question: q.title })} />
                         </td>
                         <td className="answer-points">
-                          {Object.entries(q.scores).map(([answer, points]) => (
+                          {q.scores.map(([answer, points]) => (
                             <label key={answer}>
                               {answer}
                               <input type="text" name={`points:${q.name}:${answer}`} inputMode="decimal" defaultValue={String(points)} />

@@ -1,7 +1,7 @@
 -- Rates: running tallies of answers, so a rate table reads thousands of tally rows instead of
 -- every response (docs/decisions/004-rate-tallies.md).
 --
--- A tally counts, per campaign × place × ISO week (Asia/Shanghai) × tagged question × answer
+-- A tally counts, per campaign × ISO week (Asia/Shanghai) × place × tagged question × answer
 -- value, the responses that are not voided. What counts as positive, excluded or how many points
 -- an answer is worth is decided when rates are read, from the version's tags, so the tallies
 -- never depend on a measure's definition.
@@ -40,52 +40,80 @@ create trigger survey_versions_rate_questions after insert on survey_versions
 insert into rate_questions (survey_version_id, name)
 select v.id, q from survey_versions v cross join lateral rate_questions_of(v.definition) q;
 
--- Responses that count (not voided) per campaign × place × week: the base of "no answer" counts.
+-- The tallies are derived from responses (which carry the foreign keys) and are checked against
+-- them (`npm run cli -- rates --check`); foreign keys here would cost more than the whole
+-- aggregation on every bulk load, so there are none.
+
+-- Responses that count (not voided) per campaign × week × place: the base of "no answer" counts.
 create table response_tallies (
-  county_id   integer not null references counties(id),
-  campaign_id integer not null references campaigns(id),
-  place_id    integer not null references places(id),
+  county_id   integer not null,
+  campaign_id integer not null,
   week        date not null,
+  place_id    integer not null,
   responses   integer not null,
-  primary key (campaign_id, place_id, week)
+  primary key (campaign_id, week, place_id)
 );
 
--- Single answers (string, number, boolean) to tagged questions, as text: 满意, 4, true.
+-- Single answers (string, number, boolean) to tagged questions, as text: 满意, 4, true. Week
+-- first in the key, so a week's (or a range of weeks') rows are one index range.
 create table answer_tallies (
-  county_id   integer not null references counties(id),
-  campaign_id integer not null references campaigns(id),
-  place_id    integer not null references places(id),
+  county_id   integer not null,
+  campaign_id integer not null,
   week        date not null,
+  place_id    integer not null,
   question    text not null,
   answer      text not null,
   responses   integer not null,
-  primary key (campaign_id, place_id, week, question, answer)
+  primary key (campaign_id, week, place_id, question, answer)
 );
 
--- The two upserts that add `sign` × the responses of `source` (a query over responses-shaped
--- rows) to the tallies. Rows are grouped first, so one statement touches each tally row once, in
--- key order (two concurrent submissions for the same building then queue, never deadlock). The
--- statements are run by the trigger functions themselves: transition tables are visible only to
--- the function the trigger called, not to functions it calls.
+-- The same over all weeks: the default rate tables read these few thousand rows, however many
+-- responses and weeks there are.
+create table answer_totals (
+  county_id   integer not null,
+  campaign_id integer not null,
+  place_id    integer not null,
+  question    text not null,
+  answer      text not null,
+  responses   integer not null,
+  primary key (campaign_id, place_id, question, answer)
+);
+
+-- The upserts that add `sign` × the responses of `source` (a query over responses-shaped rows)
+-- to the tallies. Each response's answers are read once (jsonb_each), grouped, and every tally
+-- row is touched once per statement, in key order, so two concurrent submissions for the same
+-- building queue instead of deadlocking. The statements are run by the trigger functions
+-- themselves: transition tables are visible only to the function the trigger called.
 create function rate_tally_statements(source text, sign integer) returns text[] language sql immutable as $$
   select array[
     format($q$
-      insert into response_tallies as t (county_id, campaign_id, place_id, week, responses)
-      select county_id, campaign_id, place_id, rate_week(finished_at), %1$s * count(*)
+      insert into response_tallies as t (county_id, campaign_id, week, place_id, responses)
+      select county_id, campaign_id, rate_week(finished_at), place_id, %1$s * count(*)
       from (%2$s) r
-      group by county_id, campaign_id, place_id, rate_week(finished_at)
-      order by campaign_id, place_id, rate_week(finished_at)
-      on conflict (campaign_id, place_id, week) do update set responses = t.responses + excluded.responses
+      group by county_id, campaign_id, rate_week(finished_at), place_id
+      order by campaign_id, rate_week(finished_at), place_id
+      on conflict (campaign_id, week, place_id) do update set responses = t.responses + excluded.responses
     $q$, sign, source),
     format($q$
-      insert into answer_tallies as t (county_id, campaign_id, place_id, week, question, answer, responses)
-      select r.county_id, r.campaign_id, r.place_id, rate_week(r.finished_at), q.name, r.answers->q.name #>> '{}', %1$s * count(*)
-      from (%2$s) r
-      join rate_questions q on q.survey_version_id = r.survey_version_id
-      where jsonb_typeof(r.answers->q.name) in ('string', 'number', 'boolean')
-      group by 1, 2, 3, 4, 5, 6
-      order by 2, 3, 4, 5, 6
-      on conflict (campaign_id, place_id, week, question, answer) do update set responses = t.responses + excluded.responses
+      with answers as materialized (
+        select r.county_id, r.campaign_id, rate_week(r.finished_at) as week, r.place_id, a.key as question,
+          a.value #>> '{}' as answer, count(*) as n
+        from (%2$s) r
+        cross join lateral jsonb_each(r.answers) a
+        join rate_questions q on q.survey_version_id = r.survey_version_id and q.name = a.key
+        where jsonb_typeof(a.value) in ('string', 'number', 'boolean')
+        group by 1, 2, 3, 4, 5, 6
+      ), weekly as (
+        insert into answer_tallies as t (county_id, campaign_id, week, place_id, question, answer, responses)
+        select county_id, campaign_id, week, place_id, question, answer, %1$s * n from answers
+        order by campaign_id, week, place_id, question, answer
+        on conflict (campaign_id, week, place_id, question, answer) do update set responses = t.responses + excluded.responses
+      )
+      insert into answer_totals as t (county_id, campaign_id, place_id, question, answer, responses)
+      select county_id, campaign_id, place_id, question, answer, %1$s * sum(n) from answers
+      group by county_id, campaign_id, place_id, question, answer
+      order by campaign_id, place_id, question, answer
+      on conflict (campaign_id, place_id, question, answer) do update set responses = t.responses + excluded.responses
     $q$, sign, source)]
 $$;
 
@@ -123,6 +151,7 @@ create function rebuild_rate_tallies(campaign integer) returns void language plp
 declare statement text;
 begin
   delete from answer_tallies where campaign_id = campaign;
+  delete from answer_totals where campaign_id = campaign;
   delete from response_tallies where campaign_id = campaign;
   foreach statement in array rate_tally_statements(
     format('select * from responses where campaign_id = %s and voided_at is null', campaign), 1) loop

@@ -193,6 +193,12 @@ describe("tallies", () => {
         expect(await table(demo, measure, level, 30, "tallies")).toEqual(await table(demo, measure, level, 30, "responses"));
       }
     }
+    // A range of weeks reads the weekly tallies instead of the totals.
+    const range = { from: demo.firstWeek, to: demo.lastWeek };
+    const ranged = (source: "tallies" | "responses") =>
+      rateTable(admin, { campaign: demo, measure: "satisfaction", level: "building", range, minN: 30, source });
+    expect(await ranged("tallies")).toEqual(await ranged("responses"));
+    expect((await ranged("tallies")).total.responses).toBeLessThan(demo.responses);
   });
 
   it("take voided responses out, at once and for good", async () => {

@@ -10,9 +10,11 @@ import {
   excludedAnswers,
   formulaFor,
   isoWeekLabel,
+  MEASURE_KEYS,
   parseIsoWeek,
   positiveGroups,
   rank,
+  RATE_LEVELS,
   rollUp,
   statusFor,
   weekOf,
@@ -23,6 +25,7 @@ import {
   type MeasureCounts,
 } from "~/domain/measures";
 import { wilsonInterval } from "~/domain/stats";
+import { translate } from "~/i18n";
 import { taggedQuestions } from "~/survey/tags";
 
 const definition = {
@@ -253,5 +256,20 @@ describe("ISO weeks on the Beijing calendar", () => {
     expect(parseIsoWeek("2026W10")).toBe("2026-03-02");
     expect(parseIsoWeek("nonsense")).toBeNull();
     expect(addWeeks("2025-12-29", 1)).toBe("2026-01-05");
+  });
+});
+
+describe("names", () => {
+  it("every measure, level and status the pages build a key for has a name in both languages", () => {
+    const keys = [
+      ...MEASURE_KEYS.map((m) => `rates.measure.${m}`),
+      ...RATE_LEVELS.map((l) => `rates.level.${l}`),
+      ...["red", "yellow", "green", "none"].map((s) => `rates.status.${s}`),
+      "rates.formula.rate",
+      "rates.formula.score",
+      "bulletin.span.week",
+      "bulletin.span.cumulative",
+    ];
+    for (const key of keys) for (const lang of ["zh", "en"] as const) expect(translate(lang, key), `${lang} ${key}`).not.toBe(key);
   });
 });
