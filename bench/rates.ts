@@ -70,6 +70,8 @@ try {
   );
   if ("problem" in created) throw new Error(created.problem);
   const campaignId = created.id;
+  // A deployed database has statistics for its register (autovacuum analyzes after an import).
+  await sql`analyze`;
   const buildings = await sql<{ id: number; community: number }[]>`
     select id, path[3] as community from places where county_id = ${countyId} and level = 'building' order by id`;
 

@@ -120,15 +120,18 @@ type Register = {
 };
 
 async function loadRegister(user: ScopedUser): Promise<Register> {
-  const [rows, gridRows] = await Promise.all([
-    sql<(RegisterPlace & { sortOrder: number })[]>`
-      select p.id, p.name, p.level, p.path, p.sort_order as "sortOrder", coalesce(h.households, 0)::int as households
+  // Three plain queries rather than one join: their plans stay cheap even when the statistics
+  // lag behind a fresh register import.
+  const [rows, householdRows, gridRows] = await Promise.all([
+    sql<(Omit<RegisterPlace, "households"> & { sortOrder: number })[]>`
+      select p.id, p.name, p.level, p.path, p.sort_order as "sortOrder"
       from places p
-      left join (
-        select building_id, count(*) filter (where not vacant) as households
-        from households where county_id = ${user.countyId} group by building_id
-      ) h on h.building_id = p.id
       where p.county_id = ${user.countyId} and ${scopeCondition(user, "p.path")}`,
+    sql<{ buildingId: number; households: number }[]>`
+      select building_id as "buildingId", count(*)::int as households
+      from households h
+      where h.county_id = ${user.countyId} and not h.vacant and ${scopeCondition(user, "h.path")}
+      group by building_id`,
     sql<{ id: number; name: string; unit: string | null; communityId: number; buildingId: number }[]>`
       select g.id, g.name, g.responsible_unit as unit, g.community_id as "communityId", gb.building_id as "buildingId"
       from grids g join grid_buildings gb on gb.grid_id = g.id
@@ -141,8 +144,9 @@ async function loadRegister(user: ScopedUser): Promise<Register> {
   };
   // Sort by (sort order, id) at every depth, so siblings keep the register's order.
   const sortOrder = new Map(rows.map((r) => [r.id, r.sortOrder]));
+  const households = new Map(householdRows.map((h) => [h.buildingId, h.households]));
   const keyed = rows.map(({ sortOrder: _s, ...place }) => ({
-    place,
+    place: { ...place, households: place.level === "building" ? (households.get(place.id) ?? 0) : 0 },
     key: place.path.flatMap((id) => [sortOrder.get(id) ?? 0, id]),
   }));
   keyed.sort((a, b) => compare(a.key, b.key));
@@ -497,7 +501,9 @@ export async function placeReport(
         name: question.name,
         title: question.title,
         figure: rollUp(strata.map((s) => ({ households: s.households, parts: [s.parts[i]] })), unit.households, q),
-        answers: [...counts].map(([answer, count]) => ({ answer, count })).sort((a, b) => b.count - a.count),
+        answers: [...counts]
+          .map(([answer, count]) => ({ answer, count }))
+          .sort((a, b) => b.count - a.count || (a.answer < b.answer ? -1 : 1)),
       };
     });
     return { formula, figure: rollUp(strata, unit.households, q), questions };

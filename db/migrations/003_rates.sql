@@ -44,14 +44,15 @@ select v.id, q from survey_versions v cross join lateral rate_questions_of(v.def
 -- them (`npm run cli -- rates --check`); foreign keys here would cost more than the whole
 -- aggregation on every bulk load, so there are none.
 
--- Responses that count (not voided) per campaign × week × place: the base of "no answer" counts.
+-- Responses that count (not voided) per campaign × place × week: the base of "no answer" counts.
+-- Place before week: the rate queries look places up one by one when they start from the scope.
 create table response_tallies (
   county_id   integer not null,
   campaign_id integer not null,
-  week        date not null,
   place_id    integer not null,
+  week        date not null,
   responses   integer not null,
-  primary key (campaign_id, week, place_id)
+  primary key (campaign_id, place_id, week)
 );
 
 -- Single answers (string, number, boolean) to tagged questions, as text: 满意, 4, true. Week
@@ -87,12 +88,12 @@ create table answer_totals (
 create function rate_tally_statements(source text, sign integer) returns text[] language sql immutable as $$
   select array[
     format($q$
-      insert into response_tallies as t (county_id, campaign_id, week, place_id, responses)
-      select county_id, campaign_id, rate_week(finished_at), place_id, %1$s * count(*)
+      insert into response_tallies as t (county_id, campaign_id, place_id, week, responses)
+      select county_id, campaign_id, place_id, rate_week(finished_at), %1$s * count(*)
       from (%2$s) r
-      group by county_id, campaign_id, rate_week(finished_at), place_id
-      order by campaign_id, rate_week(finished_at), place_id
-      on conflict (campaign_id, week, place_id) do update set responses = t.responses + excluded.responses
+      group by county_id, campaign_id, place_id, rate_week(finished_at)
+      order by campaign_id, place_id, rate_week(finished_at)
+      on conflict (campaign_id, place_id, week) do update set responses = t.responses + excluded.responses
     $q$, sign, source),
     format($q$
       with answers as materialized (

@@ -18,7 +18,10 @@ async function exportedRows(office: Page): Promise<Record<string, unknown>[]> {
   await office.goto("/responses");
   await office.getByLabel("调查批次").selectOption({ label: "第二轮入户模拟调查" });
   await office.getByRole("button", { name: "筛选" }).click();
-  const [download] = await Promise.all([office.waitForEvent("download"), office.getByRole("link", { name: "导出 Excel" }).click()]);
+  await office.waitForURL(/[?&]campaign=\d+/);
+  const exportLink = office.getByRole("link", { name: "导出 Excel" });
+  await expect(exportLink).toHaveAttribute("href", /[?&]campaign=\d+/);
+  const [download] = await Promise.all([office.waitForEvent("download"), exportLink.click()]);
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(await download.path());
   const sheet = workbook.worksheets[0];
