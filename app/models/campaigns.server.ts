@@ -3,6 +3,7 @@
 import { randomInt } from "node:crypto";
 import QRCode from "qrcode";
 import { sql } from "~/db.server";
+import { inScope } from "~/models/places.server";
 import { readEnv } from "~/utils/env.server";
 import { CAMPAIGN_CODE, canMoveTo, residentUrl, type CampaignState, type DuplicatePolicy, type LinkExportRow } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
@@ -156,13 +157,6 @@ export type CampaignLink = {
   completions: number;
 };
 
-/** SQL condition: the place whose path is `pathColumn` lies inside the user's scope. */
-function inScope(user: ScopedUser, pathColumn = "p.path") {
-  const path = sql(pathColumn);
-  return user.scopeGridId === null
-    ? sql`${path} @> array[${user.scopePlaceId}]::int[]`
-    : sql`${path} && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
-}
 
 function queryLinks(countyId: number, campaignId: number, condition: ReturnType<typeof inScope>) {
   return sql<CampaignLink[]>`
@@ -180,7 +174,7 @@ function queryLinks(countyId: number, campaignId: number, condition: ReturnType<
 
 /** The campaign's links inside the user's scope, in register order. */
 export async function linksOf(user: ScopedUser, campaignId: number) {
-  return queryLinks(user.countyId, campaignId, inScope(user));
+  return queryLinks(user.countyId, campaignId, inScope(user, "p.path"));
 }
 
 /** All of a campaign's links (the command line and other county-wide uses). */
@@ -190,11 +184,11 @@ export async function allLinksOf(countyId: number, campaignId: number) {
 
 /** The links at or below one place (a compound's door posters), inside the user's scope. */
 export async function linksUnder(user: ScopedUser, campaignId: number, placeId: number) {
-  return queryLinks(user.countyId, campaignId, sql`${inScope(user)} and p.path @> array[${placeId}]::int[]`);
+  return queryLinks(user.countyId, campaignId, sql`${inScope(user, "p.path")} and p.path @> array[${placeId}]::int[]`);
 }
 
 export async function linkOf(user: ScopedUser, campaignId: number, code: string): Promise<CampaignLink | null> {
-  const [link] = await queryLinks(user.countyId, campaignId, sql`${inScope(user)} and l.code = ${code}`);
+  const [link] = await queryLinks(user.countyId, campaignId, sql`${inScope(user, "p.path")} and l.code = ${code}`);
   return link ?? null;
 }
 

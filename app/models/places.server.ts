@@ -7,8 +7,9 @@ import type { Level } from "~/domain/places";
 
 type ScopedUser = Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">;
 
-/** SQL condition: the row whose ancestor path is `pathColumn` lies inside the user's scope. */
-function inScope(user: ScopedUser, pathColumn: string) {
+/** SQL condition: the row whose ancestor path is `pathColumn` lies inside the user's scope.
+ *  The one definition of scope in SQL: every model filters with it. */
+export function inScope(user: Pick<CurrentUser, "scopePlaceId" | "scopeGridId">, pathColumn: string) {
   const path = sql(pathColumn);
   return user.scopeGridId === null
     ? sql`${path} @> array[${user.scopePlaceId}]::int[]`

@@ -5,7 +5,8 @@ import { sql } from "~/db.server";
 import { forecastPart, type PartForecast, type Scoring } from "~/domain/forecast";
 import type { Formula, ScoreOverride } from "~/domain/measures";
 import { drawSample, MAX_SEED, partSeed, planSample, type Plan } from "~/domain/sampling";
-import { rateTable, scopeCondition, type RateCampaign, type RateUnit, type ScopedUser } from "~/models/rates.server";
+import { inScope } from "~/models/places.server";
+import { rateTable, type RateCampaign, type RateUnit, type ScopedUser } from "~/models/rates.server";
 
 export type CommunityPlan = Plan & { communityId: number; community: string; street: string };
 
@@ -21,7 +22,7 @@ export async function samplePlan(user: ScopedUser, q: PlanOptions & { campaignId
         where t.campaign_id = ${q.campaignId} and p.path @> array[c.id]
       ), 0)::int as collected
     from places c join places s on s.id = c.parent_id
-    where c.county_id = ${user.countyId} and c.level = 'community' and ${scopeCondition(user, "c.path")}
+    where c.county_id = ${user.countyId} and c.level = 'community' and ${inScope(user, "c.path")}
     order by s.sort_order, s.id, c.sort_order, c.id`;
   return rows.map((r) => ({
     communityId: r.communityId,
@@ -72,7 +73,7 @@ export async function drawMockSample(
     join places cm on cm.id = cp.parent_id
     join places st on st.id = cm.parent_id
     where h.county_id = ${user.countyId} and not h.vacant and cm.id = any(${plans.map((p) => p.communityId)}::int[])
-      and ${scopeCondition(user, "h.path")}
+      and ${inScope(user, "h.path")}
     order by h.id`;
   const drawn: (DrawnHousehold & { walk: number[] })[] = [];
   const counts = new Map<number, number>();

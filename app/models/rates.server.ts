@@ -3,6 +3,7 @@
 // The same figures can be computed straight from the responses (source "responses"): that path
 // is the reference the tests, the benchmark and `npm run cli -- rates --check` compare against.
 import { sql } from "~/db.server";
+import { inScope } from "~/models/places.server";
 import type { Level } from "~/domain/places";
 import {
   addWeeks,
@@ -36,13 +37,6 @@ type PlaceLevel = Exclude<RateLevel, "grid" | "unit">;
 const DEPTH: Record<PlaceLevel, number> = { county: 1, street: 2, community: 3, compound: 4, building: 5 };
 const isPlaceLevel = (level: RateLevel): level is PlaceLevel => level in DEPTH;
 
-/** SQL condition: the row whose ancestor path is `pathColumn` lies inside the user's scope. */
-export function scopeCondition(user: ScopedUser, pathColumn: string) {
-  const path = sql(pathColumn);
-  return user.scopeGridId === null
-    ? sql`${path} @> array[${user.scopePlaceId}]::int[]`
-    : sql`${path} && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
-}
 
 /** A whole county as a scope (for the CLI): by its code, or the only county there is; null otherwise. */
 export async function countyScope(code: string | null): Promise<ScopedUser | null> {
@@ -87,7 +81,7 @@ export async function listRateCampaigns(user: ScopedUser): Promise<RateCampaign[
     left join lateral (
       select sum(t.responses) as responses, min(t.week) as first_week, max(t.week) as last_week
       from response_tallies t join places p on p.id = t.place_id
-      where t.campaign_id = c.id and t.responses > 0 and ${scopeCondition(user, "p.path")}
+      where t.campaign_id = c.id and t.responses > 0 and ${inScope(user, "p.path")}
     ) s on true
     where c.county_id = ${user.countyId}
     order by c.opens_at desc, c.id desc`;
@@ -126,11 +120,11 @@ async function loadRegister(user: ScopedUser): Promise<Register> {
     sql<(Omit<RegisterPlace, "households"> & { sortOrder: number })[]>`
       select p.id, p.name, p.level, p.path, p.sort_order as "sortOrder"
       from places p
-      where p.county_id = ${user.countyId} and ${scopeCondition(user, "p.path")}`,
+      where p.county_id = ${user.countyId} and ${inScope(user, "p.path")}`,
     sql<{ buildingId: number; households: number }[]>`
       select building_id as "buildingId", count(*)::int as households
       from households h
-      where h.county_id = ${user.countyId} and not h.vacant and ${scopeCondition(user, "h.path")}
+      where h.county_id = ${user.countyId} and not h.vacant and ${inScope(user, "h.path")}
       group by building_id`,
     sql<{ id: number; name: string; unit: string | null; communityId: number; buildingId: number }[]>`
       select g.id, g.name, g.responsible_unit as unit, g.community_id as "communityId", gb.building_id as "buildingId"
@@ -233,8 +227,8 @@ async function loadObserved(
 ): Promise<Map<string, Observed>> {
   // Joined on the places' primary key: whatever the planner believes about a tally table's size,
   // the scope costs one key lookup per row at worst.
-  const inScope = (column: string) =>
-    sql`and exists (select 1 from places p where p.id = ${sql(column)} and p.county_id = ${user.countyId} and ${scopeCondition(user, "p.path")})`;
+  const placeInScope = (column: string) =>
+    sql`and exists (select 1 from places p where p.id = ${sql(column)} and p.county_id = ${user.countyId} and ${inScope(user, "p.path")})`;
   const only = (column: string) => (questions ? sql`and ${sql(column)} = any(${questions}::text[])` : sql``);
   if (source === "tallies") {
     const week = byWeek ? sql`, week::text as week` : sql``;
@@ -246,17 +240,17 @@ async function loadObserved(
       sql<(Row & { responses: number })[]>`
         select place_id as "placeId", sum(responses)::int as responses ${week}
         from response_tallies
-        where campaign_id = ${campaignId} ${inScope("place_id")} ${inRange}
+        where campaign_id = ${campaignId} ${placeInScope("place_id")} ${inRange}
         group by place_id ${groupWeek} having sum(responses) > 0`,
       allWeeks
         ? sql<(Row & AnswerTally)[]>`
             select place_id as "placeId", question, answer, responses as count
             from answer_totals
-            where campaign_id = ${campaignId} ${inScope("place_id")} and responses > 0 ${only("question")}`
+            where campaign_id = ${campaignId} ${placeInScope("place_id")} and responses > 0 ${only("question")}`
         : sql<(Row & AnswerTally)[]>`
             select place_id as "placeId", question, answer, sum(responses)::int as count ${week}
             from answer_tallies
-            where campaign_id = ${campaignId} ${inScope("place_id")} ${inRange} ${only("question")}
+            where campaign_id = ${campaignId} ${placeInScope("place_id")} ${inRange} ${only("question")}
             group by place_id, question, answer ${groupWeek} having sum(responses) > 0`,
     ]);
     return observe(responseRows, answerRows);
@@ -269,12 +263,12 @@ async function loadObserved(
     sql<(Row & { responses: number })[]>`
       select r.place_id as "placeId", count(*)::int as responses ${week}
       from responses r
-      where r.campaign_id = ${campaignId} and r.voided_at is null ${inScope("r.place_id")} ${inRange}
+      where r.campaign_id = ${campaignId} and r.voided_at is null ${placeInScope("r.place_id")} ${inRange}
       group by r.place_id ${groupWeek}`,
     sql<(Row & AnswerTally)[]>`
       select r.place_id as "placeId", q.name as question, r.answers->q.name #>> '{}' as answer, count(*)::int as count ${week}
       from responses r join rate_questions q on q.survey_version_id = r.survey_version_id
-      where r.campaign_id = ${campaignId} and r.voided_at is null ${inScope("r.place_id")} ${inRange} ${only("q.name")}
+      where r.campaign_id = ${campaignId} and r.voided_at is null ${placeInScope("r.place_id")} ${inRange} ${only("q.name")}
         and jsonb_typeof(r.answers->q.name) in ('string', 'number', 'boolean')
       group by r.place_id, q.name, r.answers->q.name #>> '{}' ${groupWeek}`,
   ]);

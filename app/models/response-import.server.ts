@@ -4,6 +4,7 @@
 // client key comes from the file's hash and line, so importing the same file again adds nothing.
 import { createHash } from "node:crypto";
 import { sql } from "~/db.server";
+import { inScope } from "~/models/places.server";
 import type { Level } from "~/domain/places";
 import type { ImportIssue } from "~/domain/register-import";
 import {
@@ -111,10 +112,7 @@ export type ImportPlan = {
 type PlaceInfo = PlaceNode & { inScope: boolean; inCampaign: boolean; label: string };
 
 async function placesFor(user: Importer, campaignId: number): Promise<Map<number, PlaceInfo>> {
-  const scope =
-    user.scopeGridId === null
-      ? sql`p.path @> array[${user.scopePlaceId}]::int[]`
-      : sql`p.path && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
+  const scope = inScope(user, "p.path");
   const rows = await sql<(PlaceNode & { inScope: boolean; inCampaign: boolean })[]>`
     select p.id, p.parent_id as "parentId", p.level, p.name, ${scope} as "inScope",
       p.path && (select array_agg(place_id) from campaign_targets where campaign_id = ${campaignId}) as "inCampaign"

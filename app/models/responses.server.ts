@@ -1,5 +1,6 @@
 // Responses: written once, never edited (a trigger enforces it); voiding keeps the row.
 import { sql } from "~/db.server";
+import { inScope } from "~/models/places.server";
 import { campaignAvailability, resolveLink } from "~/models/campaigns.server";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
 import type { Level } from "~/domain/places";
@@ -162,15 +163,8 @@ export function filtersFromSearch(params: URLSearchParams): ResponseFilters {
   };
 }
 
-/** SQL condition: the response lies inside the user's scope (a place subtree or a grid's buildings). */
-function responseInScope(user: ScopedUser) {
-  return user.scopeGridId === null
-    ? sql`r.path @> array[${user.scopePlaceId}]::int[]`
-    : sql`r.path && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
-}
-
 function matching(user: ScopedUser, f: Omit<ResponseFilters, "status">) {
-  return sql`r.county_id = ${user.countyId} and ${responseInScope(user)}
+  return sql`r.county_id = ${user.countyId} and ${inScope(user, "r.path")}
     ${f.campaignId ? sql`and r.campaign_id = ${f.campaignId}` : sql``}
     ${f.placeId ? sql`and r.path @> array[${f.placeId}]::int[]` : sql``}
     ${f.from ? sql`and r.finished_at >= (${f.from}::date::timestamp at time zone 'Asia/Shanghai')` : sql``}
