@@ -14,7 +14,7 @@ import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
 import { placeId, signedIn } from "./helpers";
 
-const FIXTURE = path.resolve(__dirname, "../../../shared/fixtures/somerville-happiness-2015.csv");
+const FIXTURE = path.resolve(__dirname, "../fixtures/somerville-happiness-2015.csv");
 const RATINGS = ["X1", "X2", "X3", "X4", "X5", "X6"];
 const TITLES = ["城市服务信息的获取", "住房费用", "公立学校", "警察", "街道和人行道", "社区活动"];
 

@@ -19,7 +19,7 @@ import { taggedQuestions } from "~/survey/tags";
 import { seedDemoCounty } from "../../db/seed/index";
 import { placeId, signedIn } from "./helpers";
 
-const FIXTURE = new URL("../../../shared/fixtures/somerville-happiness-2015.csv", import.meta.url);
+const FIXTURE = new URL("../fixtures/somerville-happiness-2015.csv", import.meta.url);
 const FILENAME = "somerville-happiness-2015.csv";
 const RATINGS = ["x1", "x2", "x3", "x4", "x5", "x6"];
 

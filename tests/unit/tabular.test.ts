@@ -68,7 +68,7 @@ describe("readTable: text encodings", () => {
   });
 
   it("reads the real UTF-16LE, semicolon-separated Somerville survey", async () => {
-    const file = path.resolve(__dirname, "../../../shared/fixtures/somerville-happiness-2015.csv");
+    const file = path.resolve(__dirname, "../fixtures/somerville-happiness-2015.csv");
     const table = await readTable(new Uint8Array(readFileSync(file)), "somerville-happiness-2015.csv");
     expect(table.headers).toEqual(["D", "X1", "X2", "X3", "X4", "X5", "X6"]);
     expect(table.rows).toHaveLength(143);
