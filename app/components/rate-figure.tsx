@@ -1,24 +1,59 @@
 // How a figure is shown everywhere: the rate, its 95% interval and n together, greyed when n is
 // under the minimum; and beside it the formula (numerator, denominator, exclusions).
 import type { Estimate, Figure, Formula, MeasureKey, Status } from "~/domain/measures";
-import { excludedAnswers, positiveGroups } from "~/domain/measures";
+import { excludedAnswers, positiveGroups, shownChange, shownPercent } from "~/domain/measures";
+import type { ProportionComparison } from "~/domain/stats";
 import type { Translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 
 /** 86.3% for a rate, 86.3 for a score (points out of 100); "—" without a value. */
 export function formatValue(measure: MeasureKey, value: number | null): string {
   if (value === null) return "—";
-  return measure === "score" ? (value * 100).toFixed(1) : `${(value * 100).toFixed(1)}%`;
+  const shown = shownPercent(value).toFixed(1);
+  return measure === "score" ? shown : `${shown}%`;
+}
+
+const signed = (points: number) => `${points > 0 ? "+" : points < 0 ? "−" : "±"}${Math.abs(points).toFixed(1)}`;
+
+/**
+ * The change from `previous` to `current` as printed: the difference of the two printed rates (so
+ * the three numbers on a row always add up), with the interval and P of the two-proportion test.
+ */
+export function ChangeCell({
+  measure,
+  current,
+  previous,
+  comparison,
+}: {
+  measure: MeasureKey;
+  current: Estimate;
+  previous: Estimate;
+  comparison: ProportionComparison | null;
+}) {
+  const t = useT();
+  if (!comparison || current.rate === null || previous.rate === null) return <span className="muted">—</span>;
+  const d = shownChange(current.rate, previous.rate);
+  const p = comparison.pValue < 0.001 ? "< 0.001" : comparison.pValue.toFixed(3);
+  return (
+    <span className={d > 0 ? "estimate change up" : d < 0 ? "estimate change down" : "estimate change"} data-testid="change">
+      <b>{t(measure === "score" ? "rates.diffPoints" : "rates.diffPp", { d: signed(d) })}</b>
+      <span className="ci">{`${signed(shownPercent(comparison.lower))} – ${signed(shownPercent(comparison.upper))}`}</span>
+      <span className={comparison.pValue < 0.05 ? "n significant" : "n"}>
+        {t(comparison.pValue < 0.05 ? "rates.significantP" : "rates.pValue", { p })}
+      </span>
+    </span>
+  );
 }
 
 export function formatInterval(measure: MeasureKey, e: { lower: number; upper: number }): string {
   const unit = measure === "score" ? "" : "%";
-  return `${(e.lower * 100).toFixed(1)}–${(e.upper * 100).toFixed(1)}${unit}`;
+  return `${shownPercent(e.lower).toFixed(1)}–${shownPercent(e.upper).toFixed(1)}${unit}`;
 }
 
-const formatN = (n: number) => (n >= 100 ? Math.round(n).toLocaleString() : n.toFixed(n % 1 === 0 ? 0 : 1));
+/** An effective sample size: one decimal below 100, whole above. */
+export const formatN = (n: number) => (n >= 100 ? Math.round(n).toLocaleString() : n.toFixed(n % 1 === 0 ? 0 : 1));
 
-/** A rate with its interval and n, e.g. "86.3%  82.1–89.9%  n = 196". */
+/** A rate with its interval and effective n, e.g. "86.3%  82.1–89.9%  有效样本量 196". */
 export function EstimateCell({ measure, estimate, greyed, testId }: { measure: MeasureKey; estimate: Estimate; greyed?: boolean; testId?: string }) {
   const t = useT();
   return (
@@ -27,7 +62,7 @@ export function EstimateCell({ measure, estimate, greyed, testId }: { measure: M
       {estimate.rate !== null && (
         <>
           <span className="ci">{formatInterval(measure, estimate)}</span>
-          <span className="n">n = {formatN(estimate.n)}</span>
+          <span className="n">{t("rates.nEff", { n: formatN(estimate.n) })}</span>
         </>
       )}
     </span>
@@ -41,7 +76,7 @@ export function StatusBadge({ status }: { status: Status | null }) {
 }
 
 /** The headline of a unit: weighted figure large, the plain one and the counts beside it. */
-export function FigureSummary({ measure, figure, label }: { measure: MeasureKey; figure: Figure; label: string }) {
+export function FigureSummary({ measure, figure, label, responses }: { measure: MeasureKey; figure: Figure; label: string; responses: number }) {
   const t = useT();
   const { counts } = figure;
   return (
@@ -51,7 +86,8 @@ export function FigureSummary({ measure, figure, label }: { measure: MeasureKey;
         <b>{formatValue(measure, figure.weighted.rate)}</b>
         {figure.weighted.rate !== null && (
           <span className="muted">
-            {t("rates.interval", { interval: formatInterval(measure, figure.weighted) })} · {t("rates.nEff", { n: formatN(figure.weighted.n) })}
+            {t("rates.interval", { interval: formatInterval(measure, figure.weighted) })} · {t("rates.nEff", { n: formatN(figure.weighted.n) })} ·{" "}
+            {t("rates.respondents", { n: responses.toLocaleString() })}
           </span>
         )}
       </div>

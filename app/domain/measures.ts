@@ -33,7 +33,7 @@
 //   H_b / n_b, and (Σw)² / Σw² of those weights gives the formula. Unequal weights shrink n_eff
 //   below the respondents, widening the interval. Responses collected on a compound's link (not a
 //   building's) form one stratum weighted by the compound's households.
-import { criticalZ, type Counts, type Interval } from "~/domain/stats";
+import { compareEstimates, criticalZ, type Interval, type ProportionComparison } from "~/domain/stats";
 import { MEASURES, type TaggedQuestion } from "~/survey/tags";
 
 export const MEASURE_KEYS = [...MEASURES, "score"] as const;
@@ -246,7 +246,10 @@ export type Figure = {
   households: number;
   /** Share of those households living in buildings that have valid answers (the weighting's reach). */
   coverage: number | null;
-  /** plain n under the minimum: shown greyed, never ranked or coloured. */
+  /**
+   * The effective n printed beside the weighted figure (the one that is ranked and coloured)
+   * under the minimum: shown greyed, never ranked or coloured.
+   */
   belowMinimum: boolean;
 };
 
@@ -287,18 +290,33 @@ export function rollUp(strata: Stratum[], unitHouseholds: number, { minN, confid
     weighted,
     households: unitHouseholds,
     coverage: unitHouseholds > 0 ? Math.min(1, weightSum / unitHouseholds) : null,
-    belowMinimum: counts.n < minN,
+    belowMinimum: nEff < minN,
   };
 }
 
 /**
- * Whole-number counts for a two-proportion test (stats.compareProportions) from an estimate with a
- * fractional n: n rounded, successes = rate × that n rounded. Null when n rounds to 0.
+ * Two weighted figures compared (this wave or week minus the other): the difference of exactly the
+ * rates shown, Newcombe's interval from exactly the intervals shown, the z-test at their effective
+ * n. Null when either has no rate.
  */
-export function effectiveCounts(estimate: Estimate): Counts | null {
-  const n = Math.round(estimate.n);
-  if (estimate.rate === null || n < 1) return null;
-  return { n, successes: Math.min(n, Math.max(0, Math.round(estimate.rate * n))) };
+export function compareWeighted(a: Figure, b: Figure): ProportionComparison | null {
+  const x = a.weighted;
+  const y = b.weighted;
+  if (x.rate === null || y.rate === null || !(x.n > 0 && y.n > 0)) return null;
+  return compareEstimates({ ...x, rate: x.rate }, { ...y, rate: y.rate });
+}
+
+/** A rate as printed, in percent (or points of a score) to one decimal: 0.95642 → 95.6. */
+export function shownPercent(rate: number): number {
+  return Math.round(rate * 1000) / 10;
+}
+
+/**
+ * The change printed beside two printed rates: their difference in percentage points, so that
+ * "95.6% − 95.4%" reads "+0.2" whatever the unrounded rates were.
+ */
+export function shownChange(rate: number, previous: number): number {
+  return Math.round((shownPercent(rate) - shownPercent(previous)) * 10) / 10;
 }
 
 export type Status = "red" | "yellow" | "green";

@@ -128,19 +128,34 @@ export function compareProportions(
     }
   }
 
-  const pA = a.successes / a.n;
-  const pB = b.successes / b.n;
   const wilsonA = wilsonInterval(a.successes, a.n, { confidence });
   const wilsonB = wilsonInterval(b.successes, b.n, { confidence });
-  const difference = pA - pB;
-  // Method 10: δ − √((pA − lA)² + (uB − pB)²) to δ + √((uA − pA)² + (pB − lB)²)
-  const lower = difference - Math.hypot(pA - wilsonA.lower, wilsonB.upper - pB);
-  const upper = difference + Math.hypot(wilsonA.upper - pA, pB - wilsonB.lower);
+  return compareEstimates({ rate: a.successes / a.n, n: a.n, ...wilsonA }, { rate: b.successes / b.n, n: b.n, ...wilsonB });
+}
 
-  const pooled = (a.successes + b.successes) / (a.n + b.n);
+/** A rate observed with a (possibly fractional, e.g. Kish effective) sample size n, and its interval. */
+export interface RateEstimate extends Interval {
+  rate: number;
+  n: number;
+}
+
+/**
+ * compareProportions for two rates given with their intervals and (possibly fractional) n, as the
+ * rate pages show them: the difference is of exactly those rates, the interval is Newcombe's
+ * method 10 built from exactly those intervals, and the pooled z-test uses the same n. For whole
+ * counts with Wilson intervals it is compareProportions.
+ */
+export function compareEstimates(a: RateEstimate, b: RateEstimate): ProportionComparison {
+  if (!(a.n > 0 && b.n > 0)) throw new RangeError(`n must be positive to compare rates (got ${a.n} and ${b.n})`);
+  const difference = a.rate - b.rate;
+  // Method 10: δ − √((pA − lA)² + (uB − pB)²) to δ + √((uA − pA)² + (pB − lB)²)
+  const lower = difference - Math.hypot(a.rate - a.lower, b.upper - b.rate);
+  const upper = difference + Math.hypot(a.upper - a.rate, b.rate - b.lower);
+
+  const pooled = (a.rate * a.n + b.rate * b.n) / (a.n + b.n);
   const variance = pooled * (1 - pooled) * (1 / a.n + 1 / b.n);
   // All answers identical in both groups: no evidence of any difference.
-  if (variance === 0) return { difference, lower, upper, z: 0, pValue: 1 };
+  if (!(variance > 1e-15)) return { difference, lower, upper, z: 0, pValue: 1 };
   const z = difference / Math.sqrt(variance);
   return { difference, lower, upper, z, pValue: Math.min(1, 2 * upperTail(Math.abs(z))) };
 }

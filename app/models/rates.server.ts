@@ -9,7 +9,7 @@ import {
   addWeeks,
   availableMeasures,
   countParts,
-  effectiveCounts,
+  compareWeighted,
   formulaFor,
   rank,
   rollUp,
@@ -25,7 +25,7 @@ import {
   type Status,
 } from "~/domain/measures";
 import { BULLETIN_LEVELS, bulletinRange, type BulletinLevel, type BulletinParams } from "~/domain/rate-params";
-import { compareProportions, type ProportionComparison } from "~/domain/stats";
+import type { ProportionComparison } from "~/domain/stats";
 import type { CurrentUser } from "~/models/users.server";
 import { taggedQuestions, type TaggedQuestion } from "~/survey/tags";
 
@@ -61,6 +61,7 @@ export type RateCampaign = {
   version: number;
   opensAt: Date;
   closesAt: Date;
+  state: "draft" | "open" | "paused" | "closed";
   /** Responses that count (not voided) inside the user's scope. */
   responses: number;
   /** Mondays of the first and last week with responses ('YYYY-MM-DD'). */
@@ -74,7 +75,7 @@ export type RateCampaign = {
 export async function listRateCampaigns(user: ScopedUser): Promise<RateCampaign[]> {
   const rows = await sql<(Omit<RateCampaign, "tagged" | "measures"> & { definition: unknown })[]>`
     select c.id, c.code, c.name, v.survey_id as "surveyId", v.title as "surveyTitle", v.version,
-      c.opens_at as "opensAt", c.closes_at as "closesAt", v.definition,
+      c.opens_at as "opensAt", c.closes_at as "closesAt", c.state, v.definition,
       coalesce(s.responses, 0)::int as responses, s.first_week::text as "firstWeek", s.last_week::text as "lastWeek"
     from campaigns c
     join survey_versions v on v.id = c.survey_version_id
@@ -91,10 +92,16 @@ export async function listRateCampaigns(user: ScopedUser): Promise<RateCampaign[
   });
 }
 
-/** The campaign with this code, or by default the newest one with responses (else the newest). */
+/**
+ * The campaign with this code; by default the open campaign with the most responses in the scope
+ * (a campaign just opened with two answers does not take over the pages), else the campaign with
+ * the most responses, else the newest. Ties go to the newer campaign (the list is newest first).
+ */
 export function pickCampaign(campaigns: RateCampaign[], code?: string | null): RateCampaign | null {
   if (code) return campaigns.find((c) => c.code === code) ?? null;
-  return campaigns.find((c) => c.responses > 0) ?? campaigns[0] ?? null;
+  const most = (list: RateCampaign[]) =>
+    list.reduce<RateCampaign | null>((best, c) => (c.responses > 0 && (!best || c.responses > best.responses) ? c : best), null);
+  return most(campaigns.filter((c) => c.state === "open")) ?? most(campaigns) ?? campaigns[0] ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -576,7 +583,7 @@ export type WaveComparison = { formula: Formula; level: RateLevel; levels: RateL
 
 /**
  * Two waves (campaigns of the same survey) unit by unit. The test runs on the weighted rates at
- * their Kish effective n (rounded to whole counts, see measures.effectiveCounts); the same test
+ * their Kish effective n, with the intervals shown beside them (measures.compareWeighted); the same test
  * will compare visited and not-visited households once visits exist.
  */
 export async function compareWaves(
@@ -590,11 +597,7 @@ export async function compareWaves(
   ]);
   const a = tableFrom(register, mine.get("") ?? new Map(), { ...q, range: ALL_WEEKS });
   const b = tableFrom(register, theirs.get("") ?? new Map(), { ...q, campaign: q.other, level: a.level, range: ALL_WEEKS });
-  const pair = (unit: RateUnit, other: RateUnit): WaveRow => {
-    const x = effectiveCounts(unit.figure.weighted);
-    const y = effectiveCounts(other.figure.weighted);
-    return { unit, other, comparison: x && y ? compareProportions(x, y, { confidence: q.confidence }) : null };
-  };
+  const pair = (unit: RateUnit, other: RateUnit): WaveRow => ({ unit, other, comparison: compareWeighted(unit.figure, other.figure) });
   const others = new Map(b.units.map((u) => [u.key, u]));
   return {
     formula: a.formula,
@@ -646,14 +649,12 @@ export async function bulletin(
   const previousOf = new Map([previous.total, ...previous.units].map((u) => [u.key, u]));
   const row = (unit: RateUnit): BulletinRow => {
     const last = previousOf.get(unit.key)!;
-    const x = effectiveCounts(unit.figure.weighted);
-    const y = effectiveCounts(last.figure.weighted);
     const greyed = unit.figure.belowMinimum || unit.figure.weighted.rate === null;
     return {
       unit,
       status: greyed ? null : statusFor(unit.figure.weighted, q.target),
       previous: last,
-      change: x && y ? compareProportions(x, y, { confidence: q.confidence }) : null,
+      change: compareWeighted(unit.figure, last.figure),
     };
   };
   const ordered = [...current.units].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity));

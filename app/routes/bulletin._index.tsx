@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { rankingChartSvg } from "~/components/charts.server";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MeasureField, MinNField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
-import { EstimateCell, formatInterval, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
+import { ChangeCell, EstimateCell, formatInterval, formatN, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
 import { isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
 import { parseBulletinParams } from "~/domain/rate-params";
@@ -132,7 +132,8 @@ export default function BulletinPage() {
             {bulletin.total.unit.figure.weighted.rate !== null && (
               <span className="muted">
                 {t("rates.interval", { interval: formatInterval(measure, bulletin.total.unit.figure.weighted) })} ·{" "}
-                {t("rates.nEff", { n: Math.round(bulletin.total.unit.figure.weighted.n).toLocaleString() })}
+                {t("rates.nEff", { n: formatN(bulletin.total.unit.figure.weighted.n) })} ·{" "}
+                {t("rates.respondents", { n: bulletin.total.unit.responses.toLocaleString() })}
               </span>
             )}
           </div>
@@ -194,16 +195,7 @@ function BulletinTableRow({ row, measure, query }: { row: BulletinRow; measure: 
       </td>
       <td className="num">{formatValue(measure, previous.figure.weighted.rate)}</td>
       <td>
-        {change ? (
-          <span className={change.difference > 0 ? "change up" : change.difference < 0 ? "change down" : "change"}>
-            {t(measure === "score" ? "rates.diffPoints" : "rates.diffPp", {
-              d: `${change.difference >= 0 ? "+" : ""}${(change.difference * 100).toFixed(1)}`,
-            })}
-            {change.pValue < 0.05 && <span className="context">{t("bulletin.significant", { p: change.pValue < 0.001 ? "< 0.001" : change.pValue.toFixed(3) })}</span>}
-          </span>
-        ) : (
-          "—"
-        )}
+        <ChangeCell measure={measure} current={unit.figure.weighted} previous={previous.figure.weighted} comparison={change} />
       </td>
       <td>
         <StatusBadge status={row.status} />

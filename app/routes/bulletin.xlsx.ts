@@ -2,7 +2,7 @@
 // ranking sheet and a sheet with the measure's definition.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { formulaLines } from "~/components/rate-figure";
-import { isoWeekLabel } from "~/domain/measures";
+import { isoWeekLabel, shownChange, shownPercent } from "~/domain/measures";
 import { parseBulletinParams } from "~/domain/rate-params";
 import { translator } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
@@ -11,7 +11,8 @@ import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { writeXlsx, XLSX_TYPE, type SheetCell } from "~/utils/xlsx.server";
 
-const pct = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 10);
+// The same rounding as the page: the change column is the difference of the two rate columns.
+const pct = (x: number | null) => (x === null ? null : shownPercent(x));
 const one = (x: number) => Math.round(x * 10) / 10;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -62,7 +63,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       row.unit.responses,
       row.unit.households,
       pct(row.previous.figure.weighted.rate),
-      row.change ? one(row.change.difference * 100) : null,
+      row.change ? shownChange(f.weighted.rate!, row.previous.figure.weighted.rate!) : null,
       row.change ? Math.round(row.change.pValue * 10000) / 10000 : null,
       row.status ? t(`rates.status.${row.status}`) : t("rates.status.none"),
     ];

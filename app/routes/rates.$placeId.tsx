@@ -71,6 +71,7 @@ export default function PlaceRatesPage() {
             measure={m.formula.measure}
             figure={m.figure}
             label={t(place.level === "building" ? "rates.buildingLabel" : "rates.weightedLabel")}
+            responses={report.responses}
           />
           <RateFormula formula={m.formula} minN={minN} collapsed />
           <h3>{t("rates.byQuestion")}</h3>

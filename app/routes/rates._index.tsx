@@ -62,7 +62,7 @@ export default function RatesPage() {
           </Form>
           {campaign.responses === 0 && <p className="alert warn">{t("rates.noResponses")}</p>}
           <section className="card">
-            <FigureSummary measure={measure} figure={table.total.figure} label={t("rates.summaryLabel", { name: table.total.name, measure: t(`rates.measure.${measure}`) })} />
+            <FigureSummary measure={measure} figure={table.total.figure} responses={table.total.responses} label={t("rates.summaryLabel", { name: table.total.name, measure: t(`rates.measure.${measure}`) })} />
             <RateFormula formula={table.formula} minN={params.minN} />
           </section>
           <h2>{t("rates.byLevel", { level: t(`rates.level.${table.level}`) })}</h2>

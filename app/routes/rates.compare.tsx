@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
-import { EstimateCell, formatValue, RateFormula } from "~/components/rate-figure";
+import { ChangeCell, EstimateCell, RateFormula } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
 import type { MeasureKey } from "~/domain/measures";
 import { parseRateParams } from "~/domain/rate-params";
@@ -75,7 +75,6 @@ export default function ComparePage() {
                   <th>{campaign.name}</th>
                   <th>{other.name}</th>
                   <th>{t("rates.col.difference")}</th>
-                  <th className="num">{t("rates.col.pValue")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -96,7 +95,6 @@ function CompareRow({ row, measure, query, total }: { row: WaveRow; measure: Mea
   const { unit, other, comparison: c } = row;
   const greyed = unit.figure.belowMinimum || other.figure.belowMinimum;
   const href = total ? null : unitHref(unit, query);
-  const points = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
   return (
     <tr className={[total ? "total" : "", greyed ? "greyed" : ""].join(" ").trim() || undefined}>
       <td>
@@ -110,18 +108,8 @@ function CompareRow({ row, measure, query, total }: { row: WaveRow; measure: Mea
         <EstimateCell measure={measure} estimate={other.figure.weighted} greyed={other.figure.belowMinimum} />
       </td>
       <td>
-        {c ? (
-          <span className="estimate">
-            <b>{t(measure === "score" ? "rates.diffPoints" : "rates.diffPp", { d: points(c.difference) })}</b>
-            <span className="ci">
-              {points(c.lower)} – {points(c.upper)}
-            </span>
-          </span>
-        ) : (
-          formatValue(measure, null)
-        )}
+        <ChangeCell measure={measure} current={unit.figure.weighted} previous={other.figure.weighted} comparison={c} />
       </td>
-      <td className="num">{c ? (c.pValue < 0.001 ? "< 0.001" : c.pValue.toFixed(3)) : "—"}</td>
     </tr>
   );
 }

@@ -5,12 +5,12 @@ import path from "node:path";
 import ExcelJS from "exceljs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "~/db.server";
-import { addWeeks, effectiveCounts, statusFor } from "~/domain/measures";
+import { addWeeks, compareWeighted, statusFor } from "~/domain/measures";
 import { parseBulletinParams } from "~/domain/rate-params";
-import { compareProportions, sampleSize } from "~/domain/stats";
-import { createCampaign } from "~/models/campaigns.server";
+import { sampleSize } from "~/domain/stats";
+import { createCampaign, setCampaignState } from "~/models/campaigns.server";
 import { drawMockSample, forecastPoints, samplePlan } from "~/models/planning.server";
-import { bulletinPage, compareWaves, listRateCampaigns, pickCampaign, rateTable, type ScopedUser } from "~/models/rates.server";
+import { ALL_WEEKS, bulletinPage, compareWaves, listRateCampaigns, pickCampaign, rateTable, type ScopedUser } from "~/models/rates.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { signIn } from "~/models/users.server";
 import { commitSession } from "~/utils/session.server";
@@ -68,9 +68,8 @@ describe("bulletin", () => {
       const same = table.units.find((u) => u.key === row.unit.key)!;
       expect(row.unit.figure).toEqual(same.figure);
       expect(row.status).toBe(same.figure.belowMinimum ? null : statusFor(same.figure.weighted, 0.85));
-      const x = effectiveCounts(row.unit.figure.weighted)!;
-      const y = effectiveCounts(row.previous.figure.weighted)!;
-      expect(row.change).toEqual(compareProportions(x, y));
+      expect(row.change).toEqual(compareWeighted(row.unit.figure, row.previous.figure));
+      expect(row.change!.difference).toBeCloseTo(row.unit.figure.weighted.rate! - row.previous.figure.weighted.rate!, 14);
     }
     expect(bulletin.week <= week).toBe(true);
     const statuses = bulletin.rows.map((r) => r.status);
@@ -109,6 +108,33 @@ describe("bulletin", () => {
   });
 });
 
+describe("bulletin change", () => {
+  it("is the difference of the two printed rates on every row, at two levels and both spans, in the XLSX", async () => {
+    const c = await cookie("admin");
+    let rows = 0;
+    for (const level of ["community", "grid"]) {
+      for (const span of ["week", "cumulative"]) {
+        const request = new Request(`http://test/bulletin/xlsx?campaign=autumn&level=${level}&span=${span}&minN=5`, { headers: { Cookie: c } });
+        const response = await xlsxLoader({ request, params: {}, context: { cspNonce: "", clientIp: "127.0.0.1" } });
+        const workbook = new ExcelJS.Workbook();
+        await workbook.xlsx.load(await response.arrayBuffer());
+        const sheet = workbook.worksheets[0];
+        const header = (sheet.getRow(1).values as unknown[]).map(String);
+        const [now, last, change] = [header.findIndex((h) => /^满意率（加权/.test(h)), header.findIndex((h) => /^上周/.test(h)), header.indexOf("变化（百分点）")];
+        expect([now, last, change].every((i) => i > 0)).toBe(true);
+        sheet.eachRow((row, i) => {
+          if (i === 1 || row.getCell(now).value === null) return;
+          const [a, b, d] = [row.getCell(now).value, row.getCell(last).value, row.getCell(change).value] as (number | null)[];
+          if (b === null) return expect(d).toBeNull();
+          rows += 1;
+          expect(d).toBeCloseTo(a! - b, 9);
+        });
+      }
+    }
+    expect(rows).toBeGreaterThan(40);
+  });
+});
+
 describe("wave comparison", () => {
   it("tests this wave against the other, unit by unit, on the weighted rates", async () => {
     const campaigns = await listRateCampaigns(admin);
@@ -116,9 +142,8 @@ describe("wave comparison", () => {
     const result = await compareWaves(admin, { campaign: autumn, other: spring, measure: "satisfaction", level: "community", minN: 30 });
     expect(result.rows).toHaveLength(7);
     for (const row of [result.total, ...result.rows]) {
-      const expected = compareProportions(effectiveCounts(row.unit.figure.weighted)!, effectiveCounts(row.other.figure.weighted)!);
-      expect(row.comparison).toEqual(expected);
-      expect(row.comparison!.difference).toBeCloseTo(row.unit.figure.weighted.rate! - row.other.figure.weighted.rate!, 2);
+      expect(row.comparison).toEqual(compareWeighted(row.unit.figure, row.other.figure));
+      expect(row.comparison!.difference).toBeCloseTo(row.unit.figure.weighted.rate! - row.other.figure.weighted.rate!, 14);
     }
   });
 });
@@ -192,5 +217,38 @@ describe("forecast", () => {
       campaign: autumn, basis: "score", override: { scores: { sat_environment: { 基本满意: 100 } } }, maxPoints: 37, scoring: { kind: "proportional" }, minN: 30,
     });
     expect(generous.total.forecast!.points).toBeGreaterThan(base.total.forecast!.points);
+  });
+});
+
+describe("default campaign", () => {
+  it("is the open campaign with the most responses, not a newer one with two answers", async () => {
+    const [building] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'building' order by id limit 1`;
+    const survey = (await listRateCampaigns(admin)).find((c) => c.code === "autumn")!;
+    const [{ versionId }] = await sql<{ versionId: number }[]>`select survey_version_id as "versionId" from campaigns where code = 'autumn'`;
+    const fresh = await createCampaign(
+      { id: null, countyId },
+      {
+        code: "fresh", name: "fresh", surveyVersionId: versionId, opensAt: new Date("2026-11-01T00:00:00Z"), closesAt: new Date("2027-12-31T00:00:00Z"),
+        duplicatePolicy: "unlimited", targetPlaceIds: [building.id],
+      },
+    );
+    if ("problem" in fresh) throw new Error(fresh.problem);
+    await seedDemoResponses({ countyId, campaignId: fresh.id, perBuilding: 1, seed: 13, weeksBack: 1 });
+    const autumnId = (await sql<{ id: number }[]>`select id from campaigns where code = 'autumn'`)[0].id;
+    // Nothing open: the campaign with the most responses (autumn and spring have ~2,400 each).
+    const closed = await listRateCampaigns(admin);
+    expect(closed[0].code).toBe("fresh");
+    const most = closed.reduce((a, b) => (b.responses > a.responses ? b : a));
+    expect(pickCampaign(closed)!.code).toBe(most.code);
+    expect(survey.responses).toBeGreaterThan(1000);
+    // Both open: the one with the most responses, although the fresh one is newer.
+    await setCampaignState(countyId, fresh.id, "open");
+    await setCampaignState(countyId, autumnId, "open");
+    const open = await listRateCampaigns(admin);
+    expect(open.find((c) => c.code === "fresh")!.responses).toBeLessThan(5);
+    expect(pickCampaign(open)!.code).toBe("autumn");
+    // The fresh campaign's headline is greyed, as its table rows are.
+    const tiny = await rateTable(admin, { campaign: pickCampaign(open, "fresh")!, measure: "satisfaction", level: null, range: ALL_WEEKS, minN: 30 });
+    expect(tiny.total.figure.belowMinimum).toBe(true);
   });
 });

@@ -288,13 +288,28 @@ describe("roll-up", () => {
 
   it("greys figures under the minimum n and never ranks them", async () => {
     const { units } = await table(demo, "satisfaction", "building", 30);
-    const small = units.filter((u) => u.figure.plain.n < 30);
+    const small = units.filter((u) => u.figure.weighted.n < 30);
     expect(small.length).toBeGreaterThan(0);
     for (const u of small) expect([u.figure.belowMinimum, u.rank]).toEqual([true, null]);
     const ranked = units.filter((u) => u.rank !== null).sort((a, b) => a.rank! - b.rank!);
     for (let i = 1; i < ranked.length; i++) expect(ranked[i - 1].figure.weighted.rate!).toBeGreaterThanOrEqual(ranked[i].figure.weighted.rate!);
     const lenient = await table(demo, "satisfaction", "building", 1);
     expect(lenient.units.filter((u) => u.rank !== null).length).toBeGreaterThan(ranked.length);
+  });
+
+  it("applies the minimum to the effective n printed beside the ranked (weighted) figure, at every level", async () => {
+    let weightedOnlySmall = 0;
+    for (const level of ["street", "community", "compound", "building", "grid", "unit"] as const) {
+      const { units } = await table(demo, "satisfaction", level, 30);
+      for (const u of units) {
+        const n = u.figure.weighted.n;
+        expect([u.figure.belowMinimum, u.rank === null || n >= 30]).toEqual([n < 30, true]);
+        if (n < 30 && u.figure.plain.n >= 30) weightedOnlySmall += 1;
+      }
+    }
+    // The demo has compounds whose respondents reach 30 but whose effective n does not: the case
+    // that used to be ranked.
+    expect(weightedOnlySmall).toBeGreaterThan(0);
   });
 
   it("the demo data has one community clearly below 85% and one clearly above", async () => {

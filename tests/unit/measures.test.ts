@@ -6,7 +6,7 @@ import {
   combineQuestions,
   countParts,
   countQuestion,
-  effectiveCounts,
+  compareWeighted,
   excludedAnswers,
   formulaFor,
   isoWeekLabel,
@@ -16,6 +16,8 @@ import {
   rank,
   RATE_LEVELS,
   rollUp,
+  shownChange,
+  shownPercent,
   statusFor,
   weekOf,
   wilsonAt,
@@ -188,7 +190,18 @@ describe("rollUp", () => {
   it("reports the households the weighting reaches and greys figures under the minimum n", () => {
     expect(figure.coverage).toBeCloseTo(0.8, 12);
     expect(figure.belowMinimum).toBe(true);
-    expect(rollUp(strata, 500, { minN: 20 }).belowMinimum).toBe(false);
+    // 20 respondents but an effective n of 16: a minimum of 20 greys it, one of 16 does not.
+    expect(rollUp(strata, 500, { minN: 20 }).belowMinimum).toBe(true);
+    expect(rollUp(strata, 500, { minN: 16 }).belowMinimum).toBe(false);
+  });
+
+  it("greys on the effective n of the weighted figure, not on the respondents", () => {
+    // 32 respondents, but 30 of them in the small building: Kish n = 1100² / (100²/30 + 1000²/2) ≈ 2.4.
+    const skewed = rollUp([{ households: 100, parts: [counts(27, 30)] }, { households: 1000, parts: [counts(1, 2)] }], 1100, { minN: 30 });
+    expect(skewed.plain.n).toBe(32);
+    expect(skewed.weighted.n).toBeCloseTo(1100 ** 2 / (100 ** 2 / 30 + 1000 ** 2 / 2), 9);
+    expect(skewed.belowMinimum).toBe(true);
+    expect(rank([{ f: skewed }], (x) => x.f)[0].rank).toBeNull();
   });
 
   it("equal sampling fractions make the weighted rate the plain one", () => {
@@ -235,9 +248,29 @@ describe("status, ranking and effective counts", () => {
     ]);
   });
 
-  it("rounds effective counts for the two-proportion test", () => {
-    expect(effectiveCounts({ rate: 0.6, n: 16.4, lower: 0, upper: 1 })).toEqual({ n: 16, successes: 10 });
-    expect(effectiveCounts({ rate: null, n: 0, lower: 0, upper: 1 })).toBeNull();
+  it("compares the weighted rates shown: their difference, the intervals shown, the z-test at their n", () => {
+    const a = fig(0.9564, 0.9);
+    const b = fig(0.9536, 0.9);
+    const c = compareWeighted({ ...a, weighted: { ...a.weighted, n: 120 } }, { ...b, weighted: { ...b.weighted, n: 80.5 } })!;
+    expect(c.difference).toBeCloseTo(0.9564 - 0.9536, 15);
+    // Newcombe: δ − √((pA − lA)² + (uB − pB)²), δ + √((uA − pA)² + (pB − lB)²) from the figures' own limits.
+    expect(c.lower).toBeCloseTo(0.0028 - Math.hypot(0.9564 - 0.9, 1 - 0.9536), 12);
+    expect(c.upper).toBeCloseTo(0.0028 + Math.hypot(1 - 0.9564, 0.9536 - 0.9), 12);
+    const pooled = (0.9564 * 120 + 0.9536 * 80.5) / 200.5;
+    expect(c.z).toBeCloseTo(0.0028 / Math.sqrt(pooled * (1 - pooled) * (1 / 120 + 1 / 80.5)), 12);
+    expect(compareWeighted(a, fig(null, 0))).toBeNull();
+  });
+
+  it("prints the change as the difference of the two printed rates", () => {
+    // 95.64% and 95.36% print as 95.6% and 95.4%: the change prints +0.2, not the rounded 0.28.
+    expect([shownPercent(0.9564), shownPercent(0.9536), shownChange(0.9564, 0.9536)]).toEqual([95.6, 95.4, 0.2]);
+    expect(shownChange(0.8, 0.85)).toBe(-5);
+    expect(shownChange(0.12345, 0.12345)).toBe(0);
+    for (let i = 0; i < 2000; i++) {
+      const x = Math.random();
+      const y = Math.random();
+      expect(shownChange(x, y)).toBeCloseTo(shownPercent(x) - shownPercent(y), 9);
+    }
   });
 });
 

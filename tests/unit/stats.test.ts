@@ -2,6 +2,7 @@
 // (SciPy, exact rational arithmetic), never from this module's own output.
 import { describe, expect, it } from "vitest";
 import {
+  compareEstimates,
   compareProportions,
   criticalZ,
   proportion,
@@ -127,6 +128,22 @@ describe("proportion", () => {
 
   it("rejects impossible counts", () => {
     expect(() => proportion(4, 3)).toThrow(RangeError);
+  });
+});
+
+describe("compareEstimates", () => {
+  it("is compareProportions when given whole counts with their Wilson intervals", () => {
+    for (const [xA, nA, xB, nB] of [[56, 70, 48, 80], [9, 10, 3, 10], [10, 10, 0, 20], [5, 56, 0, 29]]) {
+      const a = { rate: xA / nA, n: nA, ...wilsonInterval(xA, nA) };
+      const b = { rate: xB / nB, n: nB, ...wilsonInterval(xB, nB) };
+      const expected = compareProportions({ successes: xA, n: nA }, { successes: xB, n: nB });
+      const got = compareEstimates(a, b);
+      for (const key of ["difference", "lower", "upper", "z", "pValue"] as const) expect(got[key]).toBeCloseTo(expected[key], 12);
+    }
+  });
+
+  it("refuses an empty sample", () => {
+    expect(() => compareEstimates({ rate: 0.5, n: 0, lower: 0, upper: 1 }, { rate: 0.5, n: 3, lower: 0.1, upper: 0.9 })).toThrow(RangeError);
   });
 });
 
