@@ -84,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const t = translator("zh");
   const value = (x: number | null) => (x === null ? "—" : (x * 100).toFixed(1));
-  const header = ["#", t(`rates.level.${table.level}`), "加权", "95% 区间", "n(Kish)", "未加权", "95% 区间", "n", "正向/有效", "排除", "未答", "答卷", "住户"];
+  const header = ["#", t(`rates.level.${table.level}`), "加权", "95% 区间", "有效样本量", "未加权", "95% 区间", "有效样本量(未加权)", "正向/有效", "排除", "未答", "答卷", "住户"];
   const rows = [table.total, ...[...table.units].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity))].map((u, i) => {
     const f = u.figure;
     return [
@@ -109,6 +109,6 @@ export async function run(args: string[]): Promise<number> {
   console.log("");
   console.log(header.map((h, c) => pad(h, widths[c], c !== 1)).join("  "));
   for (const r of rows) console.log(r.map((cell, c) => pad(cell, widths[c], c !== 1)).join("  "));
-  console.log(`\n· = n < ${params.minN}：样本不足，不排名`);
+  console.log(`\n· = 加权率的有效样本量 < ${params.minN}：样本不足，不排名`);
   return 0;
 }

@@ -91,6 +91,8 @@ export const CONFIDENCE_LEVELS = [0.9, 0.95, 0.99] as const;
 
 export type PlanParams = {
   campaign: string | null;
+  /** Plan per community (default) or per compound. */
+  level: "community" | "compound";
   margin: number;
   confidence: number;
   /** Anticipated rate for the sample size; 0.5 is the safe choice. */
@@ -105,6 +107,7 @@ export function parsePlanParams(search: URLSearchParams): PlanParams {
   const confidence = CONFIDENCE_LEVELS.find((c) => String(Math.round(c * 100)) === search.get("confidence")) ?? 0.95;
   return {
     campaign: search.get("campaign")?.trim() || null,
+    level: search.get("level") === "compound" ? "compound" : "community",
     margin: percentParam(search.get("margin"), 1, 20, DEFAULT_MARGIN),
     confidence,
     p: percentParam(search.get("p"), 1, 99, 0.5),
@@ -120,6 +123,7 @@ export function parsePlanParams(search: URLSearchParams): PlanParams {
 export function planQuery(p: PlanParams): URLSearchParams {
   const query = new URLSearchParams();
   if (p.campaign) query.set("campaign", p.campaign);
+  if (p.level !== "community") query.set("level", p.level);
   query.set("margin", String(Math.round(p.margin * 1000) / 10));
   query.set("confidence", String(Math.round(p.confidence * 100)));
   query.set("p", String(Math.round(p.p * 1000) / 10));

@@ -53,10 +53,16 @@ export function parseSeed(value: unknown): number | null {
 }
 
 export type PlanInput = {
-  /** Non-vacant households of the community (the population). */
+  /** Non-vacant households of the unit (the population). */
   households: number;
-  /** Valid responses collected so far. */
+  /** Responses collected so far (respondents, a whole number). */
   collected: number;
+  /**
+   * The effective sample size those responses give the unit's weighted rate (the n of its
+   * interval, Kish); the plan compares this, not the respondents, with what is needed. Defaults
+   * to `collected` (a simple random sample).
+   */
+  effective?: number;
   /** ±margin as a proportion, e.g. 0.05. */
   margin: number;
   confidence?: number;
@@ -64,10 +70,29 @@ export type PlanInput = {
   p?: number;
 };
 
-export type Plan = { households: number; needed: number; collected: number; remaining: number };
+export type Plan = {
+  households: number;
+  /** Effective sample size needed for the margin. */
+  needed: number;
+  collected: number;
+  effective: number;
+  /** More households to survey, at the design effect seen so far (collected ÷ effective). */
+  remaining: number;
+};
 
-/** Households needed for the margin (Cochran with finite-population correction) and what is left. */
-export function planSample({ households, collected, margin, confidence = 0.95, p = 0.5 }: PlanInput): Plan {
+/**
+ * The effective n needed for the margin (Cochran with finite-population correction), and how many
+ * more households that takes. Responses spread unevenly over buildings are worth fewer than their
+ * number (effective < collected); assuming the new ones spread the same way, reaching the needed
+ * effective n takes (needed − effective) × collected ÷ effective more households, never more than
+ * the households not yet surveyed.
+ */
+export function planSample({ households, collected, effective = collected, margin, confidence = 0.95, p = 0.5 }: PlanInput): Plan {
   const needed = households > 0 ? sampleSize({ margin, confidence, p, population: households }) : 0;
-  return { households, needed, collected, remaining: Math.max(0, needed - collected) };
+  const left = Math.max(0, households - collected);
+  let remaining: number;
+  if (effective >= needed - 1e-9) remaining = 0;
+  else if (collected === 0 || !(effective > 0)) remaining = Math.min(left, needed);
+  else remaining = Math.min(left, Math.ceil(((needed - effective) * collected) / effective - 1e-9));
+  return { households, needed, collected, effective, remaining };
 }

@@ -8,28 +8,51 @@ import { drawSample, MAX_SEED, partSeed, planSample, type Plan } from "~/domain/
 import { inScope } from "~/models/places.server";
 import { rateTable, type RateCampaign, type RateUnit, type ScopedUser } from "~/models/rates.server";
 
-export type CommunityPlan = Plan & { communityId: number; community: string; street: string };
+export type PlanLevel = "community" | "compound";
+
+export type UnitPlan = Plan & {
+  placeId: number;
+  name: string;
+  /** The street of a community, the community of a compound. */
+  context: string;
+  /** The community it lies in (itself for a community): the draw is per community. */
+  communityId: number;
+};
 
 export type PlanOptions = { margin: number; confidence: number; p: number };
 
-/** Per community inside the scope: households, households needed for the margin, collected so far. */
-export async function samplePlan(user: ScopedUser, q: PlanOptions & { campaignId: number | null }): Promise<CommunityPlan[]> {
-  const rows = await sql<{ communityId: number; community: string; street: string; households: number; collected: number }[]>`
-    select c.id as "communityId", c.name as community, s.name as street,
-      (select count(*) from households h where h.path @> array[c.id] and not h.vacant)::int as households,
-      coalesce((
-        select sum(t.responses) from response_tallies t join places p on p.id = t.place_id
-        where t.campaign_id = ${q.campaignId} and p.path @> array[c.id]
-      ), 0)::int as collected
-    from places c join places s on s.id = c.parent_id
-    where c.county_id = ${user.countyId} and c.level = 'community' and ${inScope(user, "c.path")}
-    order by s.sort_order, s.id, c.sort_order, c.id`;
-  return rows.map((r) => ({
-    communityId: r.communityId,
-    community: r.community,
-    street: r.street,
-    ...planSample({ households: r.households, collected: r.collected, margin: q.margin, confidence: q.confidence, p: q.p }),
-  }));
+/**
+ * Per community (or compound) inside the scope: households, the effective n needed for the
+ * margin, the responses collected and the effective n they give the weighted satisfaction rate (the
+ * n of its interval on the rates pages), and how many more households that leaves.
+ */
+export async function samplePlan(
+  user: ScopedUser,
+  q: PlanOptions & { campaign: RateCampaign | null; level?: PlanLevel },
+): Promise<UnitPlan[]> {
+  const level = q.level ?? "community";
+  const rows = await sql<{ placeId: number; name: string; context: string; communityId: number; households: number }[]>`
+    select u.id as "placeId", u.name, up.name as context, u.path[3] as "communityId",
+      (select count(*) from households h where h.path @> array[u.id] and not h.vacant)::int as households
+    from places u join places up on up.id = u.parent_id
+    where u.county_id = ${user.countyId} and u.level = ${level} and ${inScope(user, "u.path")}
+    -- Register order: (sort order, id) at every depth from the county down.
+    order by (select array_agg(array[a.sort_order, a.id] order by x.depth)
+              from unnest(u.path) with ordinality as x(id, depth) join places a on a.id = x.id)`;
+  const measure = q.campaign?.measures.includes("satisfaction") ? "satisfaction" : (q.campaign?.measures[0] ?? null);
+  const table =
+    q.campaign && measure
+      ? await rateTable(user, { campaign: q.campaign, measure, level, range: { from: null, to: null }, minN: 1 })
+      : null;
+  const units = new Map(table?.units.map((u) => [u.placeId, u]));
+  return rows.map((r) => {
+    const unit = units.get(r.placeId);
+    const effective = unit?.figure.weighted.rate === null || !unit ? 0 : unit.figure.weighted.n;
+    return {
+      ...r,
+      ...planSample({ households: r.households, collected: unit?.responses ?? 0, effective, margin: q.margin, confidence: q.confidence, p: q.p }),
+    };
+  });
 }
 
 /** A new seed for a draw (shown on the page, so the draw can be repeated). */
@@ -49,7 +72,7 @@ export type DrawnHousehold = {
   room: string;
 };
 
-export type MockDraw = { seed: number; communities: (CommunityPlan & { drawn: number })[]; households: DrawnHousehold[] };
+export type MockDraw = { seed: number; communities: (UnitPlan & { drawn: number })[]; households: DrawnHousehold[] };
 
 /**
  * Draws, per chosen community, the households the plan needs, at random from its non-vacant
@@ -61,7 +84,7 @@ export async function drawMockSample(
   user: ScopedUser,
   q: PlanOptions & { communityIds: number[]; seed: number },
 ): Promise<MockDraw> {
-  const plans = (await samplePlan(user, { ...q, campaignId: null })).filter((p) => q.communityIds.includes(p.communityId));
+  const plans = (await samplePlan(user, { ...q, campaign: null })).filter((p) => q.communityIds.includes(p.communityId));
   const rows = await sql<(Omit<DrawnHousehold, "order"> & { communityId: number; walk: number[] })[]>`
     select h.id as "householdId", h.room, cm.id as "communityId", st.name as street, cm.name as community,
       cp.name as compound, b.name as building, case when s.level = 'stairwell' then s.name end as stairwell,

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, toChoice } from "~/components/rate-controls";
+import { formatN } from "~/components/rate-figure";
 import { CONFIDENCE_LEVELS, parsePlanParams, planQuery } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
 import { drawMockSample, freshSeed, samplePlan } from "~/models/planning.server";
@@ -16,8 +17,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params = parsePlanParams(search);
   const campaigns = await listRateCampaigns(user);
   const campaign = pickCampaign(campaigns, params.campaign);
-  const plan = await samplePlan(user, { ...params, campaignId: campaign?.id ?? null });
-  const inScope = new Set(plan.map((p) => p.communityId));
+  const plan = await samplePlan(user, { ...params, campaign });
+  // The draw is per community, whatever level the plan is shown at.
+  const communities = params.level === "community" ? plan : await samplePlan(user, { ...params, campaign: null, level: "community" });
+  const inScope = new Set(communities.map((p) => p.communityId));
   const chosen = params.communityIds.filter((id) => inScope.has(id));
   let draw = null;
   if (params.seed !== null && search.has("draw")) {
@@ -30,6 +33,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     campaign: campaign && toChoice(campaign),
     params: canonical,
     plan,
+    communities: communities.map((c) => ({ communityId: c.communityId, name: c.name, needed: c.needed })),
     draw,
     // A fresh seed is offered for a new draw; the seed of a draw is always shown with it.
     newSeed: params.seed ?? freshSeed(),
@@ -38,7 +42,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function PlanningPage() {
-  const { campaigns, campaign, params, plan, draw, newSeed, download } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, params, plan, communities, draw, newSeed, download } = useLoaderData<typeof loader>();
   const t = useT();
   const total = plan.reduce(
     (sum, p) => ({ households: sum.households + p.households, needed: sum.needed + p.needed, collected: sum.collected + p.collected, remaining: sum.remaining + p.remaining }),
@@ -57,6 +61,13 @@ export default function PlanningPage() {
         <h2>{t("planning.planTitle")}</h2>
         <p className="muted">{t("planning.planIntro")}</p>
         <Form method="get" className="filters card">
+          <label>
+            {t("planning.field.level")}
+            <select name="level" defaultValue={params.level}>
+              <option value="community">{t("rates.level.community")}</option>
+              <option value="compound">{t("rates.level.compound")}</option>
+            </select>
+          </label>
           <label>
             {t("planning.field.margin")}
             <input type="text" name="margin" inputMode="decimal" defaultValue={pct(params.margin)} />
@@ -84,23 +95,25 @@ export default function PlanningPage() {
           <table data-testid="plan-table">
             <thead>
               <tr>
-                <th>{t("rates.level.street")}</th>
-                <th>{t("rates.level.community")}</th>
+                <th>{t(params.level === "community" ? "rates.level.street" : "rates.level.community")}</th>
+                <th>{t(`rates.level.${params.level}`)}</th>
                 <th className="num">{t("planning.col.households")}</th>
                 <th className="num">{t("planning.col.needed")}</th>
                 <th className="num">{t("planning.col.collected")}</th>
+                <th className="num">{t("planning.col.effective")}</th>
                 <th className="num">{t("planning.col.remaining")}</th>
               </tr>
             </thead>
             <tbody>
               {plan.map((p) => (
-                <tr key={p.communityId}>
-                  <td>{p.street}</td>
-                  <td>{p.community}</td>
+                <tr key={p.placeId} className={p.remaining > 0 ? undefined : "done"}>
+                  <td>{p.context}</td>
+                  <td>{p.name}</td>
                   <td className="num">{p.households.toLocaleString()}</td>
                   <td className="num">{p.needed.toLocaleString()}</td>
                   <td className="num">{p.collected.toLocaleString()}</td>
-                  <td className="num">{p.remaining.toLocaleString()}</td>
+                  <td className="num">{formatN(p.effective)}</td>
+                  <td className="num" data-testid="remaining">{p.remaining.toLocaleString()}</td>
                 </tr>
               ))}
               <tr className="total">
@@ -108,6 +121,7 @@ export default function PlanningPage() {
                 <td className="num">{total.households.toLocaleString()}</td>
                 <td className="num">{total.needed.toLocaleString()}</td>
                 <td className="num">{total.collected.toLocaleString()}</td>
+                <td className="num">—</td>
                 <td className="num">{total.remaining.toLocaleString()}</td>
               </tr>
             </tbody>
@@ -127,10 +141,10 @@ export default function PlanningPage() {
           <input type="hidden" name="draw" value="1" />
           <fieldset className="community-choices">
             <legend>{t("planning.field.communities")}</legend>
-            {plan.map((p) => (
+            {communities.map((p) => (
               <label key={p.communityId} className="check">
                 <input type="checkbox" name="community" value={p.communityId} defaultChecked={params.communityIds.includes(p.communityId)} />
-                {p.community}
+                {p.name}
                 <span className="context">{t("planning.needs", { n: p.needed })}</span>
               </label>
             ))}
@@ -160,7 +174,7 @@ export default function PlanningPage() {
             </p>
             <ul className="inline-list">
               {draw.communities.map((c) => (
-                <li key={c.communityId}>{t("planning.drawnIn", { community: c.community, n: c.drawn, households: c.households })}</li>
+                <li key={c.communityId}>{t("planning.drawnIn", { community: c.name, n: c.drawn, households: c.households })}</li>
               ))}
             </ul>
             <h3>{t("planning.preview", { n: draw.preview.length })}</h3>

@@ -16,7 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const params = parsePlanParams(search);
   const format = search.get("format") === "csv" ? "csv" : "xlsx";
   if (params.seed === null) throw new Response("Not Found", { status: 404 });
-  const inScope = (await samplePlan(user, { ...params, campaignId: null })).map((p) => p.communityId);
+  const inScope = (await samplePlan(user, { ...params, campaign: null })).map((p) => p.communityId);
   const chosen = params.communityIds.filter((id) => inScope.includes(id));
   const draw = await drawMockSample(user, { ...params, seed: params.seed, communityIds: chosen.length ? chosen : inScope });
   const t = translator("zh");
@@ -35,7 +35,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const rows = draw.households.map((h, i) => [i + 1, h.street, h.community, h.compound, h.building, h.stairwell ?? "", h.room, h.order, "", ""]);
   await recordAudit(user, "planning.sample", {
     target: String(params.seed),
-    details: { households: rows.length, communities: draw.communities.map((c) => c.community), margin: params.margin, format },
+    details: { households: rows.length, communities: draw.communities.map((c) => c.name), margin: params.margin, format },
     ip: clientInfo(request, context).ip,
   });
   const name = `${t("planning.fileName")}-${t("planning.field.seed")}${params.seed}`;

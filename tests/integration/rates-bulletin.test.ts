@@ -149,15 +149,27 @@ describe("wave comparison", () => {
 });
 
 describe("planning", () => {
-  it("needs Cochran's sample per community from its non-vacant households, and counts what is collected", async () => {
+  it("needs Cochran's sample per community and compound, and compares it with the effective n of the rates", async () => {
     const autumn = pickCampaign(await listRateCampaigns(admin), "autumn")!;
-    const plan = await samplePlan(admin, { margin: 0.05, confidence: 0.95, p: 0.5, campaignId: autumn.id });
-    expect(plan).toHaveLength(7);
-    for (const row of plan) {
-      const [{ households, collected }] = await sql<{ households: number; collected: number }[]>`
-        select (select count(*)::int from households where path @> array[${row.communityId}]::int[] and not vacant) as households,
-               (select count(*)::int from responses r where r.campaign_id = ${autumn.id} and r.voided_at is null and r.path @> array[${row.communityId}]::int[]) as collected`;
-      expect(row).toMatchObject({ households, collected, needed: sampleSize({ margin: 0.05, population: households }) });
+    for (const level of ["community", "compound"] as const) {
+      const plan = await samplePlan(admin, { margin: 0.05, confidence: 0.95, p: 0.5, campaign: autumn, level });
+      const table = await rateTable(admin, { campaign: autumn, measure: "satisfaction", level, range: ALL_WEEKS, minN: 30 });
+      expect(plan.map((p) => p.placeId)).toEqual(table.units.map((u) => u.placeId));
+      for (const row of plan) {
+        const [{ households, collected }] = await sql<{ households: number; collected: number }[]>`
+          select (select count(*)::int from households where path @> array[${row.placeId}]::int[] and not vacant) as households,
+                 (select count(*)::int from responses r where r.campaign_id = ${autumn.id} and r.voided_at is null and r.path @> array[${row.placeId}]::int[]) as collected`;
+        const unit = table.units.find((u) => u.placeId === row.placeId)!;
+        expect(row).toMatchObject({ households, collected, needed: sampleSize({ margin: 0.05, population: households }) });
+        // The plan's n is the one printed beside the rate.
+        expect(row.effective).toBe(unit.figure.weighted.n);
+        if (row.effective < row.needed) expect(row.remaining).toBeGreaterThan(0);
+      }
+      if (level === "community") {
+        // The demo's communities have more responses than their effective n: counting responses
+        // would say "nothing missing" where the intervals are still too wide.
+        expect(plan.some((p) => p.collected >= p.needed && p.effective < p.needed && p.remaining > 0)).toBe(true);
+      }
     }
   });
 
@@ -168,7 +180,7 @@ describe("planning", () => {
     const again = await drawMockSample(admin, { ...options, communityIds: [a, b] });
     expect(again).toEqual(first);
     const alone = await drawMockSample(admin, { ...options, communityIds: [b] });
-    const inB = (d: typeof first) => d.households.filter((h) => h.community === alone.communities[0].community).map((h) => h.householdId);
+    const inB = (d: typeof first) => d.households.filter((h) => h.community === alone.communities[0].name).map((h) => h.householdId);
     expect(inB(alone)).toEqual(inB(first));
     for (const c of first.communities) expect(c.drawn).toBe(c.needed);
     const ids = first.households.map((h) => h.householdId);

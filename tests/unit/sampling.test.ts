@@ -16,11 +16,24 @@ describe("planSample", () => {
 
   it("counts what is still missing and never asks for more than the households", () => {
     expect(planSample({ households: 1000, collected: 200, margin: 0.05 })).toEqual({
-      households: 1000, needed: 278, collected: 200, remaining: 78,
+      households: 1000, needed: 278, collected: 200, effective: 200, remaining: 78,
     });
     expect(planSample({ households: 1000, collected: 300, margin: 0.05 }).remaining).toBe(0);
     expect(planSample({ households: 12, collected: 0, margin: 0.05 }).needed).toBe(12);
     expect(planSample({ households: 0, collected: 0, margin: 0.05 }).needed).toBe(0);
+  });
+
+  it("compares the effective n with what is needed, and converts the gap into households", () => {
+    // 2,000 households need 323; 340 responses worth an effective 196 (design effect 340/196):
+    // (323 − 196) × 340 / 196 = 220.3 → 221 more households, although 340 > 323.
+    const plan = planSample({ households: 2000, collected: 340, effective: 196, margin: 0.05 });
+    expect(plan.needed).toBe(323);
+    expect(plan.remaining).toBe(221);
+    expect(plan.remaining).toBeGreaterThan(0);
+    expect(planSample({ households: 2000, collected: 340, effective: 330, margin: 0.05 }).remaining).toBe(0);
+    // Never more than the households not yet surveyed; no valid answers yet counts as none.
+    expect(planSample({ households: 400, collected: 300, effective: 20, margin: 0.05 }).remaining).toBe(100);
+    expect(planSample({ households: 1000, collected: 50, effective: 0, margin: 0.05 }).remaining).toBe(278);
   });
 });
 
