@@ -112,15 +112,29 @@ export function trendChartSvg(input: { points: TrendPoint[]; target: number | nu
         },
         {
           type: "line",
-          data: points.map((p) => p.value),
+          // Each value is labelled on the side away from the target line, and the last one ends at
+          // its point: the target's label stands right of the plot, so the two never meet.
+          data: points.map((p, i) => ({
+            value: p.value,
+            label: {
+              position: target !== null && p.value !== null && p.value < target ? "bottom" : "top",
+              ...(i === points.length - 1 && points.length > 1 ? { align: "right" } : {}),
+            },
+          })),
           lineStyle: { color: LINE, width: 2 },
           itemStyle: { color: LINE },
           symbolSize: 6,
-          label: { show: true, position: "top", formatter: (p: { value: unknown }) => (typeof p.value === "number" ? p.value.toFixed(1) : "") },
+          label: { show: true, formatter: (p: { value: unknown }) => (typeof p.value === "number" ? p.value.toFixed(1) : "") },
           markLine:
             target === null
               ? undefined
-              : { symbol: "none", silent: true, lineStyle: { color: "#1d2327", type: "dashed" }, label: { formatter: `${target}${unit}` }, data: [{ yAxis: target }] },
+              : {
+                  symbol: "none",
+                  silent: true,
+                  lineStyle: { color: "#1d2327", type: "dashed" },
+                  label: { formatter: `${target}${unit}`, position: "end" },
+                  data: [{ yAxis: target }],
+                },
         },
       ],
     } as Option,

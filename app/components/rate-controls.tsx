@@ -94,6 +94,17 @@ export function MinNField({ value }: { value: number }) {
   );
 }
 
+/** The target of the 红/黄/绿 rating, in percent (or points). */
+export function TargetField({ value }: { value: number }) {
+  const t = useT();
+  return (
+    <label>
+      {t("bulletin.field.target")}
+      <input type="text" name="target" inputMode="decimal" defaultValue={String(Math.round(value * 1000) / 10)} />
+    </label>
+  );
+}
+
 /** A week select; `empty` adds a first option meaning "no limit". */
 export function WeekField({ name, label, weeks, value, empty }: { name: string; label: string; weeks: string[]; value: string | null; empty?: string }) {
   return (

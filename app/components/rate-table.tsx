@@ -1,10 +1,10 @@
-// The table of units at one level: rank, weighted figure, plain figure, counts. Rows under the
-// minimum n are greyed and carry no rank.
+// The table of units at one level: rank, weighted figure, its 红/黄/绿 rating, plain figure, counts.
+// Rows under the minimum n are greyed and carry no rank and no colour.
 import { Link } from "@remix-run/react";
-import type { MeasureKey } from "~/domain/measures";
+import { statusFor, type MeasureKey } from "~/domain/measures";
 import { useT } from "~/i18n/use-t";
 import type { RateUnit } from "~/models/rates.server";
-import { EstimateCell } from "~/components/rate-figure";
+import { EstimateCell, StatusBadge } from "~/components/rate-figure";
 
 export function unitHref(unit: Pick<RateUnit, "placeId" | "gridId">, query: string): string | null {
   if (unit.placeId !== null) return `/rates/${unit.placeId}${query}`;
@@ -17,9 +17,12 @@ export function RateTable({
   measure,
   query,
   total,
+  target,
 }: {
   units: RateUnit[];
   measure: MeasureKey;
+  /** The target of the 红/黄/绿 rating: the bulletin's rule, on the same figure. */
+  target: number;
   /** The current query string ("?campaign=…&measure=…"), carried into the links. */
   query: string;
   total?: RateUnit;
@@ -35,6 +38,7 @@ export function RateTable({
             <th className="num">{t("rates.col.rank")}</th>
             <th>{t("rates.col.unit")}</th>
             <th>{t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) })}</th>
+            <th>{t("bulletin.col.status")}</th>
             <th>{t("rates.col.plain")}</th>
             <th className="num">{measure === "score" ? t("rates.col.points") : t("rates.col.positive")}</th>
             <th className="num">{t("rates.col.excluded")}</th>
@@ -57,6 +61,9 @@ export function RateTable({
                 </td>
                 <td>
                   <EstimateCell measure={measure} estimate={f.weighted} greyed={f.belowMinimum} />
+                </td>
+                <td>
+                  <StatusBadge status={f.belowMinimum || f.weighted.rate === null ? null : statusFor(f.weighted, target)} />
                 </td>
                 <td>
                   <EstimateCell measure={measure} estimate={f.plain} greyed={f.belowMinimum} />

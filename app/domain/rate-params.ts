@@ -35,6 +35,8 @@ export type RateParams = {
   measure: MeasureKey;
   level: RateLevel | null;
   minN: number;
+  /** The target for 红/黄/绿 (the same rule in the tables and the bulletin). */
+  target: number;
   /** Week range as Mondays, from inclusive and to exclusive; null = open. */
   from: string | null;
   to: string | null;
@@ -50,35 +52,37 @@ export function parseRateParams(search: URLSearchParams): RateParams {
     measure: isMeasureKey(measure) ? measure : "satisfaction",
     level: isRateLevel(level) ? level : null,
     minN: integer(search.get("minN"), 1, 10_000, DEFAULT_MIN_N),
+    target: percentParam(search.get("target"), 1, 100, DEFAULT_TARGET),
     from,
     to: through ? addWeeks(through, 1) : null,
   };
 }
 
-export const BULLETIN_LEVELS = ["community", "grid", "unit"] as const satisfies readonly RateLevel[];
+/** The levels a bulletin can rank, top down; a user is offered those below the scope's own level. */
+export const BULLETIN_LEVELS = ["street", "community", "compound", "building", "grid", "unit"] as const satisfies readonly RateLevel[];
 export type BulletinLevel = (typeof BULLETIN_LEVELS)[number];
 export type Span = "week" | "cumulative";
 
 export type BulletinParams = Omit<RateParams, "from" | "to" | "level"> & {
-  level: BulletinLevel;
+  /** null = communities, or the first level below the user's scope. */
+  level: BulletinLevel | null;
   /** Monday of the chosen week; null = the campaign's last week with responses. */
   week: string | null;
   span: Span;
-  target: number;
 };
 
 export function parseBulletinParams(search: URLSearchParams): BulletinParams {
-  const { campaign, measure, minN, level } = parseRateParams(search);
+  const { campaign, measure, minN, level, target } = parseRateParams(search);
   return {
     campaign,
     measure,
     minN,
-    level: (BULLETIN_LEVELS as readonly string[]).includes(level ?? "") ? (level as BulletinLevel) : "community",
+    target,
+    level: (BULLETIN_LEVELS as readonly string[]).includes(level ?? "") ? (level as BulletinLevel) : null,
     week: parseIsoWeek(search.get("week") ?? ""),
     // Everything up to the week's end by default: the evidence for red or green; one week alone
     // is usually too few answers per unit to call either.
     span: search.get("span") === "week" ? "week" : "cumulative",
-    target: percentParam(search.get("target"), 1, 100, DEFAULT_TARGET),
   };
 }
 

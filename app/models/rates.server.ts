@@ -178,6 +178,12 @@ async function loadRegister(user: ScopedUser): Promise<Register> {
   return { places, ordered, grids, gridOfBuilding, root };
 }
 
+/** The levels a bulletin can rank for this scope: those below the scope's own (one row ranks nothing). */
+function bulletinLevels(register: Register): BulletinLevel[] {
+  const levels = levelsFor(register);
+  return BULLETIN_LEVELS.filter((l) => levels.includes(l) && l !== register.root.level);
+}
+
 /** The levels a user's rate tables can list, top down. */
 function levelsFor(register: Register): RateLevel[] {
   const { root } = register;
@@ -624,7 +630,8 @@ export type BulletinRow = {
 export type Bulletin = {
   formula: Formula;
   level: RateLevel;
-  levels: RateLevel[];
+  /** The levels this scope's bulletin can rank. */
+  levels: BulletinLevel[];
   week: string;
   total: BulletinRow;
   rows: BulletinRow[];
@@ -636,12 +643,12 @@ export type Bulletin = {
  */
 export async function bulletin(
   user: ScopedUser,
-  q: { campaign: RateCampaign; measure: MeasureKey; level: RateLevel; week: string; target: number; ranges: [WeekRange, WeekRange] } & RateOptions,
+  q: { campaign: RateCampaign; measure: MeasureKey; level: RateLevel | null; week: string; target: number; ranges: [WeekRange, WeekRange] } & RateOptions,
 ): Promise<Bulletin> {
   const register = await loadRegister(user);
   const levels = levelsFor(register);
-  const allowed = BULLETIN_LEVELS.filter((l) => levels.includes(l));
-  const level = allowed.find((l) => l === q.level) ?? allowed[0] ?? defaultLevel(levels);
+  const allowed = bulletinLevels(register);
+  const level = allowed.find((l) => l === q.level) ?? (allowed.includes("community") ? "community" : allowed[0]) ?? defaultLevel(levels);
   const questions = formulaFor(q.measure, q.campaign.tagged, q.override).questions.map((x) => x.name);
   const [now, before] = await Promise.all(q.ranges.map((range) => loadObserved(user, q.campaign.id, range, { questions })));
   const current = tableFrom(register, now.get("") ?? new Map(), { ...q, level, range: ALL_WEEKS });
@@ -661,7 +668,7 @@ export async function bulletin(
   return {
     formula: current.formula,
     level: current.level,
-    levels: current.levels,
+    levels: allowed,
     week: q.week,
     total: row(current.total),
     rows: ordered.map(row),
@@ -700,8 +707,7 @@ export async function bulletinPage(user: ScopedUser, p: BulletinParams): Promise
     minN: p.minN,
     ranges: [bulletinRange(week, p.span), bulletinRange(addWeeks(week, -1), p.span)],
   });
-  const levels = BULLETIN_LEVELS.filter((l) => result.levels.includes(l));
-  return { campaigns, campaign, measure, levels, week, bulletin: result };
+  return { campaigns, campaign, measure, levels: result.levels, week, bulletin: result };
 }
 
 // ---------------------------------------------------------------------------------------------

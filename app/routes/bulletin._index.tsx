@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { rankingChartSvg } from "~/components/charts.server";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { CampaignField, MeasureField, MinNField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
+import { CampaignField, MeasureField, MinNField, TargetField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, formatInterval, formatN, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
 import { isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
@@ -38,7 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const query = new URLSearchParams({
     ...(campaign ? { campaign: campaign.code } : {}),
     ...(measure ? { measure } : {}),
-    level: bulletin?.level ?? params.level,
+    ...(bulletin ? { level: bulletin.level } : params.level ? { level: params.level } : {}),
     ...(week ? { week: isoWeekLabel(week) } : {}),
     span: params.span,
     target: String(Math.round(params.target * 1000) / 10),
@@ -94,10 +94,7 @@ export default function BulletinPage() {
             <option value="week">{t("bulletin.span.week")}</option>
           </select>
         </label>
-        <label>
-          {t("bulletin.field.target")}
-          <input type="text" name="target" inputMode="decimal" defaultValue={String(Math.round(params.target * 1000) / 10)} />
-        </label>
+        <TargetField value={params.target} />
         <MinNField value={params.minN} />
         <button type="submit" className="button">
           {t("rates.show")}
@@ -126,7 +123,7 @@ export default function BulletinPage() {
           </p>
         </header>
         <div className="stats bulletin-stats">
-          <div className="stat">
+          <div className={bulletin.total.unit.figure.belowMinimum ? "stat greyed" : "stat"} title={bulletin.total.unit.figure.belowMinimum ? t("rates.belowMinimumHint") : undefined}>
             {t("bulletin.overall", { measure: measureName })}
             <b>{formatValue(measure, bulletin.total.unit.figure.weighted.rate)}</b>
             {bulletin.total.unit.figure.weighted.rate !== null && (

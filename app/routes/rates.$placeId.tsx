@@ -21,12 +21,13 @@ export async function loader({ request, params: route }: LoaderFunctionArgs) {
   const report = await placeReport(user, { campaign, placeId, measure, range: { from: params.from, to: params.to }, minN: params.minN });
   // Outside the scope looks exactly like a place that does not exist.
   if (!report) throw new Response("Not Found", { status: 404 });
-  const query = new URLSearchParams({ campaign: campaign.code, measure, minN: String(params.minN) });
-  return { campaigns: campaigns.map(toChoice), campaign: toChoice(campaign), measure, minN: params.minN, report, query: `?${query}` };
+  const target = String(Math.round(params.target * 1000) / 10);
+  const query = new URLSearchParams({ campaign: campaign.code, measure, minN: String(params.minN), target });
+  return { campaigns: campaigns.map(toChoice), campaign: toChoice(campaign), measure, minN: params.minN, target: params.target, report, query: `?${query}` };
 }
 
 export default function PlaceRatesPage() {
-  const { campaigns, campaign, measure, minN, report, query } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, measure, minN, target, report, query } = useLoaderData<typeof loader>();
   const t = useT();
   const { place } = report;
   return (
@@ -102,7 +103,7 @@ export default function PlaceRatesPage() {
             ))}
           </p>
           <p className="muted">{t("rates.tableNote", { minN })}</p>
-          <RateTable units={report.children.units} measure={measure} query={query} />
+          <RateTable units={report.children.units} measure={measure} query={query} target={target} />
         </>
       )}
     </>

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
-import { FigureSummary, RateFormula } from "~/components/rate-figure";
+import { CampaignField, LevelField, MeasureField, MinNField, RateNav, TargetField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
+import { FigureSummary, formatValue, RateFormula } from "~/components/rate-figure";
 import { RateTable } from "~/components/rate-table";
 import { addWeeks } from "~/domain/measures";
 import { parseRateParams } from "~/domain/rate-params";
@@ -25,6 +25,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (campaign) query.set("campaign", campaign.code);
   if (measure) query.set("measure", measure);
   query.set("minN", String(params.minN));
+  query.set("target", String(Math.round(params.target * 1000) / 10));
   return {
     campaigns: campaigns.map(toChoice),
     campaign: campaign && toChoice(campaign),
@@ -56,6 +57,7 @@ export default function RatesPage() {
             <WeekField name="from" label={t("rates.field.from")} weeks={weeks} value={params.from} empty={t("rates.field.anyWeek")} />
             <WeekField name="to" label={t("rates.field.to")} weeks={weeks} value={params.to && addWeeks(params.to, -1)} empty={t("rates.field.anyWeek")} />
             <MinNField value={params.minN} />
+            <TargetField value={params.target} />
             <button type="submit" className="button">
               {t("rates.show")}
             </button>
@@ -67,7 +69,8 @@ export default function RatesPage() {
           </section>
           <h2>{t("rates.byLevel", { level: t(`rates.level.${table.level}`) })}</h2>
           <p className="muted">{t("rates.tableNote", { minN: params.minN })}</p>
-          <RateTable units={table.units} measure={measure} query={query} total={table.total} />
+          <p className="muted">{t("rates.statusNote", { target: formatValue(measure, params.target) })}</p>
+          <RateTable units={table.units} measure={measure} query={query} total={table.total} target={params.target} />
         </>
       )}
     </>

@@ -25,8 +25,8 @@ test.describe("on a desktop", () => {
     const ranks = (await table.locator("tbody tr td:first-child").allInnerTexts()).map((r) => r.trim());
     expect(ranks.filter((r) => /^\d+$/.test(r))).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
     await expect(table.locator("tbody tr").nth(1).locator("td").first()).toHaveText("1");
-    // Every figure with its 95% interval and n: "95.6% 91.6–97.7% n = 192".
-    await expect(table.locator("tbody tr").nth(1).locator("td").nth(2)).toHaveText(/^\d+\.\d%\s*\d+\.\d–\d+\.\d%\s*n = \d+$/);
+    // Every figure with its 95% interval and effective n: "95.6% 91.6–97.7% 有效样本量 192".
+    await expect(table.locator("tbody tr").nth(1).locator("td").nth(2)).toHaveText(/^\d+\.\d%\s*\d+\.\d–\d+\.\d%\s*有效样本量 \d+(\.\d)?$/);
     await expect(page.getByTestId("rate-formula")).toContainText("满意率 = 正向回答数 ÷ 有效回答数");
     await expect(page.getByTestId("rate-formula")).toContainText("不计入分母：不清楚、未作答、已作废的答卷");
     await page.screenshot({ path: `${SHOTS}/rates-communities-desktop.png`, fullPage: true });
