@@ -49,6 +49,7 @@ const { seedDemoCounty } = await import("../db/seed/index");
 const { createSurvey, publishSurvey } = await import("../app/models/surveys.server");
 const { createCampaign } = await import("../app/models/campaigns.server");
 const rates = await import("../app/models/rates.server");
+const engine = await import("../app/domain/rate-engine");
 const { taggedQuestions } = await import("../app/survey/tags");
 const { mulberry32 } = await import("../app/domain/sampling");
 
@@ -154,14 +155,14 @@ try {
     where r.campaign_id = ${campaignId} and r.voided_at is null
     group by 1`;
   const table = (level: "community" | "building", source: "tallies" | "responses", campaign: Awaited<ReturnType<typeof rates.listRateCampaigns>>[number]) =>
-    rates.rateTable(user, { campaign, measure: "satisfaction", level, range: rates.ALL_WEEKS, minN: 30, source });
+    rates.rateTable(user, { campaign, measure: "satisfaction", level, range: engine.ALL_WEEKS, minN: 30, source });
 
   const results: string[][] = [];
   let loaded = 0;
   for (const size of sizes) {
     const loadMs = await load(size - loaded);
     loaded = size;
-    const campaign = rates.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
+    const campaign = engine.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
     const [{ tallyRows }] = await sql<{ tallyRows: number }[]>`select count(*)::int as "tallyRows" from answer_tallies where campaign_id = ${campaignId}`;
     // The engine and the bare count must agree before their times mean anything.
     const check = (await bare(3)) as unknown as number[][];
@@ -196,7 +197,7 @@ try {
   }
 
   // Write cost at the largest size: one resident's submission (statement trigger) and a rebuild.
-  const campaign = rates.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
+  const campaign = engine.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
   const rolledBack = new Error("rolled back");
   const single = await median(() =>
     sql

@@ -53,8 +53,9 @@ export async function run(args: string[]): Promise<number> {
     console.error(values.county ? `no county ${values.county}` : "several counties: choose one with --county <code>");
     return 2;
   }
-  const campaign = rates.pickCampaign(await rates.listRateCampaigns(scope), values.campaign);
-  if (!campaign) {
+  const { chooseCampaign } = await import("~/domain/rate-engine");
+  const { campaign, measure, unavailableMeasure } = chooseCampaign(await rates.listRateCampaigns(scope), { campaign: values.campaign ?? null, measure: params.measure });
+  if (!campaign || !measure) {
     console.error(values.campaign ? `no campaign ${values.campaign}` : "no campaign yet");
     return 2;
   }
@@ -67,19 +68,19 @@ export async function run(args: string[]): Promise<number> {
     console.log(differences === 0 ? `tallies of ${campaign.code} match the responses` : `${differences} tally rows differ from the responses (run with --rebuild)`);
     return differences === 0 ? 0 : 1;
   }
-  if (!campaign.measures.includes(params.measure)) {
+  if (unavailableMeasure) {
     console.error(`campaign ${campaign.code} has no ${params.measure} questions; it has: ${campaign.measures.join(", ")}`);
     return 2;
   }
   const table = await rates.rateTable(scope, {
     campaign,
-    measure: params.measure,
+    measure,
     level: params.level,
     range: { from: params.from, to: params.to },
     minN: params.minN,
   });
   if (values.json) {
-    console.log(JSON.stringify({ campaign: campaign.code, measure: params.measure, level: table.level, minN: params.minN, total: table.total, units: table.units }, null, 2));
+    console.log(JSON.stringify({ campaign: campaign.code, measure, level: table.level, minN: params.minN, total: table.total, units: table.units }, null, 2));
     return 0;
   }
   const t = translator("zh");

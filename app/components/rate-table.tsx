@@ -3,7 +3,7 @@
 import { Link } from "@remix-run/react";
 import { statusFor, type MeasureKey } from "~/domain/measures";
 import { useT } from "~/i18n/use-t";
-import type { RateUnit } from "~/models/rates.server";
+import type { RateUnit } from "~/domain/rate-engine";
 import { EstimateCell, StatusBadge } from "~/components/rate-figure";
 
 export function unitHref(unit: Pick<RateUnit, "placeId" | "gridId">, query: string): string | null {

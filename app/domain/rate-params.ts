@@ -32,7 +32,8 @@ export function decimalParam(value: string | null, max: number): number | null {
 export type RateParams = {
   /** Campaign code; null = the newest campaign with responses. */
   campaign: string | null;
-  measure: MeasureKey;
+  /** null = the campaign's first measure (satisfaction where it has one). */
+  measure: MeasureKey | null;
   level: RateLevel | null;
   minN: number;
   /** The target for 红/黄/绿 (the same rule in the tables and the bulletin). */
@@ -49,7 +50,7 @@ export function parseRateParams(search: URLSearchParams): RateParams {
   const through = parseIsoWeek(search.get("to") ?? "");
   return {
     campaign: search.get("campaign")?.trim() || null,
-    measure: isMeasureKey(measure) ? measure : "satisfaction",
+    measure: isMeasureKey(measure) ? measure : null,
     level: isRateLevel(level) ? level : null,
     minN: integer(search.get("minN"), 1, 10_000, DEFAULT_MIN_N),
     target: percentParam(search.get("target"), 1, 100, DEFAULT_TARGET),

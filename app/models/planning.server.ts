@@ -6,7 +6,8 @@ import { forecastPart, type PartForecast, type Scoring } from "~/domain/forecast
 import type { Formula, ScoreOverride } from "~/domain/measures";
 import { drawSample, MAX_SEED, partSeed, planSample, type Plan } from "~/domain/sampling";
 import { inScope } from "~/models/places.server";
-import { rateTable, type RateCampaign, type RateUnit, type ScopedUser } from "~/models/rates.server";
+import type { RateCampaign, RateUnit } from "~/domain/rate-engine";
+import { rateTable, type ScopedUser } from "~/models/rates.server";
 
 export type PlanLevel = "community" | "compound";
 

@@ -6,7 +6,8 @@ import { formulaLines } from "~/components/rate-figure";
 import { isoWeekLabel, addWeeks } from "~/domain/measures";
 import { parseRateParams } from "~/domain/rate-params";
 import { translator } from "~/i18n";
-import { listRateCampaigns, pickCampaign, rateTable, type RateUnit } from "~/models/rates.server";
+import { chooseCampaign, type RateUnit } from "~/domain/rate-engine";
+import { listRateCampaigns, rateTable } from "~/models/rates.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -34,14 +35,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const params = parseRateParams(new URL(request.url).searchParams);
   const [campaigns, lang] = await Promise.all([listRateCampaigns(user), getLang(request)]);
-  const campaign = pickCampaign(campaigns, params.campaign);
-  if (!campaign) return Response.json({ error: "campaign not found" }, { status: 404 });
-  if (!campaign.measures.includes(params.measure)) {
+  const { campaign, measure, unavailableMeasure } = chooseCampaign(campaigns, params);
+  if (!campaign || !measure) return Response.json({ error: "campaign not found" }, { status: 404 });
+  if (unavailableMeasure) {
     return Response.json({ error: `measure not available; this campaign has: ${campaign.measures.join(", ")}` }, { status: 400 });
   }
   const table = await rateTable(user, {
     campaign,
-    measure: params.measure,
+    measure,
     level: params.level,
     range: { from: params.from, to: params.to },
     minN: params.minN,
@@ -49,7 +50,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return Response.json(
     {
       campaign: { code: campaign.code, name: campaign.name, survey: campaign.surveyTitle, version: campaign.version, responses: campaign.responses },
-      measure: params.measure,
+      measure,
       measures: campaign.measures,
       level: table.level,
       levels: table.levels,

@@ -9,7 +9,8 @@ import { isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
 import { parseBulletinParams } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
-import { bulletinPage, type BulletinRow } from "~/models/rates.server";
+import type { BulletinRow } from "~/domain/rate-engine";
+import { bulletinPage } from "~/models/rates.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -17,7 +18,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const url = new URL(request.url);
   const params = parseBulletinParams(url.searchParams);
-  const [page, lang] = await Promise.all([bulletinPage(user, params), getLang(request)]);
+  const [page, lang] = await Promise.all([bulletinPage(user, params, new Date()), getLang(request)]);
   if (page === "notFound") throw new Response("Not Found", { status: 404 });
   const { campaign, measure, bulletin, week } = page;
   let chart: string | null = null;
@@ -176,7 +177,6 @@ export default function BulletinPage() {
 }
 
 function BulletinTableRow({ row, measure, query }: { row: BulletinRow; measure: MeasureKey; query: string }) {
-  const t = useT();
   const { unit, previous, change } = row;
   const href = unitHref(unit, query);
   const greyed = unit.figure.belowMinimum;

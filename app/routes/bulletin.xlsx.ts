@@ -18,7 +18,7 @@ const one = (x: number) => Math.round(x * 10) / 10;
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const params = parseBulletinParams(new URL(request.url).searchParams);
-  const page = await bulletinPage(user, params);
+  const page = await bulletinPage(user, params, new Date());
   if (page === "notFound" || !page.bulletin || !page.campaign || !page.measure) throw new Response("Not Found", { status: 404 });
   const { bulletin, campaign, measure } = page;
   const t = translator("zh");

@@ -6,7 +6,8 @@ import { formatN } from "~/components/rate-figure";
 import { CONFIDENCE_LEVELS, parsePlanParams, planQuery } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
 import { drawMockSample, freshSeed, samplePlan } from "~/models/planning.server";
-import { listRateCampaigns, pickCampaign } from "~/models/rates.server";
+import { chooseCampaign } from "~/domain/rate-engine";
+import { listRateCampaigns } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
 
 const PREVIEW_ROWS = 30;
@@ -16,7 +17,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const search = new URL(request.url).searchParams;
   const params = parsePlanParams(search);
   const campaigns = await listRateCampaigns(user);
-  const campaign = pickCampaign(campaigns, params.campaign);
+  const { campaign, unknownCampaign } = chooseCampaign(campaigns, params);
+  if (unknownCampaign) throw new Response("Not Found", { status: 404 });
   const plan = await samplePlan(user, { ...params, campaign });
   // The draw is per community, whatever level the plan is shown at.
   const communities = params.level === "community" ? plan : await samplePlan(user, { ...params, campaign: null, level: "community" });

@@ -8,7 +8,8 @@ import { formulaFor, type ScoreOverride } from "~/domain/measures";
 import { decimalParam, parseRateParams, percentParam } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
 import { forecastPoints } from "~/models/planning.server";
-import { listRateCampaigns, pickCampaign } from "~/models/rates.server";
+import { chooseCampaign } from "~/domain/rate-engine";
+import { listRateCampaigns } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
 
 /** Points per answer (`points:sat_env:满意=100`) and weight per question (`weight:sat_overall=2`) from the query. */
@@ -30,8 +31,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const search = new URL(request.url).searchParams;
   const { campaign: code, minN } = parseRateParams(search);
   const campaigns = await listRateCampaigns(user);
-  const campaign = pickCampaign(campaigns, code);
-  if (code && !campaign) throw new Response("Not Found", { status: 404 });
+  const { campaign, unknownCampaign } = chooseCampaign(campaigns, { campaign: code });
+  if (unknownCampaign) throw new Response("Not Found", { status: 404 });
   const maxPoints = decimalParam(search.get("points"), 100) || EVALUATION_POINTS.household;
   const scoring: Scoring =
     search.get("rule") === "deduction"

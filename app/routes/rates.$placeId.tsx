@@ -6,7 +6,8 @@ import { EstimateCell, FigureSummary, RateFormula } from "~/components/rate-figu
 import { RateTable } from "~/components/rate-table";
 import { parseRateParams } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
-import { listRateCampaigns, pickCampaign, placeReport } from "~/models/rates.server";
+import { chooseCampaign } from "~/domain/rate-engine";
+import { listRateCampaigns, placeReport } from "~/models/rates.server";
 import { idParam } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -15,9 +16,8 @@ export async function loader({ request, params: route }: LoaderFunctionArgs) {
   const placeId = idParam(route.placeId);
   const params = parseRateParams(new URL(request.url).searchParams);
   const campaigns = await listRateCampaigns(user);
-  const campaign = pickCampaign(campaigns, params.campaign);
-  if (!campaign) throw new Response("Not Found", { status: 404 });
-  const measure = campaign.measures.includes(params.measure) ? params.measure : (campaign.measures[0] ?? "satisfaction");
+  const { campaign, measure } = chooseCampaign(campaigns, params);
+  if (!campaign || !measure) throw new Response("Not Found", { status: 404 });
   const report = await placeReport(user, { campaign, placeId, measure, range: { from: params.from, to: params.to }, minN: params.minN });
   // Outside the scope looks exactly like a place that does not exist.
   if (!report) throw new Response("Not Found", { status: 404 });

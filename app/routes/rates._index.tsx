@@ -7,16 +7,16 @@ import { RateTable } from "~/components/rate-table";
 import { addWeeks } from "~/domain/measures";
 import { parseRateParams } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
-import { listRateCampaigns, pickCampaign, rateTable } from "~/models/rates.server";
+import { chooseCampaign } from "~/domain/rate-engine";
+import { listRateCampaigns, rateTable } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const params = parseRateParams(new URL(request.url).searchParams);
   const campaigns = await listRateCampaigns(user);
-  const campaign = pickCampaign(campaigns, params.campaign);
-  if (params.campaign && !campaign) throw new Response("Not Found", { status: 404 });
-  const measure = campaign?.measures.includes(params.measure) ? params.measure : (campaign?.measures[0] ?? null);
+  const { campaign, measure, unknownCampaign } = chooseCampaign(campaigns, params);
+  if (unknownCampaign) throw new Response("Not Found", { status: 404 });
   const table =
     campaign && measure
       ? await rateTable(user, { campaign, measure, level: params.level, range: { from: params.from, to: params.to }, minN: params.minN })

@@ -7,7 +7,8 @@ import { unitHref } from "~/components/rate-table";
 import type { MeasureKey } from "~/domain/measures";
 import { parseRateParams } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
-import { compareWaves, listRateCampaigns, pickCampaign, type WaveRow } from "~/models/rates.server";
+import { chooseCampaign, type WaveRow } from "~/domain/rate-engine";
+import { compareWaves, listRateCampaigns } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -15,14 +16,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const search = new URL(request.url).searchParams;
   const params = parseRateParams(search);
   const campaigns = await listRateCampaigns(user);
-  const campaign = pickCampaign(campaigns, params.campaign);
-  if (params.campaign && !campaign) throw new Response("Not Found", { status: 404 });
+  const { campaign, measure, unknownCampaign } = chooseCampaign(campaigns, params);
+  if (unknownCampaign) throw new Response("Not Found", { status: 404 });
   // The other wave: a campaign of the same survey, by default the newest one before this.
   const others = campaign ? campaigns.filter((c) => c.surveyId === campaign.surveyId && c.id !== campaign.id) : [];
   const otherCode = search.get("other");
   const other = otherCode ? others.find((c) => c.code === otherCode) : (others.find((c) => c.opensAt <= campaign!.opensAt) ?? others[0]);
   if (otherCode && !other) throw new Response("Not Found", { status: 404 });
-  const measure = campaign?.measures.includes(params.measure) ? params.measure : (campaign?.measures[0] ?? null);
   const comparison =
     campaign && other && measure ? await compareWaves(user, { campaign, other, measure, level: params.level, minN: params.minN }) : null;
   const query = new URLSearchParams();
@@ -91,7 +91,6 @@ export default function ComparePage() {
 }
 
 function CompareRow({ row, measure, query, total }: { row: WaveRow; measure: MeasureKey; query: string; total: boolean }) {
-  const t = useT();
   const { unit, other, comparison: c } = row;
   const greyed = unit.figure.belowMinimum || other.figure.belowMinimum;
   const href = total ? null : unitHref(unit, query);

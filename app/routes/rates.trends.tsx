@@ -8,7 +8,8 @@ import { isoWeekLabel } from "~/domain/measures";
 import { DEFAULT_TARGET, parseRateParams, percentParam } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
-import { listRateCampaigns, pickCampaign, rateTrend } from "~/models/rates.server";
+import { chooseCampaign } from "~/domain/rate-engine";
+import { listRateCampaigns, rateTrend } from "~/models/rates.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -23,9 +24,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params = parseRateParams(search);
   const target = percentParam(search.get("target"), 1, 100, DEFAULT_TARGET);
   const [campaigns, lang] = await Promise.all([listRateCampaigns(user), getLang(request)]);
-  const campaign = pickCampaign(campaigns, params.campaign);
-  if (!campaign) throw new Response("Not Found", { status: 404 });
-  const measure = campaign.measures.includes(params.measure) ? params.measure : (campaign.measures[0] ?? "satisfaction");
+  const { campaign, measure } = chooseCampaign(campaigns, params);
+  if (!campaign || !measure) throw new Response("Not Found", { status: 404 });
   const trend = await rateTrend(user, {
     campaign,
     measure,

@@ -10,7 +10,8 @@ import { parseBulletinParams } from "~/domain/rate-params";
 import { sampleSize } from "~/domain/stats";
 import { createCampaign, setCampaignState } from "~/models/campaigns.server";
 import { drawMockSample, forecastPoints, samplePlan } from "~/models/planning.server";
-import { ALL_WEEKS, bulletinPage, compareWaves, listRateCampaigns, pickCampaign, rateTable, type ScopedUser } from "~/models/rates.server";
+import { ALL_WEEKS, pickCampaign } from "~/domain/rate-engine";
+import { bulletinPage, compareWaves, listRateCampaigns, rateTable, type ScopedUser } from "~/models/rates.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { signIn } from "~/models/users.server";
 import { commitSession } from "~/utils/session.server";
@@ -56,12 +57,12 @@ describe("bulletin", () => {
     const campaigns = await listRateCampaigns(admin);
     const autumn = pickCampaign(campaigns, "autumn")!;
     const week = autumn.lastWeek!;
-    const page = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", week: "", span: "cumulative", target: "85" })));
+    const page = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", week: "", span: "cumulative", target: "85" })), new Date());
     if (page === "notFound" || !page.bulletin) throw new Error("no bulletin");
     const { bulletin } = page;
     expect(bulletin.level).toBe("community");
     expect(bulletin.rows).toHaveLength(7);
-    expect(page.levels).toEqual(["community", "grid", "unit"]);
+    expect(page.levels).toEqual(["street", "community", "compound", "building", "grid", "unit"]);
     // Cumulative up to the end of the week shown = the same figures as the rates table for that range.
     const table = await rateTable(admin, { campaign: autumn, measure: "satisfaction", level: "community", range: { from: null, to: addWeeks(bulletin.week, 1) }, minN: 30 });
     for (const row of bulletin.rows) {
@@ -81,8 +82,8 @@ describe("bulletin", () => {
   });
 
   it("ranks grids and responsible units too, and a week alone has fewer responses than the cumulative view", async () => {
-    const weekly = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", level: "unit", span: "week" })));
-    const total = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", level: "unit", span: "cumulative" })));
+    const weekly = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", level: "unit", span: "week" })), new Date());
+    const total = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", level: "unit", span: "cumulative" })), new Date());
     if (weekly === "notFound" || total === "notFound") throw new Error("no bulletin");
     expect(weekly.bulletin!.level).toBe("unit");
     const units = await sql<{ unit: string }[]>`select distinct responsible_unit as unit from grids where county_id = ${countyId} and responsible_unit is not null`;

@@ -6,18 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "~/db.server";
 import { wilsonAt, type MeasureKey, type RateLevel } from "~/domain/measures";
 import { createCampaign } from "~/models/campaigns.server";
-import {
-  ALL_WEEKS,
-  listRateCampaigns,
-  pickCampaign,
-  placeReport,
-  rateTable,
-  rateTrend,
-  rebuildTallies,
-  tallyDifferences,
-  type RateCampaign,
-  type ScopedUser,
-} from "~/models/rates.server";
+import { ALL_WEEKS, pickCampaign, type RateCampaign } from "~/domain/rate-engine";
+import { listRateCampaigns, placeReport, rateTable, rateTrend, rebuildTallies, tallyDifferences, type ScopedUser } from "~/models/rates.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { taggedQuestions } from "~/survey/tags";
 import { commitSession } from "~/utils/session.server";
