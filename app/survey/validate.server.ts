@@ -142,7 +142,8 @@ export function validateAnswers(definition: unknown, answers: unknown): AnswerCh
   survey.validate(true, false);
   for (const q of questions) {
     if (hidden(q) || q.errors.length === 0 || errors[q.name]) continue;
-    errors[q.name] = q.errors.map((e) => e.getText());
+    // "Required" reads as the phone's own check says it (one text with and without JavaScript).
+    errors[q.name] = q.errors.map((e) => (e.getErrorType() === "required" ? zh("resident.required") : e.getText()));
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, answers: kept };
 }

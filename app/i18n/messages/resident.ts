@@ -1,6 +1,6 @@
 // Text residents read: short, plain, large. zh is the default; en must have the same keys.
 const zh = {
-  "resident.required": "此题必答，请选择。",
+  "resident.required": "此题必答，请回答。",
   "resident.requiredMark": "必答",
   "resident.missing": "还有必答题没有回答，请看标红的题目。",
   "resident.fixErrors": "有题目需要修改，请看标红的题目。",
