@@ -31,7 +31,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const availability = campaignAvailability(campaign);
   if (availability !== "open")
     return data(
-      { state: availability, place, campaignName: campaign.name, opensAt: campaign.opensAt.toISOString() },
+      // A start time is named only while it lies ahead: past it, the organiser has simply not opened the campaign yet.
+      { state: availability, place, campaignName: campaign.name, opensAt: campaign.opensAt > new Date() ? campaign.opensAt.toISOString() : null },
       { status: availability === "closed" ? 410 : 200, headers },
     );
   if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered(campaign.id, device.id)))

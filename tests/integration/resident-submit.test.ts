@@ -4,6 +4,8 @@ import { sql } from "~/db.server";
 import { createCampaign, householdCodesFor, resolveLink, setCampaignState, type DuplicatePolicy } from "~/models/campaigns.server";
 import { submitResponse, type Submission } from "~/models/responses.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
+import { loader as pageLoader } from "~/routes/s.$code";
+import { translate } from "~/i18n";
 import { seedDemoCounty } from "../../db/seed/index";
 
 const DEFINITION = {
@@ -26,11 +28,11 @@ let countyId: number;
 let versionId: number;
 let buildingId: number;
 
-async function campaignWith(policy: DuplicatePolicy, state: "open" | "draft" = "open") {
+async function campaignWith(policy: DuplicatePolicy, state: "open" | "draft" = "open", opensAt = new Date(Date.now() - 3600_000)) {
   const code = `t-${policy}-${Math.random().toString(36).slice(2, 8)}`;
   const created = await createCampaign(
     { id: null, countyId },
-    { code, name: "测试批次", surveyVersionId: versionId, opensAt: new Date(Date.now() - 3600_000), closesAt: new Date(Date.now() + 86400_000), duplicatePolicy: policy, targetPlaceIds: [buildingId] },
+    { code, name: "测试批次", surveyVersionId: versionId, opensAt, closesAt: new Date(opensAt.getTime() + 2 * 86400_000), duplicatePolicy: policy, targetPlaceIds: [buildingId] },
   );
   if (!("id" in created)) throw new Error(created.problem);
   if (state === "open") await setCampaignState(countyId, created.id, "open");
@@ -138,5 +140,25 @@ describe("resident submission", () => {
     await sql`update responses set voided_at = now(), void_reason = '测试' where campaign_id = ${id}`;
     const resolved = await resolveLink(link);
     expect(resolved?.campaign.id).toBe(id);
+  });
+});
+
+describe("the page of a campaign that is not open", () => {
+  const page = async (code: string) => {
+    const response = await pageLoader({ request: new Request(`http://localhost/s/${code}`), params: { code }, context: {} });
+    return (response as unknown as { data: Record<string, unknown> }).data;
+  };
+
+  it("names a start time only when it lies ahead, and otherwise says the organiser has not opened it", async () => {
+    // Opening time passed at 08:00, the office has not opened it at 08:39.
+    const passed = await campaignWith("unlimited", "draft");
+    const data = await page(passed.link);
+    expect(data).toMatchObject({ state: "notOpen", opensAt: null });
+    expect(translate("zh", "resident.notice.notOpen.body")).toBe("组织方还没有开放这次调查，开放后就可以填写，请稍后再扫码。");
+
+    const ahead = new Date(Date.now() + 2 * 86400_000);
+    const later = await campaignWith("unlimited", "open", ahead);
+    expect(await page(later.link)).toMatchObject({ state: "notOpen", opensAt: ahead.toISOString() });
+    expect(translate("zh", "resident.notice.notOpen.bodyAt", { when: "X" })).toBe("这次调查计划于 X 开始，请到时再扫码。");
   });
 });
