@@ -145,7 +145,7 @@ describe("resident submission", () => {
 
 describe("the page of a campaign that is not open", () => {
   const page = async (code: string) => {
-    const response = await pageLoader({ request: new Request(`http://localhost/s/${code}`), params: { code }, context: {} });
+    const response = await pageLoader({ request: new Request(`http://localhost/s/${code}`), params: { code }, context: { cspNonce: "", clientIp: null } });
     return (response as unknown as { data: Record<string, unknown> }).data;
   };
 
