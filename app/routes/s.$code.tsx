@@ -11,7 +11,7 @@ import { useT } from "~/i18n/use-t";
 import { campaignAvailability, countLinkEvent, resolveLink } from "~/models/campaigns.server";
 import { deviceHasAnswered } from "~/models/responses.server";
 import { evaluateCondition } from "~/survey/condition";
-import { answersFromForm, buildRenderSurvey, isAnswered, otherField, type RenderQuestion } from "~/survey/render";
+import { answersFromForm, buildRenderSurvey, conditionValues, isAnswered, otherField, type RenderQuestion } from "~/survey/render";
 import { ensureDeviceCookie, handleSubmission, isRealVisit } from "~/utils/resident.server";
 
 export const handle = { resident: true };
@@ -127,7 +127,8 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const visible = (q: { visibleIf: string | null }) => !q.visibleIf || evaluateCondition(q.visibleIf, answers);
+  const conditionAnswers = conditionValues(survey, answers);
+  const visible = (q: { visibleIf: string | null }) => !q.visibleIf || evaluateCondition(q.visibleIf, conditionAnswers);
   const questions = survey.elements.filter((e): e is RenderQuestion => e.type !== "html");
   const shown = questions.filter(visible);
   const answered = shown.filter((q) => isAnswered(q, answers)).length;

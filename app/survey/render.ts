@@ -225,6 +225,23 @@ export function answersFromForm(survey: RenderSurvey, form: { getAll(name: strin
   return answers;
 }
 
+/** The answers as the server will store them (text trimmed, blank text left out, a number
+ *  field's text a number), for evaluating conditions on the phone: what the inputs hold as typed
+ *  would make `{q.length}` or `{q} empty` come out differently from the server's check. */
+export function conditionValues(survey: RenderSurvey, answers: Record<string, unknown>): Record<string, unknown> {
+  const values = { ...answers };
+  for (const q of survey.elements) {
+    if (q.type !== "text" && q.type !== "comment") continue;
+    const raw = values[q.name];
+    if (typeof raw !== "string") continue;
+    const text = raw.trim();
+    const number = q.type === "text" && ["number", "range"].includes(q.inputType) && text !== "" ? Number(text) : NaN;
+    if (!text) delete values[q.name];
+    else values[q.name] = Number.isFinite(number) ? number : text;
+  }
+  return values;
+}
+
 /** Whether a question has an answer (for progress and the client-side required check). */
 export function isAnswered(q: RenderQuestion, answers: Record<string, unknown>): boolean {
   const value = answers[q.name];

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { answersFromForm, buildRenderSurvey, isAnswered, localText } from "~/survey/render";
+import { evaluateCondition } from "~/survey/condition";
+import { answersFromForm, buildRenderSurvey, conditionValues, isAnswered, localText } from "~/survey/render";
+import { validateAnswers } from "~/survey/validate.server";
 
 const DEF = {
   title: { default: "Survey", "zh-cn": "满意度调查" },
@@ -80,5 +82,27 @@ describe("answersFromForm", () => {
     if (!m || m.type !== "matrix") throw new Error("no matrix");
     expect(isAnswered(m, { m: { 环境: "满意" } })).toBe(false);
     expect(isAnswered(m, { m: { 环境: "满意", 秩序: "不满意" } })).toBe(true);
+  });
+});
+
+describe("conditionValues", () => {
+  // The phone holds what the inputs hold (text as typed, a number field's digits as text); the
+  // server decides on the answers it stores (trimmed text, numbers). Conditions must see the latter.
+  const def = {
+    elements: [
+      { type: "text", name: "age", inputType: "number" },
+      { type: "text", name: "name" },
+      { type: "comment", name: "more", visibleIf: "{age.length} > 0 or {name.length} > 3 or {name} empty" },
+    ],
+  };
+  const survey = buildRenderSurvey(def);
+
+  it("shows a question on the phone exactly when the server keeps its answer", () => {
+    for (const typed of [{ age: "12" }, { name: "ab  " }, { name: "   " }, { age: "7", name: " abcd " }, {}]) {
+      const form = new URLSearchParams({ ...typed, more: "想说的话" });
+      const server = validateAnswers(def, answersFromForm(survey, form));
+      const kept = server.ok && "more" in server.answers;
+      expect(evaluateCondition("{age.length} > 0 or {name.length} > 3 or {name} empty", conditionValues(survey, { ...typed, more: "想说的话" })), JSON.stringify(typed)).toBe(kept);
+    }
   });
 });
