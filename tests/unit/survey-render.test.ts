@@ -98,7 +98,8 @@ describe("conditionValues", () => {
   const survey = buildRenderSurvey(def);
 
   it("shows a question on the phone exactly when the server keeps its answer", () => {
-    for (const typed of [{ age: "12" }, { name: "ab  " }, { name: "   " }, { age: "7", name: " abcd " }, {}]) {
+    const cases: Record<string, string>[] = [{ age: "12" }, { name: "ab  " }, { name: "   " }, { age: "7", name: " abcd " }, {}];
+    for (const typed of cases) {
       const form = new URLSearchParams({ ...typed, more: "想说的话" });
       const server = validateAnswers(def, answersFromForm(survey, form));
       const kept = server.ok && "more" in server.answers;
