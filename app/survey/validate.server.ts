@@ -53,6 +53,9 @@ const isBlank = (v: unknown) => v === undefined || v === null || v === "" || (Ar
 
 type Normalized = { value: unknown } | { error: string };
 
+/** The over-length message, the same on the phone (counted as JavaScript counts a string's length). */
+const tooLongText = (length: number, max: number) => zh("surveyDef.answers.tooLong", { max, length, over: length - max });
+
 /** The offered value equal to `raw`, also when a form or spreadsheet sent "4" for 4 or "true". */
 function pick(offered: unknown[], raw: unknown): Normalized {
   if (!isScalar(raw)) return { error: zh("surveyDef.answers.wrongType") };
@@ -89,7 +92,11 @@ function normalize(question: Question, raw: unknown): Normalized {
     return typeof number === "number" && Number.isFinite(number) ? { value: number } : { error: zh("surveyDef.answers.wrongType") };
   }
   if (type === "text" || type === "comment") {
-    return typeof raw === "string" || typeof raw === "number" ? { value: String(raw) } : { error: zh("surveyDef.answers.wrongType") };
+    if (typeof raw !== "string" && typeof raw !== "number") return { error: zh("surveyDef.answers.wrongType") };
+    const text = String(raw);
+    const max = (q.getMaxLength as () => number | null)();
+    if (typeof max === "number" && max > 0 && text.length > max) return { error: tooLongText(text.length, max) };
+    return { value: text };
   }
   return { value: raw };
 }

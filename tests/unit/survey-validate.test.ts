@@ -68,6 +68,14 @@ describe("validateAnswers", () => {
     expect(REQUIRED).toBe("此题必答，请回答。");
   });
 
+  it("refuses text over the question's length limit with a Chinese message, counting characters", () => {
+    expect(validateAnswers(household, { ...complete, suggestion: "路".repeat(500) })).toEqual({ ok: true, answers: { ...complete, suggestion: "路".repeat(500) } });
+    expect(validateAnswers(household, { ...complete, suggestion: "路".repeat(20_000) })).toEqual({
+      ok: false,
+      errors: { suggestion: ["最多 500 字，现在 20000 字，请删去 19500 字。"] },
+    });
+  });
+
   it("treats an empty string or empty list as no answer", () => {
     const result = validateAnswers(household, { ...complete, sat_order: "", channels: [] });
     expect(result).toEqual({ ok: false, errors: { sat_order: [REQUIRED] } });
