@@ -5,7 +5,15 @@
 
 export type Choice = { value: string | number | boolean; text: string };
 
-type Base = { name: string; title: string; description: string | null; isRequired: boolean; visibleIf: string | null };
+type Base = {
+  name: string;
+  title: string;
+  description: string | null;
+  isRequired: boolean;
+  visibleIf: string | null;
+  /** Index into RenderSurvey.sections of the innermost titled page or panel holding it, or null. */
+  section: number | null;
+};
 
 export type RenderQuestion =
   | (Base & { type: "radiogroup" | "dropdown"; choices: Choice[]; other: string | null })
@@ -16,13 +24,18 @@ export type RenderQuestion =
   | (Base & { type: "comment"; maxLength: number | null; placeholder: string | null })
   | (Base & { type: "matrix"; rows: Choice[]; columns: Choice[] });
 
-export type RenderElement = RenderQuestion | { type: "html"; name: string; html: string; visibleIf: string | null };
+export type RenderElement = RenderQuestion | { type: "html"; name: string; html: string; visibleIf: string | null; section: number | null };
+
+/** A page or panel with a title or description: drawn as a heading above its questions. */
+export type RenderSection = { title: string; description: string | null; level: 1 | 2; parent: number | null };
 
 export type RenderSurvey = {
   title: string;
   description: string | null;
   completedHtml: string | null;
   elements: RenderElement[];
+  /** Titled pages (level 1) and panels (level 2), in order; elements point at theirs. */
+  sections: RenderSection[];
   /** Types present in the definition that this renderer does not draw. */
   unsupported: string[];
 };
@@ -70,9 +83,19 @@ const OTHER_TEXT = "其他（请注明）";
 export function buildRenderSurvey(definition: unknown): RenderSurvey {
   const def = (definition ?? {}) as Json;
   const elements: RenderElement[] = [];
+  const sections: RenderSection[] = [];
   const unsupported = new Set<string>();
 
-  const visit = (raw: unknown, inheritedVisibleIf: string | null) => {
+  /** The section of a page or panel: a new one when it has a title or description, else its parent's. */
+  const sectionOf = (container: Json, level: 1 | 2, parent: number | null): number | null => {
+    const title = localText(container.title);
+    const description = localText(container.description) || null;
+    if (!title && !description) return parent;
+    sections.push({ title, description, level, parent });
+    return sections.length - 1;
+  };
+
+  const visit = (raw: unknown, inheritedVisibleIf: string | null, section: number | null) => {
     if (!Array.isArray(raw)) return;
     for (const item of raw) {
       if (!item || typeof item !== "object") continue;
@@ -82,12 +105,12 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
       const visibleIf = own && inheritedVisibleIf ? `(${inheritedVisibleIf}) and (${own})` : (own ?? inheritedVisibleIf);
       if (q.visible === false) continue;
       if (type === "panel") {
-        visit(q.elements, visibleIf);
+        visit(q.elements, visibleIf, sectionOf(q, 2, section));
         continue;
       }
       const name = typeof q.name === "string" ? q.name : "";
       if (type === "html") {
-        elements.push({ type: "html", name, html: localText(q.html), visibleIf });
+        elements.push({ type: "html", name, html: localText(q.html), visibleIf, section });
         continue;
       }
       if (type === "expression") continue;
@@ -97,6 +120,7 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
         description: localText(q.description) || null,
         isRequired: q.isRequired === true,
         visibleIf,
+        section,
       };
       const other = q.showOtherItem === true || q.hasOther === true ? localText(q.otherText, OTHER_TEXT) : null;
       switch (type) {
@@ -154,15 +178,16 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
 
   if (Array.isArray(def.pages)) for (const page of def.pages) {
     const p = (page ?? {}) as Json;
-    visit(p.elements, typeof p.visibleIf === "string" && p.visibleIf.trim() ? p.visibleIf : null);
+    visit(p.elements, typeof p.visibleIf === "string" && p.visibleIf.trim() ? p.visibleIf : null, sectionOf(p, 1, null));
   }
-  visit(def.elements, null);
+  visit(def.elements, null, null);
 
   return {
     title: localText(def.title),
     description: localText(def.description) || null,
     completedHtml: localText(def.completedHtml) || null,
     elements,
+    sections,
     unsupported: [...unsupported],
   };
 }

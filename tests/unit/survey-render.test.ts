@@ -41,6 +41,28 @@ describe("buildRenderSurvey", () => {
     expect(ch.visibleIf).toBe("({know} = '知道') and ({know} notempty)");
   });
 
+  it("keeps titled pages and panels as sections above their questions", () => {
+    const def = {
+      pages: [
+        { name: "p1", title: "知晓情况", elements: [{ type: "radiogroup", name: "a", choices: ["x"] }] },
+        {
+          name: "p2",
+          elements: [
+            { type: "radiogroup", name: "b", choices: ["x"] },
+            { type: "panel", name: "env", title: "环境", description: "近一个月的感受", elements: [{ type: "comment", name: "c" }] },
+            { type: "panel", name: "plain", elements: [{ type: "comment", name: "d" }] },
+          ],
+        },
+      ],
+    };
+    const built = buildRenderSurvey(def);
+    expect(built.sections).toEqual([
+      { title: "知晓情况", description: null, level: 1, parent: null },
+      { title: "环境", description: "近一个月的感受", level: 2, parent: null },
+    ]);
+    expect(built.elements.map((e) => [e.name, e.section])).toEqual([["a", 0], ["b", null], ["c", 1], ["d", null]]);
+  });
+
   it("expands ratings and booleans into choices and reports types it cannot draw", () => {
     const score = survey.elements.find((e) => e.name === "score");
     expect(score && "choices" in score && score.choices.map((c) => c.value)).toEqual([1, 2, 3, 4, 5]);
