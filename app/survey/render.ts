@@ -275,3 +275,11 @@ export function isAnswered(q: RenderQuestion, answers: Record<string, unknown>):
   if (q.type === "matrix") return q.rows.every((r) => (value as Record<string, unknown>)[String(r.value)] !== undefined);
   return true;
 }
+
+/** The length limit a text answer exceeds ({ max, length, over }), counted as the server counts
+ *  it (the trimmed text's length), or null. */
+export function tooLong(q: RenderQuestion, value: unknown): { max: number; length: number; over: number } | null {
+  if ((q.type !== "text" && q.type !== "comment") || !q.maxLength || q.maxLength <= 0) return null;
+  const length = typeof value === "string" ? value.trim().length : 0;
+  return length > q.maxLength ? { max: q.maxLength, length, over: length - q.maxLength } : null;
+}

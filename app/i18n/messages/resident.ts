@@ -2,6 +2,8 @@
 const zh = {
   "resident.required": "此题必答，请回答。",
   "resident.requiredMark": "必答",
+  "resident.questionNumber": "第 {number} 题",
+  "resident.counter": "{length} / {max} 字",
   "resident.missing": "还有必答题没有回答，请看标红的题目。",
   "resident.fixErrors": "有题目需要修改，请看标红的题目。",
   "resident.offline": "网络不好，没有提交成功。您的答案已保存在手机上，请到信号好的地方再点“提交”。",
@@ -41,6 +43,8 @@ const zh = {
 const en: Record<keyof typeof zh, string> = {
   "resident.required": "Please answer this question.",
   "resident.requiredMark": "required",
+  "resident.questionNumber": "Question {number}",
+  "resident.counter": "{length} / {max} characters",
   "resident.missing": "Some required questions are not answered yet (marked in red).",
   "resident.fixErrors": "Some answers need a change (marked in red).",
   "resident.offline": "The connection failed. Your answers are kept on this phone; tap “Submit” again where the signal is better.",
