@@ -218,7 +218,7 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
   const householdError = errors[HOUSEHOLD]?.length ? errors[HOUSEHOLD] : null;
   // After a post without JavaScript the page opens at its top: say there what went wrong (the
   // household code's own error is right there already).
-  const fields = refused ? Object.keys(refused.errors).filter((name) => name !== HOUSEHOLD) : [];
+  const fields = refused ? Object.keys(refused.errors).filter((name) => numbers.has(name)) : [];
   const summary = refused && jump === 0 && (refused.notice || fields.length) ? { notice: refused.notice ?? "resident.fixErrors", fields } : null;
   const shownSections = new Set<number>();
   const headings = (section: number | null): React.ReactNode[] => {
