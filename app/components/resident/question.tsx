@@ -45,7 +45,7 @@ function Counter({ q, value }: { q: RenderQuestion & { maxLength: number | null 
   if (!q.maxLength || q.maxLength <= 0) return null;
   const length = typeof value === "string" ? value.trim().length : 0;
   return (
-    <p className={tooLong(q, value) ? "counter over" : "counter"} id={`${q.name}-counter`} aria-live="polite">
+    <p className={tooLong(q, value) ? "counter over" : "counter"} id={`${q.name}-counter`}>
       {t("resident.counter", { length, max: q.maxLength })}
     </p>
   );
