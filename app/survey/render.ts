@@ -82,6 +82,15 @@ const OTHER_TEXT = "其他（请注明）";
 
 export function buildRenderSurvey(definition: unknown): RenderSurvey {
   const def = (definition ?? {}) as Json;
+  // survey-core's getMaxLength: a question's own maxLength, -1 (unset) falls back to the
+  // survey's maxTextLength, 0 means no limit; only text-like inputs and comments have one.
+  const surveyMax = typeof def.maxTextLength === "number" ? def.maxTextLength : 0;
+  const maxLengthOf = (q: Json, textInput: boolean): number | null => {
+    if (!textInput) return null;
+    const own = typeof q.maxLength === "number" ? q.maxLength : -1;
+    const max = own < 0 ? surveyMax : own;
+    return max > 0 ? max : null;
+  };
   const elements: RenderElement[] = [];
   const sections: RenderSection[] = [];
   const unsupported = new Set<string>();
@@ -150,20 +159,22 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
             ],
           });
           break;
-        case "text":
+        case "text": {
+          const inputType = typeof q.inputType === "string" ? q.inputType : "text";
           elements.push({
             ...base,
             type,
-            inputType: typeof q.inputType === "string" ? q.inputType : "text",
-            maxLength: typeof q.maxLength === "number" ? q.maxLength : null,
+            inputType,
+            maxLength: maxLengthOf(q, ["text", "search", "tel", "url", "email", "password"].includes(inputType)),
             placeholder: localText(q.placeholder) || null,
           });
           break;
+        }
         case "comment":
           elements.push({
             ...base,
             type,
-            maxLength: typeof q.maxLength === "number" ? q.maxLength : null,
+            maxLength: maxLengthOf(q, true),
             placeholder: localText(q.placeholder) || null,
           });
           break;

@@ -1,3 +1,4 @@
+import { Model, type Question } from "survey-core";
 import { describe, expect, it } from "vitest";
 import { evaluateCondition } from "~/survey/condition";
 import { answersFromForm, buildRenderSurvey, conditionValues, isAnswered, localText } from "~/survey/render";
@@ -126,6 +127,28 @@ describe("conditionValues", () => {
       const server = validateAnswers(def, answersFromForm(survey, form));
       const kept = server.ok && "more" in server.answers;
       expect(evaluateCondition("{age.length} > 0 or {name.length} > 3 or {name} empty", conditionValues(survey, { ...typed, more: "想说的话" })), JSON.stringify(typed)).toBe(kept);
+    }
+  });
+});
+
+describe("length limits", () => {
+  it("are the ones survey-core enforces on the server: own maxLength, else the survey's maxTextLength, 0 for none", () => {
+    for (const maxTextLength of [undefined, 0, 200]) {
+      const def = {
+        ...(maxTextLength === undefined ? {} : { maxTextLength }),
+        elements: [
+          { type: "comment", name: "plain" },
+          { type: "comment", name: "own", maxLength: 500 },
+          { type: "comment", name: "unlimited", maxLength: 0 },
+          { type: "text", name: "line", maxLength: 20 },
+          { type: "text", name: "phone", inputType: "tel" },
+          { type: "text", name: "age", inputType: "number", maxLength: 3 },
+        ],
+      };
+      const survey = new Model(def);
+      const server = Object.fromEntries(survey.getAllQuestions().map((q: Question) => [q.name, (q as Question & { getMaxLength(): number | null }).getMaxLength()]));
+      const phone = Object.fromEntries(buildRenderSurvey(def).elements.map((e) => [e.name, "maxLength" in e ? e.maxLength : null]));
+      expect({ maxTextLength, phone }).toEqual({ maxTextLength, phone: server });
     }
   });
 });
