@@ -4,14 +4,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigate, useSearchParams } from "@remix-run/react";
-import { useEffect, useRef, useState } from "react";
+import { Fragment, useEffect, useRef, useState } from "react";
 import { Question } from "~/components/resident/question";
 import { ResidentErrorBoundary, ResidentNotice } from "~/components/resident/notice";
 import { useT } from "~/i18n/use-t";
 import { campaignAvailability, countLinkEvent, resolveLink } from "~/models/campaigns.server";
 import { deviceHasAnswered } from "~/models/responses.server";
 import { evaluateCondition } from "~/survey/condition";
-import { answersFromForm, buildRenderSurvey, isAnswered, otherField, type RenderQuestion } from "~/survey/render";
+import { answersFromForm, buildRenderSurvey, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
 import { ensureDeviceCookie, handleSubmission, isRealVisit } from "~/utils/resident.server";
 
 export const handle = { resident: true };
@@ -31,7 +31,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const availability = campaignAvailability(campaign);
   if (availability !== "open")
     return data(
-      { state: availability, place, campaignName: campaign.name, opensAt: campaign.opensAt.toISOString() },
+      // A start time is named only while it lies ahead: past it, the organiser has simply not opened the campaign yet.
+      { state: availability, place, campaignName: campaign.name, opensAt: campaign.opensAt > new Date() ? campaign.opensAt.toISOString() : null },
       { status: availability === "closed" ? 410 : 200, headers },
     );
   if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered(campaign.id, device.id)))
@@ -54,9 +55,24 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const code = params.code ?? "";
-  const { status, outcome } = await handleSubmission(request, code);
+  const { status, outcome, form } = await handleSubmission(request, code);
   if (outcome.ok) throw redirect(`/s/${code}/done`);
-  return data({ outcome }, { status });
+  // Without JavaScript this re-renders the form: with everything the resident gave, and the errors.
+  return data({ outcome, form }, { status });
+}
+
+/** The household-code field's key among the errors (it is no question). */
+const HOUSEHOLD = "__household";
+const CODE_REASONS = ["codeRequired", "codeUnknown", "codeUsed"];
+
+/** Errors by field, and the note beside the submit button, for a refused submission. */
+function refusal(
+  outcome: { reason?: string; errors?: Record<string, string[]> },
+  t: (key: string) => string,
+): { errors: Record<string, string[]>; notice: string | null } {
+  if (outcome.errors) return { errors: outcome.errors, notice: "resident.fixErrors" };
+  if (outcome.reason && CODE_REASONS.includes(outcome.reason)) return { errors: { [HOUSEHOLD]: [t(`resident.refused.${outcome.reason}`)] }, notice: null };
+  return { errors: {}, notice: outcome.reason ? `resident.refused.${outcome.reason}` : null };
 }
 
 type Stored = { answers: Record<string, unknown>; key: string; started: number | null; household: string };
@@ -97,40 +113,52 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
   const [params] = useSearchParams();
   const formRef = useRef<HTMLFormElement>(null);
   const storeKey = storageKey(code, versionId);
-  const [answers, setAnswers] = useState<Record<string, unknown>>({});
-  const [key, setKey] = useState<string>(clientKey);
-  const [started, setStarted] = useState<number | null>(null);
-  const [household, setHousehold] = useState(params.get("h") ?? "");
-  const [errors, setErrors] = useState<Record<string, string[]>>(
-    actionData?.outcome && "errors" in actionData.outcome ? actionData.outcome.errors : {},
-  );
-  const [notice, setNotice] = useState<string | null>(
-    actionData && !actionData.outcome.ok && actionData.outcome.reason !== "invalid" ? `resident.refused.${actionData.outcome.reason}` : null,
-  );
+  // After a post without JavaScript the server gives back what was entered.
+  const given = actionData?.form ?? null;
+  const refused = actionData && !actionData.outcome.ok ? refusal(actionData.outcome, t) : null;
+  const [answers, setAnswers] = useState<Record<string, unknown>>(given?.answers ?? {});
+  const [key, setKey] = useState<string>(given?.key || clientKey);
+  const [started, setStarted] = useState<number | null>(Number(given?.started) || null);
+  const [household, setHousehold] = useState(given?.household ?? params.get("h") ?? "");
+  const [errors, setErrors] = useState<Record<string, string[]>>(refused?.errors ?? {});
+  const [notice, setNotice] = useState<string | null>(refused?.notice ?? null);
   const [busy, setBusy] = useState(false);
   const [ready, setReady] = useState(false);
+  const [jump, setJump] = useState(0);
 
   // Restore what was answered before a reload or a lost connection, and keep anything tapped
   // before the script arrived (the form already holds it).
   useEffect(() => {
     const stored = readStored(storeKey);
     const fromForm = formRef.current ? answersFromForm(survey, new FormData(formRef.current)) : {};
-    if (stored) {
+    if (stored && !given) {
       setKey(stored.key);
       setStarted(stored.started);
       if (stored.household && !params.get("h")) setHousehold(stored.household);
     }
-    setAnswers({ ...(stored?.answers ?? {}), ...fromForm });
+    setAnswers({ ...(given ? {} : (stored?.answers ?? {})), ...fromForm });
     setReady(true);
     // Only once, on arrival.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const visible = (q: { visibleIf: string | null }) => !q.visibleIf || evaluateCondition(q.visibleIf, answers);
+  // Brings the first field with an error into view (the household code is at the very top, the
+  // submit button at the very bottom of a long page).
+  useEffect(() => {
+    if (!jump) return;
+    const first = formRef.current?.querySelector<HTMLElement>(".invalid");
+    if (!first) return;
+    const fits = first.getBoundingClientRect().height < window.innerHeight * 0.8;
+    first.scrollIntoView({ block: fits ? "center" : "start" });
+  }, [jump]);
+
+  const conditionAnswers = conditionValues(survey, answers);
+  const visible = (q: { visibleIf: string | null }) => !q.visibleIf || evaluateCondition(q.visibleIf, conditionAnswers);
   const questions = survey.elements.filter((e): e is RenderQuestion => e.type !== "html");
   const shown = questions.filter(visible);
   const answered = shown.filter((q) => isAnswered(q, answers)).length;
   const numbers = new Map(shown.map((q, i) => [q.name, i + 1]));
+  const titles = new Map(shown.map((q) => [q.name, q.title.length > 18 ? `${q.title.slice(0, 17)}…` : q.title]));
 
   function update(name: string, value: unknown) {
     const next = { ...answers, [name]: value };
@@ -143,18 +171,26 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
     if (firstAnswer) navigator.sendBeacon?.(`/s/${code}/start`);
   }
 
+  function show(found: Record<string, string[]>, note: string | null) {
+    setErrors(found);
+    setNotice(note);
+    setJump((n) => n + 1);
+  }
+
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (busy) return;
-    const missing = shown.filter((q) => q.isRequired && !isAnswered(q, answers));
-    if (missing.length) {
-      setErrors(Object.fromEntries(missing.map((q) => [q.name, [t("resident.required")]])));
-      setNotice("resident.missing");
-      document.getElementById(`q-${missing[0].name}`)?.scrollIntoView({ behavior: "smooth", block: "center" });
-      return;
+    const found: Record<string, string[]> = {};
+    if (needsHouseholdCode && !household.trim()) found[HOUSEHOLD] = [t("resident.refused.codeRequired")];
+    for (const q of shown) {
+      if (q.isRequired && !isAnswered(q, answers)) found[q.name] = [t("resident.required")];
+      const over = tooLong(q, answers[q.name]);
+      if (over) found[q.name] = [t("surveyDef.answers.tooLong", over)];
     }
-    if (needsHouseholdCode && !household.trim()) {
-      setNotice("resident.refused.codeRequired");
+    if (Object.keys(found).length) {
+      const onlyCode = Object.keys(found).length === 1 && found[HOUSEHOLD];
+      const onlyRequired = Object.values(found).every(([m]) => m === t("resident.required"));
+      show(found, onlyCode ? null : onlyRequired ? "resident.missing" : "resident.fixErrors");
       return;
     }
     setBusy(true);
@@ -170,16 +206,34 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
         navigate(`/s/${code}/done`, { replace: true });
         return;
       }
-      if (result.errors) {
-        setErrors(result.errors);
-        setNotice("resident.fixErrors");
-      } else setNotice(`resident.refused.${result.reason}`);
+      const { errors: byField, notice: note } = refusal(result, t);
+      show(byField, note);
     } catch {
       setNotice("resident.offline");
     } finally {
       setBusy(false);
     }
   }
+
+  const householdError = errors[HOUSEHOLD]?.length ? errors[HOUSEHOLD] : null;
+  // After a post without JavaScript the page opens at its top: say there what went wrong (the
+  // household code's own error is right there already).
+  const fields = refused ? Object.keys(refused.errors).filter((name) => numbers.has(name)) : [];
+  const summary = refused && jump === 0 && (refused.notice || fields.length) ? { notice: refused.notice ?? "resident.fixErrors", fields } : null;
+  const shownSections = new Set<number>();
+  const headings = (section: number | null): React.ReactNode[] => {
+    if (section === null || shownSections.has(section)) return [];
+    shownSections.add(section);
+    const s = survey.sections[section];
+    const Heading = s.level === 1 ? "h2" : "h3";
+    return [
+      ...headings(s.parent),
+      <div key={`section-${section}`} className={`survey-section level-${s.level}`}>
+        {s.title && <Heading>{s.title}</Heading>}
+        {s.description && <p>{s.description}</p>}
+      </div>,
+    ];
+  };
 
   return (
     <div className="resident">
@@ -189,47 +243,77 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
       </header>
       <h1>{survey.title}</h1>
       {survey.description && <p className="survey-desc">{survey.description}</p>}
+      {summary && (
+        <div className="alert error" role="alert" data-testid="error-summary">
+          {t(summary.notice)}
+          {summary.fields.length > 0 && (
+            <ul>
+              {summary.fields.map((name) => (
+                <li key={name}>
+                  <a href={`#q-${name}`}>
+                    {t("resident.questionNumber", { number: numbers.get(name) ?? "" })}
+                    {titles.get(name) ? `：${titles.get(name)}` : ""}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
       <form ref={formRef} method="post" onSubmit={submit} noValidate data-ready={ready || undefined}>
         <input type="hidden" name="__key" value={key} />
         <input type="hidden" name="__version" value={versionId} />
         <input type="hidden" name="__started" value={started ?? ""} />
         <input type="hidden" name="__src" value={params.get("src") ?? ""} />
         {needsHouseholdCode && (
-          <label className="household-code">
-            {t("resident.householdCode")}
+          <div className={householdError ? "household-code invalid" : "household-code"} id="q-__household">
+            <label htmlFor="household-code">{t("resident.householdCode")}</label>
+            {householdError && (
+              <p className="qerror" id="household-code-error" role="alert">
+                {householdError.join(" ")}
+              </p>
+            )}
             <input
+              id="household-code"
               type="text"
               name="__household"
               value={household}
               autoCapitalize="characters"
               autoComplete="off"
+              aria-invalid={householdError ? true : undefined}
+              aria-describedby={householdError ? "household-code-error household-code-hint" : "household-code-hint"}
               onChange={(e) => {
                 setHousehold(e.target.value);
+                setErrors((errs) => ({ ...errs, [HOUSEHOLD]: [] }));
                 writeStored(storeKey, { answers, key, started, household: e.target.value });
               }}
             />
-            <span className="muted">{t("resident.householdCodeHint")}</span>
-          </label>
+            <span className="muted" id="household-code-hint">
+              {t("resident.householdCodeHint")}
+            </span>
+          </div>
         )}
         {survey.elements.map((e) =>
-          !visible(e) ? null : e.type === "html" ? (
-            <p key={e.name} className="survey-note">
-              {e.html.replace(/<[^>]+>/g, "")}
-            </p>
-          ) : (
-            <Question
-              key={e.name}
-              q={e}
-              number={numbers.get(e.name) ?? 0}
-              value={answers[e.name]}
-              otherText={typeof answers[otherField(e.name)] === "string" ? String(answers[otherField(e.name)]) : ""}
-              errors={errors[e.name]}
-              onChange={update}
-              requiredLabel={t("resident.requiredMark")}
-            />
+          !visible(e) ? null : (
+            <Fragment key={e.name}>
+              {headings(e.section)}
+              {e.type === "html" ? (
+                <p className="survey-note">{e.html.replace(/<[^>]+>/g, "")}</p>
+              ) : (
+                <Question
+                  q={e}
+                  number={numbers.get(e.name) ?? 0}
+                  value={answers[e.name]}
+                  otherText={typeof answers[otherField(e.name)] === "string" ? String(answers[otherField(e.name)]) : ""}
+                  errors={errors[e.name]}
+                  onChange={update}
+                  requiredLabel={t("resident.requiredMark")}
+                />
+              )}
+            </Fragment>
           ),
         )}
-        {notice && (
+        {notice && !summary && (
           <p className="alert error" role="alert">
             {t(notice)}
           </p>

@@ -2,7 +2,8 @@
 // resident's phone where survey-core's size is not affordable. The results match survey-core
 // 3.0.0's ConditionRunner for the subset below (tests/unit/survey-condition.test.ts runs both):
 //
-//   {q} {q.length} {#q}       question values (names are case-insensitive, as in survey-core)
+//   {q} {q.length} {#q} {q.r}  question values (names are case-insensitive, as in survey-core;
+//                             the length of an unanswered question, a number or a boolean is 0)
 //   'text' "text" 3 -1.5 0x10 true false null undefined, bare words (abc) and arrays ['a', 'b']
 //   = == equal  != <> notequal  > < >= <= (and =>, =<, greater, less, …)
 //   empty notempty  contains notcontains *=  anyof allof noneof
@@ -405,29 +406,36 @@ function binary(op: BinaryOp, left: unknown, right: unknown): unknown {
   }
 }
 
-function findKey(record: Record<string, unknown>, name: string): string | undefined {
-  if (Object.hasOwn(record, name)) return name;
+// survey-core's VariableGetterContext.getValueByItemCore: one step of a path; undefined = not found.
+function step(obj: unknown, name: string): unknown {
+  if (!obj || !name) return undefined;
+  if (name === "length" && (Array.isArray(obj) || typeof obj === "string")) return obj.length;
+  if (typeof obj !== "object") return undefined;
   const lower = name.toLowerCase();
-  return Object.keys(record).find((key) => key.toLowerCase() === lower);
+  const [a, A] = [lower[0], name[0].toLocaleUpperCase()];
+  for (const key in obj) {
+    if ((key[0] === a || key[0] === A) && key.toLowerCase() === lower) return (obj as Record<string, unknown>)[key];
+  }
+  return undefined;
 }
 
+// survey-core's ValueGetter: at each point of the dotted path the longest name that exists wins
+// ({a.b} is the answer "a.b" if there is one, else "b" inside "a"). A name that is not found is
+// null, except that "….length" of anything not found (unanswered, a number, a boolean) is 0.
 function lookup(values: Record<string, unknown>, name: string): unknown {
-  const direct = findKey(values, name);
-  if (direct !== undefined) return values[direct];
-  const [first, ...path] = name.split(".");
-  const key = findKey(values, first);
-  if (key === undefined || path.length === 0) return null;
-  let value: unknown = values[key];
-  for (const segment of path) {
-    if (segment === "length" && (Array.isArray(value) || typeof value === "string")) {
-      value = value.length;
-    } else if (value && typeof value === "object" && !Array.isArray(value)) {
-      const k = findKey(value as Record<string, unknown>, segment);
-      if (k === undefined) return null;
-      value = (value as Record<string, unknown>)[k];
-    } else {
-      return null;
+  const path = name.split(".");
+  let value: unknown = values;
+  for (let i = 0; i < path.length; ) {
+    let end = path.length;
+    for (; end > i; end--) {
+      const found = step(value, path.slice(i, end).join("."));
+      if (found !== undefined) {
+        value = found;
+        break;
+      }
     }
+    if (end === i) return name.endsWith(".length") ? 0 : null;
+    i = end;
   }
   return value;
 }

@@ -5,7 +5,15 @@
 
 export type Choice = { value: string | number | boolean; text: string };
 
-type Base = { name: string; title: string; description: string | null; isRequired: boolean; visibleIf: string | null };
+type Base = {
+  name: string;
+  title: string;
+  description: string | null;
+  isRequired: boolean;
+  visibleIf: string | null;
+  /** Index into RenderSurvey.sections of the innermost titled page or panel holding it, or null. */
+  section: number | null;
+};
 
 export type RenderQuestion =
   | (Base & { type: "radiogroup" | "dropdown"; choices: Choice[]; other: string | null })
@@ -16,13 +24,18 @@ export type RenderQuestion =
   | (Base & { type: "comment"; maxLength: number | null; placeholder: string | null })
   | (Base & { type: "matrix"; rows: Choice[]; columns: Choice[] });
 
-export type RenderElement = RenderQuestion | { type: "html"; name: string; html: string; visibleIf: string | null };
+export type RenderElement = RenderQuestion | { type: "html"; name: string; html: string; visibleIf: string | null; section: number | null };
+
+/** A page or panel with a title or description: drawn as a heading above its questions. */
+export type RenderSection = { title: string; description: string | null; level: 1 | 2; parent: number | null };
 
 export type RenderSurvey = {
   title: string;
   description: string | null;
   completedHtml: string | null;
   elements: RenderElement[];
+  /** Titled pages (level 1) and panels (level 2), in order; elements point at theirs. */
+  sections: RenderSection[];
   /** Types present in the definition that this renderer does not draw. */
   unsupported: string[];
 };
@@ -69,10 +82,29 @@ const OTHER_TEXT = "其他（请注明）";
 
 export function buildRenderSurvey(definition: unknown): RenderSurvey {
   const def = (definition ?? {}) as Json;
+  // survey-core's getMaxLength: a question's own maxLength, -1 (unset) falls back to the
+  // survey's maxTextLength, 0 means no limit; only text-like inputs and comments have one.
+  const surveyMax = typeof def.maxTextLength === "number" ? def.maxTextLength : 0;
+  const maxLengthOf = (q: Json, textInput: boolean): number | null => {
+    if (!textInput) return null;
+    const own = typeof q.maxLength === "number" ? q.maxLength : -1;
+    const max = own < 0 ? surveyMax : own;
+    return max > 0 ? max : null;
+  };
   const elements: RenderElement[] = [];
+  const sections: RenderSection[] = [];
   const unsupported = new Set<string>();
 
-  const visit = (raw: unknown, inheritedVisibleIf: string | null) => {
+  /** The section of a page or panel: a new one when it has a title or description, else its parent's. */
+  const sectionOf = (container: Json, level: 1 | 2, parent: number | null): number | null => {
+    const title = localText(container.title);
+    const description = localText(container.description) || null;
+    if (!title && !description) return parent;
+    sections.push({ title, description, level, parent });
+    return sections.length - 1;
+  };
+
+  const visit = (raw: unknown, inheritedVisibleIf: string | null, section: number | null) => {
     if (!Array.isArray(raw)) return;
     for (const item of raw) {
       if (!item || typeof item !== "object") continue;
@@ -82,12 +114,12 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
       const visibleIf = own && inheritedVisibleIf ? `(${inheritedVisibleIf}) and (${own})` : (own ?? inheritedVisibleIf);
       if (q.visible === false) continue;
       if (type === "panel") {
-        visit(q.elements, visibleIf);
+        visit(q.elements, visibleIf, sectionOf(q, 2, section));
         continue;
       }
       const name = typeof q.name === "string" ? q.name : "";
       if (type === "html") {
-        elements.push({ type: "html", name, html: localText(q.html), visibleIf });
+        elements.push({ type: "html", name, html: localText(q.html), visibleIf, section });
         continue;
       }
       if (type === "expression") continue;
@@ -97,6 +129,7 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
         description: localText(q.description) || null,
         isRequired: q.isRequired === true,
         visibleIf,
+        section,
       };
       const other = q.showOtherItem === true || q.hasOther === true ? localText(q.otherText, OTHER_TEXT) : null;
       switch (type) {
@@ -126,20 +159,22 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
             ],
           });
           break;
-        case "text":
+        case "text": {
+          const inputType = typeof q.inputType === "string" ? q.inputType : "text";
           elements.push({
             ...base,
             type,
-            inputType: typeof q.inputType === "string" ? q.inputType : "text",
-            maxLength: typeof q.maxLength === "number" ? q.maxLength : null,
+            inputType,
+            maxLength: maxLengthOf(q, ["text", "search", "tel", "url", "email", "password"].includes(inputType)),
             placeholder: localText(q.placeholder) || null,
           });
           break;
+        }
         case "comment":
           elements.push({
             ...base,
             type,
-            maxLength: typeof q.maxLength === "number" ? q.maxLength : null,
+            maxLength: maxLengthOf(q, true),
             placeholder: localText(q.placeholder) || null,
           });
           break;
@@ -154,15 +189,16 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
 
   if (Array.isArray(def.pages)) for (const page of def.pages) {
     const p = (page ?? {}) as Json;
-    visit(p.elements, typeof p.visibleIf === "string" && p.visibleIf.trim() ? p.visibleIf : null);
+    visit(p.elements, typeof p.visibleIf === "string" && p.visibleIf.trim() ? p.visibleIf : null, sectionOf(p, 1, null));
   }
-  visit(def.elements, null);
+  visit(def.elements, null, null);
 
   return {
     title: localText(def.title),
     description: localText(def.description) || null,
     completedHtml: localText(def.completedHtml) || null,
     elements,
+    sections,
     unsupported: [...unsupported],
   };
 }
@@ -225,6 +261,23 @@ export function answersFromForm(survey: RenderSurvey, form: { getAll(name: strin
   return answers;
 }
 
+/** The answers as the server will store them (text trimmed, blank text left out, a number
+ *  field's text a number), for evaluating conditions on the phone: what the inputs hold as typed
+ *  would make `{q.length}` or `{q} empty` come out differently from the server's check. */
+export function conditionValues(survey: RenderSurvey, answers: Record<string, unknown>): Record<string, unknown> {
+  const values = { ...answers };
+  for (const q of survey.elements) {
+    if (q.type !== "text" && q.type !== "comment") continue;
+    const raw = values[q.name];
+    if (typeof raw !== "string") continue;
+    const text = raw.trim();
+    const number = q.type === "text" && ["number", "range"].includes(q.inputType) && text !== "" ? Number(text) : NaN;
+    if (!text) delete values[q.name];
+    else values[q.name] = Number.isFinite(number) ? number : text;
+  }
+  return values;
+}
+
 /** Whether a question has an answer (for progress and the client-side required check). */
 export function isAnswered(q: RenderQuestion, answers: Record<string, unknown>): boolean {
   const value = answers[q.name];
@@ -232,4 +285,12 @@ export function isAnswered(q: RenderQuestion, answers: Record<string, unknown>):
   if (Array.isArray(value)) return value.length > 0;
   if (q.type === "matrix") return q.rows.every((r) => (value as Record<string, unknown>)[String(r.value)] !== undefined);
   return true;
+}
+
+/** The length limit a text answer exceeds ({ max, length, over }), counted as the server counts
+ *  it (the trimmed text's length), or null. */
+export function tooLong(q: RenderQuestion, value: unknown): { max: number; length: number; over: number } | null {
+  if ((q.type !== "text" && q.type !== "comment") || !q.maxLength || q.maxLength <= 0) return null;
+  const length = typeof value === "string" ? value.trim().length : 0;
+  return length > q.maxLength ? { max: q.maxLength, length, over: length - q.maxLength } : null;
 }

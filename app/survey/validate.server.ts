@@ -53,6 +53,9 @@ const isBlank = (v: unknown) => v === undefined || v === null || v === "" || (Ar
 
 type Normalized = { value: unknown } | { error: string };
 
+/** The over-length message, the same on the phone (counted as JavaScript counts a string's length). */
+const tooLongText = (length: number, max: number) => zh("surveyDef.answers.tooLong", { max, length, over: length - max });
+
 /** The offered value equal to `raw`, also when a form or spreadsheet sent "4" for 4 or "true". */
 function pick(offered: unknown[], raw: unknown): Normalized {
   if (!isScalar(raw)) return { error: zh("surveyDef.answers.wrongType") };
@@ -89,7 +92,11 @@ function normalize(question: Question, raw: unknown): Normalized {
     return typeof number === "number" && Number.isFinite(number) ? { value: number } : { error: zh("surveyDef.answers.wrongType") };
   }
   if (type === "text" || type === "comment") {
-    return typeof raw === "string" || typeof raw === "number" ? { value: String(raw) } : { error: zh("surveyDef.answers.wrongType") };
+    if (typeof raw !== "string" && typeof raw !== "number") return { error: zh("surveyDef.answers.wrongType") };
+    const text = String(raw);
+    const max = (q.getMaxLength as () => number | null)();
+    if (typeof max === "number" && max > 0 && text.length > max) return { error: tooLongText(text.length, max) };
+    return { value: text };
   }
   return { value: raw };
 }
@@ -142,7 +149,8 @@ export function validateAnswers(definition: unknown, answers: unknown): AnswerCh
   survey.validate(true, false);
   for (const q of questions) {
     if (hidden(q) || q.errors.length === 0 || errors[q.name]) continue;
-    errors[q.name] = q.errors.map((e) => e.getText());
+    // "Required" reads as the phone's own check says it (one text with and without JavaScript).
+    errors[q.name] = q.errors.map((e) => (e.getErrorType() === "required" ? zh("resident.required") : e.getText()));
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, answers: kept };
 }

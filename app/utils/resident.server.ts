@@ -8,7 +8,10 @@ import { submitResponse, type SubmitOutcome } from "~/models/responses.server";
 import { answersFromForm, buildRenderSurvey } from "~/survey/render";
 import { getUser } from "~/utils/session.server";
 
-export const MAX_SUBMISSION_BYTES = 64 * 1024;
+/** A submission's body, form-encoded. Questions carry their own length limits (checked per
+ *  question, with the form given back); this only bounds what the server reads. 20,000 Chinese
+ *  characters encode to ~180 KB. */
+export const MAX_SUBMISSION_BYTES = 1024 * 1024;
 
 /** An anonymous, long-lived device id for the one-response-per-device policy. */
 export const deviceCookie = createCookie("wm_dev", { httpOnly: true, sameSite: "lax", path: "/s", maxAge: 3 * 365 * 24 * 3600 });
@@ -30,41 +33,73 @@ export function isRealVisit(request: Request) {
   return !isbot(request.headers.get("User-Agent") ?? "") && request.headers.get("Purpose") !== "prefetch";
 }
 
-export type SubmissionResult = { status: number; outcome: SubmitOutcome | { ok: false; reason: "tooLarge" | "malformed" } };
+export type SubmissionResult = {
+  status: number;
+  outcome: SubmitOutcome | { ok: false; reason: "tooLarge" | "malformed" };
+  /** What the form held (as far as it could be read), to give it back when the submission fails. */
+  form: { answers: Record<string, unknown>; household: string; key: string; started: string } | null;
+};
+
+/** Reads at most `limit` bytes of the body; `complete` is false when there was more. */
+async function readBody(request: Request, limit: number): Promise<{ text: string; complete: boolean }> {
+  if (!request.body) return { text: "", complete: true };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  // A form-encoded body is ASCII: cutting it at a byte splits no character.
+  const bytes = Buffer.concat(chunks);
+  return { text: new TextDecoder().decode(size > limit ? bytes.subarray(0, limit) : bytes), complete: size <= limit };
+}
 
 export async function handleSubmission(request: Request, code: string, link: ResidentLink | null = null): Promise<SubmissionResult> {
-  const length = Number(request.headers.get("Content-Length") ?? 0);
-  if (length > MAX_SUBMISSION_BYTES) return { status: 413, outcome: { ok: false, reason: "tooLarge" } };
-  const body = await request.text();
-  if (new TextEncoder().encode(body).length > MAX_SUBMISSION_BYTES) return { status: 413, outcome: { ok: false, reason: "tooLarge" } };
+  const type = request.headers.get("Content-Type") ?? "";
+  const urlencoded = type.startsWith("application/x-www-form-urlencoded");
+  const body = await readBody(request, MAX_SUBMISSION_BYTES);
+  if (!body.complete) {
+    // Too much to store; still give back what was read (the fields before the cut), so a
+    // resident without JavaScript does not lose every answer.
+    const resolved = urlencoded ? (link ?? (await resolveLink(code))) : null;
+    const prefix = new URLSearchParams(body.text.slice(0, body.text.lastIndexOf("&") + 1));
+    return { status: 413, outcome: { ok: false, reason: "tooLarge" }, form: resolved ? formOf(buildRenderSurvey(resolved.definition), prefix) : null };
+  }
   const resolved = link ?? (await resolveLink(code));
-  if (!resolved) return { status: 404, outcome: { ok: false, reason: "notFound" } };
+  if (!resolved) return { status: 404, outcome: { ok: false, reason: "notFound" }, form: null };
 
   let form: URLSearchParams;
-  const type = request.headers.get("Content-Type") ?? "";
-  if (type.startsWith("application/x-www-form-urlencoded")) form = new URLSearchParams(body);
+  if (urlencoded) form = new URLSearchParams(body.text);
   else if (type.startsWith("multipart/form-data")) {
-    const parsed = await new Response(body, { headers: { "Content-Type": type } }).formData().catch(() => null);
-    if (!parsed) return { status: 400, outcome: { ok: false, reason: "malformed" } };
+    const parsed = await new Response(body.text, { headers: { "Content-Type": type } }).formData().catch(() => null);
+    if (!parsed) return { status: 400, outcome: { ok: false, reason: "malformed" }, form: null };
     form = new URLSearchParams();
     for (const [k, v] of parsed.entries()) if (typeof v === "string") form.append(k, v);
-  } else return { status: 400, outcome: { ok: false, reason: "malformed" } };
+  } else return { status: 400, outcome: { ok: false, reason: "malformed" }, form: null };
 
+  const survey = buildRenderSurvey(resolved.definition);
+  const given = formOf(survey, form);
   const clientKey = form.get("__key") ?? "";
   const versionId = Number(form.get("__version"));
   if (!/^[A-Za-z0-9-]{8,64}$/.test(clientKey) || !Number.isSafeInteger(versionId))
-    return { status: 400, outcome: { ok: false, reason: "malformed" } };
+    return { status: 400, outcome: { ok: false, reason: "malformed" }, form: given };
   const started = Number(form.get("__started"));
   const user = await getUser(request);
-  const survey = buildRenderSurvey(resolved.definition);
   const outcome = await submitResponse({
     code,
     clientKey,
     versionId,
-    answers: answersFromForm(survey, form),
+    answers: given.answers,
     startedAt: Number.isFinite(started) && started > 0 ? new Date(started) : null,
     deviceId: await deviceId(request),
-    householdCode: form.get("__household")?.trim() || null,
+    householdCode: given.household.trim() || null,
     userAgent: request.headers.get("User-Agent"),
     channel: user ? "volunteer" : form.get("__src") === "qr" ? "qr" : "link",
     collectedBy: user?.id ?? null,
@@ -80,5 +115,14 @@ export async function handleSubmission(request: Request, code: string, link: Res
           : outcome.reason === "codeRequired"
             ? 400
             : 409;
-  return { status, outcome };
+  return { status, outcome, form: outcome.ok ? null : given };
+}
+
+function formOf(survey: ReturnType<typeof buildRenderSurvey>, form: URLSearchParams): NonNullable<SubmissionResult["form"]> {
+  return {
+    answers: answersFromForm(survey, form),
+    household: form.get("__household") ?? "",
+    key: form.get("__key") ?? "",
+    started: form.get("__started") ?? "",
+  };
 }

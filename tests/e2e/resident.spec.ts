@@ -121,3 +121,161 @@ test("residents get clear pages for an unknown code and a repeat on the same pho
   expect(again?.status()).toBe(409);
   await expect(page.getByRole("heading", { name: "您已经提交过了" })).toBeVisible();
 });
+
+const REQUIRED = "此题必答，请回答。";
+const SHOTS_RESIDENT = "/tmp/shots-resident";
+
+/** Answers every required question that is still open with its first choice. */
+async function answerRequired(page: Page) {
+  for (const group of await page.locator("fieldset.question").all()) {
+    if (!(await group.locator(".required").count())) continue;
+    if (await group.getByRole("radio", { checked: true }).count()) continue;
+    await group.getByRole("radio").first().click();
+  }
+}
+
+/** A one-per-household campaign over the first compound, created and (optionally) opened by the office. */
+async function householdCampaign(office: Page) {
+  await office.goto("/campaigns/new");
+  const code = `hh-${Date.now().toString(36)}`;
+  await office.getByLabel("名称").fill("入户调查码测试");
+  await office.getByLabel("批次代码").fill(code);
+  await office.getByLabel(/一户一份/).check();
+  await office.locator(".target-community").first().locator(".target-compounds > li").first().locator("input[name=target]").first().check();
+  await office.getByRole("button", { name: "创建调查批次" }).click();
+  await expect(office.getByRole("heading", { level: 1 })).toContainText("入户调查码测试");
+  const row = office.getByTestId("campaign-links").locator("tbody tr").filter({ has: office.getByRole("link", { name: "户码条" }) }).first();
+  const link = (await row.locator(".campaign-code").innerText()).trim();
+  const slips = (await row.getByRole("link", { name: "户码条" }).getAttribute("href"))!;
+  return { link, slips, detail: office.url() };
+}
+
+test("household-code errors stand beside the code field, in view, with and without JavaScript; a campaign not opened says so", async ({ page, browser }) => {
+  const officeContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const office = await officeContext.newPage();
+  await signIn(office, "admin");
+  const { link, slips, detail } = await householdCampaign(office);
+
+  // Created, its opening time (this hour) passed, not opened by the office: no start time in the past.
+  await page.goto(`/s/${link}`);
+  await expect(page.getByRole("heading", { name: "调查还没有开始" })).toBeVisible();
+  await expect(page.getByTestId("resident-notice")).toContainText("组织方还没有开放这次调查");
+  await expect(page.getByTestId("resident-notice")).not.toContainText("开始，请到时");
+
+  await office.goto(detail);
+  await office.getByRole("button", { name: "开放" }).click();
+  await expect(office.getByTestId("availability")).toHaveText("正在接受填写");
+  await office.goto(slips);
+  const codes = await office.getByTestId("slip").locator(".slip-code b").allInnerTexts();
+  expect(codes.length).toBeGreaterThan(1);
+
+  // With JavaScript: a wrong code, submitted from the bottom of the page.
+  await page.goto(`/s/${link}`);
+  await expect(page.locator("form[data-ready]")).toBeAttached();
+  await answerRequired(page);
+  await page.getByLabel("入户调查码").fill("ZZZZ2222");
+  await page.getByRole("button", { name: "提交" }).click();
+  const codeError = page.locator("#q-__household").getByRole("alert");
+  await expect(codeError).toHaveText("入户调查码不对，请核对小纸条上的 8 位码。");
+  await expect(codeError).toBeInViewport();
+  await expect(page.getByLabel("入户调查码")).toBeInViewport();
+  await page.screenshot({ path: `${SHOTS_RESIDENT}/household-code-error-js.png` });
+
+  // No code at all: said beside the field, before anything is sent.
+  await page.getByLabel("入户调查码").fill("");
+  await page.getByRole("button", { name: "提交" }).scrollIntoViewIfNeeded();
+  await page.getByRole("button", { name: "提交" }).click();
+  await expect(codeError).toHaveText("请填写入户调查码。");
+  await expect(codeError).toBeInViewport();
+
+  await page.getByLabel("入户调查码").fill(codes[0]);
+  await page.getByRole("button", { name: "提交" }).click();
+  await expect(page.getByTestId("resident-done")).toBeVisible();
+
+  // Without JavaScript, on another phone: the used code comes back beside the field at the top,
+  // and every answer given is still there.
+  const plain = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: "zh-CN" });
+  const phone = await plain.newPage();
+  await phone.goto(`/s/${link}`);
+  await answerRequired(phone);
+  await phone.getByLabel("入户调查码").fill(codes[0]);
+  await phone.getByRole("button", { name: "提交" }).click();
+  const usedError = phone.locator("#q-__household").getByRole("alert");
+  await expect(usedError).toHaveText("这个入户调查码已经用过了，每户只能提交一次。");
+  await expect(usedError).toBeInViewport();
+  await expect(phone.getByLabel("入户调查码")).toHaveValue(codes[0]);
+  await expect(phone.getByRole("group", { name: /是否知道/ }).getByRole("radio").first()).toBeChecked();
+  await expect(phone.getByRole("group", { name: /是否支持/ }).getByRole("radio").first()).toBeChecked();
+  await phone.screenshot({ path: `${SHOTS_RESIDENT}/household-code-error-nojs.png` });
+  // The right code now goes through.
+  await phone.getByLabel("入户调查码").fill(codes[1]);
+  await phone.getByRole("button", { name: "提交" }).click();
+  await expect(phone.getByTestId("resident-done")).toBeVisible();
+  await plain.close();
+  await officeContext.close();
+});
+
+test("the questionnaire shows its sections, counts long answers and refuses too long ones beside the question", async ({ page }) => {
+  const link = demoBuildingLink(5);
+  await page.goto(`/s/${link.code}`);
+  await expect(page.locator("form[data-ready]")).toBeAttached();
+  // The pages of the questionnaire are sections with their titles, as in the office preview.
+  for (const title of ["知晓情况", "支持与参与", "满意度（一）", "满意度（二）", "基本情况和建议"]) {
+    await expect(page.getByRole("heading", { level: 2, name: title })).toBeVisible();
+  }
+  await page.getByRole("heading", { level: 2, name: "满意度（一）" }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS_RESIDENT}/sections.png` });
+
+  // Required questions open: the one text, the same as without JavaScript (next test).
+  await page.getByRole("button", { name: "提交" }).click();
+  const firstError = page.locator(".question.invalid .qerror").first();
+  await expect(firstError).toHaveText(REQUIRED);
+  await expect(firstError).toBeInViewport();
+
+  await answerRequired(page);
+  const advice = page.getByRole("group", { name: /意见和建议/ });
+  const box = advice.getByRole("textbox");
+  await expect(advice.getByText("0 / 500 字")).toBeVisible();
+  await box.fill("路灯".repeat(250) + "还有");
+  await expect(box).toHaveValue("路灯".repeat(250) + "还有"); // not cut off at 500
+  await expect(advice.getByText("502 / 500 字")).toBeVisible();
+  await page.getByRole("button", { name: "提交" }).click();
+  const tooLong = advice.getByRole("alert");
+  await expect(tooLong).toHaveText("最多 500 字，现在 502 字，请删去 2 字。");
+  await expect(tooLong).toBeInViewport();
+  await page.screenshot({ path: `${SHOTS_RESIDENT}/long-answer-error-js.png` });
+  await box.fill("路灯".repeat(250));
+  await expect(advice.getByText("500 / 500 字")).toBeVisible();
+  await page.getByRole("button", { name: "提交" }).click();
+  await expect(page.getByTestId("resident-done")).toBeVisible();
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("required questions read the same as with JavaScript, and a 20,000-character answer comes back with every answer and an error", async ({ page }) => {
+    const link = demoBuildingLink(6);
+    await page.goto(`/s/${link.code}`);
+    await page.getByRole("button", { name: "提交" }).click();
+    // The page opens at its top: what to change is said there, and beside each question.
+    await expect(page.getByTestId("error-summary")).toBeInViewport();
+    const errors = page.locator(".question.invalid .qerror");
+    expect(await errors.count()).toBeGreaterThan(3);
+    for (const text of await errors.allInnerTexts()) expect(text).toBe(REQUIRED);
+
+    await answerRequired(page);
+    const advice = page.getByRole("group", { name: /意见和建议/ });
+    const long = "小区".repeat(10_000);
+    await advice.getByRole("textbox").fill(long);
+    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === "POST"), page.getByRole("button", { name: "提交" }).click()]);
+    expect(response.status()).not.toBe(413);
+    await expect(advice.getByRole("alert")).toHaveText("最多 500 字，现在 20000 字，请删去 19500 字。");
+    await expect(advice.getByRole("textbox")).toHaveValue(long);
+    await expect(page.getByRole("group", { name: /是否知道/ }).getByRole("radio").first()).toBeChecked();
+    await expect(page.getByTestId("error-summary").getByRole("link")).toHaveAttribute("href", "#q-suggestion");
+    await page.screenshot({ path: `${SHOTS_RESIDENT}/long-answer-error-nojs.png` });
+    await advice.getByRole("textbox").fill("多装路灯");
+    await page.getByRole("button", { name: "提交" }).click();
+    await expect(page.getByTestId("resident-done")).toBeVisible();
+  });
+});

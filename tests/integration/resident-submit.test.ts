@@ -4,6 +4,10 @@ import { sql } from "~/db.server";
 import { createCampaign, householdCodesFor, resolveLink, setCampaignState, type DuplicatePolicy } from "~/models/campaigns.server";
 import { submitResponse, type Submission } from "~/models/responses.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
+import { loader as pageLoader } from "~/routes/s.$code";
+import { handleSubmission, MAX_SUBMISSION_BYTES } from "~/utils/resident.server";
+import { translate } from "~/i18n";
+import { loadTemplate } from "~/survey/templates.server";
 import { seedDemoCounty } from "../../db/seed/index";
 
 const DEFINITION = {
@@ -26,11 +30,11 @@ let countyId: number;
 let versionId: number;
 let buildingId: number;
 
-async function campaignWith(policy: DuplicatePolicy, state: "open" | "draft" = "open") {
+async function campaignWith(policy: DuplicatePolicy, state: "open" | "draft" = "open", opensAt = new Date(Date.now() - 3600_000)) {
   const code = `t-${policy}-${Math.random().toString(36).slice(2, 8)}`;
   const created = await createCampaign(
     { id: null, countyId },
-    { code, name: "测试批次", surveyVersionId: versionId, opensAt: new Date(Date.now() - 3600_000), closesAt: new Date(Date.now() + 86400_000), duplicatePolicy: policy, targetPlaceIds: [buildingId] },
+    { code, name: "测试批次", surveyVersionId: versionId, opensAt, closesAt: new Date(opensAt.getTime() + 2 * 86400_000), duplicatePolicy: policy, targetPlaceIds: [buildingId] },
   );
   if (!("id" in created)) throw new Error(created.problem);
   if (state === "open") await setCampaignState(countyId, created.id, "open");
@@ -138,5 +142,73 @@ describe("resident submission", () => {
     await sql`update responses set voided_at = now(), void_reason = '测试' where campaign_id = ${id}`;
     const resolved = await resolveLink(link);
     expect(resolved?.campaign.id).toBe(id);
+  });
+});
+
+describe("the page of a campaign that is not open", () => {
+  const page = async (code: string) => {
+    const response = await pageLoader({ request: new Request(`http://localhost/s/${code}`), params: { code }, context: { cspNonce: "", clientIp: null } });
+    return (response as unknown as { data: Record<string, unknown> }).data;
+  };
+
+  it("names a start time only when it lies ahead, and otherwise says the organiser has not opened it", async () => {
+    // Opening time passed at 08:00, the office has not opened it at 08:39.
+    const passed = await campaignWith("unlimited", "draft");
+    const data = await page(passed.link);
+    expect(data).toMatchObject({ state: "notOpen", opensAt: null });
+    expect(translate("zh", "resident.notice.notOpen.body")).toBe("组织方还没有开放这次调查，开放后就可以填写，请稍后再扫码。");
+
+    const ahead = new Date(Date.now() + 2 * 86400_000);
+    const later = await campaignWith("unlimited", "open", ahead);
+    expect(await page(later.link)).toMatchObject({ state: "notOpen", opensAt: ahead.toISOString() });
+    expect(translate("zh", "resident.notice.notOpen.bodyAt", { when: "X" })).toBe("这次调查计划于 X 开始，请到时再扫码。");
+  });
+});
+
+describe("a long answer posted from the form", () => {
+  const post = (code: string, fields: [string, string][]) =>
+    handleSubmission(
+      new Request(`http://localhost/s/${code}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(fields).toString(),
+      }),
+      code,
+    );
+  let link: { code: string; versionId: number };
+  beforeAll(async () => {
+    // The household template, whose suggestion box takes at most 500 characters.
+    const surveyId = await createSurvey({ id: null, countyId }, { title: "入户问卷", kind: "household", draft: loadTemplate("household-satisfaction.json") });
+    const version = (await publishSurvey({ id: null, countyId }, surveyId))!.id;
+    const created = await createCampaign(
+      { id: null, countyId },
+      { code: `t-long-${Date.now().toString(36)}`, name: "长文本", surveyVersionId: version, opensAt: new Date(Date.now() - 3600_000), closesAt: new Date(Date.now() + 86400_000), duplicatePolicy: "unlimited", targetPlaceIds: [buildingId] },
+    );
+    if (!("id" in created)) throw new Error(created.problem);
+    await setCampaignState(countyId, created.id, "open");
+    const [row] = await sql<{ code: string }[]>`select code from campaign_links where campaign_id = ${created.id}`;
+    link = { code: row.code, versionId: version };
+  });
+  const answers: [string, string][] = [
+    ["aware", "知道"], ["support", "支持"], ["participation", "参加过"], ["sat_environment", "满意"], ["sat_order", "满意"],
+    ["sat_services", "满意"], ["sat_safety", "满意"], ["sat_overall", "满意"], ["sat_overall_5", "满意"], ["age_band", "60岁以上"], ["residence_years", "10年以上"],
+  ];
+
+  it("refuses 20,000 characters for a 500-character question beside it, storing nothing and giving every answer back", async () => {
+    const key = crypto.randomUUID();
+    const long = "路".repeat(20_000);
+    const result = await post(link.code, [["__key", key], ["__version", String(link.versionId)], ...answers, ["suggestion", long]]);
+    expect(result.status).toBe(422);
+    expect(result.outcome).toEqual({ ok: false, reason: "invalid", errors: { suggestion: ["最多 500 字，现在 20000 字，请删去 19500 字。"] } });
+    expect(result.form?.answers).toMatchObject({ aware: "知道", sat_safety: "满意", suggestion: long });
+    expect(result.form?.key).toBe(key);
+    expect(await sql`select 1 from responses where client_key = ${key}`).toHaveLength(0);
+  });
+
+  it("gives back the answers before the cut of a body over the limit", async () => {
+    const result = await post(link.code, [["__key", crypto.randomUUID()], ["__version", String(link.versionId)], ...answers, ["suggestion", "路".repeat(MAX_SUBMISSION_BYTES)]]);
+    expect(result.status).toBe(413);
+    expect(result.outcome).toEqual({ ok: false, reason: "tooLarge" });
+    expect(result.form?.answers).toMatchObject({ aware: "知道", residence_years: "10年以上" });
   });
 });

@@ -1,8 +1,9 @@
 // The phone-side condition evaluator is checked against survey-core 3.0.0's ConditionRunner, the
 // implementation the server (and SurveyJS itself) uses, on every expression × answer set below.
-import { ConditionRunner } from "survey-core";
+import { ConditionRunner, ConditionsParser } from "survey-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { evaluateCondition, isSupportedCondition } from "~/survey/condition";
+import { prng, randomCondition, randomValues } from "./condition-fuzz";
 
 const VALUE_SETS: Record<string, unknown>[] = [
   {},
@@ -185,3 +186,57 @@ describe("known answers", () => {
     expect(evaluateCondition("{ch.length} = 2", values)).toBe(true);
   });
 });
+
+// Beside the hand-picked cases: thousands of random conditions over the supported grammar and
+// random answers (seeded, so a failure names a reproducible case). Every condition the
+// definition check lets through (survey-core parses it and isSupportedCondition says yes) must
+// come out as survey-core says, or a resident could not submit (the server requires a question
+// the phone hides) or would lose an answer (the server drops what the phone showed).
+describe("generated conditions agree with survey-core", () => {
+  const SEED = 20_260_412;
+  const CONDITIONS = 4000;
+  const ANSWER_SETS = 10;
+
+  it(`${CONDITIONS} random conditions × ${ANSWER_SETS} random answer sets (seed ${SEED})`, () => {
+    const rng = prng(SEED);
+    const disagreements: { expression: string; values: Record<string, unknown>; phone: boolean; surveyCore: boolean }[] = [];
+    let accepted = 0;
+    const outcomes = new Set<boolean>();
+    for (let i = 0; i < CONDITIONS; i++) {
+      const expression = randomCondition(rng);
+      const valueSets = Array.from({ length: ANSWER_SETS }, () => randomValues(rng));
+      if (!definitionAccepts(expression)) continue;
+      accepted++;
+      const runner = new ConditionRunner(expression);
+      for (const values of valueSets) {
+        const expected = runner.runValues(values);
+        const phone = evaluateCondition(expression, values);
+        outcomes.add(expected);
+        if (phone !== expected && disagreements.length < 10) disagreements.push({ expression, values, phone, surveyCore: expected });
+      }
+    }
+    expect(disagreements).toEqual([]);
+    // The generator must exercise the evaluator, not only produce what the check refuses.
+    expect(accepted).toBeGreaterThan(CONDITIONS * 0.8);
+    expect([...outcomes].sort()).toEqual([false, true]);
+  });
+
+  it("counts the length of an unanswered question, a number or a boolean as 0, as survey-core does", () => {
+    for (const values of [{}, { q: null }, { q: 5 }, { q: true }, { q: {} }]) {
+      expect(evaluateCondition("{q.length} = 0", values), JSON.stringify(values)).toBe(true);
+      expect(evaluateCondition("{q.length} < 1", values), JSON.stringify(values)).toBe(true);
+      expect(evaluateCondition("{q.length} empty", values), JSON.stringify(values)).toBe(false);
+      expect(surveyCore("{q.length} = 0", values)).toBe(true);
+      expect(surveyCore("{q.length} empty", values)).toBe(false);
+    }
+  });
+});
+
+/** What checkDefinition lets through: survey-core can run it and the phone supports it. */
+function definitionAccepts(expression: string): boolean {
+  try {
+    return Boolean(new ConditionsParser().parseExpression(expression)) && new ConditionRunner(expression).canRun() && isSupportedCondition(expression);
+  } catch {
+    return false;
+  }
+}

@@ -1,5 +1,8 @@
+import { Model, type Question } from "survey-core";
 import { describe, expect, it } from "vitest";
-import { answersFromForm, buildRenderSurvey, isAnswered, localText } from "~/survey/render";
+import { evaluateCondition } from "~/survey/condition";
+import { answersFromForm, buildRenderSurvey, conditionValues, isAnswered, localText } from "~/survey/render";
+import { validateAnswers } from "~/survey/validate.server";
 
 const DEF = {
   title: { default: "Survey", "zh-cn": "满意度调查" },
@@ -37,6 +40,28 @@ describe("buildRenderSurvey", () => {
     expect(names).toEqual(["intro", "know", "ch", "score", "agree", "m", "advice"]);
     const ch = survey.elements.find((e) => e.name === "ch")!;
     expect(ch.visibleIf).toBe("({know} = '知道') and ({know} notempty)");
+  });
+
+  it("keeps titled pages and panels as sections above their questions", () => {
+    const def = {
+      pages: [
+        { name: "p1", title: "知晓情况", elements: [{ type: "radiogroup", name: "a", choices: ["x"] }] },
+        {
+          name: "p2",
+          elements: [
+            { type: "radiogroup", name: "b", choices: ["x"] },
+            { type: "panel", name: "env", title: "环境", description: "近一个月的感受", elements: [{ type: "comment", name: "c" }] },
+            { type: "panel", name: "plain", elements: [{ type: "comment", name: "d" }] },
+          ],
+        },
+      ],
+    };
+    const built = buildRenderSurvey(def);
+    expect(built.sections).toEqual([
+      { title: "知晓情况", description: null, level: 1, parent: null },
+      { title: "环境", description: "近一个月的感受", level: 2, parent: null },
+    ]);
+    expect(built.elements.map((e) => [e.name, e.section])).toEqual([["a", 0], ["b", null], ["c", 1], ["d", null]]);
   });
 
   it("expands ratings and booleans into choices and reports types it cannot draw", () => {
@@ -80,5 +105,50 @@ describe("answersFromForm", () => {
     if (!m || m.type !== "matrix") throw new Error("no matrix");
     expect(isAnswered(m, { m: { 环境: "满意" } })).toBe(false);
     expect(isAnswered(m, { m: { 环境: "满意", 秩序: "不满意" } })).toBe(true);
+  });
+});
+
+describe("conditionValues", () => {
+  // The phone holds what the inputs hold (text as typed, a number field's digits as text); the
+  // server decides on the answers it stores (trimmed text, numbers). Conditions must see the latter.
+  const def = {
+    elements: [
+      { type: "text", name: "age", inputType: "number" },
+      { type: "text", name: "name" },
+      { type: "comment", name: "more", visibleIf: "{age.length} > 0 or {name.length} > 3 or {name} empty" },
+    ],
+  };
+  const survey = buildRenderSurvey(def);
+
+  it("shows a question on the phone exactly when the server keeps its answer", () => {
+    const cases: Record<string, string>[] = [{ age: "12" }, { name: "ab  " }, { name: "   " }, { age: "7", name: " abcd " }, {}];
+    for (const typed of cases) {
+      const form = new URLSearchParams({ ...typed, more: "想说的话" });
+      const server = validateAnswers(def, answersFromForm(survey, form));
+      const kept = server.ok && "more" in server.answers;
+      expect(evaluateCondition("{age.length} > 0 or {name.length} > 3 or {name} empty", conditionValues(survey, { ...typed, more: "想说的话" })), JSON.stringify(typed)).toBe(kept);
+    }
+  });
+});
+
+describe("length limits", () => {
+  it("are the ones survey-core enforces on the server: own maxLength, else the survey's maxTextLength, 0 for none", () => {
+    for (const maxTextLength of [undefined, 0, 200]) {
+      const def = {
+        ...(maxTextLength === undefined ? {} : { maxTextLength }),
+        elements: [
+          { type: "comment", name: "plain" },
+          { type: "comment", name: "own", maxLength: 500 },
+          { type: "comment", name: "unlimited", maxLength: 0 },
+          { type: "text", name: "line", maxLength: 20 },
+          { type: "text", name: "phone", inputType: "tel" },
+          { type: "text", name: "age", inputType: "number", maxLength: 3 },
+        ],
+      };
+      const survey = new Model(def);
+      const server = Object.fromEntries(survey.getAllQuestions().map((q: Question) => [q.name, (q as Question & { getMaxLength(): number | null }).getMaxLength()]));
+      const phone = Object.fromEntries(buildRenderSurvey(def).elements.map((e) => [e.name, "maxLength" in e ? e.maxLength : null]));
+      expect({ maxTextLength, phone }).toEqual({ maxTextLength, phone: server });
+    }
   });
 });

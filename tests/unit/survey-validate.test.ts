@@ -1,10 +1,13 @@
 // Server-side answer checks on the shipped templates: what a resident's submission keeps, what
 // it loses, and the Chinese messages they see.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { translate } from "~/i18n";
 import { loadTemplate } from "~/survey/templates.server";
 import { answerDescriber, describeAnswers, FORM_ERRORS, validateAnswers } from "~/survey/validate.server";
 
 const household = loadTemplate("household-satisfaction.json");
+/** The one text a resident reads for an unanswered required question, with or without JavaScript. */
+const REQUIRED = translate("zh", "resident.required");
 const callback = loadTemplate("hotline-callback.json");
 
 const complete = {
@@ -55,13 +58,27 @@ describe("validateAnswers", () => {
   it("names each unanswered required question, on every page, in Chinese", () => {
     expect(validateAnswers(household, without(complete, "sat_safety", "support"))).toEqual({
       ok: false,
-      errors: { support: ["请填写此问题"], sat_safety: ["请填写此问题"] },
+      errors: { support: [REQUIRED], sat_safety: [REQUIRED] },
+    });
+  });
+
+  it("says an unanswered required question in the words the phone uses (not survey-core's)", () => {
+    const result = validateAnswers(small, {});
+    expect(result).toEqual({ ok: false, errors: { score: ["此题必答，请回答。"] } });
+    expect(REQUIRED).toBe("此题必答，请回答。");
+  });
+
+  it("refuses text over the question's length limit with a Chinese message, counting characters", () => {
+    expect(validateAnswers(household, { ...complete, suggestion: "路".repeat(500) })).toEqual({ ok: true, answers: { ...complete, suggestion: "路".repeat(500) } });
+    expect(validateAnswers(household, { ...complete, suggestion: "路".repeat(20_000) })).toEqual({
+      ok: false,
+      errors: { suggestion: ["最多 500 字，现在 20000 字，请删去 19500 字。"] },
     });
   });
 
   it("treats an empty string or empty list as no answer", () => {
     const result = validateAnswers(household, { ...complete, sat_order: "", channels: [] });
-    expect(result).toEqual({ ok: false, errors: { sat_order: ["请填写此问题"] } });
+    expect(result).toEqual({ ok: false, errors: { sat_order: [REQUIRED] } });
   });
 
   it("drops keys that are no question, and other-text of a question without an other item", () => {
@@ -117,7 +134,7 @@ describe("validateAnswers", () => {
     const verdicts = rows.map((row) => validateAnswers(household, row));
     expect(verdicts.map((v) => v.ok)).toEqual([true, false, true, true, false]);
     expect(verdicts[3]).toEqual({ ok: true, answers: complete });
-    expect(verdicts[4]).toEqual({ ok: false, errors: { sat_safety: ["请填写此问题"] } });
+    expect(verdicts[4]).toEqual({ ok: false, errors: { sat_safety: [REQUIRED] } });
   });
 
   it("refuses answers that are not an object", () => {

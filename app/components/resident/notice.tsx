@@ -22,7 +22,7 @@ export function ResidentNotice({ reason, place, campaignName, opensAt }: {
         </header>
       )}
       <h1>{t(`resident.notice.${reason}.title`)}</h1>
-      <p>{t(`resident.notice.${reason}.body`, { when })}</p>
+      <p>{t(`resident.notice.${reason}.${when && reason === "notOpen" ? "bodyAt" : "body"}`, { when })}</p>
     </div>
   );
 }

@@ -1,7 +1,8 @@
 // One question of the resident questionnaire: native inputs (they work before and without
 // JavaScript), large tap targets, errors beside the question.
+import { useT } from "~/i18n/use-t";
 import type { Choice, RenderQuestion } from "~/survey/render";
-import { matrixField, OTHER_VALUE, otherField } from "~/survey/render";
+import { matrixField, OTHER_VALUE, otherField, tooLong } from "~/survey/render";
 
 type Props = {
   q: RenderQuestion;
@@ -35,6 +36,18 @@ function Options({ name, type, choices, value, onPick }: {
         );
       })}
     </div>
+  );
+}
+
+/** Characters given of the allowed ones, live; red once over (the server refuses more). */
+function Counter({ q, value }: { q: RenderQuestion & { maxLength: number | null }; value: unknown }) {
+  const t = useT();
+  if (!q.maxLength || q.maxLength <= 0) return null;
+  const length = typeof value === "string" ? value.trim().length : 0;
+  return (
+    <p className={tooLong(q, value) ? "counter over" : "counter"} id={`${q.name}-counter`}>
+      {t("resident.counter", { length, max: q.maxLength })}
+    </p>
   );
 }
 
@@ -89,10 +102,16 @@ export function Question({ q, number, value, otherText, errors, onChange, requir
           type={["number", "tel", "email"].includes(q.inputType) ? q.inputType : "text"}
           name={q.name}
           value={typeof value === "string" || typeof value === "number" ? String(value) : ""}
-          maxLength={q.maxLength ?? undefined}
           placeholder={q.placeholder ?? undefined}
+          aria-describedby={q.maxLength ? `${q.name}-counter` : undefined}
           onChange={(e) => onChange(q.name, e.target.value)}
         />
+      );
+      body = (
+        <>
+          {body}
+          <Counter q={q} value={value} />
+        </>
       );
       break;
     case "comment":
@@ -102,10 +121,16 @@ export function Question({ q, number, value, otherText, errors, onChange, requir
           name={q.name}
           rows={4}
           value={typeof value === "string" ? value : ""}
-          maxLength={q.maxLength ?? undefined}
           placeholder={q.placeholder ?? undefined}
+          aria-describedby={q.maxLength ? `${q.name}-counter` : undefined}
           onChange={(e) => onChange(q.name, e.target.value)}
         />
+      );
+      body = (
+        <>
+          {body}
+          <Counter q={q} value={value} />
+        </>
       );
       break;
     case "matrix": {
@@ -136,6 +161,11 @@ export function Question({ q, number, value, otherText, errors, onChange, requir
         )}
       </legend>
       {q.description && <p className="qdesc">{q.description}</p>}
+      {errors?.length ? (
+        <p className="qerror" id={errorId} role="alert">
+          {errors.join(" ")}
+        </p>
+      ) : null}
       {body}
       {otherChosen && (
         <input
@@ -147,11 +177,6 @@ export function Question({ q, number, value, otherText, errors, onChange, requir
           aria-label={"other" in q && q.other ? q.other : undefined}
         />
       )}
-      {errors?.length ? (
-        <p className="qerror" id={errorId} role="alert">
-          {errors.join(" ")}
-        </p>
-      ) : null}
     </fieldset>
   );
 }

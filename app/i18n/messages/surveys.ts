@@ -37,6 +37,7 @@ const zh = {
   "surveyDef.answers.notObject": "提交的答卷格式不正确。",
   "surveyDef.answers.notAChoice": "“{value}”不是这道题的选项。",
   "surveyDef.answers.wrongType": "这道题的答案格式不正确。",
+  "surveyDef.answers.tooLong": "最多 {max} 字，现在 {length} 字，请删去 {over} 字。",
   // surveys.*: the office's survey list, creation and JSON editor
   "surveys.title": "问卷",
   "surveys.crumbs": "所在位置",
@@ -135,6 +136,7 @@ const en: Record<keyof typeof zh, string> = {
   "surveyDef.answers.notObject": "The submitted answers are malformed.",
   "surveyDef.answers.notAChoice": "“{value}” is not one of this question's answers.",
   "surveyDef.answers.wrongType": "The answer to this question has the wrong form.",
+  "surveyDef.answers.tooLong": "At most {max} characters; this has {length}. Please remove {over}.",
   // surveys.*
   "surveys.title": "Questionnaires",
   "surveys.crumbs": "You are here",
