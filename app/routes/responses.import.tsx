@@ -22,6 +22,7 @@ import {
 } from "~/models/response-import.server";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { uploadProblem } from "~/utils/upload.server";
 
 const MAX_FILE_MB = 20;
 
@@ -71,7 +72,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const campaignId = uploadIdOf(form.get("campaign"));
     if (campaignId === null) return data(uploadIssue("responses.import.noCampaign"), { status: 400 });
     const file = form.get("file");
-    if (!(file instanceof File) || file.size === 0) return data(uploadIssue("responses.import.noFile"), { status: 400 });
+    const problem = uploadProblem(file);
+    if (problem || !(file instanceof File))
+      return data(
+        problem?.empty ? uploadIssue(problem.key, problem.params) : uploadIssue("responses.import.noFile"),
+        { status: 400 },
+      );
     const staged = await stageResponseUpload(user, {
       campaignId,
       filename: file.name,
