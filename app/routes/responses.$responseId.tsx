@@ -46,6 +46,12 @@ export default function ResponsePage() {
     [t("responses.detail.campaign"), r.campaignName],
     [t("responses.detail.survey"), t("responses.detail.version", { title: r.surveyTitle, n: r.version })],
     [t("responses.detail.place"), r.placeLabel],
+    ...(r.household
+      ? ([
+          [t("responses.detail.household"), r.household.room],
+          [t("responses.detail.householdCode"), r.household.code ?? "—"],
+        ] as [string, string][])
+      : []),
     [t("responses.detail.channel"), t(`responses.channel.${r.channel}`)],
     [t("responses.detail.startedAt"), time(r.startedAt)],
     [t("responses.detail.finishedAt"), time(r.finishedAt)],
