@@ -159,6 +159,8 @@ const zh = {
   "password.needsLetterAndDigit": "密码需同时包含字母和数字",
 
   "account.title": "我的账号",
+  "account.scope": "管辖范围：{scope}",
+  "account.scopeGrid": "{grid}（{path}）",
   "account.changePassword": "修改密码",
   "account.current": "当前密码",
   "account.next": "新密码",
@@ -357,6 +359,8 @@ const en: Record<keyof typeof zh, string> = {
   "password.needsLetterAndDigit": "Password must contain letters and digits",
 
   "account.title": "My account",
+  "account.scope": "Area: {scope}",
+  "account.scopeGrid": "{grid} ({path})",
   "account.changePassword": "Change password",
   "account.current": "Current password",
   "account.next": "New password",
