@@ -71,7 +71,7 @@ function Header({ user }: { user: RootData["user"] }) {
     { to: "/places", label: t("nav.places"), show: (r) => can(r, "place:read") },
     { to: "/grids", label: t("nav.grids"), show: (r) => can(r, "place:read") },
     { to: "/surveys", label: t("nav.surveys"), show: (r) => can(r, "survey:manage") },
-    { to: "/campaigns", label: t("nav.campaigns"), show: (r) => can(r, "campaign:manage") },
+    { to: "/campaigns", label: t("nav.campaigns"), show: (r) => can(r, "campaign:print") },
     { to: "/responses", label: t("nav.responses"), show: (r) => can(r, "response:read") },
     { to: "/rates", label: t("nav.rates"), show: (r) => can(r, "rates:read") },
     { to: "/bulletin", label: t("nav.bulletin"), show: (r) => can(r, "rates:read") },

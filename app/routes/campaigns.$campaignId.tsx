@@ -9,6 +9,7 @@ import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import {
   campaignAvailability,
+  campaignInScope,
   getCampaign,
   linksOf,
   publicOrigin,
@@ -16,21 +17,24 @@ import {
   setCampaignState,
   type CampaignLink,
 } from "~/models/campaigns.server";
+import { can } from "~/utils/permissions";
 import { clientInfo, idParam } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, "campaign:manage");
-  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  const user = await requirePermission(request, "campaign:print");
+  const campaign = await campaignInScope(user, idParam(params.campaignId));
   if (!campaign) throw new Response("Not Found", { status: 404 });
-  const [links, responses] = await Promise.all([linksOf(user, campaign.id), responseCount(user.countyId, campaign.id)]);
+  const [links, responses] = await Promise.all([linksOf(user, campaign.id), responseCount(user, campaign.id)]);
+  // Opening, pausing and closing are the office's: others see the state, not the buttons.
+  const canManage = can(user.role, "campaign:manage");
   return {
     campaign,
     links,
     responses,
     origin: publicOrigin(request),
     availability: campaignAvailability(campaign),
-    moves: CAMPAIGN_STATES.filter((to) => canMoveTo(campaign.state, to)),
+    moves: canManage ? CAMPAIGN_STATES.filter((to) => canMoveTo(campaign.state, to)) : [],
   };
 }
 

@@ -39,7 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     if (!plan) return { stage: "gone" as const };
     return { stage: "mapping" as const, plan };
   }
-  const campaigns = await listCampaigns(user.countyId);
+  const campaigns = await listCampaigns(user);
   return {
     stage: "upload" as const,
     campaigns: campaigns.map((c) => ({ id: c.id, name: c.name })),
