@@ -4,7 +4,6 @@ import { randomInt } from "node:crypto";
 import QRCode from "qrcode";
 import { sql } from "~/db.server";
 import { inScope } from "~/models/places.server";
-import { readEnv } from "~/utils/env.server";
 import { CAMPAIGN_CODE, canMoveTo, residentUrl, type CampaignState, type DuplicatePolicy, type LinkExportRow } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
 import type { CurrentUser } from "~/models/users.server";
@@ -211,15 +210,6 @@ export async function linksUnder(user: ScopedUser, campaignId: number, placeId: 
 export async function linkOf(user: ScopedUser, campaignId: number, code: string): Promise<CampaignLink | null> {
   const [link] = await queryLinks(user.countyId, campaignId, sql`${inScope(user, "p.path")} and l.code = ${code}`);
   return link ?? null;
-}
-
-/** The origin residents reach the app at: PUBLIC_URL when the app sits behind a proxy or a
- *  domain the server cannot see, else the origin of the request (or the local port). */
-export function publicOrigin(request?: Request): string {
-  const configured = readEnv().PUBLIC_URL;
-  if (configured) return new URL(configured).origin;
-  if (request) return new URL(request.url).origin;
-  return `http://localhost:${process.env.PORT || 3000}`;
 }
 
 /** A link as an office exports it: place, resident URL and the URL its QR code carries. */

@@ -12,13 +12,13 @@ import {
   campaignInScope,
   getCampaign,
   linksOf,
-  publicOrigin,
   responseCount,
   setCampaignState,
   type CampaignLink,
 } from "~/models/campaigns.server";
 import { can } from "~/utils/permissions";
 import { clientInfo, idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {

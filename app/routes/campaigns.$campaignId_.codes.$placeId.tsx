@@ -6,8 +6,9 @@ import { QrCode } from "~/components/campaigns";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
-import { campaignInScope, householdSlips, publicOrigin, qrSvg } from "~/models/campaigns.server";
+import { campaignInScope, householdSlips, qrSvg } from "~/models/campaigns.server";
 import { idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.place} · ${data.campaign.name}` : "" }];

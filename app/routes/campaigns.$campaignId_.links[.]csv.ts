@@ -3,8 +3,9 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { linksCsv } from "~/domain/campaigns";
 import { translate } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
-import { campaignInScope, exportRow, linksOf, publicOrigin } from "~/models/campaigns.server";
+import { campaignInScope, exportRow, linksOf } from "~/models/campaigns.server";
 import { clientInfo, getLang, idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

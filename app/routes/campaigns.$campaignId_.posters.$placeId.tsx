@@ -6,9 +6,10 @@ import { QrCode } from "~/components/campaigns";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
-import { campaignInScope, linksUnder, publicOrigin, qrSvg } from "~/models/campaigns.server";
+import { campaignInScope, linksUnder, qrSvg } from "~/models/campaigns.server";
 import { getPlace } from "~/models/places.server";
 import { idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.placeName} · ${data.campaign.name}` : "" }];

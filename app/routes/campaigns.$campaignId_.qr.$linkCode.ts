@@ -1,8 +1,9 @@
 // The QR code of one resident link as an SVG file (for printing elsewhere or a WeChat post).
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { residentUrl } from "~/domain/campaigns";
-import { campaignInScope, linkOf, publicOrigin, qrSvg } from "~/models/campaigns.server";
+import { campaignInScope, linkOf, qrSvg } from "~/models/campaigns.server";
 import { idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {

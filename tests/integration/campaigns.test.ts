@@ -1,5 +1,10 @@
 // Campaigns and distribution against a real database: links per target, state changes, the
 // office routes (create, state, QR, CSV, posters, slips) and the `links` command.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import QRCode from "qrcode";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "~/db.server";
@@ -29,6 +34,8 @@ import { loader as codesLoader } from "~/routes/campaigns.$campaignId_.codes.$pl
 import { loader as listLoader } from "~/routes/campaigns._index";
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
 import { CLIENT, placeId, signedIn } from "./helpers";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 const DEFINITION = {
   title: "创文满意度调查",
@@ -537,6 +544,34 @@ describe("npm run cli -- links", () => {
     expect(lines).toHaveLength(total + 4);
     const after = await sql`select count(*)::int as n from audit_log where action = 'campaign.links.export' and target = ${code}`;
     expect(after[0].n).toBe(before[0].n + 1);
+  });
+
+  // As operators type it: through npm, whose own "> wenming-survey@0.1.0 cli" banner goes to stdout
+  // unless -s is given, so the README shows `npm run -s cli` for redirection, and --out for files.
+  const npm = (args: string[]) =>
+    promisify(execFile)("npm", args, { cwd: ROOT, env: { ...process.env, PUBLIC_URL: "https://wm.example.cn" }, encoding: "utf8" });
+
+  it("`npm run -s cli -- links --format json` writes nothing but the JSON to stdout", async () => {
+    const { stdout, stderr } = await npm(["run", "-s", "cli", "--", "links", "--campaign", code, "--format", "json"]);
+    const rows = JSON.parse(stdout) as { url: string }[];
+    expect(rows).toHaveLength(total);
+    expect(rows[0].url).toMatch(/^https:\/\/wm\.example\.cn\/s\/\w{8}$/);
+    expect(stderr).toContain("resident links use https://wm.example.cn (from PUBLIC_URL)");
+  });
+
+  it("plain `npm run cli -- links --out <file>` writes a clean file whatever npm prints", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wm-links-"));
+    const json = path.join(dir, "links.json");
+    const csv = path.join(dir, "links.csv");
+    const { stdout, stderr } = await npm(["run", "cli", "--", "links", "--campaign", code, "--format", "json", "--out", json]);
+    expect(stdout).not.toContain('"url"');
+    expect(stderr).toContain(`${total} links written to ${json}`);
+    expect(JSON.parse(readFileSync(json, "utf8"))).toHaveLength(total);
+    await npm(["run", "cli", "--", "links", "--campaign", code, "--format", "csv", "--out", csv]);
+    expect(readFileSync(csv, "utf8").startsWith("\uFEFF街道,社区,小区,楼栋,层级,链接码,链接,二维码地址\r\n")).toBe(true);
+    // A folder that does not exist: a clear message, exit code 2.
+    const failed = await npm(["run", "-s", "cli", "--", "links", "--campaign", code, "--out", path.join(dir, "no", "such", "x.csv")]).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining("cannot write") });
   });
 
   it("fails clearly for an unknown campaign or a bad format", async () => {
