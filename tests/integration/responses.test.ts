@@ -210,7 +210,7 @@ describe("voiding", () => {
         request: new Request(`http://localhost/responses/${ids.c}`, {
           method: "POST",
           headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ reason }),
+          body: new URLSearchParams({ reason, confirmed: "yes" }),
         }),
         params: { responseId: ids.c },
         context,
@@ -241,7 +241,7 @@ describe("voiding", () => {
       request: new Request(`http://localhost/responses/${ids.a}`, {
         method: "POST",
         headers: { Cookie: await cookieFor("community"), "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ reason: "试试" }),
+        body: new URLSearchParams({ reason: "试试", confirmed: "yes" }),
       }),
       params: { responseId: ids.a },
       context,
