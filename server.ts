@@ -11,6 +11,7 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import { bootDatabase, DatabaseUnavailable, PROJECT_ROOT } from "./db/boot";
 import { readEnv } from "./app/utils/env.server";
+import { recordAppOrigin } from "./app/utils/public-url.server";
 
 const log = (line: string) => console.log(`[wenming] ${line}`);
 
@@ -115,8 +116,12 @@ async function main() {
     }),
   );
 
+  let forgetOrigin = () => {};
   const server = app.listen(env.PORT, () => {
     log(`listening on http://localhost:${env.PORT}`);
+    // The command line builds resident links for this port unless PUBLIC_URL says otherwise.
+    if (booted.embedded) forgetOrigin = recordAppOrigin(booted.embedded.dataDir, env.PORT);
+    if (!env.PUBLIC_URL) log("PUBLIC_URL is not set: QR codes and posters use the address the office opens the app at");
     if (booted.embedded && counties > 0) {
       log(`sign in with one of the demo accounts (password ${DEMO_PASSWORD}): ${DEMO_ACCOUNTS.map((a) => a.username).join(", ")}`);
     } else if (counties === 0) {
@@ -125,6 +130,7 @@ async function main() {
   });
 
   const shutdown = () => {
+    forgetOrigin();
     server.close();
     server.closeAllConnections();
     void (booted.embedded?.owned ? booted.embedded.stop() : Promise.resolve()).then(() => process.exit(0));

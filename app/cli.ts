@@ -5,9 +5,9 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bootDatabase, DatabaseUnavailable } from "../db/boot";
+import { bootDatabase, DatabaseUnavailable, type Booted } from "../db/boot";
 
-export type Command = { usage: string; run: (args: string[]) => Promise<number> };
+export type Command = { usage: string; run: (args: string[], booted: Booted) => Promise<number> };
 
 const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
 
@@ -36,7 +36,7 @@ async function main(argv: string[]) {
   const { sql } = await import("./db.server");
   try {
     const module = (await import(path.join(COMMANDS_DIR, `${command}.ts`))) as Command;
-    return await module.run(rest);
+    return await module.run(rest, booted);
   } finally {
     await sql.end();
     if (booted.embedded?.owned) await booted.embedded.stop();

@@ -19,6 +19,7 @@ import { useT } from "~/i18n/use-t";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getLang } from "~/utils/request.server";
 import { getUser } from "~/utils/session.server";
+import { useNonce } from "~/utils/nonce";
 import { can, type Role } from "~/utils/permissions";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: translator(data?.lang ?? "zh")("app.title") }];
@@ -43,6 +44,9 @@ type RootData = Awaited<ReturnType<typeof loader>>;
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<RootData>("root");
   const lang: Lang = data?.lang ?? "zh";
+  // On the server the nonce comes from entry.server even when the root loader did not run (an
+  // error page); in the browser from the loader data, as React expects the same attribute.
+  const nonce = useNonce() ?? data?.nonce;
   return (
     <html lang={lang === "zh" ? "zh-CN" : "en"}>
       <head>
@@ -53,8 +57,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration nonce={data?.nonce} />
-        <Scripts nonce={data?.nonce} />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
@@ -67,7 +71,7 @@ function Header({ user }: { user: RootData["user"] }) {
     { to: "/places", label: t("nav.places"), show: (r) => can(r, "place:read") },
     { to: "/grids", label: t("nav.grids"), show: (r) => can(r, "place:read") },
     { to: "/surveys", label: t("nav.surveys"), show: (r) => can(r, "survey:manage") },
-    { to: "/campaigns", label: t("nav.campaigns"), show: (r) => can(r, "campaign:manage") },
+    { to: "/campaigns", label: t("nav.campaigns"), show: (r) => can(r, "campaign:print") },
     { to: "/responses", label: t("nav.responses"), show: (r) => can(r, "response:read") },
     { to: "/rates", label: t("nav.rates"), show: (r) => can(r, "rates:read") },
     { to: "/bulletin", label: t("nav.bulletin"), show: (r) => can(r, "rates:read") },
@@ -133,10 +137,16 @@ export default function App() {
   );
 }
 
+/** Errors the routes below do not catch (or the root loader's own): with the menu when the
+ *  root loader got as far as the user. */
 export function ErrorBoundary() {
+  const data = useRouteLoaderData<RootData>("root");
   return (
-    <main className="main">
-      <GeneralErrorBoundary />
-    </main>
+    <>
+      {data && <Header user={data.user} />}
+      <main className="main">
+        <GeneralErrorBoundary />
+      </main>
+    </>
   );
 }

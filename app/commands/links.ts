@@ -1,9 +1,12 @@
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import type { Booted } from "../../db/boot";
 
 export const usage =
-  "links --campaign <code> [--format table|csv|json] [--origin <url>]\n" +
-  "                          list a campaign's resident links (place, URL, QR target); the origin\n" +
-  "                          defaults to PUBLIC_URL, else http://localhost:<PORT>";
+  "links --campaign <code> [--format table|csv|json] [--out <file>] [--origin <url>]\n" +
+  "                          list a campaign's resident links (place, URL, QR target), on stdout or\n" +
+  "                          into --out <file>; the origin is PUBLIC_URL, else the running app's port,\n" +
+  "                          else http://localhost:<PORT>";
 
 const FORMATS = ["table", "csv", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -19,10 +22,23 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-export async function run(args: string[]): Promise<number> {
+const SOURCES = {
+  "--origin": "--origin",
+  PUBLIC_URL: "PUBLIC_URL",
+  request: "request",
+  runningApp: "the app running on this data folder",
+  PORT: "PORT; set PUBLIC_URL to the address residents reach",
+} as const;
+
+export async function run(args: string[], booted?: Booted): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { campaign: { type: "string" }, format: { type: "string", default: "table" }, origin: { type: "string" } },
+    options: {
+      campaign: { type: "string" },
+      format: { type: "string", default: "table" },
+      origin: { type: "string" },
+      out: { type: "string" },
+    },
   });
   if (!values.campaign || !isFormat(values.format)) {
     console.error(`usage: npm run cli -- ${usage}`);
@@ -32,7 +48,8 @@ export async function run(args: string[]): Promise<number> {
     console.error(`--origin is not a URL: ${values.origin}`);
     return 2;
   }
-  const { campaignByCode, allLinksOf, exportRow, publicOrigin } = await import("~/models/campaigns.server");
+  const { campaignByCode, allLinksOf, exportRow } = await import("~/models/campaigns.server");
+  const { resolveOrigin } = await import("~/utils/public-url.server");
   const { linksCsv, LINK_EXPORT_COLUMNS } = await import("~/domain/campaigns");
   const { translate } = await import("~/i18n");
   const { recordAudit } = await import("~/models/audit.server");
@@ -42,18 +59,33 @@ export async function run(args: string[]): Promise<number> {
     console.error(`no campaign with code ${values.campaign}`);
     return 1;
   }
-  const origin = values.origin ? new URL(values.origin).origin : publicOrigin();
+  const { origin, source } = values.origin
+    ? { origin: new URL(values.origin).origin, source: "--origin" as const }
+    : resolveOrigin(undefined, booted?.embedded?.dataDir ?? null);
+  // Notes go to stderr: stdout carries only the listing, so it can be redirected into a file.
+  console.error(`resident links use ${origin} (from ${SOURCES[source]})`);
   const rows = (await allLinksOf(found.countyId, found.campaign.id)).map((l) => exportRow(l, origin));
   const label = (column: (typeof LINK_EXPORT_COLUMNS)[number]) => translate("zh", `campaigns.export.${column}`);
   const level = (l: "compound" | "building") => translate("zh", `level.${l}`);
 
-  if (values.format === "json") process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else if (values.format === "csv") process.stdout.write(linksCsv(rows, label, level));
+  let text: string;
+  if (values.format === "json") text = `${JSON.stringify(rows, null, 2)}\n`;
+  else if (values.format === "csv") text = linksCsv(rows, label, level);
   else {
     const columns = LINK_EXPORT_COLUMNS.filter((c) => c !== "code");
-    console.log(`${found.countyName} · ${found.campaign.name} (${found.campaign.code}): ${rows.length} links\n`);
-    console.log(table(columns.map(label), rows.map((r) => columns.map((c) => (c === "level" ? level(r.level) : (r[c] ?? ""))))));
+    text =
+      `${found.countyName} · ${found.campaign.name} (${found.campaign.code}): ${rows.length} links\n\n` +
+      `${table(columns.map(label), rows.map((r) => columns.map((c) => (c === "level" ? level(r.level) : (r[c] ?? "")))))}\n`;
   }
+  if (values.out) {
+    try {
+      writeFileSync(values.out, text);
+    } catch (error) {
+      console.error(`cannot write ${values.out}: ${error instanceof Error ? error.message : String(error)}`);
+      return 2;
+    }
+    console.error(`${rows.length} links written to ${values.out}`);
+  } else process.stdout.write(text);
   await recordAudit(null, "campaign.links.export", {
     countyId: found.countyId,
     target: found.campaign.code,

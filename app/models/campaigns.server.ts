@@ -4,7 +4,6 @@ import { randomInt } from "node:crypto";
 import QRCode from "qrcode";
 import { sql } from "~/db.server";
 import { inScope } from "~/models/places.server";
-import { readEnv } from "~/utils/env.server";
 import { CAMPAIGN_CODE, canMoveTo, residentUrl, type CampaignState, type DuplicatePolicy, type LinkExportRow } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
 import type { CurrentUser } from "~/models/users.server";
@@ -43,13 +42,34 @@ const campaignColumns = sql`
   v.title as "surveyTitle", v.version, c.opens_at as "opensAt", c.closes_at as "closesAt", c.state,
   c.duplicate_policy as "duplicatePolicy", c.created_at as "createdAt"`;
 
-export async function listCampaigns(countyId: number) {
+/** SQL condition on campaign `c`: it covers part of the user's scope (a target inside the scope,
+ *  or a link inside it when the scope lies inside a target). The county's scope covers them all. */
+function coversScope(user: ScopedUser) {
+  return sql`(
+    exists (select 1 from campaign_targets ct join places tp on tp.id = ct.place_id
+            where ct.campaign_id = c.id and ${inScope(user, "tp.path")})
+    or exists (select 1 from campaign_links cl join places lp on lp.id = cl.place_id
+               where cl.campaign_id = c.id and ${inScope(user, "lp.path")}))`;
+}
+
+/** The campaigns over the user's scope, newest first, with their responses and links inside it. */
+export async function listCampaigns(user: ScopedUser) {
   return sql<(Campaign & { responses: number; links: number })[]>`
     select ${campaignColumns},
-      (select count(*)::int from responses r where r.campaign_id = c.id and r.voided_at is null) as responses,
-      (select count(*)::int from campaign_links l where l.campaign_id = c.id) as links
+      (select count(*)::int from responses r where r.campaign_id = c.id and r.voided_at is null and ${inScope(user, "r.path")}) as responses,
+      (select count(*)::int from campaign_links l join places p on p.id = l.place_id
+        where l.campaign_id = c.id and ${inScope(user, "p.path")}) as links
     from campaigns c join survey_versions v on v.id = c.survey_version_id
-    where c.county_id = ${countyId} order by c.created_at desc, c.id desc`;
+    where c.county_id = ${user.countyId} and ${coversScope(user)}
+    order by c.created_at desc, c.id desc`;
+}
+
+/** A campaign of the county that covers part of the user's scope, or null (a 404 for the user). */
+export async function campaignInScope(user: ScopedUser, campaignId: number): Promise<Campaign | null> {
+  const [campaign] = await sql<Campaign[]>`
+    select ${campaignColumns} from campaigns c join survey_versions v on v.id = c.survey_version_id
+    where c.county_id = ${user.countyId} and c.id = ${campaignId} and ${coversScope(user)}`;
+  return campaign ?? null;
 }
 
 export async function getCampaign(countyId: number, campaignId: number): Promise<Campaign | null> {
@@ -192,15 +212,6 @@ export async function linkOf(user: ScopedUser, campaignId: number, code: string)
   return link ?? null;
 }
 
-/** The origin residents reach the app at: PUBLIC_URL when the app sits behind a proxy or a
- *  domain the server cannot see, else the origin of the request (or the local port). */
-export function publicOrigin(request?: Request): string {
-  const configured = readEnv().PUBLIC_URL;
-  if (configured) return new URL(configured).origin;
-  if (request) return new URL(request.url).origin;
-  return `http://localhost:${process.env.PORT || 3000}`;
-}
-
 /** A link as an office exports it: place, resident URL and the URL its QR code carries. */
 export function exportRow(link: CampaignLink, origin: string): LinkExportRow {
   const building = link.level === "building";
@@ -226,10 +237,11 @@ export async function campaignByCode(code: string): Promise<{ countyId: number; 
   return campaign && { countyId: row.countyId, countyName: row.countyName, campaign };
 }
 
-/** Responses that count (not voided) for a campaign. */
-export async function responseCount(countyId: number, campaignId: number): Promise<number> {
+/** Responses that count (not voided) for a campaign, inside the user's scope. */
+export async function responseCount(user: ScopedUser, campaignId: number): Promise<number> {
   const [row] = await sql<{ n: number }[]>`
-    select count(*)::int as n from responses where campaign_id = ${campaignId} and county_id = ${countyId} and voided_at is null`;
+    select count(*)::int as n from responses r
+    where r.campaign_id = ${campaignId} and r.county_id = ${user.countyId} and r.voided_at is null and ${inScope(user, "r.path")}`;
   return row.n;
 }
 

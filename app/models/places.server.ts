@@ -16,6 +16,16 @@ export function inScope(user: Pick<CurrentUser, "scopePlaceId" | "scopeGridId">,
     : sql`${path} && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
 }
 
+/** The user's scope as people name it: the place with its ancestors (county first), and the
+ *  grid's name for a grid scope (whose place is the grid's community). */
+export async function scopeDescription(user: ScopedUser): Promise<{ path: string[]; grid: string | null }> {
+  const [row] = await sql<{ path: string[]; grid: string | null }[]>`
+    select array(select a.name from places a where a.id = any(p.path) order by array_length(a.path, 1)) as path,
+      (select g.name from grids g where g.id = ${user.scopeGridId} and g.county_id = ${user.countyId}) as grid
+    from places p where p.id = ${user.scopePlaceId} and p.county_id = ${user.countyId}`;
+  return row ?? { path: [], grid: null };
+}
+
 export type PlaceSummary = {
   id: number;
   name: string;
@@ -79,20 +89,21 @@ export async function childrenOf(user: ScopedUser, placeId: number): Promise<Pla
     order by c.sort_order, c.id`;
 }
 
-/** Where the user's tree starts: the scope place, or the buildings of the user's grid. */
-export async function scopeRoots(user: ScopedUser): Promise<PlaceSummary[]> {
+/** Where the user's tree starts: the scope place, or the buildings of the user's grid (each with
+ *  its compound's name: "3号楼" repeats in every compound of a grid). */
+export async function scopeRoots(user: ScopedUser): Promise<(PlaceSummary & { compound: string | null })[]> {
   const roots =
     user.scopeGridId === null
       ? sql`select id from places where id = ${user.scopePlaceId} and county_id = ${user.countyId}`
       : sql`select building_id as id from grid_buildings where grid_id = ${user.scopeGridId} and county_id = ${user.countyId}`;
-  return sql<PlaceSummary[]>`
-    select p.id, p.name, p.level,
+  return sql<(PlaceSummary & { compound: string | null })[]>`
+    select p.id, p.name, p.level, case when p.level = 'building' then cp.name end as compound,
       count(h.id)::int as households,
       count(h.id) filter (where h.vacant)::int as vacant,
       (select count(*)::int from places c where c.parent_id = p.id) as children
-    from places p left join households h on h.path @> array[p.id]
+    from places p left join places cp on cp.id = p.parent_id left join households h on h.path @> array[p.id]
     where p.id in (${roots})
-    group by p.id order by p.sort_order, p.id`;
+    group by p.id, cp.id order by cp.sort_order, cp.id, p.sort_order, p.id`;
 }
 
 export type HouseholdRow = { id: number; room: string; vacant: boolean; stairwell: string | null };

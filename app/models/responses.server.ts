@@ -260,13 +260,27 @@ export type ResponseDetail = {
   complete: boolean;
   imported: { filename: string; at: Date; by: string } | null;
   voided: { at: Date; by: string | null; reason: string } | null;
+  /** The household (room) and its one-time code, for responses given with a household code. */
+  household: { room: string; code: string | null } | null;
   answers: AnswerLine[];
 };
+
+// The household a response was given for (its room, with the stairwell when the building has
+// several) and the one-time code used: joined as `hh` from `r`.
+const householdJoin = sql`
+  left join household_codes hc on hc.id = r.household_code_id
+  left join lateral (
+    select case when s.level = 'stairwell' then s.name || ' ' || h.room else h.room end as room
+    from households h join places s on s.id = h.place_id
+    where h.id = coalesce(r.household_id, hc.household_id)
+  ) hh on true`;
 
 /** A response inside the user's scope, every question with its answer text; null otherwise. */
 export async function getResponse(user: ScopedUser, responseId: string): Promise<ResponseDetail | null> {
   if (!/^\d{1,18}$/.test(responseId)) return null;
-  const [row] = await sql<(Omit<ResponseDetail, "answers" | "imported" | "voided"> & {
+  const [row] = await sql<(Omit<ResponseDetail, "answers" | "imported" | "voided" | "household"> & {
+    householdRoom: string | null;
+    householdCode: string | null;
     definition: Record<string, unknown>;
     answers: Record<string, unknown>;
     importFilename: string | null;
@@ -282,19 +296,22 @@ export async function getResponse(user: ScopedUser, responseId: string): Promise
       r.channel, r.started_at as "startedAt", r.finished_at as "finishedAt", r.duration_seconds as "durationSeconds",
       r.user_agent as "userAgent", cu.display_name as "collectedBy", r.complete, v.definition, r.answers,
       i.filename as "importFilename", i.created_at as "importedAt", iu.display_name as "importedBy",
-      r.voided_at as "voidedAt", vu.display_name as "voidedBy", r.void_reason as "voidReason"
+      r.voided_at as "voidedAt", vu.display_name as "voidedBy", r.void_reason as "voidReason",
+      hh.room as "householdRoom", hc.code as "householdCode"
     from responses r
     join campaigns c on c.id = r.campaign_id
     join survey_versions v on v.id = r.survey_version_id
+    ${householdJoin}
     left join users cu on cu.id = r.collected_by
     left join response_imports i on i.id = r.import_id
     left join users iu on iu.id = i.user_id
     left join users vu on vu.id = r.voided_by
     where r.id = ${responseId}::bigint and ${matching(user, { campaignId: null, placeId: null, from: null, to: null })}`;
   if (!row) return null;
-  const { definition, answers, importFilename, importedAt, importedBy, voidedAt, voidedBy, voidReason, ...rest } = row;
+  const { definition, answers, importFilename, importedAt, importedBy, voidedAt, voidedBy, voidReason, householdRoom, householdCode, ...rest } = row;
   return {
     ...rest,
+    household: householdRoom !== null || householdCode !== null ? { room: householdRoom ?? "", code: householdCode } : null,
     answers: describeAnswers(definition, answers),
     imported: importFilename && importedAt ? { filename: importFilename, at: importedAt, by: importedBy ?? "" } : null,
     voided: voidedAt && voidReason !== null ? { at: voidedAt, by: voidedBy, reason: voidReason } : null,
@@ -331,6 +348,9 @@ export type ExportRow = {
   community: string | null;
   compound: string | null;
   building: string | null;
+  /** Room (with stairwell) and one-time code of a household-code response. */
+  room: string | null;
+  householdCode: string | null;
   finishedAt: Date;
   channel: Channel;
   durationSeconds: number | null;
@@ -347,12 +367,13 @@ export type ExportRow = {
 export async function exportResponses(user: ScopedUser, filters: ResponseFilters) {
   const rows = await sql<(Omit<ExportRow, "answers"> & { versionId: number; answers: Record<string, unknown> })[]>`
     select r.id::text, c.name as "campaignName", st.name as street, cm.name as community, cp.name as compound,
-      b.name as building, r.finished_at as "finishedAt", r.channel, r.duration_seconds as "durationSeconds",
+      b.name as building, hh.room, hc.code as "householdCode", r.finished_at as "finishedAt", r.channel, r.duration_seconds as "durationSeconds",
       v.version, r.survey_version_id as "versionId", r.import_id is not null as imported, r.complete,
       r.voided_at is not null as voided, r.answers
     from responses r
     join campaigns c on c.id = r.campaign_id
     join survey_versions v on v.id = r.survey_version_id
+    ${householdJoin}
     left join places st on st.id = r.path[2]
     left join places cm on cm.id = r.path[3]
     left join places cp on cp.id = r.path[4]

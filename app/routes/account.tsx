@@ -5,6 +5,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Field } from "~/components/user-fields";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
+import { scopeDescription } from "~/models/places.server";
 import { changeOwnPassword } from "~/models/users.server";
 import { passwordProblem } from "~/utils/password.server";
 import { clientInfo } from "~/utils/request.server";
@@ -12,7 +13,7 @@ import { requireUser } from "~/utils/session.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  return { username: user.username, displayName: user.displayName, role: user.role, countyName: user.countyName };
+  return { username: user.username, displayName: user.displayName, role: user.role, scope: await scopeDescription(user) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -39,7 +40,13 @@ export default function Account() {
     <>
       <h1>{t("account.title")}</h1>
       <p className="card">
-        {me.displayName}（{me.username}）· {t(`role.${me.role}`)} · {me.countyName}
+        {me.displayName}（{me.username}）· {t(`role.${me.role}`)}
+        <br />
+        {t("account.scope", {
+          scope: me.scope.grid
+            ? t("account.scopeGrid", { grid: me.scope.grid, path: me.scope.path.join(" › ") })
+            : me.scope.path.join(" › "),
+        })}
       </p>
       {result?.ok && (
         <p className="alert ok" role="status">

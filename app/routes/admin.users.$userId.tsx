@@ -1,13 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { ConfirmStep } from "~/components/confirm-step";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Field, UserProfileFields } from "~/components/user-fields";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import { scopeChoices } from "~/models/places.server";
 import { getUser, resetPassword, setDisabled, updateUser } from "~/models/users.server";
-import { clientInfo, idParam } from "~/utils/request.server";
+import { clientInfo, idParam, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { parsePassword, parseProfile } from "~/utils/user-form.server";
 
@@ -18,7 +19,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return { account, choices: await scopeChoices(admin.countyId), self: account.id === admin.id };
 }
 
-type Result = { ok?: string; errors?: Record<string, string>; intent?: string };
+type Result = { ok?: string; errors?: Record<string, string>; intent?: string; confirm?: true };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const admin = await requirePermission(request, "user:manage");
@@ -49,6 +50,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   if (intent === "disable" || intent === "enable") {
     if (userId === admin.id) return data<Result>({ intent, errors: { status: "users.error.disableSelf" } }, { status: 400 });
+    // Disabling signs the account out everywhere at once: only through the confirmation step.
+    if (intent === "disable" && !isConfirmed(form)) return data<Result>({ intent, confirm: true });
     await setDisabled(admin.countyId, userId, intent === "disable");
     await audit(`user.${intent}`);
     return data<Result>({ intent, ok: intent === "disable" ? "users.disabledNow" : "users.enabledNow" });
@@ -98,7 +101,15 @@ export default function EditUser() {
           {t("users.resetPassword")}
         </button>
       </Form>
-      {!self && (
+      {!self && result?.confirm && (
+        <ConfirmStep
+          title={t("users.confirmDisable.title", { name: account.displayName })}
+          consequence={t("users.confirmDisable.body", { name: account.displayName })}
+          confirmLabel={t("users.confirmDisable.submit")}
+          fields={{ intent: "disable" }}
+        />
+      )}
+      {!self && !result?.confirm && (
         <Form method="post" className="card">
           <button type="submit" name="intent" value={account.disabled ? "enable" : "disable"} className="button secondary">
             {account.disabled ? t("users.enable") : t("users.disable")}

@@ -3,34 +3,39 @@ import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Fragment } from "react";
 import { StateBadge, useWindowFormat } from "~/components/campaigns";
+import { ConfirmStep } from "~/components/confirm-step";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CAMPAIGN_STATES, canMoveTo, residentUrl, type CampaignState } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import {
   campaignAvailability,
+  campaignInScope,
   getCampaign,
   linksOf,
-  publicOrigin,
   responseCount,
   setCampaignState,
   type CampaignLink,
 } from "~/models/campaigns.server";
-import { clientInfo, idParam } from "~/utils/request.server";
+import { can } from "~/utils/permissions";
+import { clientInfo, idParam, isConfirmed } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, "campaign:manage");
-  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  const user = await requirePermission(request, "campaign:print");
+  const campaign = await campaignInScope(user, idParam(params.campaignId));
   if (!campaign) throw new Response("Not Found", { status: 404 });
-  const [links, responses] = await Promise.all([linksOf(user, campaign.id), responseCount(user.countyId, campaign.id)]);
+  const [links, responses] = await Promise.all([linksOf(user, campaign.id), responseCount(user, campaign.id)]);
+  // Opening, pausing and closing are the office's: others see the state, not the buttons.
+  const canManage = can(user.role, "campaign:manage");
   return {
     campaign,
     links,
     responses,
     origin: publicOrigin(request),
     availability: campaignAvailability(campaign),
-    moves: CAMPAIGN_STATES.filter((to) => canMoveTo(campaign.state, to)),
+    moves: canManage ? CAMPAIGN_STATES.filter((to) => canMoveTo(campaign.state, to)) : [],
   };
 }
 
@@ -40,8 +45,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "campaign:manage");
   const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
   if (!campaign) throw new Response("Not Found", { status: 404 });
-  const to = (await request.formData()).get("state");
+  const form = await request.formData();
+  const to = form.get("state");
   if (!isState(to)) throw new Response("Bad Request", { status: 400 });
+  // Closing is final: it happens only through the confirmation step.
+  if (to === "closed" && !isConfirmed(form)) return { confirm: "closed" as const };
   if (!(await setCampaignState(user.countyId, campaign.id, to))) return data({ changed: false, to }, { status: 409 });
   await recordAudit(user, "campaign.state", {
     target: campaign.code,
@@ -105,7 +113,7 @@ export default function CampaignPage() {
           {t("campaigns.created", { n: Number(created) || links.length })}
         </p>
       )}
-      {result && (
+      {result && "changed" in result && (
         <p className={result.changed ? "alert ok" : "alert error"} role="status">
           {t(result.changed ? "campaigns.stateChanged" : "campaigns.stateRefused", { state: t(`campaigns.state.${result.to}`) })}
         </p>
@@ -124,7 +132,14 @@ export default function CampaignPage() {
         <dt>{t("campaigns.availability")}</dt>
         <dd data-testid="availability">{t(`campaigns.availability.${availability}`)}</dd>
       </dl>
-      {moves.length > 0 && (
+      {result && "confirm" in result ? (
+        <ConfirmStep
+          title={t("campaigns.confirmClose.title", { name: campaign.name })}
+          consequence={t("campaigns.confirmClose.body", { n: responses.toLocaleString() })}
+          confirmLabel={t("campaigns.confirmClose.submit")}
+          fields={{ state: "closed" }}
+        />
+      ) : moves.length > 0 && (
         <Form method="post" className="actions campaign-moves">
           {moves.map((to) => (
             <button

@@ -6,15 +6,16 @@ import { QrCode } from "~/components/campaigns";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
-import { getCampaign, householdSlips, publicOrigin, qrSvg } from "~/models/campaigns.server";
+import { campaignInScope, householdSlips, qrSvg } from "~/models/campaigns.server";
 import { idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.place} · ${data.campaign.name}` : "" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, "campaign:manage");
-  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  const user = await requirePermission(request, "campaign:print");
+  const campaign = await campaignInScope(user, idParam(params.campaignId));
   // Codes are only asked for under the one-per-household policy; elsewhere there is nothing to print.
   if (!campaign || campaign.duplicatePolicy !== "household") throw new Response("Not Found", { status: 404 });
   const slips = await householdSlips(user, campaign.id, idParam(params.placeId));

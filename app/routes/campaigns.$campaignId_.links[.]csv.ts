@@ -3,13 +3,14 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { linksCsv } from "~/domain/campaigns";
 import { translate } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
-import { exportRow, getCampaign, linksOf, publicOrigin } from "~/models/campaigns.server";
+import { campaignInScope, exportRow, linksOf } from "~/models/campaigns.server";
 import { clientInfo, getLang, idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, "campaign:manage");
-  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  const user = await requirePermission(request, "campaign:print");
+  const campaign = await campaignInScope(user, idParam(params.campaignId));
   if (!campaign) throw new Response("Not Found", { status: 404 });
   const origin = publicOrigin(request);
   const rows = (await linksOf(user, campaign.id)).map((l) => exportRow(l, origin));

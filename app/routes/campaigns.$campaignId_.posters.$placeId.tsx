@@ -6,16 +6,17 @@ import { QrCode } from "~/components/campaigns";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
-import { getCampaign, linksUnder, publicOrigin, qrSvg } from "~/models/campaigns.server";
+import { campaignInScope, linksUnder, qrSvg } from "~/models/campaigns.server";
 import { getPlace } from "~/models/places.server";
 import { idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.placeName} · ${data.campaign.name}` : "" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, "campaign:manage");
-  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  const user = await requirePermission(request, "campaign:print");
+  const campaign = await campaignInScope(user, idParam(params.campaignId));
   const place = campaign && (await getPlace(user, idParam(params.placeId)));
   if (!campaign || !place || (place.level !== "compound" && place.level !== "building")) throw new Response("Not Found", { status: 404 });
   const links = await linksUnder(user, campaign.id, place.id);

@@ -1,13 +1,14 @@
 // The QR code of one resident link as an SVG file (for printing elsewhere or a WeChat post).
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { residentUrl } from "~/domain/campaigns";
-import { getCampaign, linkOf, publicOrigin, qrSvg } from "~/models/campaigns.server";
+import { campaignInScope, linkOf, qrSvg } from "~/models/campaigns.server";
 import { idParam } from "~/utils/request.server";
+import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, "campaign:manage");
-  const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
+  const user = await requirePermission(request, "campaign:print");
+  const campaign = await campaignInScope(user, idParam(params.campaignId));
   const link = campaign && (await linkOf(user, campaign.id, params.linkCode ?? ""));
   if (!link) throw new Response("Not Found", { status: 404 });
   const svg = await qrSvg(residentUrl(publicOrigin(request), link.code, { qr: true }));

@@ -3,25 +3,28 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useT } from "~/i18n/use-t";
 import { listCampaigns } from "~/models/campaigns.server";
+import { can } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
 import { StateBadge, useWindowFormat } from "~/components/campaigns";
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, "campaign:manage");
-  return { campaigns: await listCampaigns(user.countyId) };
+  const user = await requirePermission(request, "campaign:print");
+  return { campaigns: await listCampaigns(user), canManage: can(user.role, "campaign:manage") };
 }
 
 export default function CampaignsPage() {
-  const { campaigns } = useLoaderData<typeof loader>();
+  const { campaigns, canManage } = useLoaderData<typeof loader>();
   const t = useT();
   const windowText = useWindowFormat();
   return (
     <>
       <div className="actions" style={{ justifyContent: "space-between" }}>
         <h1>{t("campaigns.title")}</h1>
-        <Link to="/campaigns/new" className="button">
-          {t("campaigns.new")}
-        </Link>
+        {canManage && (
+          <Link to="/campaigns/new" className="button">
+            {t("campaigns.new")}
+          </Link>
+        )}
       </div>
       {campaigns.length === 0 ? (
         <p className="card">{t("campaigns.empty")}</p>

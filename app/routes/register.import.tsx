@@ -13,6 +13,7 @@ import { cancelRegisterImport, confirmRegisterImport, previewRegisterImport } fr
 import { changeCount, type ImportIssue, type RegisterRow, type RegisterSummary } from "~/domain/register-import";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { uploadProblem } from "~/utils/upload.server";
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
@@ -43,9 +44,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
       throw error;
     }
     const file = form.get("file");
-    if (!(file instanceof File) || file.size === 0)
+    const problem = uploadProblem(file);
+    if (problem || !(file instanceof File))
       return data<ActionResult>(
-        { stage: "issues", issues: [{ line: null, column: null, key: "register.noFile", params: {} }] },
+        {
+          stage: "issues",
+          issues: [
+            problem?.empty
+              ? { line: null, column: null, key: problem.key, params: problem.params }
+              : { line: null, column: null, key: "register.noFile", params: {} },
+          ],
+        },
         { status: 400 },
       );
     const preview = await previewRegisterImport(user, { name: file.name, data: new Uint8Array(await file.arrayBuffer()) });

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ConfirmStep } from "~/components/confirm-step";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useLang, useT } from "~/i18n/use-t";
 import { getResponse, voidResponse } from "~/models/responses.server";
 import { can } from "~/utils/permissions";
-import { clientInfo } from "~/utils/request.server";
+import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
 const VOID_REASON_MAX = 500;
@@ -17,7 +18,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return { response, canVoid: can(user.role, "response:void") };
 }
 
-type ActionResult = { ok: true; outcome: "voided" | "alreadyVoided" } | { ok: false; error: "reasonRequired" };
+type ActionResult =
+  | { ok: true; outcome: "voided" | "alreadyVoided" }
+  | { ok: false; error: "reasonRequired" }
+  | { ok: false; confirm: { reason: string } };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "response:void");
@@ -25,6 +29,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const reason = String(form.get("reason") ?? "").trim();
   if (reason.length < 2 || reason.length > VOID_REASON_MAX)
     return data<ActionResult>({ ok: false, error: "reasonRequired" }, { status: 400 });
+  // Voiding cannot be undone: it happens only through the confirmation step.
+  if (!isConfirmed(form)) return data<ActionResult>({ ok: false, confirm: { reason } });
   const outcome = await voidResponse(user, params.responseId ?? "", reason, clientInfo(request, context).ip);
   if (!outcome) throw new Response("Not Found", { status: 404 });
   return data<ActionResult>({ ok: true, outcome });
@@ -46,6 +52,12 @@ export default function ResponsePage() {
     [t("responses.detail.campaign"), r.campaignName],
     [t("responses.detail.survey"), t("responses.detail.version", { title: r.surveyTitle, n: r.version })],
     [t("responses.detail.place"), r.placeLabel],
+    ...(r.household
+      ? ([
+          [t("responses.detail.household"), r.household.room],
+          [t("responses.detail.householdCode"), r.household.code ?? "—"],
+        ] as [string, string][])
+      : []),
     [t("responses.detail.channel"), t(`responses.channel.${r.channel}`)],
     [t("responses.detail.startedAt"), time(r.startedAt)],
     [t("responses.detail.finishedAt"), time(r.finishedAt)],
@@ -110,7 +122,15 @@ export default function ResponsePage() {
         ))}
       </ol>
 
-      {canVoid && !r.voided && (
+      {canVoid && !r.voided && result && "confirm" in result && (
+        <ConfirmStep
+          title={t("responses.void.confirmTitle", { id: r.id })}
+          consequence={t("responses.void.confirmBody", { reason: result.confirm.reason })}
+          confirmLabel={t("responses.void.confirmSubmit")}
+          fields={{ reason: result.confirm.reason }}
+        />
+      )}
+      {canVoid && !r.voided && !(result && "confirm" in result) && (
         <section className="card response-void">
           <h2>{t("responses.void.title")}</h2>
           <p className="muted">{t("responses.void.intro")}</p>
@@ -123,9 +143,9 @@ export default function ResponsePage() {
                 minLength={2}
                 maxLength={VOID_REASON_MAX}
                 rows={3}
-                aria-invalid={result && !result.ok ? true : undefined}
+                aria-invalid={result && "error" in result ? true : undefined}
               />
-              {result && !result.ok && (
+              {result && "error" in result && (
                 <span className="field-error">{t("responses.void.reasonRequired", { max: VOID_REASON_MAX })}</span>
               )}
             </label>

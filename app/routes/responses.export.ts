@@ -1,6 +1,7 @@
 // The responses the list's filters match, as .xlsx or as CSV (UTF-8 with a BOM, so Excel on a
 // Chinese Windows reads it as UTF-8): one column per question with its Chinese title, answers as
-// their text, plus place, time, channel, duration, version, imported and status.
+// their text, plus place, household room and code (household-code campaigns), time, channel,
+// duration, version, imported and status.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { translate, type Lang } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
@@ -19,6 +20,8 @@ function table(lang: Lang, questions: { name: string; title: string }[], rows: E
     t("level.community"),
     t("level.compound"),
     t("level.building"),
+    t("responses.col.room"),
+    t("responses.col.householdCode"),
     t("responses.col.finishedAt"),
     t("responses.col.channel"),
     t("responses.col.duration"),
@@ -34,6 +37,8 @@ function table(lang: Lang, questions: { name: string; title: string }[], rows: E
     r.community,
     r.compound,
     r.building,
+    r.room,
+    r.householdCode,
     new Date(r.finishedAt),
     t(`responses.channel.${r.channel}`),
     r.durationSeconds,

@@ -22,6 +22,7 @@ import {
 } from "~/models/response-import.server";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { uploadProblem } from "~/utils/upload.server";
 
 const MAX_FILE_MB = 20;
 
@@ -38,7 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     if (!plan) return { stage: "gone" as const };
     return { stage: "mapping" as const, plan };
   }
-  const campaigns = await listCampaigns(user.countyId);
+  const campaigns = await listCampaigns(user);
   return {
     stage: "upload" as const,
     campaigns: campaigns.map((c) => ({ id: c.id, name: c.name })),
@@ -71,7 +72,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const campaignId = uploadIdOf(form.get("campaign"));
     if (campaignId === null) return data(uploadIssue("responses.import.noCampaign"), { status: 400 });
     const file = form.get("file");
-    if (!(file instanceof File) || file.size === 0) return data(uploadIssue("responses.import.noFile"), { status: 400 });
+    const problem = uploadProblem(file);
+    if (problem || !(file instanceof File))
+      return data(
+        problem?.empty ? uploadIssue(problem.key, problem.params) : uploadIssue("responses.import.noFile"),
+        { status: 400 },
+      );
     const staged = await stageResponseUpload(user, {
       campaignId,
       filename: file.name,

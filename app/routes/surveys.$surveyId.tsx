@@ -7,6 +7,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useBeforeUnload, useLoaderData, useNavigation } from "@remix-run/react";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import { ConfirmStep } from "~/components/confirm-step";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { DefinitionErrors, JsonEditor, type JsonEditorHandle } from "~/components/survey-editor";
 import { useLang, useT } from "~/i18n/use-t";
@@ -19,7 +20,7 @@ import {
   saveDraft,
 } from "~/models/surveys.server";
 import { checkDefinitionText, MAX_DEFINITION_BYTES, type DefinitionError } from "~/survey/definition";
-import { clientInfo, idParam } from "~/utils/request.server";
+import { clientInfo, idParam, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
 const SurveyPreview = lazy(() => import("~/components/survey-preview.client"));
@@ -41,6 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 type ActionResult =
   | { ok: false; errors: DefinitionError[] }
+  | { ok: false; errors: []; confirm: { title: string; definition: string; version: number } }
   | { ok: true; saved: true }
   | { ok: true; published: { version: number; created: boolean } };
 
@@ -63,6 +65,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!checked.ok) return data<ActionResult>({ ok: false, errors: checked.errors }, { status: 422 });
 
   if (form.get("intent") === "publish") {
+    // A published version is frozen for good: only through the confirmation step, which posts
+    // back exactly the title and text it showed. Until then nothing, not even the draft, changes.
+    if (!isConfirmed(form)) {
+      const survey = await getSurvey(user.countyId, surveyId);
+      if (!survey) throw new Response("Not Found", { status: 404 });
+      const confirm = { title, definition: String(form.get("definition")), version: (survey.latestVersion ?? 0) + 1 };
+      return data<ActionResult>({ ok: false, errors: [], confirm });
+    }
     const published = await publishSurvey(user, surveyId, { title, draft: checked.definition });
     if (!published) throw new Response("Not Found", { status: 404 });
     if (published.created)
@@ -148,6 +158,15 @@ export default function SurveyEditor() {
             ? t("surveys.published", { n: result.published.version })
             : t("surveys.publishedUnchanged", { n: result.published.version })}
         </p>
+      )}
+      {result && "confirm" in result && (
+        <ConfirmStep
+          title={t("surveys.confirmPublish.title", { n: result.confirm.version })}
+          consequence={t("surveys.confirmPublish.body", { n: result.confirm.version })}
+          confirmLabel={t("surveys.confirmPublish.submit", { n: result.confirm.version })}
+          fields={{ intent: "publish", title: result.confirm.title, definition: result.confirm.definition }}
+          multipart
+        />
       )}
       {result?.ok && "saved" in result && !dirty && (
         <p className="alert ok" role="status">

@@ -22,6 +22,7 @@ import { checkDefinitionText, MAX_DEFINITION_BYTES, type DefinitionError } from 
 import { loadTemplate, templateList } from "~/survey/templates.server";
 import { clientInfo, getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { uploadProblem } from "~/utils/upload.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, "survey:manage");
@@ -73,7 +74,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 
   const file = form.get("file");
-  if (intent !== "import" || !(file instanceof File) || file.size === 0 || !isKind(kind))
+  const problem = uploadProblem(file);
+  if (intent === "import" && problem?.empty)
+    return data<ActionResult>({ form: "import", errors: [{ key: problem.key, params: problem.params, line: null }] }, { status: 400 });
+  if (intent !== "import" || problem || !(file instanceof File) || !isKind(kind))
     return data<ActionResult>({ form: "import", errors: [{ key: "surveys.noFile", params: {}, line: null }] }, { status: 400 });
   const text = new TextDecoder("utf-8").decode(await file.arrayBuffer());
   const checked = checkDefinitionText(text);

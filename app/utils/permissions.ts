@@ -17,7 +17,8 @@ export const PERMISSIONS = [
   "user:manage",
   "audit:read",
   "survey:manage", // build and publish questionnaires
-  "campaign:manage", // campaigns, links, posters, household codes
+  "campaign:manage", // create campaigns, open, pause, close them
+  "campaign:print", // see the campaigns over the scope; posters, household slips, QR codes, link lists inside it
   "response:read", // responses inside the scope
   "response:export",
   "response:import",
@@ -28,8 +29,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  street_staff: ["place:read", "register:import", "response:read", "response:export", "response:import", "rates:read"],
-  community_staff: ["place:read", "register:import", "response:read", "response:export", "response:import", "rates:read"],
+  street_staff: ["place:read", "register:import", "campaign:print", "response:read", "response:export", "response:import", "rates:read"],
+  community_staff: ["place:read", "register:import", "campaign:print", "response:read", "response:export", "response:import", "rates:read"],
   grid_leader: ["place:read", "response:read", "rates:read"],
   volunteer: ["place:read"],
   hotline_agent: ["place:read"],

@@ -29,3 +29,8 @@ export function idParam(value: string | undefined): number {
     throw new Response("Not Found", { status: 404 });
   return id;
 }
+
+/** Whether a form went through the confirmation step of an irreversible action (ConfirmStep). */
+export function isConfirmed(form: FormData): boolean {
+  return form.get("confirmed") === "yes";
+}

@@ -111,6 +111,8 @@ test("admin creates an account that signs in with its phone number, then disable
   await expect(volunteer).not.toHaveURL(/\/login/);
 
   await page.getByRole("button", { name: "停用账号" }).click();
+  await expect(page.getByTestId("confirm-step")).toContainText("在所有设备上的登录立即失效");
+  await page.getByRole("button", { name: "确认停用" }).click();
   await expect(page.getByText("账号已停用。")).toBeVisible();
   // The disabled account's open session ends at once.
   await volunteer.reload();

@@ -108,6 +108,9 @@ test("admin imports typed-in paper questionnaires after choosing the place and a
     await expect(page.getByTestId("void-note")).toHaveCount(0);
     await page.getByLabel("作废原因").fill("演示导入，录入有误");
     await page.getByRole("button", { name: "作废" }).click();
+    await expect(page.getByTestId("confirm-step")).toContainText("作废后不能撤销");
+    await expect(page.getByTestId("void-note")).toHaveCount(0);
+    await page.getByRole("button", { name: "确认作废" }).click();
     await expect(page.getByRole("status")).toHaveText("答卷已作废。");
     await expect(page.getByTestId("void-note")).toContainText("由 县文明办管理员 作废");
     await expect(page.getByTestId("void-note")).toContainText("原因：演示导入，录入有误");

@@ -77,6 +77,10 @@ test("admin builds a questionnaire from the household template, breaks and fixes
   await expect(phone.getByText(`${templateTitle}（第一季度）`)).toBeVisible();
 
   await page.getByRole("button", { name: "发布" }).click();
+  // Publishing freezes the version: the page says so first, and nothing is published yet.
+  await expect(page.getByTestId("confirm-step")).toContainText("发布后第 1 版即冻结，不能修改也不能撤回");
+  await expect(page.getByText("尚未发布").first()).toBeVisible();
+  await page.getByRole("button", { name: "确认发布第 1 版" }).click();
   await expect(page.getByRole("status").filter({ hasText: "已发布第 1 版。" })).toBeVisible();
   await expect(page.getByTestId("version-list")).toContainText("第 1 版");
   await expect(page.getByText("未保存", { exact: true })).toHaveCount(0);

@@ -1,5 +1,10 @@
 // Campaigns and distribution against a real database: links per target, state changes, the
 // office routes (create, state, QR, CSV, posters, slips) and the `links` command.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import QRCode from "qrcode";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "~/db.server";
@@ -26,8 +31,11 @@ import { loader as qrLoader } from "~/routes/campaigns.$campaignId_.qr.$linkCode
 import { loader as csvLoader } from "~/routes/campaigns.$campaignId_.links[.]csv";
 import { loader as postersLoader } from "~/routes/campaigns.$campaignId_.posters.$placeId";
 import { loader as codesLoader } from "~/routes/campaigns.$campaignId_.codes.$placeId";
+import { loader as listLoader } from "~/routes/campaigns._index";
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
-import { CLIENT, signedIn } from "./helpers";
+import { CLIENT, placeId, signedIn } from "./helpers";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 const DEFINITION = {
   title: "创文满意度调查",
@@ -319,7 +327,7 @@ describe("links in the office", () => {
     expect(svg).toBe(expected);
   });
 
-  it("answers 404 for a link of another campaign and 403 for a role without campaign:manage", async () => {
+  it("answers 404 for a link of another campaign and 403 for a role that cannot print", async () => {
     const [other] = await places("compound");
     const { id: otherId } = await created([other.id]);
     const ask = (campaign: number, cookie: string) =>
@@ -332,7 +340,7 @@ describe("links in the office", () => {
         (e: Response) => e.status,
       );
     expect(await ask(otherId, adminCookie)).toBe(404);
-    expect(await ask(campaignId, communityCookie)).toBe(403);
+    expect(await ask(campaignId, await cookieFor("viewer"))).toBe(403);
   });
 
   it("uses PUBLIC_URL for resident URLs when it is set", async () => {
@@ -399,6 +407,88 @@ describe("links in the office", () => {
   });
 });
 
+describe("community staff print within their community", () => {
+  let inside: number; // over 锦湖社区 (the community account's scope) and 文昌社区
+  let outside: number; // over 文昌社区 only
+  let jinhuCompound: number;
+  let wenchangCompound: number;
+  const status = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 200,
+      (e: unknown) => (e instanceof Response ? e.status : Promise.reject(e)),
+    );
+  const args = (url: string, params: Record<string, string>, cookie = communityCookie) => ({
+    request: new Request(`http://test${url}`, { headers: { Cookie: cookie } }),
+    params,
+    context,
+  });
+
+  beforeAll(async () => {
+    const [jinhu, wenchang] = await Promise.all([placeId(countyId, "禾城街道", "锦湖社区"), placeId(countyId, "禾城街道", "文昌社区")]);
+    ({ id: inside } = await created([jinhu, wenchang], { name: "两个社区的批次" }));
+    ({ id: outside } = await created([wenchang], { name: "只有文昌社区的批次" }));
+    [{ id: jinhuCompound }] = await places("compound", jinhu);
+    [{ id: wenchangCompound }] = await places("compound", wenchang);
+  });
+
+  it("lists the campaigns that cover their community, with the links inside it, and no office actions", async () => {
+    const { campaigns, canManage } = await listLoader(args("/campaigns", {}));
+    expect(canManage).toBe(false);
+    const names = campaigns.map((c) => c.name);
+    expect(names).toContain("两个社区的批次");
+    expect(names).not.toContain("只有文昌社区的批次");
+    const [{ n }] = await sql<{ n: number }[]>`
+      select count(*)::int as n from campaign_links l join places p on p.id = l.place_id
+      where l.campaign_id = ${inside} and p.path @> array[${await placeId(countyId, "禾城街道", "锦湖社区")}]::int[]`;
+    expect(campaigns.find((c) => c.id === inside)!.links).toBe(n);
+    expect((await listLoader(args("/campaigns", {}, adminCookie))).canManage).toBe(true);
+  });
+
+  it("opens such a campaign with only their links and no state changes; another campaign is not found", async () => {
+    const page = await detailLoader(args(`/campaigns/${inside}`, { campaignId: String(inside) }));
+    expect(page.moves).toEqual([]);
+    expect(page.links.length).toBeGreaterThan(0);
+    expect(new Set(page.links.map((l) => l.communityName))).toEqual(new Set(["锦湖社区"]));
+    expect(await status(detailLoader(args(`/campaigns/${outside}`, { campaignId: String(outside) })))).toBe(404);
+    // Opening, pausing and closing stay with the office.
+    const post = detailAction({
+      request: new Request(`http://test/campaigns/${inside}`, {
+        method: "POST",
+        headers: { Cookie: communityCookie, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ state: "open" }),
+      }),
+      params: { campaignId: String(inside) },
+      context,
+    });
+    expect(await status(post)).toBe(403);
+    expect((await getCampaign(countyId, inside))!.state).toBe("draft");
+  });
+
+  it("prints posters and household slips inside their community; a place outside answers 404", async () => {
+    const posters = await postersLoader(args(`/campaigns/${inside}/posters/${jinhuCompound}`, { campaignId: String(inside), placeId: String(jinhuCompound) }));
+    expect(posters.posters.length).toBeGreaterThan(1);
+    expect(await status(postersLoader(args("", { campaignId: String(inside), placeId: String(wenchangCompound) })))).toBe(404);
+
+    const [building] = await places("building", jinhuCompound);
+    const [otherBuilding] = await places("building", wenchangCompound);
+    const slips = await codesLoader(args("", { campaignId: String(inside), placeId: String(building.id) }));
+    expect(slips.codes.length).toBeGreaterThan(0);
+    expect(slips.place).toMatch(/^锦湖社区 /);
+    expect(await status(codesLoader(args("", { campaignId: String(inside), placeId: String(otherBuilding.id) })))).toBe(404);
+
+    const csv = (await csvLoader(args(`/campaigns/${inside}/links.csv`, { campaignId: String(inside) }))) as Response;
+    const rows = new TextDecoder().decode(await csv.arrayBuffer()).trimEnd().split("\r\n").slice(1);
+    expect(rows).toHaveLength((await linksOf(await signedIn("community", DEMO_PASSWORD), inside)).length);
+    expect(rows.every((r) => r.split(",")[1] === "锦湖社区")).toBe(true);
+    expect(await status(csvLoader(args("", { campaignId: String(outside) })))).toBe(404);
+  });
+
+  it("keeps roles without printing out", async () => {
+    expect(await status(listLoader(args("/campaigns", {}, await cookieFor("viewer"))))).toBe(403);
+    expect(await status(listLoader(args("/campaigns", {}, await cookieFor("volunteer"))))).toBe(403);
+  });
+});
+
 describe("npm run cli -- links", () => {
   let code: string;
   let total: number;
@@ -454,6 +544,34 @@ describe("npm run cli -- links", () => {
     expect(lines).toHaveLength(total + 4);
     const after = await sql`select count(*)::int as n from audit_log where action = 'campaign.links.export' and target = ${code}`;
     expect(after[0].n).toBe(before[0].n + 1);
+  });
+
+  // As operators type it: through npm, whose own "> wenming-survey@0.1.0 cli" banner goes to stdout
+  // unless -s is given, so the README shows `npm run -s cli` for redirection, and --out for files.
+  const npm = (args: string[]) =>
+    promisify(execFile)("npm", args, { cwd: ROOT, env: { ...process.env, PUBLIC_URL: "https://wm.example.cn" }, encoding: "utf8" });
+
+  it("`npm run -s cli -- links --format json` writes nothing but the JSON to stdout", async () => {
+    const { stdout, stderr } = await npm(["run", "-s", "cli", "--", "links", "--campaign", code, "--format", "json"]);
+    const rows = JSON.parse(stdout) as { url: string }[];
+    expect(rows).toHaveLength(total);
+    expect(rows[0].url).toMatch(/^https:\/\/wm\.example\.cn\/s\/\w{8}$/);
+    expect(stderr).toContain("resident links use https://wm.example.cn (from PUBLIC_URL)");
+  });
+
+  it("plain `npm run cli -- links --out <file>` writes a clean file whatever npm prints", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wm-links-"));
+    const json = path.join(dir, "links.json");
+    const csv = path.join(dir, "links.csv");
+    const { stdout, stderr } = await npm(["run", "cli", "--", "links", "--campaign", code, "--format", "json", "--out", json]);
+    expect(stdout).not.toContain('"url"');
+    expect(stderr).toContain(`${total} links written to ${json}`);
+    expect(JSON.parse(readFileSync(json, "utf8"))).toHaveLength(total);
+    await npm(["run", "cli", "--", "links", "--campaign", code, "--format", "csv", "--out", csv]);
+    expect(readFileSync(csv, "utf8").startsWith("\uFEFF街道,社区,小区,楼栋,层级,链接码,链接,二维码地址\r\n")).toBe(true);
+    // A folder that does not exist: a clear message, exit code 2.
+    const failed = await npm(["run", "-s", "cli", "--", "links", "--campaign", code, "--out", path.join(dir, "no", "such", "x.csv")]).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining("cannot write") });
   });
 
   it("fails clearly for an unknown campaign or a bad format", async () => {

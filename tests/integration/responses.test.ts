@@ -4,7 +4,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import ExcelJS from "exceljs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "~/db.server";
-import { createCampaign, setCampaignState } from "~/models/campaigns.server";
+import { createCampaign, householdCodesFor, setCampaignState } from "~/models/campaigns.server";
 import { confirmResponseImport, planResponseImport, stageResponseUpload } from "~/models/response-import.server";
 import {
   exportResponses,
@@ -210,7 +210,7 @@ describe("voiding", () => {
         request: new Request(`http://localhost/responses/${ids.c}`, {
           method: "POST",
           headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ reason }),
+          body: new URLSearchParams({ reason, confirmed: "yes" }),
         }),
         params: { responseId: ids.c },
         context,
@@ -241,7 +241,7 @@ describe("voiding", () => {
       request: new Request(`http://localhost/responses/${ids.a}`, {
         method: "POST",
         headers: { Cookie: await cookieFor("community"), "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ reason: "试试" }),
+        body: new URLSearchParams({ reason: "试试", confirmed: "yes" }),
       }),
       params: { responseId: ids.a },
       context,
@@ -265,7 +265,7 @@ describe("exporting", () => {
     expect(sheet.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
     expect(header).toEqual([
-      "编号", "调查批次", "街道", "社区", "小区", "楼栋", "提交时间", "渠道", "用时(秒)", "版本", "是否导入", "状态",
+      "编号", "调查批次", "街道", "社区", "小区", "楼栋", "房号", "户码", "提交时间", "渠道", "用时(秒)", "版本", "是否导入", "状态",
       "您是否知道创文？", "您通过什么渠道了解创文？", "您对小区环境卫生满意吗？", "您的建议",
     ]);
     expect(sheet.getRow(1).font?.bold).toBe(true);
@@ -278,10 +278,12 @@ describe("exporting", () => {
     expect(first[5]).toMatch(/^\d+号楼$/);
     // Excel has no time zone: the cell reads as the Beijing wall-clock time of the submission.
     const submitted = new Date((await getResponse(admin, ids.a))!.finishedAt);
-    expect(Math.round((first[6] as Date).getTime() / 1000)).toBe(Math.round(submitted.getTime() / 1000) + 8 * 3600);
-    expect(first.slice(7, 15)).toEqual(["扫码", expect.any(Number), 1, "否", "完整", "知道", "电视、微信", "基本满意"]);
+    // No household code in an "unlimited" campaign: room and code stay empty.
+    expect(first.slice(6, 8)).toEqual([undefined, undefined]);
+    expect(Math.round((first[8] as Date).getTime() / 1000)).toBe(Math.round(submitted.getTime() / 1000) + 8 * 3600);
+    expect(first.slice(9, 17)).toEqual(["扫码", expect.any(Number), 1, "否", "完整", "知道", "电视、微信", "基本满意"]);
     const imported = rows.find((r) => r[0] === Number(ids.imported))!;
-    expect(imported.slice(10, 15)).toEqual(["是", "部分", "知道", "", ""]);
+    expect(imported.slice(12, 17)).toEqual(["是", "部分", "知道", "", ""]);
     const [audit] = await sql`select target, details from audit_log where action = 'response.export'`;
     expect(audit).toMatchObject({ target: `campaign:${campaignId}`, details: { format: "xlsx", rows: 5 } });
   });
@@ -293,7 +295,7 @@ describe("exporting", () => {
     // TextDecoder drops the BOM it has just been shown.
     const text = new TextDecoder().decode(bytes);
     const lines = text.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("编号,调查批次,街道,社区,小区,楼栋,提交时间,渠道,用时(秒),版本,是否导入,状态,您是否知道创文？,您通过什么渠道了解创文？,您对小区环境卫生满意吗？,您的建议");
+    expect(lines[0]).toBe("编号,调查批次,街道,社区,小区,楼栋,房号,户码,提交时间,渠道,用时(秒),版本,是否导入,状态,您是否知道创文？,您通过什么渠道了解创文？,您对小区环境卫生满意吗？,您的建议");
     expect(lines).toHaveLength(1 + 6);
     const b = lines.find((l) => l.startsWith(`${ids.b},`))!;
     expect(b).toContain(",志愿者代填,");
@@ -307,5 +309,75 @@ describe("exporting", () => {
     expect(rows.map((r) => r.community)).toEqual(["锦湖社区", "锦湖社区", "锦湖社区"]);
     const refused = await get(exportLoader, "/responses/export?format=xlsx", "viewer");
     expect((refused as Response).status).toBe(403);
+  });
+});
+
+describe("household-code campaigns", () => {
+  let householdCampaign: number;
+  let responseId: string;
+  let slip: { code: string; room: string; stairwell: string | null };
+
+  beforeAll(async () => {
+    const versionId = (await sql<{ id: number }[]>`select survey_version_id as id from campaigns where id = ${campaignId}`)[0].id;
+    const created = await createCampaign(
+      { id: admin.id, countyId },
+      {
+        code: "resp-household",
+        name: "一户一码批次",
+        surveyVersionId: versionId,
+        opensAt: new Date(Date.now() - 3600_000),
+        closesAt: new Date(Date.now() + 86400_000),
+        duplicatePolicy: "household",
+        targetPlaceIds: [jinhu],
+      },
+    );
+    if (!("id" in created)) throw new Error(created.problem);
+    householdCampaign = created.id;
+    await setCampaignState(countyId, householdCampaign, "open");
+    const [link] = await sql<{ code: string; buildingId: number }[]>`
+      select l.code, p.id as "buildingId" from campaign_links l join places p on p.id = l.place_id
+      where l.campaign_id = ${householdCampaign} and p.level = 'building'
+        and exists (select 1 from places s where s.parent_id = p.id and s.level = 'stairwell')
+      order by p.id limit 1`;
+    [slip] = await householdCodesFor(countyId, householdCampaign, link.buildingId);
+    const outcome = await submitResponse({
+      code: link.code,
+      clientKey: "test-household-0000",
+      versionId,
+      answers: { aware: "知道", env: "满意" },
+      startedAt: new Date(Date.now() - 60_000),
+      deviceId: null,
+      householdCode: slip.code,
+      userAgent: null,
+      channel: "qr",
+      collectedBy: null,
+    });
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome));
+    responseId = outcome.responseId;
+  });
+
+  it("the detail names the household (room) and the code it was answered with", async () => {
+    const r = (await get(detailLoader, `/responses/${responseId}`, "admin", { responseId })) as { response: { household: unknown } };
+    expect(slip.stairwell).not.toBeNull();
+    expect(r.response.household).toEqual({ room: `${slip.stairwell} ${slip.room}`, code: slip.code });
+    const other = (await get(detailLoader, `/responses/${ids.a}`, "admin", { responseId: ids.a })) as { response: { household: unknown } };
+    expect(other.response.household).toBeNull();
+  });
+
+  it("the CSV and XLSX exports carry the room and the household code", async () => {
+    const csvResponse = (await get(exportLoader, `/responses/export?campaign=${householdCampaign}&format=csv`, "admin")) as Response;
+    const [header, row, ...rest] = new TextDecoder().decode(await csvResponse.arrayBuffer()).trimEnd().split("\r\n");
+    expect(rest).toEqual([]);
+    const columns = header.split(",");
+    expect(columns.slice(4, 8)).toEqual(["小区", "楼栋", "房号", "户码"]);
+    const cells = row.split(",");
+    expect(cells[columns.indexOf("房号")]).toBe(`${slip.stairwell} ${slip.room}`);
+    expect(cells[columns.indexOf("户码")]).toBe(slip.code);
+
+    const xlsxResponse = (await get(exportLoader, `/responses/export?campaign=${householdCampaign}&format=xlsx`, "admin")) as Response;
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await xlsxResponse.arrayBuffer());
+    const values = (workbook.worksheets[0].getRow(2).values as unknown[]).slice(1);
+    expect(values.slice(6, 8)).toEqual([`${slip.stairwell} ${slip.room}`, slip.code]);
   });
 });

@@ -183,7 +183,7 @@ describe("the editor refuses bad definitions and saves nothing", () => {
     Object.assign(bad.pages[0].elements[0], { colour: "red" });
     const text = definitionText(bad);
     const line = text.split("\n").findIndex((l) => l.includes('"colour"')) + 1;
-    const result = await edit(surveyId, { intent: "publish", title: "编辑器", definition: text });
+    const result = await edit(surveyId, { intent: "publish", confirmed: "yes", title: "编辑器", definition: text });
     expect(result.init?.status).toBe(422);
     expect(result.data.errors).toContainEqual(expect.objectContaining({ line }));
     expect(JSON.stringify(result.data.errors)).toContain("colour");
@@ -210,9 +210,9 @@ describe("the editor refuses bad definitions and saves nothing", () => {
     expect(await getSurvey(county.id, surveyId)).toMatchObject({ title: "编辑器（改）", draft: good });
 
     const before = await auditCount("survey.publish");
-    const published = await edit(surveyId, { intent: "publish", title: "编辑器（改）", definition: definitionText(good) });
+    const published = await edit(surveyId, { intent: "publish", confirmed: "yes", title: "编辑器（改）", definition: definitionText(good) });
     expect(published.data).toEqual({ ok: true, published: { version: 1, created: true } });
-    const unchanged = await edit(surveyId, { intent: "publish", title: "编辑器（改）", definition: definitionText(good) });
+    const unchanged = await edit(surveyId, { intent: "publish", confirmed: "yes", title: "编辑器（改）", definition: definitionText(good) });
     expect(unchanged.data).toEqual({ ok: true, published: { version: 1, created: false } });
     expect(await auditCount("survey.publish")).toBe(before + 1);
   });
@@ -227,7 +227,7 @@ describe("the editor refuses bad definitions and saves nothing", () => {
     const other = await createCounty("svy3", "第三县");
     const foreign = await createSurvey({ id: null, countyId: other.id }, { title: "外县", kind: "household", draft: definition("q") });
     await expect(
-      edit(foreign, { intent: "publish", title: "外县", definition: definitionText(definition("q")) }),
+      edit(foreign, { intent: "publish", confirmed: "yes", title: "外县", definition: definitionText(definition("q")) }),
     ).rejects.toMatchObject({ status: 404 });
     expect(await listVersions(other.id, foreign)).toEqual([]);
   });

@@ -1,0 +1,55 @@
+// The one rule for the address resident links are built from, in the pages (links, QR codes,
+// posters, household slips, the link CSV) and on the command line:
+//   1. PUBLIC_URL when it is set (the address residents reach, e.g. behind a proxy or a domain);
+//   2. else, in a request, the origin the office reached the app at (its host and port);
+//   3. else (the command line) the origin of the app running on this data folder, as it recorded
+//      itself when it started listening;
+//   4. else http://localhost:$PORT (3000 when PORT is unset).
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { readEnv } from "~/utils/env.server";
+
+const RECORD = "app-origin.json";
+
+export function publicOrigin(request?: Request): string {
+  return resolveOrigin(request).origin;
+}
+
+export type OriginSource = "PUBLIC_URL" | "request" | "runningApp" | "PORT";
+
+export function resolveOrigin(request?: Request, dataDir: string | null = null): { origin: string; source: OriginSource } {
+  const env = readEnv();
+  if (env.PUBLIC_URL) return { origin: new URL(env.PUBLIC_URL).origin, source: "PUBLIC_URL" };
+  if (request) return { origin: new URL(request.url).origin, source: "request" };
+  const running = dataDir ? runningAppOrigin(dataDir) : null;
+  if (running) return { origin: running, source: "runningApp" };
+  return { origin: `http://localhost:${env.PORT}`, source: "PORT" };
+}
+
+/** Called by the server once it listens: lets the command line build links for this port. */
+export function recordAppOrigin(dataDir: string, port: number): () => void {
+  const file = path.join(dataDir, RECORD);
+  writeFileSync(file, JSON.stringify({ pid: process.pid, origin: `http://localhost:${port}` }));
+  return () => rmSync(file, { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The origin the app running on this data folder recorded, if that process is still alive. */
+export function runningAppOrigin(dataDir: string): string | null {
+  try {
+    const record = JSON.parse(readFileSync(path.join(dataDir, RECORD), "utf8")) as { pid?: unknown; origin?: unknown };
+    if (typeof record.pid !== "number" || typeof record.origin !== "string" || !URL.canParse(record.origin)) return null;
+    return alive(record.pid) ? new URL(record.origin).origin : null;
+  } catch {
+    return null;
+  }
+}
