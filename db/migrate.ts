@@ -1,6 +1,7 @@
-// Forward-only numbered SQL migrations (db/migrations/NNN_name.sql), each applied once in its
-// own transaction. A session-level advisory lock makes a second app instance wait instead of
-// migrating at the same time.
+// Forward-only numbered SQL migrations (db/migrations/NNN_name.sql), each applied once. All
+// pending migrations run in one transaction, under a transaction-level advisory lock: a second
+// app instance starting at the same time waits for it, then finds nothing left to apply; a
+// failing migration leaves the schema as it was.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

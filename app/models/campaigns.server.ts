@@ -6,9 +6,9 @@ import { sql } from "~/db.server";
 import { inScope } from "~/models/places.server";
 import { CAMPAIGN_CODE, canMoveTo, residentUrl, type CampaignState, type DuplicatePolicy, type LinkExportRow } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
-import type { CurrentUser } from "~/models/users.server";
+import type { ScopedUser } from "~/models/users.server";
 
-type ScopedUser = Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">;
+
 
 export { CAMPAIGN_STATES, DUPLICATE_POLICIES, canMoveTo, type CampaignState, type DuplicatePolicy } from "~/domain/campaigns";
 
@@ -76,13 +76,6 @@ export async function getCampaign(countyId: number, campaignId: number): Promise
   const [campaign] = await sql<Campaign[]>`
     select ${campaignColumns} from campaigns c join survey_versions v on v.id = c.survey_version_id
     where c.county_id = ${countyId} and c.id = ${campaignId}`;
-  return campaign ?? null;
-}
-
-export async function findCampaignByCode(countyId: number, code: string): Promise<Campaign | null> {
-  const [campaign] = await sql<Campaign[]>`
-    select ${campaignColumns} from campaigns c join survey_versions v on v.id = c.survey_version_id
-    where c.county_id = ${countyId} and c.code = ${code}`;
   return campaign ?? null;
 }
 
@@ -314,7 +307,7 @@ export async function householdSlips(user: ScopedUser, campaignId: number, build
     where b.id = ${buildingId} and b.level = 'building' and b.county_id = ${user.countyId} and ${inScope(user, "b.path")}
     order by l.place_id = b.id desc limit 1`;
   if (!link) return null;
-  return { ...link, codes: await householdCodesFor(user.countyId, campaignId, buildingId) };
+  return { ...link, codes: await householdCodesFor(user, campaignId, buildingId) };
 }
 
 export type ResidentLink = {
@@ -350,11 +343,13 @@ export async function countLinkEvent(linkId: number, event: "opens" | "starts") 
 }
 
 /** One-time codes for every non-vacant household of a building (kept if they exist already). */
-export async function householdCodesFor(countyId: number, campaignId: number, buildingId: number) {
+/** A building's household codes for a campaign inside the user's scope, made for households that have none yet. */
+export async function householdCodesFor(user: ScopedUser, campaignId: number, buildingId: number) {
+  const { countyId } = user;
   await sql.begin(async (tx) => {
     const missing = await tx<{ id: number }[]>`
       select h.id from households h
-      where h.building_id = ${buildingId} and h.county_id = ${countyId} and not h.vacant
+      where h.building_id = ${buildingId} and h.county_id = ${countyId} and not h.vacant and ${inScope(user, "h.path")}
         and not exists (select 1 from household_codes c where c.campaign_id = ${campaignId} and c.household_id = h.id)`;
     if (missing.length)
       await tx`insert into household_codes ${tx(
@@ -364,7 +359,7 @@ export async function householdCodesFor(countyId: number, campaignId: number, bu
   return sql<{ code: string; room: string; stairwell: string | null; usedAt: Date | null }[]>`
     select c.code, h.room, case when s.level = 'stairwell' then s.name end as stairwell, c.used_at as "usedAt"
     from household_codes c join households h on h.id = c.household_id join places s on s.id = h.place_id
-    where c.campaign_id = ${campaignId} and c.place_id = ${buildingId}
+    where c.campaign_id = ${campaignId} and c.place_id = ${buildingId} and c.county_id = ${countyId} and ${inScope(user, "h.path")}
     order by s.sort_order, s.id, length(h.room), h.room`;
 }
 

@@ -1,15 +1,12 @@
 // The place register as the signed-in user may see it. Scope is enforced in every query's
 // WHERE clause: a place outside the user's subtree (or grid) is simply not found.
 import { sql } from "~/db.server";
-import type { CurrentUser } from "~/models/users.server";
+import type { ScopedUser } from "~/models/users.server";
 import type { Level } from "~/domain/places";
-
-
-type ScopedUser = Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">;
 
 /** SQL condition: the row whose ancestor path is `pathColumn` lies inside the user's scope.
  *  The one definition of scope in SQL: every model filters with it. */
-export function inScope(user: Pick<CurrentUser, "scopePlaceId" | "scopeGridId">, pathColumn: string) {
+export function inScope(user: Pick<ScopedUser, "scopePlaceId" | "scopeGridId">, pathColumn: string) {
   const path = sql(pathColumn);
   return user.scopeGridId === null
     ? sql`${path} @> array[${user.scopePlaceId}]::int[]`

@@ -7,7 +7,8 @@ import type { Formula, ScoreOverride } from "~/domain/measures";
 import { drawSample, MAX_SEED, partSeed, planSample, type Plan } from "~/domain/sampling";
 import { inScope } from "~/models/places.server";
 import type { RateCampaign, RateUnit } from "~/domain/rate-engine";
-import { rateTable, type ScopedUser } from "~/models/rates.server";
+import { rateTable } from "~/models/rates.server";
+import type { ScopedUser } from "~/models/users.server";
 
 export type PlanLevel = "community" | "compound";
 

@@ -33,10 +33,8 @@ import {
   type WeekRange,
 } from "~/domain/rate-engine";
 import { bulletinRange, type BulletinLevel, type BulletinParams } from "~/domain/rate-params";
-import type { CurrentUser } from "~/models/users.server";
+import type { ScopedUser } from "~/models/users.server";
 import { taggedQuestions } from "~/survey/tags";
-
-export type ScopedUser = Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">;
 
 /** A whole county as a scope (for the CLI): by its code, or the only county there is; null otherwise. */
 export async function countyScope(code: string | null): Promise<ScopedUser | null> {

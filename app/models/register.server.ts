@@ -184,13 +184,6 @@ export async function previewRegisterImport(
   return { ok: true, importId: saved.id, summary: summary!, sample: parsed.rows.slice(0, 20) };
 }
 
-export async function getPendingImport(user: CurrentUser, importId: number) {
-  const [row] = await sql<{ id: number; filename: string; summary: RegisterSummary; rows: RegisterRow[] }[]>`
-    select id, filename, summary, rows from register_imports
-    where id = ${importId} and county_id = ${user.countyId} and user_id = ${user.id} and status = 'preview'`;
-  return row ?? null;
-}
-
 export type RegisterConfirmation = { ok: true; summary: RegisterSummary } | { ok: false; issues: ImportIssue[] } | null;
 
 /** Applies a previewed import; null when it is not (or no longer) pending for this user. */

@@ -6,7 +6,7 @@ import { campaignAvailability, resolveLink } from "~/models/campaigns.server";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
 import type { Level } from "~/domain/places";
 import { recordAudit } from "~/models/audit.server";
-import type { CurrentUser } from "~/models/users.server";
+import type { CurrentUser, ScopedUser } from "~/models/users.server";
 
 export type Submission = {
   code: string;
@@ -124,9 +124,10 @@ export async function deviceHasAnswered(campaignId: number, deviceId: string | n
 
 // ---------------------------------------------------------------- the office's view
 
-type ScopedUser = Pick<CurrentUser, "id" | "countyId" | "scopePlaceId" | "scopeGridId">;
+/** A scoped user whose id is recorded (who voided, who collected). */
+type Reader = ScopedUser & Pick<CurrentUser, "id">;
 
-function matching(user: ScopedUser, f: Omit<ResponseFilters, "status">) {
+function matching(user: Reader, f: Omit<ResponseFilters, "status">) {
   return sql`r.county_id = ${user.countyId} and ${inScope(user, "r.path")}
     ${f.campaignId ? sql`and r.campaign_id = ${f.campaignId}` : sql``}
     ${f.placeId ? sql`and r.path @> array[${f.placeId}]::int[]` : sql``}
@@ -167,7 +168,7 @@ export type Channel = "qr" | "link" | "volunteer" | "import";
 export const RESPONSE_PAGE_SIZE = 50;
 
 /** One page of responses (newest first) and the counts of everything the filters match. */
-export async function listResponses(user: ScopedUser, filters: ResponseFilters, page = 1) {
+export async function listResponses(user: Reader, filters: ResponseFilters, page = 1) {
   const where = matching(user, filters);
   const [rows, [counts]] = await Promise.all([
     sql<ResponseListRow[]>`
@@ -191,17 +192,15 @@ export async function listResponses(user: ScopedUser, filters: ResponseFilters, 
 }
 
 /** What the filters offer: the county's campaigns, and the areas of the user's scope. */
-export async function responseFilterChoices(user: ScopedUser) {
-  const scope =
-    user.scopeGridId === null
-      ? sql`p.path @> array[${user.scopePlaceId}]::int[] and p.level in ('county','street','community','compound')`
-      : sql`p.id in (select building_id from grid_buildings where grid_id = ${user.scopeGridId})`;
+export async function responseFilterChoices(user: Reader) {
+  // Areas down to compounds; a grid's areas are its buildings.
+  const levels = user.scopeGridId === null ? ["county", "street", "community", "compound"] : ["building"];
   const [campaigns, places] = await Promise.all([
     sql<{ id: number; name: string }[]>`
       select id, name from campaigns where county_id = ${user.countyId} order by created_at desc, id desc`,
     sql<{ id: number; name: string; level: Level; depth: number }[]>`
       select p.id, p.name, p.level, array_length(p.path, 1) as depth from places p
-      where p.county_id = ${user.countyId} and ${scope}
+      where p.county_id = ${user.countyId} and ${inScope(user, "p.path")} and p.level = any(${levels}::text[])
       order by p.path`,
   ]);
   return { campaigns, places };
@@ -239,7 +238,7 @@ const householdJoin = sql`
   ) hh on true`;
 
 /** A response inside the user's scope, every question with its answer text; null otherwise. */
-export async function getResponse(user: ScopedUser, responseId: string): Promise<ResponseDetail | null> {
+export async function getResponse(user: Reader, responseId: string): Promise<ResponseDetail | null> {
   if (!/^\d{1,18}$/.test(responseId)) return null;
   const [row] = await sql<(Omit<ResponseDetail, "answers" | "imported" | "voided" | "household"> & {
     householdRoom: string | null;
@@ -283,7 +282,7 @@ export async function getResponse(user: ScopedUser, responseId: string): Promise
 
 /** Voids a response inside the user's scope, once; the reason is kept. Null when not found. */
 export async function voidResponse(
-  user: ScopedUser,
+  user: Reader,
   responseId: string,
   reason: string,
   ip: string | null,
@@ -327,7 +326,7 @@ export type ExportRow = {
 
 /** Every response the filters match, oldest first, with one column per question of the versions
  *  involved (in page order, the newest version's title) and answers as text. */
-export async function exportResponses(user: ScopedUser, filters: ResponseFilters) {
+export async function exportResponses(user: Reader, filters: ResponseFilters) {
   const rows = await sql<(Omit<ExportRow, "answers"> & { versionId: number; answers: Record<string, unknown> })[]>`
     select r.id::text, c.name as "campaignName", st.name as street, cm.name as community, cp.name as compound,
       b.name as building, hh.room, hc.code as "householdCode", r.finished_at as "finishedAt", r.channel, r.duration_seconds as "durationSeconds",

@@ -97,14 +97,6 @@ export async function publishSurvey(
   });
 }
 
-export async function getVersion(countyId: number, versionId: number): Promise<SurveyVersion | null> {
-  const [version] = await sql<SurveyVersion[]>`
-    select v.id, v.survey_id as "surveyId", v.version, v.title, s.kind, v.definition, v.published_at as "publishedAt"
-    from survey_versions v join surveys s on s.id = v.survey_id
-    where v.id = ${versionId} and v.county_id = ${countyId}`;
-  return version ?? null;
-}
-
 export async function listVersions(countyId: number, surveyId: number) {
   return sql<{ id: number; version: number; title: string; publishedAt: Date }[]>`
     select id, version, title, published_at as "publishedAt" from survey_versions

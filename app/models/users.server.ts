@@ -16,6 +16,9 @@ export type CurrentUser = {
   sessionId: number;
 };
 
+/** What every scoped query needs of a user: the county, and the place (subtree) or grid they may see. */
+export type ScopedUser = Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">;
+
 export const SESSION_HOURS = 12;
 const FAILURE_WINDOW_MINUTES = 15;
 const MAX_FAILURES_PER_ACCOUNT = 5;
@@ -131,7 +134,7 @@ export async function listUsers(countyId: number) {
     order by u.id`;
 }
 
-export async function getUser(countyId: number, userId: number) {
+export async function getAccount(countyId: number, userId: number) {
   const [user] = await sql<UserRow[]>`
     select u.id, u.username, u.display_name as "displayName", u.phone, u.role, u.disabled,
            u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId",

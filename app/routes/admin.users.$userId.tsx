@@ -7,7 +7,7 @@ import { Field, UserProfileFields } from "~/components/user-fields";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import { scopeChoices } from "~/models/places.server";
-import { getUser, resetPassword, setDisabled, updateUser } from "~/models/users.server";
+import { getAccount, resetPassword, setDisabled, updateUser } from "~/models/users.server";
 import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { parsePassword, parseProfile } from "~/utils/user-form.server";
@@ -15,7 +15,7 @@ import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const admin = await requirePermission(request, "user:manage");
-  const account = await getUser(admin.countyId, idParam(params.userId));
+  const account = await getAccount(admin.countyId, idParam(params.userId));
   invariantResponse(account);
   return { account, choices: await scopeChoices(admin.countyId), self: account.id === admin.id };
 }
@@ -25,7 +25,7 @@ type Result = { ok?: string; errors?: Record<string, string>; intent?: string; c
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const admin = await requirePermission(request, "user:manage");
   const userId = idParam(params.userId);
-  const account = await getUser(admin.countyId, userId);
+  const account = await getAccount(admin.countyId, userId);
   invariantResponse(account);
   const form = await request.formData();
   const intent = String(form.get("intent"));

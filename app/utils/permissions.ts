@@ -37,10 +37,6 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ["place:read", "response:read", "rates:read"],
 };
 
-export function isRole(value: unknown): value is Role {
-  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
-}
-
 export function can(role: Role, permission: Permission): boolean {
   return GRANTS[role].includes(permission);
 }

@@ -1,7 +1,6 @@
 // What the Express server passes to every loader and action (see server.ts).
 import { createCookie } from "@remix-run/node";
 import { DEFAULT_LANG, isLang, type Lang } from "~/i18n";
-import { idParam } from "~/utils/input";
 
 export type AppLoadContext = { cspNonce: string; clientIp: string | null };
 

@@ -10,6 +10,12 @@ import { translate } from "~/i18n";
 import { loadTemplate } from "~/survey/templates.server";
 import { seedDemoCounty } from "../../db/seed/index";
 
+/** The county as a scope (the office's view). */
+async function wholeCounty() {
+  const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
+  return { countyId, scopePlaceId: root.id, scopeGridId: null };
+}
+
 const DEFINITION = {
   title: "满意度调查",
   pages: [
@@ -107,7 +113,7 @@ describe("resident submission", () => {
 
   it("takes one response per household code, and only codes of this campaign and place", async () => {
     const { id, link } = await campaignWith("household");
-    const codes = await householdCodesFor(countyId, id, buildingId);
+    const codes = await householdCodesFor(await wholeCounty(), id, buildingId);
     expect(codes.length).toBeGreaterThan(0);
     expect(await submitResponse(submission(link))).toEqual({ ok: false, reason: "codeRequired" });
     expect(await submitResponse(submission(link, { householdCode: "ZZZZZZZZ" }))).toEqual({ ok: false, reason: "codeUnknown" });

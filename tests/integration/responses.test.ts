@@ -332,7 +332,7 @@ describe("household-code campaigns", () => {
       where l.campaign_id = ${householdCampaign} and p.level = 'building'
         and exists (select 1 from places s where s.parent_id = p.id and s.level = 'stairwell')
       order by p.id limit 1`;
-    [slip] = await householdCodesFor(countyId, householdCampaign, link.buildingId);
+    [slip] = await householdCodesFor(admin, householdCampaign, link.buildingId);
     const outcome = await submitResponse({
       code: link.code,
       clientKey: "test-household-0000",
