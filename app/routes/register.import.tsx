@@ -1,9 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import {
   data,
-  unstable_createMemoryUploadHandler as createMemoryUploadHandler,
-  unstable_parseMultipartFormData as parseMultipartFormData,
-  MaxPartSizeExceededError,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -13,7 +10,7 @@ import { cancelRegisterImport, confirmRegisterImport, previewRegisterImport } fr
 import { changeCount, type ImportIssue, type RegisterRow, type RegisterSummary } from "~/domain/register-import";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
-import { uploadProblem } from "~/utils/upload.server";
+import { readUpload, uploadedFile } from "~/utils/upload.server";
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
@@ -32,31 +29,14 @@ type ActionResult =
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "register:import");
   if (request.headers.get("Content-Type")?.startsWith("multipart/form-data")) {
-    let form: FormData;
-    try {
-      form = await parseMultipartFormData(request, createMemoryUploadHandler({ maxPartSize: MAX_FILE_BYTES }));
-    } catch (error) {
-      if (error instanceof MaxPartSizeExceededError)
-        return data<ActionResult>(
-          { stage: "issues", issues: [{ line: null, column: null, key: "register.tooLarge", params: { mb: 20 } }] },
-          { status: 413 },
-        );
-      throw error;
-    }
-    const file = form.get("file");
-    const problem = uploadProblem(file);
-    if (problem || !(file instanceof File))
+    const form = await readUpload(request, MAX_FILE_BYTES);
+    if (!form)
       return data<ActionResult>(
-        {
-          stage: "issues",
-          issues: [
-            problem?.empty
-              ? { line: null, column: null, key: problem.key, params: problem.params }
-              : { line: null, column: null, key: "register.noFile", params: {} },
-          ],
-        },
-        { status: 400 },
+        { stage: "issues", issues: [{ line: null, column: null, key: "upload.tooLarge", params: { mb: MAX_FILE_BYTES / 1024 / 1024 } }] },
+        { status: 413 },
       );
+    const file = uploadedFile(form, "upload.noFile");
+    if (!(file instanceof File)) return data<ActionResult>({ stage: "issues", issues: [{ line: null, column: null, ...file }] }, { status: 400 });
     const preview = await previewRegisterImport(user, { name: file.name, data: new Uint8Array(await file.arrayBuffer()) });
     if (!preview.ok) return data<ActionResult>({ stage: "issues", issues: preview.issues }, { status: 422 });
     return data<ActionResult>({ stage: "preview", filename: file.name, ...preview });

@@ -2,9 +2,6 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import {
   data,
   redirect,
-  unstable_createMemoryUploadHandler as createMemoryUploadHandler,
-  unstable_parseMultipartFormData as parseMultipartFormData,
-  MaxPartSizeExceededError,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -23,7 +20,7 @@ import {
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { OptionalId } from "~/utils/input";
-import { uploadProblem } from "~/utils/upload.server";
+import { readUpload, uploadedFile } from "~/utils/upload.server";
 
 const MAX_FILE_MB = 20;
 
@@ -58,23 +55,12 @@ const uploadIssue = (key: string, params: ImportIssue["params"] = {}): ActionRes
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "response:import");
   if (request.headers.get("Content-Type")?.startsWith("multipart/form-data")) {
-    let form: FormData;
-    try {
-      form = await parseMultipartFormData(request, createMemoryUploadHandler({ maxPartSize: MAX_FILE_MB * 1024 * 1024 }));
-    } catch (error) {
-      if (error instanceof MaxPartSizeExceededError)
-        return data(uploadIssue("responses.import.tooLarge", { mb: MAX_FILE_MB }), { status: 413 });
-      throw error;
-    }
+    const form = await readUpload(request, MAX_FILE_MB * 1024 * 1024);
+    if (!form) return data(uploadIssue("upload.tooLarge", { mb: MAX_FILE_MB }), { status: 413 });
     const campaignId = OptionalId.parse(form.get("campaign"));
     if (campaignId === null) return data(uploadIssue("responses.import.noCampaign"), { status: 400 });
-    const file = form.get("file");
-    const problem = uploadProblem(file);
-    if (problem || !(file instanceof File))
-      return data(
-        problem?.empty ? uploadIssue(problem.key, problem.params) : uploadIssue("responses.import.noFile"),
-        { status: 400 },
-      );
+    const file = uploadedFile(form, "upload.noFile");
+    if (!(file instanceof File)) return data(uploadIssue(file.key, file.params), { status: 400 });
     const staged = await stageResponseUpload(user, {
       campaignId,
       filename: file.name,

@@ -1,9 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   data,
-  unstable_createMemoryUploadHandler as createMemoryUploadHandler,
-  unstable_parseMultipartFormData as parseMultipartFormData,
-  MaxPartSizeExceededError,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useBeforeUnload, useLoaderData, useNavigation } from "@remix-run/react";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
@@ -23,6 +20,7 @@ import { checkDefinitionText, MAX_DEFINITION_BYTES, type DefinitionError } from 
 import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { idParam, invariantResponse } from "~/utils/input";
+import { readUpload } from "~/utils/upload.server";
 
 const SurveyPreview = lazy(() => import("~/components/survey-preview.client"));
 
@@ -50,12 +48,9 @@ type ActionResult =
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "survey:manage");
   const surveyId = idParam(params.surveyId);
-  let form: FormData;
-  try {
-    // Every field is capped while it is read, so an oversized definition is never held whole.
-    form = await parseMultipartFormData(request, createMemoryUploadHandler({ maxPartSize: MAX_DEFINITION_BYTES }));
-  } catch (error) {
-    if (!(error instanceof MaxPartSizeExceededError)) throw error;
+  // Every field is capped while it is read, so an oversized definition is never held whole.
+  const form = await readUpload(request, MAX_DEFINITION_BYTES);
+  if (!form) {
     const errors = [{ key: "surveys.tooLarge", params: { max: MAX_DEFINITION_BYTES / 1024 }, line: null }];
     return data<ActionResult>({ ok: false, errors }, { status: 413 });
   }

@@ -2,9 +2,6 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import {
   data,
   redirect,
-  unstable_createMemoryUploadHandler as createMemoryUploadHandler,
-  unstable_parseMultipartFormData as parseMultipartFormData,
-  MaxPartSizeExceededError,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -22,7 +19,7 @@ import { checkDefinitionText, MAX_DEFINITION_BYTES, type DefinitionError } from 
 import { loadTemplate, templateList } from "~/survey/templates.server";
 import { clientInfo, getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
-import { uploadProblem } from "~/utils/upload.server";
+import { readUpload, uploadedFile } from "~/utils/upload.server";
 import { invariantResponse } from "~/utils/input";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -42,11 +39,8 @@ function titleOf(value: FormDataEntryValue | null): string | null {
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "survey:manage");
   const ip = clientInfo(request, context).ip;
-  let form: FormData;
-  try {
-    form = await parseMultipartFormData(request, createMemoryUploadHandler({ maxPartSize: MAX_DEFINITION_BYTES }));
-  } catch (error) {
-    if (!(error instanceof MaxPartSizeExceededError)) throw error;
+  const form = await readUpload(request, MAX_DEFINITION_BYTES);
+  if (!form) {
     const errors = [{ key: "surveys.tooLarge", params: { max: MAX_DEFINITION_BYTES / 1024 }, line: null }];
     return data<ActionResult>({ form: "import", errors }, { status: 413 });
   }
@@ -74,12 +68,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect(`/surveys/${id}`);
   }
 
-  const file = form.get("file");
-  const problem = uploadProblem(file);
-  if (intent === "import" && problem?.empty)
-    return data<ActionResult>({ form: "import", errors: [{ key: problem.key, params: problem.params, line: null }] }, { status: 400 });
-  if (intent !== "import" || problem || !(file instanceof File) || !isKind(kind))
-    return data<ActionResult>({ form: "import", errors: [{ key: "surveys.noFile", params: {}, line: null }] }, { status: 400 });
+  const file = uploadedFile(form, "surveys.noFile");
+  if (intent !== "import" || !(file instanceof File) || !isKind(kind)) {
+    const issue = intent === "import" && !(file instanceof File) ? file : { key: "surveys.noFile", params: {} };
+    return data<ActionResult>({ form: "import", errors: [{ ...issue, line: null }] }, { status: 400 });
+  }
   const text = new TextDecoder("utf-8").decode(await file.arrayBuffer());
   const checked = checkDefinitionText(text);
   if (!checked.ok) return data<ActionResult>({ form: "import", errors: checked.errors }, { status: 422 });
