@@ -1,8 +1,8 @@
-// The one CSV writer (app/utils/csv.ts) and every file that leaves the system through it, plus
-// how the XLSX writer keeps formula-like text as text.
+// The one CSV writer (app/utils/csv.ts) and the files written through it (the link list: in
+// campaigns.test.ts; the responses export and the sample: integration tests), plus how the XLSX
+// writer keeps formula-like text as text.
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import { linksCsv, type LinkExportRow } from "~/domain/campaigns";
 import { loader as templateLoader } from "~/routes/register.template";
 import { defuseFormula, writeCsv } from "~/utils/csv";
 import { readTable } from "~/utils/tabular.server";
@@ -51,22 +51,6 @@ describe("writeCsv", () => {
 });
 
 describe("files written through writeCsv", () => {
-  const link = (building: string): LinkExportRow => ({
-    street: "禾城街道",
-    community: "锦湖社区",
-    compound: "向阳新村",
-    building,
-    level: "building",
-    code: "Ab3dEf7h",
-    url: "http://x/s/Ab3dEf7h",
-    qrUrl: "http://x/s/Ab3dEf7h?src=qr",
-  });
-
-  it("the link list defuses place names", async () => {
-    const csv = linksCsv(FORMULAS.map(([typed]) => link(typed)), (c) => c, (l) => l);
-    expect((await cellsOf(csv)).slice(1).map((row) => row[3])).toEqual(FORMULAS.map(([, shown]) => shown.trim()));
-  });
-
   it("the demo register file defuses names", async () => {
     const [row] = generateDemoRegister();
     const csv = registerToCsv(FORMULAS.map(([typed]) => ({ ...row, compound: typed, gridLeader: typed })));
