@@ -2,16 +2,11 @@
 // Anything missing or malformed falls back to its default, so a hand-edited URL still shows a page.
 import { addWeeks, isMeasureKey, isRateLevel, parseIsoWeek, type MeasureKey, type RateLevel } from "~/domain/measures";
 import { parseSeed } from "~/domain/sampling";
+import { IdList, wholeNumber } from "~/utils/input";
 
 export const DEFAULT_MIN_N = 30;
 export const DEFAULT_TARGET = 0.85;
 export const DEFAULT_MARGIN = 0.05;
-
-function integer(value: string | null, min: number, max: number, fallback: number): number {
-  if (value === null || !/^\d+$/.test(value.trim())) return fallback;
-  const n = Number(value);
-  return n >= min && n <= max ? n : fallback;
-}
 
 /** A percentage typed by a user ("85", "85.5", "85%") as a proportion, or the fallback. */
 export function percentParam(value: string | null, min: number, max: number, fallback: number): number {
@@ -52,7 +47,7 @@ export function parseRateParams(search: URLSearchParams): RateParams {
     campaign: search.get("campaign")?.trim() || null,
     measure: isMeasureKey(measure) ? measure : null,
     level: isRateLevel(level) ? level : null,
-    minN: integer(search.get("minN"), 1, 10_000, DEFAULT_MIN_N),
+    minN: wholeNumber(search.get("minN"), 1, 10_000) ?? DEFAULT_MIN_N,
     target: percentParam(search.get("target"), 1, 100, DEFAULT_TARGET),
     from,
     to: through ? addWeeks(through, 1) : null,
@@ -117,10 +112,7 @@ export function parsePlanParams(search: URLSearchParams): PlanParams {
     confidence,
     p: percentParam(search.get("p"), 1, 99, 0.5),
     seed: parseSeed(search.get("seed")),
-    communityIds: search
-      .getAll("community")
-      .filter((v) => /^\d{1,9}$/.test(v))
-      .map(Number),
+    communityIds: IdList.parse(search.getAll("community")),
   };
 }
 

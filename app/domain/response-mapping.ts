@@ -8,6 +8,7 @@ import { normalizeText as normalizeTyped } from "~/domain/text";
 import { evaluateCondition } from "~/survey/condition";
 import { isAnswered, matrixField, OTHER_VALUE, otherField, type Choice, type RenderQuestion, type RenderSurvey } from "~/survey/render";
 import type { Table } from "~/utils/tabular.server";
+import { MAX_ID, wholeNumber } from "~/utils/input";
 
 export type AnswerValue = Choice["value"];
 
@@ -321,7 +322,7 @@ export function mappingFromForm(form: Iterable<[string, FormDataEntryValue]>): R
       const i = Number(name.slice(4));
       if (Number.isInteger(i) && i >= 0 && i < MAX_COLUMNS && isColumnRole(raw)) columns[i] = raw;
     } else if (name === "placeMode") mode = raw;
-    else if (name === "placeId") placeId = /^\d{1,9}$/.test(raw) ? Number(raw) : null;
+    else if (name === "placeId") placeId = wholeNumber(raw, 1, MAX_ID);
     else if (name.startsWith("value:")) {
       let key: unknown;
       try {

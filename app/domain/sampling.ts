@@ -1,6 +1,7 @@
 // Sample planning and the seeded mock-evaluation draw (入户模拟测评抽样). Pure: the same seed and the
 // same register always give the same households, so a draw can be re-created and checked later.
 import { sampleSize } from "~/domain/stats";
+import { wholeNumber } from "~/utils/input";
 
 /** mulberry32: a small, fast 32-bit seeded PRNG returning floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -47,9 +48,7 @@ export const MAX_SEED = 999_999_999;
 
 /** A seed typed by a user: a whole number from 1 to MAX_SEED, or null. */
 export function parseSeed(value: unknown): number | null {
-  if (typeof value !== "string" || !/^\d{1,9}$/.test(value.trim())) return null;
-  const seed = Number(value.trim());
-  return seed >= 1 && seed <= MAX_SEED ? seed : null;
+  return wholeNumber(value, 1, MAX_SEED);
 }
 
 export type PlanInput = {

@@ -1,5 +1,6 @@
 // Responses: written once, never edited (a trigger enforces it); voiding keeps the row.
 import { sql } from "~/db.server";
+import type { ResponseFilters, ResponseStatus } from "~/domain/response-filters";
 import { inScope } from "~/models/places.server";
 import { campaignAvailability, resolveLink } from "~/models/campaigns.server";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
@@ -123,45 +124,7 @@ export async function deviceHasAnswered(campaignId: number, deviceId: string | n
 
 // ---------------------------------------------------------------- the office's view
 
-export const RESPONSE_STATUSES = ["valid", "complete", "partial", "voided", "all"] as const;
-export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
-
-export type ResponseFilters = {
-  campaignId: number | null;
-  /** Any place inside the user's scope: its responses and those of every place below it. */
-  placeId: number | null;
-  /** Beijing calendar days, YYYY-MM-DD, both included. */
-  from: string | null;
-  to: string | null;
-  status: ResponseStatus;
-};
-
 type ScopedUser = Pick<CurrentUser, "id" | "countyId" | "scopePlaceId" | "scopeGridId">;
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-function validDay(value: string | null): string | null {
-  if (!value || !DAY.test(value)) return null;
-  const date = new Date(`${value}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value ? null : value;
-}
-
-function positiveId(value: string | null): number | null {
-  if (!value || !/^\d{1,9}$/.test(value)) return null;
-  return Number(value) > 0 ? Number(value) : null;
-}
-
-/** The filters of the list and the export, from the query string; anything malformed is dropped. */
-export function filtersFromSearch(params: URLSearchParams): ResponseFilters {
-  const status = params.get("status");
-  return {
-    campaignId: positiveId(params.get("campaign")),
-    placeId: positiveId(params.get("place")),
-    from: validDay(params.get("from")),
-    to: validDay(params.get("to")),
-    status: (RESPONSE_STATUSES as readonly string[]).includes(status ?? "") ? (status as ResponseStatus) : "valid",
-  };
-}
 
 function matching(user: ScopedUser, f: Omit<ResponseFilters, "status">) {
   return sql`r.county_id = ${user.countyId} and ${inScope(user, "r.path")}

@@ -4,13 +4,14 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useLang, useT } from "~/i18n/use-t";
 import { listAudit } from "~/models/audit.server";
 import { requirePermission } from "~/utils/session.server";
+import { wholeNumber } from "~/utils/input";
 
 const PAGE = 100;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "audit:read");
   const before = new URL(request.url).searchParams.get("before");
-  const entries = await listAudit(user.countyId, { limit: PAGE, before: before && /^\d+$/.test(before) ? before : undefined });
+  const entries = await listAudit(user.countyId, { limit: PAGE, before: wholeNumber(before, 1, Number.MAX_SAFE_INTEGER)?.toString() });
   return { entries };
 }
 

@@ -8,14 +8,15 @@ import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import { scopeChoices } from "~/models/places.server";
 import { getUser, resetPassword, setDisabled, updateUser } from "~/models/users.server";
-import { clientInfo, idParam, isConfirmed } from "~/utils/request.server";
+import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { parsePassword, parseProfile } from "~/utils/user-form.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const admin = await requirePermission(request, "user:manage");
   const account = await getUser(admin.countyId, idParam(params.userId));
-  if (!account) throw new Response("Not Found", { status: 404 });
+  invariantResponse(account);
   return { account, choices: await scopeChoices(admin.countyId), self: account.id === admin.id };
 }
 
@@ -25,7 +26,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const admin = await requirePermission(request, "user:manage");
   const userId = idParam(params.userId);
   const account = await getUser(admin.countyId, userId);
-  if (!account) throw new Response("Not Found", { status: 404 });
+  invariantResponse(account);
   const form = await request.formData();
   const intent = String(form.get("intent"));
   const audit = (action: string, details: Record<string, unknown> = {}) =>
@@ -56,7 +57,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     await audit(`user.${intent}`);
     return data<Result>({ intent, ok: intent === "disable" ? "users.disabledNow" : "users.enabledNow" });
   }
-  throw new Response("Bad Request", { status: 400 });
+  invariantResponse(false, 400);
 }
 
 export default function EditUser() {

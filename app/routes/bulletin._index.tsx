@@ -13,13 +13,14 @@ import type { BulletinRow } from "~/domain/rate-engine";
 import { bulletinPage } from "~/models/rates.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { invariantResponse } from "~/utils/input";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const url = new URL(request.url);
   const params = parseBulletinParams(url.searchParams);
   const [page, lang] = await Promise.all([bulletinPage(user, params, new Date()), getLang(request)]);
-  if (page === "notFound") throw new Response("Not Found", { status: 404 });
+  invariantResponse(page !== "notFound");
   const { campaign, measure, bulletin, week } = page;
   let chart: string | null = null;
   if (bulletin && measure) {

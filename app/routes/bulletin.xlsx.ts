@@ -10,6 +10,7 @@ import { bulletinPage } from "~/models/rates.server";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { writeXlsx, XLSX_TYPE, type SheetCell } from "~/utils/xlsx.server";
+import { invariantResponse } from "~/utils/input";
 
 // The same rounding as the page: the change column is the difference of the two rate columns.
 const pct = (x: number | null) => (x === null ? null : shownPercent(x));
@@ -19,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const params = parseBulletinParams(new URL(request.url).searchParams);
   const page = await bulletinPage(user, params, new Date());
-  if (page === "notFound" || !page.bulletin || !page.campaign || !page.measure) throw new Response("Not Found", { status: 404 });
+  invariantResponse(page !== "notFound" && page.bulletin && page.campaign && page.measure);
   const { bulletin, campaign, measure } = page;
   const t = translator("zh");
   const m = t(`rates.measure.${measure}`);

@@ -18,14 +18,15 @@ import {
   type CampaignLink,
 } from "~/models/campaigns.server";
 import { can } from "~/utils/permissions";
-import { clientInfo, idParam, isConfirmed } from "~/utils/request.server";
+import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "campaign:print");
   const campaign = await campaignInScope(user, idParam(params.campaignId));
-  if (!campaign) throw new Response("Not Found", { status: 404 });
+  invariantResponse(campaign);
   const [links, responses] = await Promise.all([linksOf(user, campaign.id), responseCount(user, campaign.id)]);
   // Opening, pausing and closing are the office's: others see the state, not the buttons.
   const canManage = can(user.role, "campaign:manage");
@@ -44,10 +45,10 @@ const isState = (value: unknown): value is CampaignState => (CAMPAIGN_STATES as 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "campaign:manage");
   const campaign = await getCampaign(user.countyId, idParam(params.campaignId));
-  if (!campaign) throw new Response("Not Found", { status: 404 });
+  invariantResponse(campaign);
   const form = await request.formData();
   const to = form.get("state");
-  if (!isState(to)) throw new Response("Bad Request", { status: 400 });
+  invariantResponse(isState(to), 400);
   // Closing is final: it happens only through the confirmation step.
   if (to === "closed" && !isConfirmed(form)) return { confirm: "closed" as const };
   if (!(await setCampaignState(user.countyId, campaign.id, to))) return data({ changed: false, to }, { status: 409 });

@@ -7,9 +7,10 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { campaignInScope, householdSlips, qrSvg } from "~/models/campaigns.server";
-import { idParam } from "~/utils/request.server";
+
 import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.place} · ${data.campaign.name}` : "" }];
 
@@ -17,9 +18,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "campaign:print");
   const campaign = await campaignInScope(user, idParam(params.campaignId));
   // Codes are only asked for under the one-per-household policy; elsewhere there is nothing to print.
-  if (!campaign || campaign.duplicatePolicy !== "household") throw new Response("Not Found", { status: 404 });
+  invariantResponse(campaign?.duplicatePolicy === "household");
   const slips = await householdSlips(user, campaign.id, idParam(params.placeId));
-  if (!slips) throw new Response("Not Found", { status: 404 });
+  invariantResponse(slips);
   const origin = publicOrigin(request);
   return {
     campaign: { id: campaign.id, name: campaign.name },

@@ -4,14 +4,15 @@ import { linksCsv } from "~/domain/campaigns";
 import { translate } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
 import { campaignInScope, exportRow, linksOf } from "~/models/campaigns.server";
-import { clientInfo, getLang, idParam } from "~/utils/request.server";
+import { clientInfo, getLang } from "~/utils/request.server";
 import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "campaign:print");
   const campaign = await campaignInScope(user, idParam(params.campaignId));
-  if (!campaign) throw new Response("Not Found", { status: 404 });
+  invariantResponse(campaign);
   const origin = publicOrigin(request);
   const rows = (await linksOf(user, campaign.id)).map((l) => exportRow(l, origin));
   const lang = await getLang(request);

@@ -8,9 +8,10 @@ import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { campaignInScope, linksUnder, qrSvg } from "~/models/campaigns.server";
 import { getPlace } from "~/models/places.server";
-import { idParam } from "~/utils/request.server";
+
 import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.placeName} · ${data.campaign.name}` : "" }];
 
@@ -18,9 +19,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "campaign:print");
   const campaign = await campaignInScope(user, idParam(params.campaignId));
   const place = campaign && (await getPlace(user, idParam(params.placeId)));
-  if (!campaign || !place || (place.level !== "compound" && place.level !== "building")) throw new Response("Not Found", { status: 404 });
+  invariantResponse(campaign && (place?.level === "compound" || place?.level === "building"));
   const links = await linksUnder(user, campaign.id, place.id);
-  if (links.length === 0) throw new Response("Not Found", { status: 404 });
+  invariantResponse(links.length > 0);
   const origin = publicOrigin(request);
   const posters = await Promise.all(
     links.map(async (l) => ({

@@ -2,15 +2,16 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { residentUrl } from "~/domain/campaigns";
 import { campaignInScope, linkOf, qrSvg } from "~/models/campaigns.server";
-import { idParam } from "~/utils/request.server";
+
 import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "campaign:print");
   const campaign = await campaignInScope(user, idParam(params.campaignId));
   const link = campaign && (await linkOf(user, campaign.id, params.linkCode ?? ""));
-  if (!link) throw new Response("Not Found", { status: 404 });
+  invariantResponse(link);
   const svg = await qrSvg(residentUrl(publicOrigin(request), link.code, { qr: true }));
   return new Response(svg, {
     headers: {

@@ -8,6 +8,8 @@ import { CAMPAIGN_CODE, DUPLICATE_POLICIES, parseShanghaiDateTime, toShanghaiInp
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import { createCampaign, targetChoices, versionChoices, type NewCampaign, type TargetStreet } from "~/models/campaigns.server";
+import { z } from "zod";
+import { idField, IdList, parseInput } from "~/utils/input";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -29,44 +31,42 @@ type Values = { name: string; code: string; surveyVersionId: string; opensAt: st
 type Errors = Partial<Record<"name" | "code" | "surveyVersionId" | "opensAt" | "closesAt" | "duplicatePolicy" | "targets", string>>;
 
 const isPolicy = (value: string): value is DuplicatePolicy => (DUPLICATE_POLICIES as readonly string[]).includes(value);
+const text = z.string().trim().catch("");
+const time = (message: string) =>
+  text.transform((v, ctx) => parseShanghaiDateTime(v) ?? (ctx.addIssue({ code: "custom", message }), z.NEVER));
+
+// Every field reports its own problem (checks, not type errors), so the cross-field checks below
+// still run and the form shows every problem at once.
+const campaignForm = z
+  .object({
+    name: text.pipe(z.string().min(1, "campaigns.error.name").max(200, "campaigns.error.name")),
+    code: text.pipe(z.string().regex(CAMPAIGN_CODE, "campaigns.error.code")),
+    surveyVersionId: idField("campaigns.error.version"),
+    opensAt: time("campaigns.error.opensAt"),
+    closesAt: time("campaigns.error.closesAt"),
+    duplicatePolicy: text.refine(isPolicy, "campaigns.error.policy"),
+    target: IdList,
+  })
+  .superRefine((v, ctx) => {
+    if (v.opensAt && v.closesAt && v.closesAt <= v.opensAt) ctx.addIssue({ code: "custom", path: ["closesAt"], message: "campaigns.error.closesBeforeOpens" });
+    if (v.target.length === 0) ctx.addIssue({ code: "custom", path: ["targets"], message: "campaigns.error.noTargets" });
+  });
 
 function parseForm(form: FormData): { values: Values; input?: NewCampaign; errors: Errors } {
-  const text = (key: string) => String(form.get(key) ?? "").trim();
+  const raw = (key: string) => String(form.get(key) ?? "").trim();
   const values: Values = {
-    name: text("name"),
-    code: text("code"),
-    surveyVersionId: text("surveyVersionId"),
-    opensAt: text("opensAt"),
-    closesAt: text("closesAt"),
-    duplicatePolicy: text("duplicatePolicy"),
-    targets: [...new Set(form.getAll("target").map(Number).filter((n) => Number.isSafeInteger(n) && n > 0 && n <= 2_147_483_647))],
+    name: raw("name"),
+    code: raw("code"),
+    surveyVersionId: raw("surveyVersionId"),
+    opensAt: raw("opensAt"),
+    closesAt: raw("closesAt"),
+    duplicatePolicy: raw("duplicatePolicy"),
+    targets: IdList.parse(form.getAll("target")),
   };
-  const errors: Errors = {};
-  if (values.name.length < 1 || values.name.length > 200) errors.name = "campaigns.error.name";
-  if (!CAMPAIGN_CODE.test(values.code)) errors.code = "campaigns.error.code";
-  const versionId = Number(values.surveyVersionId);
-  if (!Number.isSafeInteger(versionId) || versionId <= 0 || versionId > 2_147_483_647) errors.surveyVersionId = "campaigns.error.version";
-  const opensAt = parseShanghaiDateTime(values.opensAt);
-  const closesAt = parseShanghaiDateTime(values.closesAt);
-  if (!opensAt) errors.opensAt = "campaigns.error.opensAt";
-  if (!closesAt) errors.closesAt = "campaigns.error.closesAt";
-  else if (opensAt && closesAt <= opensAt) errors.closesAt = "campaigns.error.closesBeforeOpens";
-  if (!isPolicy(values.duplicatePolicy)) errors.duplicatePolicy = "campaigns.error.policy";
-  if (values.targets.length === 0) errors.targets = "campaigns.error.noTargets";
-  if (Object.keys(errors).length > 0 || !opensAt || !closesAt || !isPolicy(values.duplicatePolicy)) return { values, errors };
-  return {
-    values,
-    errors,
-    input: {
-      name: values.name,
-      code: values.code,
-      surveyVersionId: versionId,
-      opensAt,
-      closesAt,
-      duplicatePolicy: values.duplicatePolicy,
-      targetPlaceIds: values.targets,
-    },
-  };
+  const parsed = parseInput(campaignForm, form);
+  if ("errors" in parsed) return { values, errors: parsed.errors };
+  const { target, duplicatePolicy, ...rest } = parsed.value;
+  return { values, errors: {}, input: { ...rest, duplicatePolicy: duplicatePolicy as DuplicatePolicy, targetPlaceIds: target } };
 }
 
 const PROBLEM_FIELD = {

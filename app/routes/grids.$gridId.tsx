@@ -4,13 +4,14 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { PlaceList } from "~/components/place-list";
 import { useT } from "~/i18n/use-t";
 import { getGrid } from "~/models/places.server";
-import { idParam } from "~/utils/request.server";
+
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "place:read");
   const found = await getGrid(user, idParam(params.gridId));
-  if (!found) throw new Response("Not Found", { status: 404 });
+  invariantResponse(found);
   return found;
 }
 

@@ -3,11 +3,12 @@ import { redirect } from "@remix-run/node";
 import { isLang } from "~/i18n";
 import { langCookie } from "~/utils/request.server";
 import { safeRedirect } from "~/utils/session.server";
+import { invariantResponse } from "~/utils/input";
 
 export async function action({ request }: ActionFunctionArgs) {
   const form = await request.formData();
   const lang = form.get("lang");
-  if (!isLang(lang)) throw new Response("Bad Request", { status: 400 });
+  invariantResponse(isLang(lang), 400);
   return redirect(safeRedirect(form.get("redirectTo")), {
     headers: { "Set-Cookie": await langCookie.serialize(lang) },
   });

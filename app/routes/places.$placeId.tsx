@@ -5,15 +5,16 @@ import { PlaceList } from "~/components/place-list";
 import { useT } from "~/i18n/use-t";
 import { LEVELS } from "~/domain/places";
 import { childrenOf, getPlace, householdsOf, type HouseholdRow } from "~/models/places.server";
-import { idParam } from "~/utils/request.server";
+
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "place:read");
   const placeId = idParam(params.placeId);
   // Outside the user's scope looks exactly like a place that does not exist.
   const place = await getPlace(user, placeId);
-  if (!place) throw new Response("Not Found", { status: 404 });
+  invariantResponse(place);
   const showRooms = place.level === "building" || place.level === "stairwell";
   const [children, households] = await Promise.all([
     childrenOf(user, placeId),

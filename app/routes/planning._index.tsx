@@ -9,6 +9,7 @@ import { drawMockSample, freshSeed, samplePlan } from "~/models/planning.server"
 import { chooseCampaign } from "~/domain/rate-engine";
 import { listRateCampaigns } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
+import { invariantResponse } from "~/utils/input";
 
 const PREVIEW_ROWS = 30;
 
@@ -18,7 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params = parsePlanParams(search);
   const campaigns = await listRateCampaigns(user);
   const { campaign, unknownCampaign } = chooseCampaign(campaigns, params);
-  if (unknownCampaign) throw new Response("Not Found", { status: 404 });
+  invariantResponse(!unknownCampaign);
   const plan = await samplePlan(user, { ...params, campaign });
   // The draw is per community, whatever level the plan is shown at.
   const communities = params.level === "community" ? plan : await samplePlan(user, { ...params, campaign: null, level: "community" });

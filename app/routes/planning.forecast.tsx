@@ -11,6 +11,7 @@ import { forecastPoints } from "~/models/planning.server";
 import { chooseCampaign } from "~/domain/rate-engine";
 import { listRateCampaigns } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
+import { invariantResponse } from "~/utils/input";
 
 /** Points per answer (`points:sat_env:满意=100`) and weight per question (`weight:sat_overall=2`) from the query. */
 function scoreOverride(search: URLSearchParams): ScoreOverride {
@@ -32,7 +33,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { campaign: code, minN } = parseRateParams(search);
   const campaigns = await listRateCampaigns(user);
   const { campaign, unknownCampaign } = chooseCampaign(campaigns, { campaign: code });
-  if (unknownCampaign) throw new Response("Not Found", { status: 404 });
+  invariantResponse(!unknownCampaign);
   const maxPoints = decimalParam(search.get("points"), 100) || EVALUATION_POINTS.household;
   const scoring: Scoring =
     search.get("rule") === "deduction"

@@ -9,13 +9,14 @@ import { writeCsv } from "~/utils/csv";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { writeXlsx, XLSX_TYPE } from "~/utils/xlsx.server";
+import { invariantResponse } from "~/utils/input";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const search = new URL(request.url).searchParams;
   const params = parsePlanParams(search);
   const format = search.get("format") === "csv" ? "csv" : "xlsx";
-  if (params.seed === null) throw new Response("Not Found", { status: 404 });
+  invariantResponse(params.seed !== null);
   const inScope = (await samplePlan(user, { ...params, campaign: null })).map((p) => p.communityId);
   const chosen = params.communityIds.filter((id) => inScope.includes(id));
   const draw = await drawMockSample(user, { ...params, seed: params.seed, communityIds: chosen.length ? chosen : inScope });

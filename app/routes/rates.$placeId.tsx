@@ -8,8 +8,9 @@ import { parseRateParams } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign } from "~/domain/rate-engine";
 import { listRateCampaigns, placeReport } from "~/models/rates.server";
-import { idParam } from "~/utils/request.server";
+
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params: route }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
@@ -17,10 +18,10 @@ export async function loader({ request, params: route }: LoaderFunctionArgs) {
   const params = parseRateParams(new URL(request.url).searchParams);
   const campaigns = await listRateCampaigns(user);
   const { campaign, measure } = chooseCampaign(campaigns, params);
-  if (!campaign || !measure) throw new Response("Not Found", { status: 404 });
+  invariantResponse(campaign && measure);
   const report = await placeReport(user, { campaign, placeId, measure, range: { from: params.from, to: params.to }, minN: params.minN });
   // Outside the scope looks exactly like a place that does not exist.
-  if (!report) throw new Response("Not Found", { status: 404 });
+  invariantResponse(report);
   const target = String(Math.round(params.target * 1000) / 10);
   const query = new URLSearchParams({ campaign: campaign.code, measure, minN: String(params.minN), target });
   return { campaigns: campaigns.map(toChoice), campaign: toChoice(campaign), measure, minN: params.minN, target: params.target, report, query: `?${query}` };

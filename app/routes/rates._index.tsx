@@ -10,13 +10,14 @@ import { useT } from "~/i18n/use-t";
 import { chooseCampaign } from "~/domain/rate-engine";
 import { listRateCampaigns, rateTable } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
+import { invariantResponse } from "~/utils/input";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const params = parseRateParams(new URL(request.url).searchParams);
   const campaigns = await listRateCampaigns(user);
   const { campaign, measure, unknownCampaign } = chooseCampaign(campaigns, params);
-  if (unknownCampaign) throw new Response("Not Found", { status: 404 });
+  invariantResponse(!unknownCampaign);
   const table =
     campaign && measure
       ? await rateTable(user, { campaign, measure, level: params.level, range: { from: params.from, to: params.to }, minN: params.minN })

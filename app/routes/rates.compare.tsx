@@ -10,6 +10,7 @@ import { useT } from "~/i18n/use-t";
 import { chooseCampaign, type WaveRow } from "~/domain/rate-engine";
 import { compareWaves, listRateCampaigns } from "~/models/rates.server";
 import { requirePermission } from "~/utils/session.server";
+import { invariantResponse } from "~/utils/input";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
@@ -17,12 +18,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params = parseRateParams(search);
   const campaigns = await listRateCampaigns(user);
   const { campaign, measure, unknownCampaign } = chooseCampaign(campaigns, params);
-  if (unknownCampaign) throw new Response("Not Found", { status: 404 });
+  invariantResponse(!unknownCampaign);
   // The other wave: a campaign of the same survey, by default the newest one before this.
   const others = campaign ? campaigns.filter((c) => c.surveyId === campaign.surveyId && c.id !== campaign.id) : [];
   const otherCode = search.get("other");
   const other = otherCode ? others.find((c) => c.code === otherCode) : (others.find((c) => c.opensAt <= campaign!.opensAt) ?? others[0]);
-  if (otherCode && !other) throw new Response("Not Found", { status: 404 });
+  invariantResponse(!otherCode || other);
   const comparison =
     campaign && other && measure ? await compareWaves(user, { campaign, other, measure, level: params.level, minN: params.minN }) : null;
   const query = new URLSearchParams();

@@ -5,35 +5,31 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, RateFormula } from "~/components/rate-figure";
 import { isoWeekLabel } from "~/domain/measures";
-import { DEFAULT_TARGET, parseRateParams, percentParam } from "~/domain/rate-params";
+import { parseRateParams } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign } from "~/domain/rate-engine";
 import { listRateCampaigns, rateTrend } from "~/models/rates.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
-
-function optionalId(value: string | null): number | null {
-  if (!value || !/^\d{1,9}$/.test(value)) return null;
-  return Number(value);
-}
+import { invariantResponse, OptionalId } from "~/utils/input";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const search = new URL(request.url).searchParams;
   const params = parseRateParams(search);
-  const target = percentParam(search.get("target"), 1, 100, DEFAULT_TARGET);
+  const { target } = params;
   const [campaigns, lang] = await Promise.all([listRateCampaigns(user), getLang(request)]);
   const { campaign, measure } = chooseCampaign(campaigns, params);
-  if (!campaign || !measure) throw new Response("Not Found", { status: 404 });
+  invariantResponse(campaign && measure);
   const trend = await rateTrend(user, {
     campaign,
     measure,
-    placeId: optionalId(search.get("place")),
-    gridId: optionalId(search.get("grid")),
+    placeId: OptionalId.parse(search.get("place")),
+    gridId: OptionalId.parse(search.get("grid")),
     minN: params.minN,
   });
-  if (!trend) throw new Response("Not Found", { status: 404 });
+  invariantResponse(trend);
   const unit = measure === "score" ? "" : "%";
   const plotted = trend.weeks.map((w) => {
     const shown = w.figure.weighted.rate !== null && !w.figure.belowMinimum;

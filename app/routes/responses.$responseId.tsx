@@ -8,13 +8,14 @@ import { getResponse, voidResponse } from "~/models/responses.server";
 import { can } from "~/utils/permissions";
 import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { invariantResponse } from "~/utils/input";
 
 const VOID_REASON_MAX = 500;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "response:read");
   const response = await getResponse(user, params.responseId ?? "");
-  if (!response) throw new Response("Not Found", { status: 404 });
+  invariantResponse(response);
   return { response, canVoid: can(user.role, "response:void") };
 }
 
@@ -32,7 +33,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   // Voiding cannot be undone: it happens only through the confirmation step.
   if (!isConfirmed(form)) return data<ActionResult>({ ok: false, confirm: { reason } });
   const outcome = await voidResponse(user, params.responseId ?? "", reason, clientInfo(request, context).ip);
-  if (!outcome) throw new Response("Not Found", { status: 404 });
+  invariantResponse(outcome);
   return data<ActionResult>({ ok: true, outcome });
 }
 

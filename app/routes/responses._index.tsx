@@ -2,28 +2,24 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useLang, useT } from "~/i18n/use-t";
-import {
-  filtersFromSearch,
-  listResponses,
-  RESPONSE_PAGE_SIZE,
-  RESPONSE_STATUSES,
-  responseFilterChoices,
-} from "~/models/responses.server";
+import { parseResponseFilters, RESPONSE_STATUSES } from "~/domain/response-filters";
+import { listResponses, RESPONSE_PAGE_SIZE, responseFilterChoices } from "~/models/responses.server";
 import { getPlace } from "~/models/places.server";
 import { can } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
+import { invariantResponse, wholeNumber } from "~/utils/input";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "response:read");
   const params = new URL(request.url).searchParams;
-  const filters = filtersFromSearch(params);
-  const page = Math.max(1, Math.min(100_000, Number(params.get("page")) || 1));
+  const filters = parseResponseFilters(params);
+  const page = wholeNumber(params.get("page"), 1, 100_000) ?? 1;
   const [list, choices, place] = await Promise.all([
     listResponses(user, filters, page),
     responseFilterChoices(user),
     filters.placeId ? getPlace(user, filters.placeId) : null,
   ]);
-  if (filters.placeId && !place) throw new Response("Not Found", { status: 404 });
+  invariantResponse(!filters.placeId || place);
   // A building reached from elsewhere (its page, a link) is not among the areas offered.
   if (place && !choices.places.some((p) => p.id === place.id))
     choices.places.push({ id: place.id, name: place.crumbs.map((c) => c.name).slice(1).join(" "), level: place.level, depth: 2 });

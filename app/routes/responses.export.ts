@@ -6,11 +6,13 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { translate, type Lang } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
 import { getCampaign } from "~/models/campaigns.server";
-import { exportResponses, filtersFromSearch, type ExportRow } from "~/models/responses.server";
+import { parseResponseFilters } from "~/domain/response-filters";
+import { exportResponses, type ExportRow } from "~/models/responses.server";
 import { writeCsv } from "~/utils/csv";
 import { clientInfo, getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { writeXlsx, XLSX_TYPE, type SheetCell } from "~/utils/xlsx.server";
+import { invariantResponse } from "~/utils/input";
 
 function table(lang: Lang, questions: { name: string; title: string }[], rows: ExportRow[]) {
   const t = (key: string) => translate(lang, key);
@@ -70,10 +72,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "response:export");
   const params = new URL(request.url).searchParams;
   const format = params.get("format") === "csv" ? "csv" : "xlsx";
-  const filters = filtersFromSearch(params);
+  const filters = parseResponseFilters(params);
   const lang = await getLang(request);
   const campaign = filters.campaignId ? await getCampaign(user.countyId, filters.campaignId) : null;
-  if (filters.campaignId && !campaign) throw new Response("Not Found", { status: 404 });
+  invariantResponse(!filters.campaignId || campaign);
   const { questions, rows } = await exportResponses(user, filters);
   const { headers, body } = table(lang, questions, rows);
   await recordAudit(user, "response.export", {

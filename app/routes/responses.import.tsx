@@ -22,18 +22,15 @@ import {
 } from "~/models/response-import.server";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { OptionalId } from "~/utils/input";
 import { uploadProblem } from "~/utils/upload.server";
 
 const MAX_FILE_MB = 20;
 
-function uploadIdOf(value: unknown): number | null {
-  return typeof value === "string" && /^\d{1,9}$/.test(value) ? Number(value) : null;
-}
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "response:import");
   const params = new URL(request.url).searchParams;
-  const uploadId = uploadIdOf(params.get("upload"));
+  const uploadId = OptionalId.parse(params.get("upload"));
   if (uploadId !== null) {
     const plan = await planResponseImport(user, uploadId, null);
     if (!plan) return { stage: "gone" as const };
@@ -69,7 +66,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return data(uploadIssue("responses.import.tooLarge", { mb: MAX_FILE_MB }), { status: 413 });
       throw error;
     }
-    const campaignId = uploadIdOf(form.get("campaign"));
+    const campaignId = OptionalId.parse(form.get("campaign"));
     if (campaignId === null) return data(uploadIssue("responses.import.noCampaign"), { status: 400 });
     const file = form.get("file");
     const problem = uploadProblem(file);
@@ -87,7 +84,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect(`/responses/import?upload=${staged.uploadId}`);
   }
   const form = await request.formData();
-  const uploadId = uploadIdOf(form.get("upload"));
+  const uploadId = OptionalId.parse(form.get("upload"));
   if (uploadId === null) return data<ActionResult>({ stage: "gone" }, { status: 409 });
   const intent = form.get("intent");
   if (intent === "cancel") {

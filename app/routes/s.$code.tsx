@@ -13,6 +13,7 @@ import { deviceHasAnswered } from "~/models/responses.server";
 import { evaluateCondition } from "~/survey/condition";
 import { answersFromForm, buildRenderSurvey, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
 import { ensureDeviceCookie, handleSubmission, isRealVisit } from "~/utils/resident.server";
+import { invariantResponse } from "~/utils/input";
 
 export const handle = { resident: true };
 
@@ -23,7 +24,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const code = params.code ?? "";
   const link = await resolveLink(code);
-  if (!link) throw new Response("Not Found", { status: 404 });
+  invariantResponse(link);
   const { campaign } = link;
   const device = await ensureDeviceCookie(request);
   const headers: HeadersInit = device.setCookie ? { "Set-Cookie": device.setCookie } : {};

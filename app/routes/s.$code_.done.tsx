@@ -5,12 +5,13 @@ import { ResidentErrorBoundary } from "~/components/resident/notice";
 import { useT } from "~/i18n/use-t";
 import { resolveLink } from "~/models/campaigns.server";
 import { localText } from "~/survey/render";
+import { invariantResponse } from "~/utils/input";
 
 export const handle = { resident: true };
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const link = await resolveLink(params.code ?? "");
-  if (!link) throw new Response("Not Found", { status: 404 });
+  invariantResponse(link);
   const completed = localText(link.definition.completedHtml).replace(/<[^>]+>/g, " ").trim();
   return { code: link.code, place: link.placeLabel, campaignName: link.campaign.name, completed: completed || null };
 }

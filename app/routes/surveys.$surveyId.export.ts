@@ -2,8 +2,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { definitionText, getSurvey, getSurveyVersion } from "~/models/surveys.server";
 import { translate } from "~/i18n";
-import { getLang, idParam } from "~/utils/request.server";
+import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "survey:manage");
@@ -14,12 +15,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   let definition: unknown;
   if (versionParam === null) {
     const survey = await getSurvey(user.countyId, surveyId);
-    if (!survey) throw new Response("Not Found", { status: 404 });
+    invariantResponse(survey);
     title = translate(lang, "surveys.exportDraftName", { title: survey.title });
     definition = survey.draft;
   } else {
     const version = await getSurveyVersion(user.countyId, surveyId, idParam(versionParam));
-    if (!version) throw new Response("Not Found", { status: 404 });
+    invariantResponse(version);
     title = translate(lang, "surveys.exportVersionName", { title: version.title, n: version.version });
     definition = version.definition;
   }

@@ -20,8 +20,9 @@ import {
   saveDraft,
 } from "~/models/surveys.server";
 import { checkDefinitionText, MAX_DEFINITION_BYTES, type DefinitionError } from "~/survey/definition";
-import { clientInfo, idParam, isConfirmed } from "~/utils/request.server";
+import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
+import { idParam, invariantResponse } from "~/utils/input";
 
 const SurveyPreview = lazy(() => import("~/components/survey-preview.client"));
 
@@ -31,7 +32,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "survey:manage");
   const surveyId = idParam(params.surveyId);
   const survey = await getSurvey(user.countyId, surveyId);
-  if (!survey) throw new Response("Not Found", { status: 404 });
+  invariantResponse(survey);
   const { draft, ...summary } = survey;
   return {
     survey: summary,
@@ -69,12 +70,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     // back exactly the title and text it showed. Until then nothing, not even the draft, changes.
     if (!isConfirmed(form)) {
       const survey = await getSurvey(user.countyId, surveyId);
-      if (!survey) throw new Response("Not Found", { status: 404 });
+      invariantResponse(survey);
       const confirm = { title, definition: String(form.get("definition")), version: (survey.latestVersion ?? 0) + 1 };
       return data<ActionResult>({ ok: false, errors: [], confirm });
     }
     const published = await publishSurvey(user, surveyId, { title, draft: checked.definition });
-    if (!published) throw new Response("Not Found", { status: 404 });
+    invariantResponse(published);
     if (published.created)
       await recordAudit(user, "survey.publish", {
         target: title,
@@ -83,8 +84,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       });
     return data<ActionResult>({ ok: true, published: { version: published.version, created: published.created } });
   }
-  if (!(await saveDraft(user.countyId, surveyId, { title, draft: checked.definition })))
-    throw new Response("Not Found", { status: 404 });
+  invariantResponse(await saveDraft(user.countyId, surveyId, { title, draft: checked.definition }));
   return data<ActionResult>({ ok: true, saved: true });
 }
 

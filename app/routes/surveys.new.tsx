@@ -23,6 +23,7 @@ import { loadTemplate, templateList } from "~/survey/templates.server";
 import { clientInfo, getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { uploadProblem } from "~/utils/upload.server";
+import { invariantResponse } from "~/utils/input";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, "survey:manage");
@@ -55,7 +56,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent === "template") {
     const file = String(form.get("template") ?? "");
     const template = templateList().find((t) => t.file === file);
-    if (!template) throw new Response("Not Found", { status: 404 });
+    invariantResponse(template);
     const draft = loadTemplate(file);
     const id = await createSurvey(user, { title: template.title, kind: template.kind, draft });
     await recordAudit(user, "survey.create", { target: template.title, details: { surveyId: id, template: file }, ip });

@@ -1,6 +1,7 @@
 // What the Express server passes to every loader and action (see server.ts).
 import { createCookie } from "@remix-run/node";
 import { DEFAULT_LANG, isLang, type Lang } from "~/i18n";
+import { idParam } from "~/utils/input";
 
 export type AppLoadContext = { cspNonce: string; clientIp: string | null };
 
@@ -20,14 +21,6 @@ export const langCookie = createCookie("lang", { path: "/", sameSite: "lax", max
 export async function getLang(request: Request): Promise<Lang> {
   const value = await langCookie.parse(request.headers.get("Cookie"));
   return isLang(value) ? value : DEFAULT_LANG;
-}
-
-/** A positive integer route parameter, or a 404. */
-export function idParam(value: string | undefined): number {
-  const id = Number(value);
-  if (!value || !Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647)
-    throw new Response("Not Found", { status: 404 });
-  return id;
 }
 
 /** Whether a form went through the confirmation step of an irreversible action (ConfirmStep). */

@@ -3,6 +3,7 @@ import { createCookie, redirect } from "@remix-run/node";
 import { userForSession, type CurrentUser } from "~/models/users.server";
 import { can, type Permission } from "~/utils/permissions";
 import { SESSION_HOURS } from "~/models/users.server";
+import { invariantResponse } from "~/utils/input";
 
 function sessionSecret(): string {
   const secret = process.env.SESSION_SECRET;
@@ -59,7 +60,7 @@ export async function requireUser(request: Request): Promise<CurrentUser> {
 
 export async function requirePermission(request: Request, permission: Permission): Promise<CurrentUser> {
   const user = await requireUser(request);
-  if (!can(user.role, permission)) throw new Response("Forbidden", { status: 403 });
+  invariantResponse(can(user.role, permission), 403);
   return user;
 }
 

@@ -1,9 +1,8 @@
 // Parsing of the account forms: field errors are i18n keys keyed by field name.
 import { z } from "zod";
+import { parseInput } from "~/utils/input";
 import { ROLES } from "~/utils/permissions";
 import { passwordProblem } from "~/utils/password.server";
-
-export type FieldErrors = Record<string, string>;
 
 const scopeValue = z
   .string()
@@ -31,14 +30,6 @@ const newUser = profile.extend({
   password,
 });
 
-function parse<T extends z.ZodTypeAny>(schema: T, form: FormData): { value: z.infer<T> } | { errors: FieldErrors } {
-  const result = schema.safeParse(Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)])));
-  if (result.success) return { value: result.data };
-  const errors: FieldErrors = {};
-  for (const issue of result.error.issues) errors[String(issue.path[0])] ??= issue.message;
-  return { errors };
-}
-
-export const parseNewUser = (form: FormData) => parse(newUser, form);
-export const parseProfile = (form: FormData) => parse(profile, form);
-export const parsePassword = (form: FormData) => parse(z.object({ password }), form);
+export const parseNewUser = (form: FormData) => parseInput(newUser, form);
+export const parseProfile = (form: FormData) => parseInput(profile, form);
+export const parsePassword = (form: FormData) => parseInput(z.object({ password }), form);

@@ -6,15 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "~/db.server";
 import { createCampaign, householdCodesFor, setCampaignState } from "~/models/campaigns.server";
 import { confirmResponseImport, planResponseImport, stageResponseUpload } from "~/models/response-import.server";
-import {
-  exportResponses,
-  filtersFromSearch,
-  getResponse,
-  listResponses,
-  submitResponse,
-  voidResponse,
-  type ResponseFilters,
-} from "~/models/responses.server";
+import { parseResponseFilters, type ResponseFilters } from "~/domain/response-filters";
+import { exportResponses, getResponse, listResponses, submitResponse, voidResponse } from "~/models/responses.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { signIn, type CurrentUser } from "~/models/users.server";
 import { action as voidAction, loader as detailLoader } from "~/routes/responses.$responseId";
@@ -153,14 +146,14 @@ describe("listing responses", () => {
   });
 
   it("reads filters from the query string and drops malformed ones", () => {
-    expect(filtersFromSearch(new URLSearchParams("campaign=3&place=x&from=2026-02-30&to=2026-05-01&status=partial"))).toEqual({
+    expect(parseResponseFilters(new URLSearchParams("campaign=3&place=x&from=2026-02-30&to=2026-05-01&status=partial"))).toEqual({
       campaignId: 3,
       placeId: null,
       from: null,
       to: "2026-05-01",
       status: "partial",
     });
-    expect(filtersFromSearch(new URLSearchParams("status=drop table")).status).toBe("valid");
+    expect(parseResponseFilters(new URLSearchParams("status=drop table")).status).toBe("valid");
   });
 
   it("shows community staff only their community, and answers 404 for a place or response outside it", async () => {
