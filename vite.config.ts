@@ -11,5 +11,10 @@ declare module "@remix-run/node" {
 
 export default defineConfig({
   plugins: [remix(remixConfig), tsconfigPaths()],
-  build: { assetsInlineLimit: 0 },
+  build: {
+    assetsInlineLimit: 0,
+    // papaparse (CommonJS) would otherwise count as having side effects and ride along into the
+    // office pages that import ~/domain/campaigns for its rules, though only the link CSV uses it.
+    rollupOptions: { treeshake: { moduleSideEffects: (id) => !id.includes("/node_modules/papaparse/") } },
+  },
 });

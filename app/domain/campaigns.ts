@@ -1,4 +1,5 @@
 // Campaign rules shared by the office pages, the link export and the command line: no I/O.
+import { writeCsv } from "~/utils/csv";
 
 export const CAMPAIGN_STATES = ["draft", "open", "paused", "closed"] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
@@ -64,24 +65,17 @@ export type LinkExportRow = {
 
 export const LINK_EXPORT_COLUMNS = ["street", "community", "compound", "building", "level", "code", "url", "qrUrl"] as const;
 
-function csvCell(value: string): string {
-  // A place name imported from a spreadsheet must not turn into a formula when Excel opens the file.
-  if (/^[=+\-@\t\r]/.test(value)) value = `'${value}`;
-  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** CSV with a UTF-8 byte-order mark, so Excel on Chinese Windows opens it as UTF-8, not GBK. */
+/** CSV with a UTF-8 byte-order mark, so Excel on Chinese Windows opens it as UTF-8, not GBK.
+ *  Place names come from imported spreadsheets: writeCsv keeps them from running as formulas. */
 export function linksCsv(
   rows: LinkExportRow[],
   columnLabel: (column: (typeof LINK_EXPORT_COLUMNS)[number]) => string,
   levelName: (level: LinkExportRow["level"]) => string,
 ): string {
-  const lines = [LINK_EXPORT_COLUMNS.map((c) => csvCell(columnLabel(c))).join(",")];
-  for (const row of rows)
-    lines.push(
-      LINK_EXPORT_COLUMNS.map((c) => csvCell(c === "level" ? levelName(row.level) : (row[c] ?? ""))).join(","),
-    );
-  return `\uFEFF${lines.join("\r\n")}\r\n`;
+  return writeCsv([
+    LINK_EXPORT_COLUMNS.map((c) => columnLabel(c)),
+    ...rows.map((row) => LINK_EXPORT_COLUMNS.map((c) => (c === "level" ? levelName(row.level) : (row[c] ?? "")))),
+  ]);
 }
 
 /** Splits items into pages of `size` (posters and slips are laid out a page at a time). */

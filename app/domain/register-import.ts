@@ -1,5 +1,6 @@
 // Validation of an uploaded place register (one row per household). Pure: the route reads the file
 // with readTable and the import runs only when `issues` is empty.
+import { normalizeText } from "~/domain/text";
 import type { Table } from "~/utils/tabular.server";
 
 export type RegisterRow = {
@@ -72,14 +73,6 @@ export function householdKey(r: RegisterRow): string {
 
 function buildingKey(r: RegisterRow): string {
   return JSON.stringify([r.street, r.community, r.compound, r.building]);
-}
-
-/** Full-width digits and letters (typed with a Chinese IME) become ASCII, whitespace runs a single space. */
-function normalizeText(value: string): string {
-  return value
-    .replace(/[０-９Ａ-Ｚａ-ｚ]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xfee0))
-    .replace(/\s+/g, " ")
-    .trim();
 }
 
 function headerKey(header: string): string {

@@ -4,6 +4,7 @@
 // and the register, and stores the rows only when there is no issue.
 import type { Level } from "~/domain/places";
 import type { ImportIssue } from "~/domain/register-import";
+import { normalizeText as normalizeTyped } from "~/domain/text";
 import { evaluateCondition } from "~/survey/condition";
 import { isAnswered, matrixField, OTHER_VALUE, otherField, type Choice, type RenderQuestion, type RenderSurvey } from "~/survey/render";
 import type { Table } from "~/utils/tabular.server";
@@ -67,13 +68,8 @@ const ROLE_HEADERS: Record<Exclude<ColumnRole, "" | `q:${string}`>, string[]> = 
   duration: ["用时", "所用时间", "答题用时", "用时(秒)", "duration"],
 };
 
-/** Full-width letters, digits and punctuation (typed with a Chinese IME) become ASCII; spaces collapse. */
-export function normalizeText(value: string): string {
-  return value
-    .replace(/[\uFF01-\uFF5E]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xfee0))
-    .replace(/[\s\u3000]+/g, " ")
-    .trim();
-}
+/** A results file's texts are matched, not stored: full-width punctuation folds too (Ｘ１（可选） is X1(可选)). */
+export const normalizeText = (value: string): string => normalizeTyped(value, { punctuation: true });
 
 /** Looser form for comparing texts: case and spaces do not matter. */
 function comparable(value: string): string {

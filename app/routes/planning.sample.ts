@@ -1,11 +1,11 @@
 // The mock-evaluation draw as a file to hand out (CSV or XLSX, Chinese headers): the same seed and
 // register give the same households, so the file can be re-created and checked.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import Papa from "papaparse";
 import { parsePlanParams } from "~/domain/rate-params";
 import { translator } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
 import { drawMockSample, samplePlan } from "~/models/planning.server";
+import { writeCsv } from "~/utils/csv";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { writeXlsx, XLSX_TYPE } from "~/utils/xlsx.server";
@@ -42,8 +42,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const name = `${t("planning.fileName")}-${t("planning.field.seed")}${params.seed}`;
   const disposition = (ext: string) => `attachment; filename*=UTF-8''${encodeURIComponent(`${name}.${ext}`)}`;
   if (format === "csv") {
-    // With a BOM, so Excel opens the Chinese headers as UTF-8.
-    const csv = `\uFEFF${Papa.unparse({ fields: headers, data: rows })}\r\n`;
+    // With a BOM, so Excel opens the Chinese headers as UTF-8; place names defused as formulas.
+    const csv = writeCsv([headers, ...rows]);
     return new Response(csv, { headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": disposition("csv"), "Cache-Control": "no-store" } });
   }
   const data = await writeXlsx([{ name: t("planning.fileName"), headers, rows }]);

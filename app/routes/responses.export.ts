@@ -8,6 +8,7 @@ import { recordAudit } from "~/models/audit.server";
 import { getCampaign } from "~/models/campaigns.server";
 import { parseResponseFilters } from "~/domain/response-filters";
 import { exportResponses, type ExportRow } from "~/models/responses.server";
+import { writeCsv } from "~/utils/csv";
 import { clientInfo, getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { writeXlsx, XLSX_TYPE, type SheetCell } from "~/utils/xlsx.server";
@@ -62,16 +63,9 @@ const beijing = new Intl.DateTimeFormat("sv-SE", {
   second: "2-digit",
 });
 
-// A text cell starting with = + - @ would run as a formula when Excel opens the CSV; residents type free text.
-function csvCell(cell: SheetCell): string {
-  if (cell === null) return "";
-  let text = cell instanceof Date ? beijing.format(cell) : String(cell);
-  if (typeof cell === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
+// Dates as Beijing time; writeCsv defuses text that would run as a formula (residents type free text).
 function csv(headers: string[], body: SheetCell[][]): string {
-  return `\uFEFF${[headers, ...body].map((row) => row.map(csvCell).join(",")).join("\r\n")}\r\n`;
+  return writeCsv([headers, ...body.map((row) => row.map((cell) => (cell instanceof Date ? beijing.format(cell) : cell)))]);
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -1,5 +1,6 @@
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
+import Papa from "papaparse";
 
 /** A spreadsheet as trimmed strings. `line` is the row number the user sees in Excel or a text editor. */
 export type Table = { headers: string[]; rows: { line: number; cells: string[] }[] };
@@ -174,62 +175,76 @@ function decodeText(data: Uint8Array, file: string): string {
   return text;
 }
 
-/** Picks the delimiter occurring most often outside quotes on the first non-blank line. */
+/** Picks the delimiter giving the most fields on the first non-blank record. */
 function detectDelimiter(text: string): string {
-  const counts = new Map(DELIMITERS.map((d) => [d, 0]));
-  let quoted = false;
-  let started = false;
-  for (const ch of text) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === "\n" || ch === "\r")) {
-      if (started) break;
-      continue;
-    } else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
-    if (ch.trim() !== "") started = true;
-  }
+  const fields = (delimiter: string) => {
+    let count = 0;
+    Papa.parse<string[]>(text, {
+      delimiter,
+      step: ({ data }, parser) => {
+        if (data.length === 1 && data[0].trim() === "") return;
+        count = data.length;
+        parser.abort();
+      },
+    });
+    return count;
+  };
   let best = DELIMITERS[0];
-  for (const d of DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  let most = fields(best);
+  for (const d of DELIMITERS.slice(1)) {
+    const count = fields(d);
+    if (count > most) [best, most] = [d, count];
+  }
   return best;
 }
 
-/** RFC 4180 parsing that also tracks the line on which each record starts. */
-function* delimitedRecords(text: string, delimiter: string, file: string): Generator<RawRecord> {
-  let pos = 0;
-  let line = 1;
-  while (pos < text.length) {
-    const recordLine = line;
-    const cells: string[] = [];
-    let field = "";
-    let quoted = false;
-    let quoteLine = 0;
-    for (; pos < text.length; pos++) {
-      const ch = text[pos];
-      if (quoted) {
-        if (ch === '"') {
-          if (text[pos + 1] === '"') {
-            field += '"';
-            pos++;
-          } else quoted = false;
-        } else {
-          if (ch === "\n" || (ch === "\r" && text[pos + 1] !== "\n")) line++;
-          field += ch;
-        }
-      } else if (ch === '"' && field.trim() === "") {
-        // Hand-edited files often have a space after the delimiter before the opening quote.
-        quoted = true;
-        quoteLine = line;
-        field = "";
-      } else if (ch === delimiter) {
-        cells.push(field);
-        field = "";
-      } else if (ch === "\n" || ch === "\r") {
-        break;
-      } else field += ch;
+/**
+ * Outside quoted fields, line breaks become "\n" (papaparse takes one kind per file; files edited
+ * on two systems mix them) and blanks between a delimiter and an opening quote go (hand-edited
+ * files write `a, "b"`). Inside quotes everything is kept: a quote count that is odd means inside.
+ */
+function normalizeOutsideQuotes(text: string, delimiter: string): string {
+  let quotes = 0;
+  const blank = delimiter === "\t" ? " " : " \\t";
+  const pattern = new RegExp(`"|\\r\\n?|\\n|(?<=^|[${delimiter}\\r\\n])[${blank}]+(?=")`, "g");
+  return text.replace(pattern, (match) => {
+    if (match === '"') {
+      quotes++;
+      return match;
     }
-    if (quoted) throw new TableReadError("import.table.unclosedQuote", { file, line: quoteLine });
-    cells.push(field);
-    pos += text[pos] === "\r" && text[pos + 1] === "\n" ? 2 : 1;
-    line++;
-    yield { line: recordLine, cells };
-  }
+    if (quotes % 2 === 1) return match;
+    return match[0] === "\r" || match[0] === "\n" ? "\n" : "";
+  });
+}
+
+/** Line breaks as the hand-counted line numbers see them: CRLF, LF or a lone CR, inside quotes too. */
+function lineBreaks(text: string): number {
+  return text.match(/\r\n|\r|\n/g)?.length ?? 0;
+}
+
+/** RFC 4180 records (papaparse), each with the line on which it starts. */
+function delimitedRecords(text: string, delimiter: string, file: string): RawRecord[] {
+  const input = normalizeOutsideQuotes(text.replace(/^\uFEFF/, ""), delimiter);
+  const records: RawRecord[] = [];
+  let line = 1;
+  let start = 0;
+  let unclosedAt: number | null = null;
+  Papa.parse<string[]>(input, {
+    delimiter,
+    newline: "\n",
+    step: ({ data, errors, meta }, parser) => {
+      const quote = errors.find((e) => e.code === "MissingQuotes");
+      if (quote) {
+        unclosedAt = quote.index ?? start;
+        parser.abort();
+        return;
+      }
+      records.push({ line, cells: data });
+      line += lineBreaks(input.slice(start, meta.cursor));
+      start = meta.cursor;
+    },
+  });
+  if (unclosedAt !== null)
+    throw new TableReadError("import.table.unclosedQuote", { file, line: 1 + lineBreaks(input.slice(0, unclosedAt)) });
+  return records;
 }

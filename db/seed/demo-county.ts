@@ -14,6 +14,7 @@
 
 import type { RegisterRow } from "~/domain/register-import";
 import { mulberry32 } from "~/domain/sampling";
+import { writeCsv } from "~/utils/csv";
 
 export const DEMO_COUNTY = { code: "demo", name: "青禾县" };
 
@@ -285,20 +286,16 @@ export const REGISTER_CSV_HEADER = [
   "街道", "社区", "小区", "楼栋", "单元", "房号", "空置", "网格", "网格长", "网格长电话", "责任单位",
 ] as const;
 
-function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
 /**
  * The register as a UTF-8 CSV (RFC 4180: CRLF line ends, quoting only where needed), in the
  * import file's column order. Null cells are empty; 空置 is 是/否. `bom: true` prepends a
  * byte-order mark so Excel on Windows opens the file as UTF-8.
  */
 export function registerToCsv(rows: RegisterRow[], options: { bom?: boolean } = {}): string {
-  const lines = [REGISTER_CSV_HEADER.join(",")];
-  for (const r of rows) {
-    lines.push(
-      [
+  return writeCsv(
+    [
+      [...REGISTER_CSV_HEADER],
+      ...rows.map((r) => [
         r.street,
         r.community,
         r.compound,
@@ -310,10 +307,8 @@ export function registerToCsv(rows: RegisterRow[], options: { bom?: boolean } = 
         r.gridLeader ?? "",
         r.gridLeaderPhone ?? "",
         r.gridUnit ?? "",
-      ]
-        .map(csvField)
-        .join(","),
-    );
-  }
-  return (options.bom ? "\uFEFF" : "") + lines.join("\r\n") + "\r\n";
+      ]),
+    ],
+    { bom: options.bom ?? false },
+  );
 }

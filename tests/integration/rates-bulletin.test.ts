@@ -209,6 +209,28 @@ describe("planning", () => {
     expect(rows).toHaveLength(sampleSize({ margin: 0.05, population: households }));
     expect(rows.every((r) => r.split(",")[2] === "锦湖社区")).toBe(true);
   });
+
+  it("defuses formula-like place names in the CSV and keeps them as text in the XLSX", async () => {
+    const c = await cookie("community");
+    const jinhu = await placeId(countyId, "禾城街道", "锦湖社区");
+    const [{ street }] = await sql<{ street: number }[]>`select path[2] as street from places where id = ${jinhu}`;
+    const rename = (name: string) => sql`update places set name = ${name} where id = ${street}`;
+    await rename("=1+1");
+    try {
+      const url = `http://test/planning/sample?seed=42&community=${jinhu}`;
+      const csv = await sampleLoader({ request: new Request(`${url}&format=csv`, { headers: { Cookie: c } }), params: {}, context: { cspNonce: "", clientIp: null } });
+      const rows = new TextDecoder().decode(await csv.arrayBuffer()).trim().split("\r\n").slice(1);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r) => r.split(",")[1] === "'=1+1")).toBe(true);
+      const xlsx = await sampleLoader({ request: new Request(url, { headers: { Cookie: c } }), params: {}, context: { cspNonce: "", clientIp: null } });
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(await xlsx.arrayBuffer());
+      const cell = workbook.worksheets[0].getCell(2, 2);
+      expect([cell.type, cell.value]).toEqual([ExcelJS.ValueType.String, "=1+1"]);
+    } finally {
+      await rename("禾城街道");
+    }
+  });
 });
 
 describe("forecast", () => {

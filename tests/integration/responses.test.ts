@@ -305,6 +305,38 @@ describe("exporting", () => {
   });
 });
 
+describe("exporting formula-like text", () => {
+  it("defuses it in every CSV cell and keeps it as text in the XLSX", async () => {
+    // Place names come from imported registers: give response b's places names a spreadsheet would run.
+    const [place] = await sql<{ street: number; compound: number; building: number; names: string[] }[]>`
+      select s.id as street, c.id as compound, b.id as building, array[s.name, c.name, b.name] as names
+      from responses r join places b on b.id = r.place_id join places c on c.id = b.parent_id join places s on s.id = c.path[2]
+      where r.id = ${ids.b}`;
+    const typed = ["@SUM(A1:A2)", "-1", "\t+1"];
+    const rename = (names: string[]) =>
+      sql`update places set name = v.name from (values (${place.street}::int, ${names[0]}), (${place.compound}::int, ${names[1]}), (${place.building}::int, ${names[2]})) as v(id, name) where places.id = v.id`;
+    await rename(typed);
+    try {
+      const csvResponse = (await get(exportLoader, `/responses/export?campaign=${campaignId}&format=csv`, "admin")) as Response;
+      const lines = new TextDecoder().decode(await csvResponse.arrayBuffer()).trimEnd().split("\r\n");
+      const b = lines.find((l) => l.startsWith(`${ids.b},`))!;
+      expect(b).toContain(",'@SUM(A1:A2),锦湖社区,'-1,'\t+1,");
+      expect(b.endsWith(",'=1+1 多装路灯")).toBe(true);
+      const xlsxResponse = (await get(exportLoader, `/responses/export?campaign=${campaignId}&format=xlsx`, "admin")) as Response;
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(await xlsxResponse.arrayBuffer());
+      const sheet = workbook.worksheets[0];
+      const row = sheet.getRows(2, sheet.rowCount - 1)!.find((r) => r.getCell(1).value === Number(ids.b))!;
+      for (const [column, text] of [[3, typed[0]], [5, typed[1]], [6, typed[2]], [18, "=1+1 多装路灯"]] as const) {
+        expect(row.getCell(column).type).toBe(ExcelJS.ValueType.String);
+        expect(row.getCell(column).value).toBe(text);
+      }
+    } finally {
+      await rename(place.names);
+    }
+  });
+});
+
 describe("household-code campaigns", () => {
   let householdCampaign: number;
   let responseId: string;

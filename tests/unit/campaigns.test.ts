@@ -63,6 +63,12 @@ describe("link list CSV", () => {
     expect(first).toBe('禾城街道,锦湖社区,"锦湖""一期"",北区",,小区,Ab3dEf7h,http://x/s/Ab3dEf7h,http://x/s/Ab3dEf7h?src=qr');
     expect(second.split(",")[3]).toBe("'=HYPERLINK(1)");
   });
+
+  it("defuses every place name a spreadsheet would run as a formula", () => {
+    const typed = ["=1+1", "+1", "-1", "@SUM(A1:A2)", "\t=1", "\r=1"];
+    const lines = csv(typed.map((name) => row({ compound: name }))).split("\r\n").slice(1, -1);
+    expect(lines.map((line) => line.split(",")[2])).toEqual(["'=1+1", "'+1", "'-1", "'@SUM(A1:A2)", "'\t=1", '"\'\r=1"']);
+  });
 });
 
 describe("pages", () => {

@@ -237,3 +237,40 @@ describe("readTable: XLSX", () => {
     await expectReadError(readTable(bytes, "a.xls"), "import.table.legacyExcel", { file: "a.xls" });
   });
 });
+
+describe("readTable: CSV on papaparse", () => {
+  it("keeps a quoted field's embedded newline and comma, and counts its lines", async () => {
+    const text = '街道,备注\n城关街道,"东门,\n北门"\n西街,x\n';
+    expect((await readTable(utf8(text), "a.csv")).rows).toEqual([
+      { line: 2, cells: ["城关街道", "东门,\n北门"] },
+      { line: 4, cells: ["西街", "x"] },
+    ]);
+  });
+
+  it("reads a semicolon file and a tab file", async () => {
+    expect(await readTable(utf8("a;b\n1;2,5\n"), "a.csv")).toEqual({ headers: ["a", "b"], rows: [{ line: 2, cells: ["1", "2,5"] }] });
+    expect(await readTable(utf8("a\tb\n1\t2;5\n"), "a.tsv")).toEqual({ headers: ["a", "b"], rows: [{ line: 2, cells: ["1", "2;5"] }] });
+  });
+
+  it("reads GBK bytes with a quoted field", async () => {
+    const bytes = new Uint8Array(iconv.encode('小区,房号\r\n"锦绣花园,一期",301\r\n', "gbk"));
+    expect((await readTable(bytes, "a.csv")).rows).toEqual([{ line: 2, cells: ["锦绣花园,一期", "301"] }]);
+  });
+
+  it("reads UTF-16LE with BOM, semicolon-separated", async () => {
+    expect(await readTable(utf16("a;b\r\n1;2\r\n", "le"), "a.csv")).toEqual({ headers: ["a", "b"], rows: [{ line: 2, cells: ["1", "2"] }] });
+  });
+
+  it("reads mixed line ends, and a blank before an opening quote, keeping quoted text as it is", async () => {
+    const text = 'a,b\r\n1, "x,y"\n2,"q,  ""r"""\r3,4';
+    expect((await readTable(utf8(text), "a.csv")).rows).toEqual([
+      { line: 2, cells: ["1", "x,y"] },
+      { line: 3, cells: ["2", 'q,  "r"'] },
+      { line: 4, cells: ["3", "4"] },
+    ]);
+  });
+
+  it("names the line of an unclosed quote after a multi-line field", async () => {
+    await expectReadError(readTable(utf8('a,b\n"1\n2",3\n4,"5\n'), "a.csv"), "import.table.unclosedQuote", { line: 4 });
+  });
+});
