@@ -48,7 +48,8 @@ export async function run(args: string[], booted?: Booted): Promise<number> {
     console.error(`--origin is not a URL: ${values.origin}`);
     return 2;
   }
-  const { campaignByCode, allLinksOf, exportRow } = await import("~/models/campaigns.server");
+  const { campaignByCode, allLinksOf } = await import("~/models/campaigns.server");
+  const { exportRow } = await import("~/domain/campaigns");
   const { resolveOrigin } = await import("~/utils/public-url.server");
   const { linksCsv, LINK_EXPORT_COLUMNS } = await import("~/domain/campaigns");
   const { translate } = await import("~/i18n");

@@ -84,3 +84,29 @@ export function pages<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
   return result;
 }
+
+/** Whether residents may answer now, and if not, why (an i18n key suffix). */
+export function campaignAvailability(c: { state: CampaignState; opensAt: Date | string; closesAt: Date | string }, now = new Date()) {
+  if (c.state === "closed" || now >= new Date(c.closesAt)) return "closed" as const;
+  if (c.state === "paused") return "paused" as const;
+  if (c.state === "draft" || now < new Date(c.opensAt)) return "notOpen" as const;
+  return "open" as const;
+}
+
+/** A link as an office exports it (CSV, JSON, the CLI): place, resident URL and the URL its QR code carries. */
+export function exportRow(
+  link: { code: string; placeName: string; level: string; compoundName: string | null; streetName: string; communityName: string },
+  origin: string,
+): LinkExportRow {
+  const building = link.level === "building";
+  return {
+    street: link.streetName,
+    community: link.communityName,
+    compound: building ? (link.compoundName ?? "") : link.placeName,
+    building: building ? link.placeName : null,
+    level: building ? "building" : "compound",
+    code: link.code,
+    url: residentUrl(origin, link.code),
+    qrUrl: residentUrl(origin, link.code, { qr: true }),
+  };
+}

@@ -1,10 +1,9 @@
 // Campaigns (调查批次): a published survey version put to target areas for a time window,
 // with one resident link per compound and per building inside the targets.
 import { randomInt } from "node:crypto";
-import QRCode from "qrcode";
 import { sql } from "~/db.server";
 import { inScope } from "~/models/places.server";
-import { CAMPAIGN_CODE, canMoveTo, residentUrl, type CampaignState, type DuplicatePolicy, type LinkExportRow } from "~/domain/campaigns";
+import { CAMPAIGN_CODE, canMoveTo, type CampaignState, type DuplicatePolicy } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
 import type { ScopedUser } from "~/models/users.server";
 
@@ -147,14 +146,6 @@ export async function setCampaignState(countyId: number, campaignId: number, to:
   return result.count === 1;
 }
 
-/** Whether residents may answer now, and if not, why (an i18n key suffix). */
-export function campaignAvailability(c: Pick<Campaign, "state" | "opensAt" | "closesAt">, now = new Date()) {
-  if (c.state === "closed" || now >= new Date(c.closesAt)) return "closed" as const;
-  if (c.state === "paused") return "paused" as const;
-  if (c.state === "draft" || now < new Date(c.opensAt)) return "notOpen" as const;
-  return "open" as const;
-}
-
 export type CampaignLink = {
   id: number;
   code: string;
@@ -203,21 +194,6 @@ export async function linksUnder(user: ScopedUser, campaignId: number, placeId: 
 export async function linkOf(user: ScopedUser, campaignId: number, code: string): Promise<CampaignLink | null> {
   const [link] = await queryLinks(user.countyId, campaignId, sql`${inScope(user, "p.path")} and l.code = ${code}`);
   return link ?? null;
-}
-
-/** A link as an office exports it: place, resident URL and the URL its QR code carries. */
-export function exportRow(link: CampaignLink, origin: string): LinkExportRow {
-  const building = link.level === "building";
-  return {
-    street: link.streetName,
-    community: link.communityName,
-    compound: building ? (link.compoundName ?? "") : link.placeName,
-    building: building ? link.placeName : null,
-    level: building ? "building" : "compound",
-    code: link.code,
-    url: residentUrl(origin, link.code),
-    qrUrl: residentUrl(origin, link.code, { qr: true }),
-  };
 }
 
 /** A campaign found by its code in any county (codes are unique across counties). */
@@ -363,7 +339,3 @@ export async function householdCodesFor(user: ScopedUser, campaignId: number, bu
     order by s.sort_order, s.id, length(h.room), h.room`;
 }
 
-/** A QR code as inline SVG. Level M survives a scuffed or partly covered door poster. */
-export async function qrSvg(url: string): Promise<string> {
-  return QRCode.toString(url, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
-}

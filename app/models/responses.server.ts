@@ -2,7 +2,8 @@
 import { sql } from "~/db.server";
 import type { ResponseFilters, ResponseStatus } from "~/domain/response-filters";
 import { inScope } from "~/models/places.server";
-import { campaignAvailability, resolveLink } from "~/models/campaigns.server";
+import { campaignAvailability } from "~/domain/campaigns";
+import { resolveLink } from "~/models/campaigns.server";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
 import type { Level } from "~/domain/places";
 import { recordAudit } from "~/models/audit.server";

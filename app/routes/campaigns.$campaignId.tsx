@@ -5,11 +5,10 @@ import { Fragment } from "react";
 import { StateBadge, useWindowFormat } from "~/components/campaigns";
 import { ConfirmStep } from "~/components/confirm-step";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { CAMPAIGN_STATES, canMoveTo, residentUrl, type CampaignState } from "~/domain/campaigns";
+import { CAMPAIGN_STATES, campaignAvailability, canMoveTo, residentUrl, type CampaignState } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import {
-  campaignAvailability,
   campaignInScope,
   getCampaign,
   linksOf,

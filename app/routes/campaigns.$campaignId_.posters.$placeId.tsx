@@ -6,7 +6,8 @@ import { QrCode } from "~/components/campaigns";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
-import { campaignInScope, linksUnder, qrSvg } from "~/models/campaigns.server";
+import { campaignInScope, linksUnder } from "~/models/campaigns.server";
+import { qrSvg } from "~/utils/qr.server";
 import { getPlace } from "~/models/places.server";
 
 import { publicOrigin } from "~/utils/public-url.server";

@@ -1,7 +1,8 @@
 // The QR code of one resident link as an SVG file (for printing elsewhere or a WeChat post).
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { residentUrl } from "~/domain/campaigns";
-import { campaignInScope, linkOf, qrSvg } from "~/models/campaigns.server";
+import { campaignInScope, linkOf } from "~/models/campaigns.server";
+import { qrSvg } from "~/utils/qr.server";
 
 import { publicOrigin } from "~/utils/public-url.server";
 import { requirePermission } from "~/utils/session.server";
