@@ -1,9 +1,9 @@
 // The one postgres.js instance. DATABASE_URL is set before this module loads: by the operator,
 // or by server.ts / the CLI after starting the embedded PostgreSQL.
 import postgres from "postgres";
-import { readEnv } from "~/utils/env.server";
+import { appEnv } from "~/utils/env.server";
 
-export function connect(url: string, max = readEnv().DATABASE_POOL) {
+export function connect(url: string, max = appEnv().DATABASE_POOL) {
   return postgres(url, {
     max,
     onnotice: () => {},
@@ -14,7 +14,7 @@ export function connect(url: string, max = readEnv().DATABASE_POOL) {
 }
 
 function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
+  const url = appEnv().DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (server.ts sets it after starting the embedded database)");
   return url;
 }

@@ -49,9 +49,9 @@ export async function run(args: string[], booted?: Booted): Promise<number> {
     return 2;
   }
   const { campaignByCode, allLinksOf } = await import("~/models/campaigns.server");
-  const { exportRow } = await import("~/domain/campaigns");
+  const { exportRow, linksCsv, LINK_EXPORT_COLUMNS } = await import("~/domain/campaigns");
   const { resolveOrigin } = await import("~/utils/public-url.server");
-  const { linksCsv, LINK_EXPORT_COLUMNS } = await import("~/domain/campaigns");
+  const { appEnv } = await import("~/utils/env.server");
   const { translate } = await import("~/i18n");
   const { recordAudit } = await import("~/models/audit.server");
 
@@ -62,7 +62,7 @@ export async function run(args: string[], booted?: Booted): Promise<number> {
   }
   const { origin, source } = values.origin
     ? { origin: new URL(values.origin).origin, source: "--origin" as const }
-    : resolveOrigin(undefined, booted?.embedded?.dataDir ?? null);
+    : resolveOrigin(appEnv(), undefined, booted?.embedded?.dataDir ?? null);
   // Notes go to stderr: stdout carries only the listing, so it can be redirected into a file.
   console.error(`resident links use ${origin} (from ${SOURCES[source]})`);
   const rows = (await allLinksOf(found.countyId, found.campaign.id)).map((l) => exportRow(l, origin));

@@ -19,6 +19,22 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+let current: Env | null = null;
+
+/**
+ * The environment the app modules run with, parsed once on first use. Start-up (server.ts, the
+ * CLI, db/boot.ts) reads and checks it with readEnv before anything else and fills in what it
+ * found (the embedded database's URL, the kept session secret) before the app modules load.
+ */
+export function appEnv(): Env {
+  return (current ??= readEnv());
+}
+
+/** Parses the environment again: for tests that change a variable in-process (vi.stubEnv). */
+export function reloadAppEnv(): void {
+  current = null;
+}
+
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = schema.safeParse(
     Object.fromEntries(Object.entries(source).filter(([, v]) => v !== "")),

@@ -7,18 +7,21 @@
 //   4. else http://localhost:$PORT (3000 when PORT is unset).
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { readEnv } from "~/utils/env.server";
+import { appEnv, type Env } from "~/utils/env.server";
 
 const RECORD = "app-origin.json";
 
 export function publicOrigin(request?: Request): string {
-  return resolveOrigin(request).origin;
+  return resolveOrigin(appEnv(), request).origin;
 }
 
 export type OriginSource = "PUBLIC_URL" | "request" | "runningApp" | "PORT";
 
-export function resolveOrigin(request?: Request, dataDir: string | null = null): { origin: string; source: OriginSource } {
-  const env = readEnv();
+export function resolveOrigin(
+  env: Pick<Env, "PUBLIC_URL" | "PORT">,
+  request?: Request,
+  dataDir: string | null = null,
+): { origin: string; source: OriginSource } {
   if (env.PUBLIC_URL) return { origin: new URL(env.PUBLIC_URL).origin, source: "PUBLIC_URL" };
   if (request) return { origin: new URL(request.url).origin, source: "request" };
   const running = dataDir ? runningAppOrigin(dataDir) : null;

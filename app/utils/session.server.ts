@@ -3,10 +3,11 @@ import { createCookie, redirect } from "@remix-run/node";
 import { userForSession, type CurrentUser } from "~/models/users.server";
 import { can, type Permission } from "~/utils/permissions";
 import { SESSION_HOURS } from "~/models/users.server";
+import { appEnv } from "~/utils/env.server";
 import { invariantResponse } from "~/utils/input";
 
 function sessionSecret(): string {
-  const secret = process.env.SESSION_SECRET;
+  const secret = appEnv().SESSION_SECRET;
   if (!secret) throw new Error("SESSION_SECRET is not set (server.ts sets one at start-up)");
   return secret;
 }

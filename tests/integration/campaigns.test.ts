@@ -34,6 +34,7 @@ import { loader as codesLoader } from "~/routes/campaigns.$campaignId_.codes.$pl
 import { loader as listLoader } from "~/routes/campaigns._index";
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
 import { CLIENT, placeId, signedIn } from "./helpers";
+import { reloadAppEnv } from "~/utils/env.server";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -99,6 +100,7 @@ beforeAll(async () => {
 afterEach(() => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
+  reloadAppEnv();
 });
 
 describe("creating a campaign", () => {
@@ -345,6 +347,7 @@ describe("links in the office", () => {
 
   it("uses PUBLIC_URL for resident URLs when it is set", async () => {
     vi.stubEnv("PUBLIC_URL", "https://wenming.example.cn/");
+    reloadAppEnv();
     const response = (await qrLoader({
       request: new Request(`http://127.0.0.1:3000/campaigns/${campaignId}/qr/${linkCode}`, { headers: { Cookie: adminCookie } }),
       params: { campaignId: String(campaignId), linkCode },
@@ -513,6 +516,7 @@ describe("npm run cli -- links", () => {
 
   it("writes CSV with a BOM, one row per link, the resident URL and the QR target", async () => {
     vi.stubEnv("PUBLIC_URL", "https://wm.example.cn");
+    reloadAppEnv();
     expect(await cli("--campaign", code, "--format", "csv")).toBe(0);
     expect(output.startsWith("\uFEFF街道,社区,小区,楼栋,层级,链接码,链接,二维码地址\r\n")).toBe(true);
     const rows = output.trimEnd().split("\r\n").slice(1);

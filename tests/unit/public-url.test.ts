@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { readEnv } from "~/utils/env.server";
 import { recordAppOrigin, resolveOrigin } from "~/utils/public-url.server";
 
 const dir = () => mkdtempSync(path.join(tmpdir(), "wm-origin-"));
@@ -15,13 +16,13 @@ describe("resident link origin", () => {
     vi.stubEnv("PUBLIC_URL", "https://cw.example.gov.cn/app/");
     const data = dir();
     recordAppOrigin(data, 8080);
-    expect(resolveOrigin(new Request("http://10.0.0.5:3000/campaigns/1"))).toEqual({ origin: "https://cw.example.gov.cn", source: "PUBLIC_URL" });
-    expect(resolveOrigin(undefined, data)).toEqual({ origin: "https://cw.example.gov.cn", source: "PUBLIC_URL" });
+    expect(resolveOrigin(readEnv(), new Request("http://10.0.0.5:3000/campaigns/1"))).toEqual({ origin: "https://cw.example.gov.cn", source: "PUBLIC_URL" });
+    expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "https://cw.example.gov.cn", source: "PUBLIC_URL" });
   });
 
   it("is the request's origin in a page when PUBLIC_URL is unset", () => {
     vi.stubEnv("PUBLIC_URL", "");
-    expect(resolveOrigin(new Request("http://10.0.0.5:8080/campaigns/1/posters/2"))).toEqual({ origin: "http://10.0.0.5:8080", source: "request" });
+    expect(resolveOrigin(readEnv(), new Request("http://10.0.0.5:8080/campaigns/1/posters/2"))).toEqual({ origin: "http://10.0.0.5:8080", source: "request" });
   });
 
   it("on the command line, is the port the running app recorded, not 3000", () => {
@@ -29,9 +30,9 @@ describe("resident link origin", () => {
     vi.stubEnv("PORT", "");
     const data = dir();
     const forget = recordAppOrigin(data, 8080);
-    expect(resolveOrigin(undefined, data)).toEqual({ origin: "http://localhost:8080", source: "runningApp" });
+    expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "http://localhost:8080", source: "runningApp" });
     forget();
-    expect(resolveOrigin(undefined, data)).toEqual({ origin: "http://localhost:3000", source: "PORT" });
+    expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "http://localhost:3000", source: "PORT" });
   });
 
   it("ignores the record of an app that is no longer running, and falls back to PORT", () => {
@@ -39,9 +40,9 @@ describe("resident link origin", () => {
     vi.stubEnv("PORT", "4100");
     const data = dir();
     writeFileSync(path.join(data, "app-origin.json"), JSON.stringify({ pid: 2 ** 22 + 12345, origin: "http://localhost:8080" }));
-    expect(resolveOrigin(undefined, data)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
+    expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
     writeFileSync(path.join(data, "app-origin.json"), "not json");
-    expect(resolveOrigin(undefined, data)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
-    expect(resolveOrigin(undefined, null)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
+    expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
+    expect(resolveOrigin(readEnv(), undefined, null)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
   });
 });
