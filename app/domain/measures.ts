@@ -177,26 +177,9 @@ export function countQuestion(
   return { successes, trials, valid, excluded, noAnswer, questions: valid > 0 ? 1 : 0, n: valid };
 }
 
-/** One question's counts summed over places: n stays its valid answers. */
-export function sumPlaces(parts: MeasureCounts[]): MeasureCounts {
-  const sum = parts.reduce(
-    (a, b) => ({
-      successes: a.successes + b.successes,
-      trials: a.trials + b.trials,
-      valid: a.valid + b.valid,
-      excluded: a.excluded + b.excluded,
-      noAnswer: a.noAnswer + b.noAnswer,
-      questions: 0,
-      n: 0,
-    }),
-    NO_COUNTS,
-  );
-  return { ...sum, questions: sum.valid > 0 ? 1 : 0, n: sum.valid };
-}
-
-/** Pooled counts over several questions (answer level): n = valid answers ÷ questions answered. */
-export function combineQuestions(parts: MeasureCounts[]): MeasureCounts {
-  const sum = parts.reduce(
+/** Counts added up field by field (questions too; n is set by the callers below). */
+function addCounts(parts: MeasureCounts[]): MeasureCounts {
+  return parts.reduce(
     (a, b) => ({
       successes: a.successes + b.successes,
       trials: a.trials + b.trials,
@@ -208,6 +191,17 @@ export function combineQuestions(parts: MeasureCounts[]): MeasureCounts {
     }),
     NO_COUNTS,
   );
+}
+
+/** One question's counts summed over places: n stays its valid answers. */
+export function sumPlaces(parts: MeasureCounts[]): MeasureCounts {
+  const sum = addCounts(parts);
+  return { ...sum, questions: sum.valid > 0 ? 1 : 0, n: sum.valid };
+}
+
+/** Pooled counts over several questions (answer level): n = valid answers ÷ questions answered. */
+export function combineQuestions(parts: MeasureCounts[]): MeasureCounts {
+  const sum = addCounts(parts);
   return { ...sum, n: sum.questions > 0 ? sum.valid / sum.questions : 0 };
 }
 
