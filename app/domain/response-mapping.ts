@@ -252,6 +252,7 @@ function answerParts(target: Target, cell: string): string[] {
   for (const option of options.sort((a, b) => b.length - a.length)) guarded = guarded.split(option).join(keep(option));
   return guarded
     .split(MULTI_SEPARATORS)
+    // eslint-disable-next-line no-control-regex -- NUL brackets the placeholders of kept separators
     .map((part) => part.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]).trim())
     .filter((part) => part !== "");
 }

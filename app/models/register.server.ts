@@ -72,7 +72,10 @@ export async function applyRegisterRows(tx: Tx, countyId: number, rows: Register
       on conflict (place_id, room) do update set vacant = excluded.vacant
         where households.vacant is distinct from excluded.vacant
       returning (xmax = 0) as inserted`;
-    for (const c of changed) c.inserted ? householdsCreated++ : householdsUpdated++;
+    for (const c of changed) {
+      if (c.inserted) householdsCreated++;
+      else householdsUpdated++;
+    }
   }
 
   const grids = new Map<string, { row: RegisterRow; buildings: Set<number>; community: number }>();
@@ -97,7 +100,8 @@ export async function applyRegisterRows(tx: Tx, countyId: number, rows: Register
         is distinct from (excluded.community_id, excluded.leader_name, excluded.leader_phone, excluded.responsible_unit)
       returning id, (xmax = 0) as inserted`;
     let gridId = saved?.id;
-    if (saved) saved.inserted ? gridsCreated++ : gridsUpdated++;
+    if (saved?.inserted) gridsCreated++;
+    else if (saved) gridsUpdated++;
     else [{ id: gridId }] = await tx<{ id: number }[]>`select id from grids where county_id = ${countyId} and name = ${name}`;
     const links = [...grid.buildings].map((building_id) => ({ county_id: countyId, grid_id: gridId, building_id }));
     const moved = await tx`

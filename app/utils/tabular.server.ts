@@ -22,6 +22,7 @@ const UTF16LE_BOM = [0xff, 0xfe];
 const UTF16BE_BOM = [0xfe, 0xff];
 const DELIMITERS = [",", "\t", ";"];
 // Control characters never occur in a real CSV; U+FFFD means the bytes were not valid in any encoding we try.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const NOT_TEXT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFD]/;
 
 type RawRecord = { line: number; cells: string[] };

@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import postgres from "postgres";
-import { sql } from "~/db.server";
 import { createCounty } from "~/models/counties.server";
 import { createUser } from "~/models/users.server";
 
