@@ -1,0 +1,126 @@
+// Door-to-door visits (issue: 入户宣传走访): a household's status derived from its visit logs.
+// Pure: one function decides, from every log ever written for a household, what the household
+// counts as — the volunteer's phone, the office's coverage and the API all use it.
+//
+// The rules (per round, `VisitRules`):
+// - Logs are never deleted. A correcting log (`undoes`) takes back an earlier one ("undo the last
+//   tap"); a log the office rejected in review stops counting. Both stay in the history.
+// - reached (材料已送达/已宣讲) means the household has been covered, whatever came before or after:
+//   a later "not home" by someone else does not take the visit back.
+// - refused counts when nobody reached the household.
+// - vacant needs a second confirmation: another vacant log on another (Beijing) day. One vacant
+//   log alone is an attempt without contact.
+// - A household is unreachable after N attempts without contact (default 3) made in N different
+//   (day, time slot) pairs, the slots being before 12:00, 12:00–18:00 and after 18:00 Beijing time:
+//   three knocks in one evening are one try.
+// - Logs of two volunteers that disagree (reached against refused or vacant) are all kept and the
+//   rule above decides; the household is flagged `conflict` for the office to look at.
+
+export const VISIT_OUTCOMES = ["reached", "notHome", "refused", "vacant", "other"] as const;
+export type VisitOutcome = (typeof VISIT_OUTCOMES)[number];
+
+export const HOUSEHOLD_STATUSES = ["pending", "notHome", "reached", "refused", "vacant", "unreachable"] as const;
+export type HouseholdStatus = (typeof HOUSEHOLD_STATUSES)[number];
+
+export const TIME_SLOTS = ["morning", "afternoon", "evening"] as const;
+export type TimeSlot = (typeof TIME_SLOTS)[number];
+
+export type VisitLog = {
+  id: string;
+  at: Date;
+  outcome: VisitOutcome;
+  volunteerId: number;
+  /** The id of the log this one takes back (an undo); its own outcome is then ignored. */
+  undoes?: string | null;
+  /** Rejected in review: kept in the history, no longer counted. */
+  rejected?: boolean;
+};
+
+export type VisitRules = {
+  /** Attempts without contact, in as many different (day, slot) pairs, that make a household unreachable. */
+  unreachableAfter: number;
+};
+
+export const DEFAULT_VISIT_RULES: VisitRules = { unreachableAfter: 3 };
+
+export type HouseholdVisitState = {
+  status: HouseholdStatus;
+  /** Counted logs (undone and rejected ones left out). */
+  attempts: number;
+  /** Different (day, slot) pairs among the attempts without contact. */
+  triedSlots: number;
+  /** The slots of the day not yet tried without contact (where to try next). */
+  untriedSlots: TimeSlot[];
+  /** The last counted log. */
+  last: { outcome: VisitOutcome; at: Date; volunteerId: number } | null;
+  /** Volunteers' logs disagree about the outcome (reached vs refused or vacant). */
+  conflict: boolean;
+  /** One vacant log so far: a second one on another day would make it vacant. */
+  vacantUnconfirmed: boolean;
+};
+
+const HOUR = 3_600_000;
+const BEIJING = 8 * HOUR;
+
+/** The Beijing calendar day of a moment, 'YYYY-MM-DD'. */
+export function beijingDay(at: Date): string {
+  return new Date(at.getTime() + BEIJING).toISOString().slice(0, 10);
+}
+
+/** The time slot of a moment in Beijing time: before 12:00, 12:00–18:00, from 18:00. */
+export function timeSlot(at: Date): TimeSlot {
+  const hour = new Date(at.getTime() + BEIJING).getUTCHours();
+  return hour < 12 ? "morning" : hour < 18 ? "afternoon" : "evening";
+}
+
+/** The logs that count: not rejected, not taken back by a counted undo, undos themselves left out. */
+export function countedLogs(logs: VisitLog[]): VisitLog[] {
+  const live = logs.filter((l) => !l.rejected);
+  const undone = new Set(live.filter((l) => l.undoes).map((l) => l.undoes!));
+  return live.filter((l) => !l.undoes && !undone.has(l.id)).sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
+}
+
+/** What a household counts as, from all of its logs. */
+export function householdVisitState(logs: VisitLog[], rules: VisitRules = DEFAULT_VISIT_RULES): HouseholdVisitState {
+  const counted = countedLogs(logs);
+  const last = counted.at(-1);
+  const reached = counted.filter((l) => l.outcome === "reached");
+  const refused = counted.filter((l) => l.outcome === "refused");
+  const vacantDays = new Set(counted.filter((l) => l.outcome === "vacant").map((l) => beijingDay(l.at)));
+  // Attempts without contact: not home, other, and vacant until it is confirmed.
+  const withoutContact = counted.filter((l) => l.outcome === "notHome" || l.outcome === "other" || l.outcome === "vacant");
+  const pairs = new Set(withoutContact.map((l) => `${beijingDay(l.at)} ${timeSlot(l.at)}`));
+  const slotsTried = new Set(withoutContact.map((l) => timeSlot(l.at)));
+
+  const vacant = vacantDays.size >= 2;
+  let status: HouseholdStatus;
+  if (counted.length === 0) status = "pending";
+  else if (reached.length > 0) status = "reached";
+  else if (refused.length > 0) status = "refused";
+  else if (vacant) status = "vacant";
+  else if (pairs.size >= rules.unreachableAfter) status = "unreachable";
+  else status = "notHome";
+
+  const says = new Map<number, Set<string>>();
+  for (const l of counted) {
+    if (l.outcome !== "reached" && l.outcome !== "refused" && l.outcome !== "vacant") continue;
+    says.set(l.volunteerId, (says.get(l.volunteerId) ?? new Set()).add(l.outcome));
+  }
+  const claims = new Set([...says.values()].flatMap((s) => [...s]));
+  const conflict = says.size > 1 && claims.size > 1 && (claims.has("reached") || claims.has("refused"));
+
+  return {
+    status,
+    attempts: counted.length,
+    triedSlots: pairs.size,
+    untriedSlots: TIME_SLOTS.filter((s) => !slotsTried.has(s)),
+    last: last ? { outcome: last.outcome, at: last.at, volunteerId: last.volunteerId } : null,
+    conflict,
+    vacantUnconfirmed: !vacant && vacantDays.size === 1 && status === "notHome",
+  };
+}
+
+/** Whether a household still needs a visit in the first round (or when filling the gaps). */
+export function needsVisit(status: HouseholdStatus): boolean {
+  return status === "pending" || status === "notHome";
+}

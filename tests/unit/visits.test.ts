@@ -1,0 +1,87 @@
+// A household's door-to-door status from its visit logs: the rules of a round, by hand.
+import { describe, expect, it } from "vitest";
+import { beijingDay, countedLogs, householdVisitState, needsVisit, timeSlot, type VisitLog, type VisitOutcome } from "~/domain/visits";
+
+let seq = 0;
+/** A log at a Beijing wall-clock time ("2026-12-20 19:30"). */
+const log = (when: string, outcome: VisitOutcome, volunteerId = 1, extra: Partial<VisitLog> = {}): VisitLog => ({
+  id: `v${++seq}`,
+  at: new Date(`${when.replace(" ", "T")}:00+08:00`),
+  outcome,
+  volunteerId,
+  ...extra,
+});
+const state = (...logs: VisitLog[]) => householdVisitState(logs);
+
+describe("Beijing days and time slots", () => {
+  it("cuts the day at 12:00 and 18:00 Beijing time, whatever the server's zone", () => {
+    expect(["2026-12-20 07:00", "2026-12-20 11:59", "2026-12-20 12:00", "2026-12-20 17:59", "2026-12-20 18:00", "2026-12-20 23:59"].map((w) => timeSlot(log(w, "notHome").at))).toEqual([
+      "morning", "morning", "afternoon", "afternoon", "evening", "evening",
+    ]);
+    // 00:30 in Beijing is 16:30 UTC the day before.
+    expect(beijingDay(new Date("2026-12-19T16:30:00Z"))).toBe("2026-12-20");
+  });
+});
+
+describe("householdVisitState", () => {
+  it("is pending without logs, and notHome after a knock nobody answered", () => {
+    expect(state()).toMatchObject({ status: "pending", attempts: 0, last: null, untriedSlots: ["morning", "afternoon", "evening"] });
+    expect(state(log("2026-12-20 19:00", "notHome"))).toMatchObject({ status: "notHome", attempts: 1, triedSlots: 1, untriedSlots: ["morning", "afternoon"] });
+  });
+
+  it("is reached once the material was delivered, and a later not-home does not take it back", () => {
+    const s = state(log("2026-12-20 19:00", "notHome"), log("2026-12-21 10:00", "reached"), log("2026-12-22 10:00", "notHome", 2));
+    expect(s.status).toBe("reached");
+    expect(s.attempts).toBe(3);
+    expect(s.last).toMatchObject({ outcome: "notHome", volunteerId: 2 });
+  });
+
+  it("is unreachable only after three tries in three different (day, slot) pairs", () => {
+    // Three knocks in one evening are one try.
+    const evening = [log("2026-12-20 19:00", "notHome"), log("2026-12-20 19:40", "notHome"), log("2026-12-20 20:30", "notHome")];
+    expect(state(...evening)).toMatchObject({ status: "notHome", triedSlots: 1 });
+    // The same slot on another day counts: (20 evening), (21 evening), (22 morning).
+    const s = state(...evening, log("2026-12-21 19:00", "notHome"), log("2026-12-22 09:00", "other"));
+    expect(s).toMatchObject({ status: "unreachable", triedSlots: 3, untriedSlots: ["afternoon"] });
+    expect(needsVisit(s.status)).toBe(false);
+  });
+
+  it("follows the round's number of tries", () => {
+    const logs = [log("2026-12-20 09:00", "notHome"), log("2026-12-20 15:00", "notHome")];
+    expect(householdVisitState(logs, { unreachableAfter: 2 }).status).toBe("unreachable");
+    expect(householdVisitState(logs, { unreachableAfter: 3 }).status).toBe("notHome");
+  });
+
+  it("needs a second vacant log on another day before a household is vacant", () => {
+    const first = log("2026-12-20 10:00", "vacant");
+    expect(state(first)).toMatchObject({ status: "notHome", vacantUnconfirmed: true });
+    expect(state(first, log("2026-12-20 19:00", "vacant", 2)).status).toBe("notHome");
+    expect(state(first, log("2026-12-23 19:00", "vacant", 2))).toMatchObject({ status: "vacant", vacantUnconfirmed: false });
+  });
+
+  it("counts a refusal unless somebody reached the household, and flags volunteers who disagree", () => {
+    expect(state(log("2026-12-20 10:00", "refused"))).toMatchObject({ status: "refused", conflict: false });
+    const disputed = state(log("2026-12-20 10:00", "refused", 1), log("2026-12-21 10:00", "reached", 2));
+    expect(disputed).toMatchObject({ status: "reached", conflict: true });
+    expect(state(log("2026-12-20 10:00", "reached", 1), log("2026-12-22 10:00", "vacant", 2), log("2026-12-24 10:00", "vacant", 2)).conflict).toBe(true);
+    // One volunteer changing their mind is not a conflict.
+    expect(state(log("2026-12-20 10:00", "refused", 1), log("2026-12-21 10:00", "reached", 1)).conflict).toBe(false);
+  });
+
+  it("takes back an undone log and a rejected one, keeping both in the history", () => {
+    const tap = log("2026-12-20 10:00", "reached");
+    const undo = log("2026-12-20 10:01", "notHome", 1, { undoes: tap.id });
+    expect(state(tap, undo)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(countedLogs([tap, undo])).toEqual([]);
+    const fake = log("2026-12-20 03:00", "reached", 3, { rejected: true });
+    expect(state(fake, log("2026-12-21 19:00", "notHome")).status).toBe("notHome");
+    // A rejected undo takes nothing back.
+    expect(state(tap, { ...undo, rejected: true }).status).toBe("reached");
+  });
+
+  it("orders logs by time whatever order they arrive in (an offline phone syncs late)", () => {
+    const late = log("2026-12-22 10:00", "notHome", 2);
+    const early = log("2026-12-20 10:00", "notHome", 1);
+    expect(state(late, early).last).toMatchObject({ volunteerId: 2 });
+  });
+});
