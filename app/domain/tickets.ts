@@ -1,0 +1,306 @@
+// 12345 hotline tickets (issue: ticket import, the evaluation's sample): reading a platform's
+// export, whatever its layout, and drawing the evaluation's sample. Pure: the import model streams
+// rows through `ticketFromRow`; the sample page calls `drawEvaluationSample` and `sampleSwing`.
+import { normalizeText } from "~/domain/text";
+import { mulberry32, partSeed } from "~/domain/sampling";
+
+// ---------------------------------------------------------------------------------------------
+// Columns
+
+export const TICKET_FIELDS = [
+  "number",
+  "receivedAt",
+  "completedAt",
+  "dueAt",
+  "department",
+  "category",
+  "content",
+  "phone",
+  "caller",
+  "street",
+  "community",
+  "area",
+  "result",
+  "rating",
+] as const;
+export type TicketField = (typeof TICKET_FIELDS)[number];
+
+/** A column mapping: which header feeds each field (null = not in the file). */
+export type TicketMapping = { name: string; columns: Partial<Record<TicketField, string>> };
+
+/** The headers Chinese 12345 platforms use, per field (matched after normalizeText, case-insensitively). */
+const CHINESE_HEADERS: Record<TicketField, string[]> = {
+  number: ["工单编号", "工单号", "工单编码", "受理编号"],
+  receivedAt: ["受理时间", "来电时间", "登记时间", "创建时间"],
+  completedAt: ["办结时间", "完成时间", "结案时间"],
+  dueAt: ["办理时限", "截止时间", "办结时限", "要求办结时间"],
+  department: ["承办单位", "责任单位", "办理单位"],
+  category: ["诉求类型", "事项分类", "诉求分类", "问题分类"],
+  content: ["诉求内容", "来电内容", "问题描述"],
+  phone: ["来电号码", "联系电话", "联系方式"],
+  caller: ["来电人", "联系人", "诉求人"],
+  street: ["所属街道", "街道", "所属镇街"],
+  community: ["所属社区", "社区"],
+  area: ["所属区域", "区域"],
+  result: ["办理结果", "处理结果", "办理情况"],
+  rating: ["满意度评价", "满意度", "评价结果"],
+};
+
+/** The NYC 311 export layout (NYC Open Data): a foreign layout, which is what mapping is for. */
+export const NYC311_MAPPING: TicketMapping = {
+  name: "nyc311",
+  columns: {
+    number: "Unique Key",
+    receivedAt: "Created Date",
+    completedAt: "Closed Date",
+    dueAt: "Due Date",
+    department: "Agency",
+    category: "Complaint Type",
+    content: "Descriptor",
+    area: "Borough",
+    result: "Resolution Description",
+  },
+};
+
+const headerKey = (header: string) => normalizeText(header, { punctuation: true }).toLowerCase();
+
+/** Recognises the common Chinese headers: for each field, the first header of the file that names it. */
+export function recogniseColumns(headers: string[]): TicketMapping {
+  const columns: Partial<Record<TicketField, string>> = {};
+  const taken = new Set<string>();
+  for (const field of TICKET_FIELDS) {
+    const names = CHINESE_HEADERS[field].map(headerKey);
+    const header = headers.find((h) => !taken.has(h) && names.includes(headerKey(h)));
+    if (header !== undefined) {
+      columns[field] = header;
+      taken.add(header);
+    }
+  }
+  return { name: "auto", columns };
+}
+
+/** Fields the import cannot do without. */
+export const REQUIRED_FIELDS: TicketField[] = ["number", "receivedAt"];
+
+/** The required fields a mapping leaves out, or whose header the file does not have. */
+export function missingColumns(mapping: TicketMapping, headers: string[]): TicketField[] {
+  return REQUIRED_FIELDS.filter((f) => !mapping.columns[f] || !headers.includes(mapping.columns[f]!));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+const EXCEL_EPOCH_UTC = Date.UTC(1899, 11, 30);
+const DAY = 86_400_000;
+
+/**
+ * A date and time as platforms export them, read as wall-clock time at `utcOffsetHours` (Beijing,
+ * +8, by default): `2024-01-05 08:00[:ss]`, `2024/1/5 8:00[:ss]`, `2024-01-05T08:00[:ss]`, a date
+ * alone, `01/05/2024 08:00:00 AM` (US month first, with AM/PM), or an Excel serial day number.
+ * Null for anything else, and for dates that do not exist (2024-02-30).
+ */
+export function parseTicketTime(value: unknown, utcOffsetHours = 8): Date | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
+  const wall = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) => {
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
+    const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+    const check = new Date(ms);
+    if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
+    return new Date(ms - utcOffsetHours * 3_600_000);
+  };
+  if (typeof value === "number") return excelSerial(value, utcOffsetHours);
+  if (typeof value !== "string") return null;
+  const text = value.trim();
+  if (text === "") return null;
+  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/.exec(text);
+  if (m) return wall(+m[1], +m[2], +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AP]M))?)?$/i.exec(text);
+  if (m) {
+    let hour = +(m[4] ?? 0);
+    const half = m[7]?.toUpperCase();
+    if (half) {
+      if (hour < 1 || hour > 12) return null;
+      hour = (hour % 12) + (half === "PM" ? 12 : 0);
+    }
+    return wall(+m[3], +m[1], +m[2], hour, +(m[5] ?? 0), +(m[6] ?? 0));
+  }
+  if (/^\d{5}(\.\d+)?$/.test(text)) return excelSerial(Number(text), utcOffsetHours);
+  return null;
+}
+
+/** An Excel serial (days since 1899-12-30, the fraction the time of day) as wall-clock time. */
+function excelSerial(serial: number, utcOffsetHours: number): Date | null {
+  if (!(serial > 0 && serial < 2_958_466)) return null;
+  const ms = Math.round((EXCEL_EPOCH_UTC + serial * DAY) / 1000) * 1000;
+  return new Date(ms - utcOffsetHours * 3_600_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+export type TicketRow = {
+  number: string;
+  receivedAt: Date;
+  completedAt: Date | null;
+  dueAt: Date | null;
+  department: string | null;
+  category: string | null;
+  content: string | null;
+  phone: string | null;
+  caller: string | null;
+  street: string | null;
+  community: string | null;
+  area: string | null;
+  result: string | null;
+  rating: string | null;
+};
+
+export type TicketRowProblem = { field: TicketField; key: "tickets.error.missing" | "tickets.error.date" | "tickets.error.tooLong" };
+
+const MAX_CELL = 20_000;
+
+/** One file row as a ticket, or the problems that keep it out (each with its field). */
+export function ticketFromRow(
+  row: Record<string, string>,
+  mapping: TicketMapping,
+  utcOffsetHours = 8,
+): { ticket: TicketRow } | { problems: TicketRowProblem[] } {
+  const problems: TicketRowProblem[] = [];
+  const cell = (field: TicketField): string | null => {
+    const header = mapping.columns[field];
+    const value = header === undefined ? undefined : row[header];
+    const text = value === undefined ? "" : normalizeText(value);
+    if (text.length > MAX_CELL) {
+      problems.push({ field, key: "tickets.error.tooLong" });
+      return null;
+    }
+    return text === "" ? null : text;
+  };
+  const time = (field: TicketField, required: boolean): Date | null => {
+    const text = cell(field);
+    if (text === null) {
+      if (required && !problems.some((p) => p.field === field)) problems.push({ field, key: "tickets.error.missing" });
+      return null;
+    }
+    const at = parseTicketTime(text, utcOffsetHours);
+    if (!at) problems.push({ field, key: "tickets.error.date" });
+    return at;
+  };
+  const number = cell("number");
+  if (number === null && !problems.some((p) => p.field === "number")) problems.push({ field: "number", key: "tickets.error.missing" });
+  const receivedAt = time("receivedAt", true);
+  const completedAt = time("completedAt", false);
+  const dueAt = time("dueAt", false);
+  const rest = {
+    department: cell("department"),
+    category: cell("category"),
+    content: cell("content"),
+    phone: cell("phone"),
+    caller: cell("caller"),
+    street: cell("street"),
+    community: cell("community"),
+    area: cell("area"),
+    result: cell("result"),
+    rating: cell("rating"),
+  };
+  if (problems.length > 0 || number === null || receivedAt === null) return { problems };
+  return { ticket: { number, receivedAt, completedAt, dueAt, ...rest } };
+}
+
+/** Completed at or before its due time; null when it is not completed or has no due time. */
+export function onTime(ticket: Pick<TicketRow, "completedAt" | "dueAt">): boolean | null {
+  if (!ticket.completedAt || !ticket.dueAt) return null;
+  return ticket.completedAt.getTime() <= ticket.dueAt.getTime();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The evaluation's sample
+
+export type SampleRule = {
+  /** The evaluation day: tickets completed in the months before it are eligible. */
+  asOf: Date;
+  /** How far back tickets are eligible (6 months). */
+  months: number;
+  /** The recent part (the last 3 months) and its share of the sample. */
+  recentMonths: number;
+  recentShare: number;
+  size: number;
+  seed: number;
+};
+
+export const DEFAULT_SAMPLE_RULE: Omit<SampleRule, "asOf" | "seed"> = { months: 6, recentMonths: 3, recentShare: 2 / 3, size: 200 };
+
+/** `months` calendar months before `at` (same day and time; clamped to the month's last day). */
+export function monthsBefore(at: Date, months: number): Date {
+  const d = new Date(at.getTime());
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - months);
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, last));
+  return d;
+}
+
+export type SampledTicket = { id: number; completedAt: Date };
+
+/**
+ * The evaluation's draw: completed tickets of the `months` before `asOf`, `recentShare` of the
+ * sample from the last `recentMonths`, the rest from the months before; each part a simple random
+ * sample of its tickets (by id, so the same seed draws the same tickets). When a part has too few
+ * tickets, the other part fills the sample. Tickets not completed are never drawn.
+ */
+export function drawEvaluationSample<T extends SampledTicket>(tickets: readonly T[], rule: SampleRule): T[] {
+  const from = monthsBefore(rule.asOf, rule.months).getTime();
+  const split = monthsBefore(rule.asOf, rule.recentMonths).getTime();
+  const until = rule.asOf.getTime();
+  const eligible = [...tickets].filter((t) => t.completedAt && t.completedAt.getTime() >= from && t.completedAt.getTime() < until).sort((a, b) => a.id - b.id);
+  const recent = eligible.filter((t) => t.completedAt.getTime() >= split);
+  const earlier = eligible.filter((t) => t.completedAt.getTime() < split);
+  const size = Math.min(rule.size, eligible.length);
+  let fromRecent = Math.min(recent.length, Math.round(size * rule.recentShare));
+  let fromEarlier = Math.min(earlier.length, size - fromRecent);
+  fromRecent = Math.min(recent.length, size - fromEarlier);
+  fromEarlier = size - fromRecent;
+  return [...shuffled(recent, partSeed(rule.seed, "recent")).slice(0, fromRecent), ...shuffled(earlier, partSeed(rule.seed, "earlier")).slice(0, fromEarlier)];
+}
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const pool = [...items];
+  const rng = mulberry32(seed);
+  for (let i = 0; i < pool.length - 1; i++) {
+    const j = i + Math.floor(rng() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool;
+}
+
+/** Percentile (0–100) of sorted numbers, linear between ranks. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+}
+
+/**
+ * How far the evaluated satisfaction can swing under the same rule: the satisfaction rate (among
+ * rated tickets) of `draws` simulated draws, each with its own seed, as its 5th, 50th and 95th
+ * percentiles. `satisfied` is null for a ticket without a rating (left out of the rate).
+ */
+export function sampleSwing<T extends SampledTicket & { satisfied: boolean | null }>(
+  tickets: readonly T[],
+  rule: Omit<SampleRule, "seed">,
+  draws = 1000,
+  seed = 1,
+): { p5: number; p50: number; p95: number; draws: number } | null {
+  const rates: number[] = [];
+  for (let i = 0; i < draws; i++) {
+    const sample = drawEvaluationSample(tickets, { ...rule, seed: partSeed(seed, i) });
+    const rated = sample.filter((t) => t.satisfied !== null);
+    if (rated.length > 0) rates.push(rated.filter((t) => t.satisfied).length / rated.length);
+  }
+  if (rates.length === 0) return null;
+  rates.sort((a, b) => a - b);
+  return { p5: percentile(rates, 5), p50: percentile(rates, 50), p95: percentile(rates, 95), draws: rates.length };
+}
