@@ -124,3 +124,11 @@ export function householdVisitState(logs: VisitLog[], rules: VisitRules = DEFAUL
 export function needsVisit(status: HouseholdStatus): boolean {
   return status === "pending" || status === "notHome";
 }
+
+/** The floor of a room number as registers write it ("302", "1-1502", "B0201"): the digits before the last two; null when there are none. */
+export function floorOf(room: string): number | null {
+  const digits = /(\d{3,5})\D*$/.exec(room)?.[1];
+  if (!digits) return null;
+  const floor = Math.floor(Number(digits) / 100);
+  return floor > 0 ? floor : null;
+}

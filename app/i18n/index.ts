@@ -7,12 +7,13 @@ import { campaignMessages } from "./messages/campaigns";
 import { residentMessages } from "./messages/resident";
 import { responseMessages } from "./messages/responses";
 import { rateMessages } from "./messages/rates";
+import { visitMessages } from "./messages/visits";
 
 export const LANGS = ["zh", "en"] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = "zh";
 
-const modules = [common, importMessages, surveyMessages, campaignMessages, residentMessages, responseMessages, rateMessages];
+const modules = [common, importMessages, surveyMessages, campaignMessages, residentMessages, responseMessages, rateMessages, visitMessages];
 
 type Dict = Record<string, string>;
 const dictionaries: Record<Lang, Dict> = {

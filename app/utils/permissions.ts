@@ -24,17 +24,20 @@ export const PERMISSIONS = [
   "response:import",
   "response:void",
   "rates:read", // rates, rankings, bulletin, planning
+  "visit:log", // log door-to-door visits of the households assigned to oneself
+  "visit:assign", // door-to-door rounds and assignments inside the scope
+  "visit:read", // door-to-door coverage inside the scope
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  street_staff: ["place:read", "register:import", "campaign:print", "response:read", "response:export", "response:import", "rates:read"],
-  community_staff: ["place:read", "register:import", "campaign:print", "response:read", "response:export", "response:import", "rates:read"],
-  grid_leader: ["place:read", "response:read", "rates:read"],
-  volunteer: ["place:read"],
+  street_staff: ["place:read", "register:import", "campaign:print", "response:read", "response:export", "response:import", "rates:read", "visit:log", "visit:assign", "visit:read"],
+  community_staff: ["place:read", "register:import", "campaign:print", "response:read", "response:export", "response:import", "rates:read", "visit:log", "visit:assign", "visit:read"],
+  grid_leader: ["place:read", "response:read", "rates:read", "visit:log", "visit:assign", "visit:read"],
+  volunteer: ["place:read", "visit:log"],
   hotline_agent: ["place:read"],
-  viewer: ["place:read", "response:read", "rates:read"],
+  viewer: ["place:read", "response:read", "rates:read", "visit:read"],
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -65,6 +65,17 @@ export async function requirePermission(request: Request, permission: Permission
   return user;
 }
 
+/**
+ * For JSON endpoints (the volunteer's phone, other tools): the signed-in user with the permission,
+ * else a JSON 401 (not signed in, or the session expired) or 403, never a redirect to a page.
+ */
+export async function requireApiPermission(request: Request, permission: Permission): Promise<CurrentUser> {
+  const state = await getSessionState(request);
+  if (!state || !("user" in state)) throw Response.json({ error: "not signed in", expired: !!state }, { status: 401 });
+  if (!can(state.user.role, permission)) throw Response.json({ error: `no permission: ${permission}` }, { status: 403 });
+  return state.user;
+}
+
 /** Only same-site paths, so a crafted redirectTo cannot send a user elsewhere. */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/") {
   if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;

@@ -1,0 +1,409 @@
+// Door-to-door rounds, assignments and visit logs (db/migrations/007_visits.sql). A volunteer sees
+// and logs only the households of what is assigned to them now; the office's view is filtered by
+// its scope like every other model (inScope). Statuses come from app/domain/visits.ts.
+import { sql } from "~/db.server";
+import { floorOf, householdVisitState, VISIT_OUTCOMES, type HouseholdStatus, type VisitLog, type VisitOutcome } from "~/domain/visits";
+import { inScope } from "~/models/places.server";
+import type { ScopedUser } from "~/models/users.server";
+
+export type VisitRound = {
+  id: number;
+  code: string;
+  name: string;
+  startsAt: Date;
+  firstDeadline: Date;
+  finalDeadline: Date;
+  campaignId: number | null;
+  message: string | null;
+  unreachableAfter: number;
+  state: "open" | "closed";
+};
+
+const roundColumns = sql`
+  r.id, r.code, r.name, r.starts_at as "startsAt", r.first_deadline as "firstDeadline", r.final_deadline as "finalDeadline",
+  r.campaign_id as "campaignId", r.message, r.unreachable_after as "unreachableAfter", r.state`;
+
+export type NewRound = Omit<VisitRound, "id" | "state"> & { targetPlaceIds: number[] };
+
+export async function createRound(actor: { id: number | null; countyId: number }, input: NewRound): Promise<{ id: number } | { problem: "codeTaken" | "targetNotFound" | "noTargets" }> {
+  if (input.targetPlaceIds.length === 0) return { problem: "noTargets" };
+  return sql.begin(async (tx) => {
+    const found = await tx<{ id: number }[]>`
+      select id from places where id = any(${input.targetPlaceIds}::int[]) and county_id = ${actor.countyId}
+        and level in ('community', 'compound', 'building')`;
+    if (found.length !== new Set(input.targetPlaceIds).size) return { problem: "targetNotFound" as const };
+    const [taken] = await tx`select 1 from visit_rounds where code = ${input.code}`;
+    if (taken) return { problem: "codeTaken" as const };
+    const [round] = await tx<{ id: number }[]>`
+      insert into visit_rounds (county_id, code, name, starts_at, first_deadline, final_deadline, campaign_id, message, unreachable_after, created_by)
+      values (${actor.countyId}, ${input.code}, ${input.name}, ${input.startsAt}, ${input.firstDeadline}, ${input.finalDeadline},
+              ${input.campaignId}, ${input.message}, ${input.unreachableAfter}, ${actor.id})
+      returning id`;
+    await tx`insert into visit_round_targets ${tx(found.map((p) => ({ round_id: round.id, county_id: actor.countyId, place_id: p.id })))}`;
+    return { id: round.id };
+  });
+}
+
+export async function roundByCode(countyId: number, code: string): Promise<VisitRound | null> {
+  const [round] = await sql<VisitRound[]>`select ${roundColumns} from visit_rounds r where r.county_id = ${countyId} and r.code = ${code}`;
+  return round ?? null;
+}
+
+export async function setRoundState(countyId: number, roundId: number, state: VisitRound["state"]): Promise<boolean> {
+  const result = await sql`update visit_rounds set state = ${state} where id = ${roundId} and county_id = ${countyId}`;
+  return result.count === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assignments
+
+export type AssignProblem = "volunteerNotFound" | "placeNotFound";
+
+/**
+ * Gives buildings, stairwells or grids to a volunteer, inside the assigner's scope and the round's
+ * targets. Whoever had one of them before has it withdrawn (the history stays).
+ */
+export async function assign(
+  actor: ScopedUser & { id: number },
+  round: VisitRound,
+  input: { volunteerId: number; placeIds?: number[]; gridIds?: number[] },
+): Promise<{ assigned: number } | { problem: AssignProblem }> {
+  const placeIds = [...new Set(input.placeIds ?? [])];
+  const gridIds = [...new Set(input.gridIds ?? [])];
+  return sql.begin(async (tx) => {
+    const [volunteer] = await tx`select 1 from users where id = ${input.volunteerId} and county_id = ${actor.countyId} and not disabled`;
+    if (!volunteer) return { problem: "volunteerNotFound" as const };
+    const places = await tx<{ id: number }[]>`
+      select p.id from places p
+      where p.id = any(${placeIds}::int[]) and p.county_id = ${actor.countyId} and p.level in ('building', 'stairwell')
+        and ${inScope(actor, "p.path")}
+        and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and p.path @> array[t.place_id])`;
+    const grids = await tx<{ id: number }[]>`
+      select g.id from grids g
+      where g.id = any(${gridIds}::int[]) and g.county_id = ${actor.countyId}
+        and not exists (select 1 from grid_buildings gb join places b on b.id = gb.building_id
+                        where gb.grid_id = g.id and not ${inScope(actor, "b.path")})`;
+    if (places.length !== placeIds.length || grids.length !== gridIds.length) return { problem: "placeNotFound" as const };
+    const now = new Date();
+    await tx`
+      update visit_assignments set withdrawn_at = ${now}, withdrawn_by = ${actor.id}
+      where round_id = ${round.id} and withdrawn_at is null
+        and (place_id = any(${placeIds}::int[]) or grid_id = any(${gridIds}::int[]))`;
+    const rows = [
+      ...places.map((p) => ({ county_id: actor.countyId, round_id: round.id, volunteer_id: input.volunteerId, place_id: p.id, grid_id: null, assigned_by: actor.id, assigned_at: now })),
+      ...grids.map((g) => ({ county_id: actor.countyId, round_id: round.id, volunteer_id: input.volunteerId, place_id: null, grid_id: g.id, assigned_by: actor.id, assigned_at: now })),
+    ];
+    if (rows.length) await tx`insert into visit_assignments ${tx(rows)}`;
+    return { assigned: rows.length };
+  });
+}
+
+/** Withdraws a volunteer's assignments in a round (all, or those of some places). */
+export async function withdraw(actor: ScopedUser & { id: number }, round: VisitRound, volunteerId: number, placeIds?: number[]): Promise<number> {
+  const result = await sql`
+    update visit_assignments a set withdrawn_at = now(), withdrawn_by = ${actor.id}
+    where a.round_id = ${round.id} and a.county_id = ${actor.countyId} and a.volunteer_id = ${volunteerId} and a.withdrawn_at is null
+      ${placeIds ? sql`and a.place_id = any(${placeIds}::int[])` : sql``}`;
+  return result.count;
+}
+
+/** SQL: the households of the round's targets that volunteer `v` has assigned now (`withdrawn` = had, no longer). */
+function assignedHouseholds(roundId: number, volunteerId: number, { withdrawn = false } = {}) {
+  const state = withdrawn ? sql`a.withdrawn_at is not null` : sql`a.withdrawn_at is null`;
+  return sql`
+    select h.id from households h
+    where exists (select 1 from visit_round_targets t where t.round_id = ${roundId} and h.path @> array[t.place_id])
+      and exists (
+        select 1 from visit_assignments a
+        where a.round_id = ${roundId} and a.volunteer_id = ${volunteerId} and ${state}
+          and (h.path @> array[a.place_id]
+               or a.grid_id is not null and h.building_id in (select building_id from grid_buildings gb where gb.grid_id = a.grid_id)))`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs
+
+type LogRow = { householdId: number; id: string; volunteerId: number; outcome: VisitOutcome; at: Date; undoes: string | null; rejected: boolean };
+
+function logsOf(roundId: number, householdIds: number[] | null) {
+  return sql<LogRow[]>`
+    select l.household_id as "householdId", l.id::text as id, l.volunteer_id as "volunteerId", l.outcome, l.at,
+      l.undoes::text as undoes, l.review_state = 'rejected' as rejected
+    from visit_logs l
+    where l.round_id = ${roundId} ${householdIds ? sql`and l.household_id = any(${householdIds}::int[])` : sql``}`;
+}
+
+function groupLogs(rows: LogRow[]): Map<number, VisitLog[]> {
+  const byHousehold = new Map<number, VisitLog[]>();
+  for (const { householdId, ...log } of rows) byHousehold.set(householdId, [...(byHousehold.get(householdId) ?? []), log]);
+  return byHousehold;
+}
+
+export type AssignmentHousehold = { id: number; room: string; floor: number | null; status: HouseholdStatus; attempts: number; lastOutcome: VisitOutcome | null; lastAt: Date | null };
+export type AssignmentBuilding = {
+  placeId: number;
+  name: string;
+  compound: string;
+  stairwells: { name: string | null; households: AssignmentHousehold[] }[];
+};
+
+/** What the volunteer's phone downloads: the round, its rules and deadlines, and their households by building and stairwell. */
+export async function assignmentFor(user: { id: number; countyId: number }, round: VisitRound) {
+  const rows = await sql<{ id: number; room: string; buildingId: number; building: string; compound: string; stairwell: string | null; stairwellOrder: number; buildingOrder: number }[]>`
+    select h.id, h.room, b.id as "buildingId", b.name as building, cp.name as compound,
+      case when s.level = 'stairwell' then s.name end as stairwell, s.sort_order as "stairwellOrder", b.sort_order as "buildingOrder"
+    from households h
+    join places s on s.id = h.place_id
+    join places b on b.id = h.building_id
+    join places cp on cp.id = b.parent_id
+    where h.county_id = ${user.countyId} and not h.vacant and h.id in (${assignedHouseholds(round.id, user.id)})
+    order by cp.sort_order, cp.id, b.sort_order, b.id, s.sort_order, s.id, length(h.room), h.room`;
+  const logs = groupLogs(await logsOf(round.id, rows.map((r) => r.id)));
+  const buildings = new Map<number, AssignmentBuilding>();
+  for (const r of rows) {
+    const building = buildings.get(r.buildingId) ?? { placeId: r.buildingId, name: r.building, compound: r.compound, stairwells: [] };
+    buildings.set(r.buildingId, building);
+    let stairwell = building.stairwells.find((s) => s.name === r.stairwell);
+    if (!stairwell) building.stairwells.push((stairwell = { name: r.stairwell, households: [] }));
+    const state = householdVisitState(logs.get(r.id) ?? [], { unreachableAfter: round.unreachableAfter });
+    stairwell.households.push({
+      id: r.id,
+      room: r.room,
+      floor: floorOf(r.room),
+      status: state.status,
+      attempts: state.attempts,
+      lastOutcome: state.last?.outcome ?? null,
+      lastAt: state.last?.at ?? null,
+    });
+  }
+  return {
+    round: {
+      code: round.code,
+      name: round.name,
+      startsAt: round.startsAt,
+      firstDeadline: round.firstDeadline,
+      finalDeadline: round.finalDeadline,
+      state: round.state,
+      message: round.message,
+      rules: { unreachableAfter: round.unreachableAfter, slots: ["<12:00", "12:00–18:00", ">=18:00"], timeZone: "Asia/Shanghai" },
+    },
+    buildings: [...buildings.values()],
+  };
+}
+
+export const MAX_VISITS_PER_REQUEST = 200;
+/** A phone's clock may run a little ahead. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export type VisitInput = { clientKey?: unknown; householdId?: unknown; outcome?: unknown; at?: unknown; note?: unknown; undoes?: unknown; deviceId?: unknown };
+export type VisitRefusal =
+  | "roundClosed"
+  | "badClientKey"
+  | "badHousehold"
+  | "badOutcome"
+  | "badTime"
+  | "inFuture"
+  | "beforeRound"
+  | "noteTooLong"
+  | "notAssigned"
+  | "assignmentWithdrawn"
+  | "undoNotFound"
+  | "repeatedInRequest";
+export type VisitResult = { clientKey: string; status: "stored" | "duplicate" | "refused"; reason?: VisitRefusal };
+
+/**
+ * Stores a phone's queued logs: one result per log, in order; a bad log never spoils the others.
+ * A log whose client key is already stored (a resend) answers "duplicate" and stores nothing.
+ */
+export async function recordVisits(user: { id: number; countyId: number }, round: VisitRound, visits: VisitInput[], now = new Date()): Promise<VisitResult[]> {
+  type Checked = { index: number; clientKey: string; householdId: number; outcome: VisitOutcome; at: Date; note: string | null; undoes: string | null; deviceId: string | null };
+  const results: (VisitResult | null)[] = visits.map(() => null);
+  const checked: Checked[] = [];
+  const seen = new Set<string>();
+  visits.forEach((v, index) => {
+    const clientKey = typeof v.clientKey === "string" ? v.clientKey : "";
+    const refuse = (reason: VisitRefusal) => (results[index] = { clientKey, status: "refused", reason });
+    if (!/^[\w:.-]{8,100}$/.test(clientKey)) return refuse("badClientKey");
+    if (seen.has(clientKey)) return refuse("repeatedInRequest");
+    seen.add(clientKey);
+    if (round.state !== "open") return refuse("roundClosed");
+    if (!(typeof v.householdId === "number" && Number.isSafeInteger(v.householdId) && v.householdId > 0)) return refuse("badHousehold");
+    if (typeof v.outcome !== "string" || !(VISIT_OUTCOMES as readonly string[]).includes(v.outcome)) return refuse("badOutcome");
+    const at = typeof v.at === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v.at) ? new Date(v.at) : null;
+    if (!at || Number.isNaN(at.getTime())) return refuse("badTime");
+    if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) return refuse("inFuture");
+    if (at.getTime() < round.startsAt.getTime()) return refuse("beforeRound");
+    const note = typeof v.note === "string" && v.note.trim() !== "" ? v.note.trim() : null;
+    if (note && note.length > 500) return refuse("noteTooLong");
+    const undoes = typeof v.undoes === "string" && v.undoes !== "" ? v.undoes : null;
+    const deviceId = typeof v.deviceId === "string" ? v.deviceId.slice(0, 100) : null;
+    checked.push({ index, clientKey, householdId: v.householdId, outcome: v.outcome as VisitOutcome, at, note, undoes, deviceId });
+  });
+  if (checked.length === 0) return results as VisitResult[];
+
+  const ids = [...new Set(checked.map((c) => c.householdId))];
+  const keys = checked.map((c) => c.clientKey);
+  const [assigned, formerly, stored, undoTargets] = await Promise.all([
+    sql<{ id: number }[]>`select id from (${assignedHouseholds(round.id, user.id)}) a where id = any(${ids}::int[])`,
+    sql<{ id: number }[]>`select id from (${assignedHouseholds(round.id, user.id, { withdrawn: true })}) a where id = any(${ids}::int[])`,
+    sql<{ clientKey: string }[]>`select client_key as "clientKey" from visit_logs where round_id = ${round.id} and client_key = any(${keys}::text[])`,
+    sql<{ id: string; clientKey: string; householdId: number; outcome: VisitOutcome }[]>`
+      select id::text, client_key as "clientKey", household_id as "householdId", outcome from visit_logs
+      where round_id = ${round.id} and volunteer_id = ${user.id}
+        and client_key = any(${checked.flatMap((c) => (c.undoes ? [c.undoes] : []))}::text[])`,
+  ]);
+  const mine = new Set(assigned.map((r) => r.id));
+  const before = new Set(formerly.map((r) => r.id));
+  const already = new Set(stored.map((r) => r.clientKey));
+  const undoable = new Map(undoTargets.map((r) => [r.clientKey, r]));
+  const rows: (Checked & { undoesId: string | null })[] = [];
+  for (const c of checked) {
+    const refuse = (reason: VisitRefusal) => (results[c.index] = { clientKey: c.clientKey, status: "refused", reason });
+    if (already.has(c.clientKey)) {
+      results[c.index] = { clientKey: c.clientKey, status: "duplicate" };
+      continue;
+    }
+    if (!mine.has(c.householdId)) {
+      refuse(before.has(c.householdId) ? "assignmentWithdrawn" : "notAssigned");
+      continue;
+    }
+    // An undo names a log of the same volunteer and household sent earlier (or earlier in this request).
+    let undoesId: string | null = null;
+    if (c.undoes) {
+      const target = undoable.get(c.undoes) ?? null;
+      const inRequest = rows.find((r) => r.clientKey === c.undoes);
+      if ((!target || target.householdId !== c.householdId) && !inRequest) {
+        refuse("undoNotFound");
+        continue;
+      }
+      undoesId = target?.id ?? null;
+    }
+    rows.push({ ...c, undoesId });
+  }
+  if (rows.length > 0) {
+    await sql.begin(async (tx) => {
+      const insert = (r: (typeof rows)[number], undoesId: string | null) => ({
+        county_id: user.countyId,
+        round_id: round.id,
+        household_id: r.householdId,
+        volunteer_id: user.id,
+        outcome: r.outcome,
+        at: r.at,
+        note: r.note,
+        client_key: r.clientKey,
+        device_id: r.deviceId,
+        undoes: undoesId,
+      });
+      // Logs first, then undos that name a log of this same request (by its new id).
+      const plain = rows.filter((r) => !r.undoes || r.undoesId);
+      const later = rows.filter((r) => r.undoes && !r.undoesId);
+      const inserted = plain.length
+        ? await tx<{ id: string; clientKey: string }[]>`
+            insert into visit_logs ${tx(plain.map((r) => insert(r, r.undoesId)))}
+            on conflict (round_id, client_key) do nothing
+            returning id::text, client_key as "clientKey"`
+        : [];
+      const newIds = new Map(inserted.map((r) => [r.clientKey, r.id]));
+      const insertedLater = later.length
+        ? await tx<{ clientKey: string }[]>`
+            insert into visit_logs ${tx(later.map((r) => insert(r, newIds.get(r.undoes!) ?? null)))}
+            on conflict (round_id, client_key) do nothing
+            returning client_key as "clientKey"`
+        : [];
+      const stored = new Set([...inserted.map((r) => r.clientKey), ...insertedLater.map((r) => r.clientKey)]);
+      for (const r of rows) results[r.index] = { clientKey: r.clientKey, status: stored.has(r.clientKey) ? "stored" : "duplicate" };
+    });
+  }
+  return results as VisitResult[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coverage
+
+export const COVERAGE_LEVELS = ["county", "street", "community", "compound", "building", "stairwell", "grid", "volunteer", "unit"] as const;
+export type CoverageLevel = (typeof COVERAGE_LEVELS)[number];
+
+export type CoverageUnit = {
+  name: string;
+  placeId: number | null;
+  gridId: number | null;
+  userId: number | null;
+  households: number;
+  toReach: number;
+  reached: number;
+  notHome: number;
+  refused: number;
+  vacant: number;
+  unreachable: number;
+  pending: number;
+  /** reached ÷ (to reach − found vacant): a census of the round's households, not a sample. */
+  coverage: { successes: number; n: number; rate: number | null };
+};
+
+const DEPTH: Partial<Record<CoverageLevel, number>> = { county: 1, street: 2, community: 3, compound: 4, building: 5 };
+
+/** Households to reach and their statuses per unit of a level, inside the user's scope. */
+export async function coverage(user: ScopedUser, round: VisitRound, level: CoverageLevel): Promise<{ units: CoverageUnit[] }> {
+  const households = await sql<{ id: number; path: number[]; placeId: number; buildingId: number; vacant: boolean }[]>`
+    select h.id, h.path, h.place_id as "placeId", h.building_id as "buildingId", h.vacant
+    from households h
+    where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
+      and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and h.path @> array[t.place_id])`;
+  const logs = groupLogs(await logsOf(round.id, null));
+  const names = new Map(
+    (await sql<{ id: number; name: string; level: string }[]>`
+      select p.id, p.name, p.level from places p where p.county_id = ${user.countyId} and ${inScope(user, "p.path")}`).map((p) => [p.id, p]),
+  );
+  type Acc = Omit<CoverageUnit, "coverage">;
+  const units = new Map<string, Acc>();
+  const unit = (key: string, init: () => Pick<Acc, "name" | "placeId" | "gridId" | "userId">) => {
+    let u = units.get(key);
+    if (!u) units.set(key, (u = { ...init(), households: 0, toReach: 0, reached: 0, notHome: 0, refused: 0, vacant: 0, unreachable: 0, pending: 0 }));
+    return u;
+  };
+  let gridOf = new Map<number, { id: number; name: string; unit: string | null }>();
+  if (level === "grid" || level === "unit") {
+    const rows = await sql<{ buildingId: number; id: number; name: string; unit: string | null }[]>`
+      select gb.building_id as "buildingId", g.id, g.name, g.responsible_unit as unit
+      from grid_buildings gb join grids g on g.id = gb.grid_id where g.county_id = ${user.countyId}`;
+    gridOf = new Map(rows.map((r) => [r.buildingId, r]));
+  }
+  const volunteerNames = new Map<number, string>();
+  if (level === "volunteer") {
+    for (const r of await sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`)
+      volunteerNames.set(r.id, r.name);
+  }
+  for (const h of households) {
+    const state = householdVisitState(logs.get(h.id) ?? [], { unreachableAfter: round.unreachableAfter });
+    const keys: [string, () => Pick<Acc, "name" | "placeId" | "gridId" | "userId">][] = [];
+    const depth = DEPTH[level];
+    if (depth !== undefined) {
+      const id = h.path[depth - 1];
+      if (id !== undefined && names.has(id)) keys.push([`p${id}`, () => ({ name: names.get(id)!.name, placeId: id, gridId: null, userId: null })]);
+    } else if (level === "stairwell") {
+      const id = h.placeId !== h.buildingId ? h.placeId : h.buildingId;
+      keys.push([`p${id}`, () => ({ name: names.get(id)?.name ?? "", placeId: id, gridId: null, userId: null })]);
+    } else if (level === "grid" || level === "unit") {
+      const grid = gridOf.get(h.buildingId);
+      if (grid && level === "grid") keys.push([`g${grid.id}`, () => ({ name: grid.name, placeId: null, gridId: grid.id, userId: null })]);
+      if (grid?.unit && level === "unit") keys.push([`u${grid.unit}`, () => ({ name: grid.unit!, placeId: null, gridId: null, userId: null })]);
+    } else if (level === "volunteer") {
+      // A household counts for every volunteer who logged it (their own work).
+      for (const v of new Set((logs.get(h.id) ?? []).map((l) => l.volunteerId)))
+        keys.push([`v${v}`, () => ({ name: volunteerNames.get(v) ?? String(v), placeId: null, gridId: null, userId: v })]);
+    }
+    for (const [key, init] of keys) {
+      const u = unit(key, init);
+      u.households += 1;
+      if (h.vacant) continue;
+      u.toReach += 1;
+      u[state.status] += 1;
+    }
+  }
+  return {
+    units: [...units.values()].map((u) => {
+      const n = u.toReach - u.vacant;
+      return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
+    }),
+  };
+}

@@ -1,0 +1,13 @@
+// The volunteer's phone downloads its round: GET /api/visits/assignment?round=<code> (signed-in
+// session). The round, its rules and deadlines, and the households assigned to the user now.
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { assignmentFor, roundByCode } from "~/models/visits.server";
+import { requireApiPermission } from "~/utils/session.server";
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireApiPermission(request, "visit:log");
+  const code = new URL(request.url).searchParams.get("round")?.trim() ?? "";
+  const round = code ? await roundByCode(user.countyId, code) : null;
+  if (!round) return Response.json({ error: "round not found" }, { status: 404 });
+  return Response.json(await assignmentFor(user, round), { headers: { "Cache-Control": "no-store" } });
+}

@@ -1,0 +1,228 @@
+// Door-to-door visits on a real PostgreSQL: a round over 锦湖社区, buildings assigned to two
+// volunteers, the phone's JSON interface with every kind of bad input, and coverage counted
+// against an independent count of the logs.
+import { beforeAll, describe, expect, it } from "vitest";
+import { sql } from "~/db.server";
+import { assign, createRound, coverage, roundByCode, setRoundState, withdraw, type VisitRound } from "~/models/visits.server";
+import { createUser, signIn, type CurrentUser } from "~/models/users.server";
+import { commitSession } from "~/utils/session.server";
+import { action as visitsAction } from "~/routes/api.visits";
+import { loader as assignmentLoader } from "~/routes/api.visits.assignment";
+import { loader as coverageLoader } from "~/routes/api.coverage";
+import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
+import { CLIENT, placeId, signedIn } from "./helpers";
+
+let countyId: number;
+let admin: CurrentUser;
+let volunteer: CurrentUser;
+let other: CurrentUser;
+let round: VisitRound;
+let jinhu: number;
+/** Buildings of 锦湖社区 in register order: [0] and [1] for the demo volunteer, [2] for the other. */
+let buildings: { id: number; households: number[] }[];
+const context = { cspNonce: "", clientIp: "127.0.0.1" };
+const cookies = new Map<string, string>();
+
+async function cookie(username: string) {
+  if (!cookies.has(username)) {
+    const session = await signIn(username, DEMO_PASSWORD, CLIENT);
+    if (!session.ok) throw new Error("sign-in failed");
+    cookies.set(username, (await commitSession(new Request("http://test/"), session.token)).split(";")[0]);
+  }
+  return cookies.get(username)!;
+}
+
+async function post(username: string, body: unknown) {
+  const request = new Request("http://test/api/visits", {
+    method: "POST",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { Cookie: await cookie(username), "Content-Type": "application/json" },
+  });
+  try {
+    return (await visitsAction({ request, params: {}, context })) as Response;
+  } catch (thrown) {
+    if (thrown instanceof Response) return thrown;
+    throw thrown;
+  }
+}
+
+let seq = 0;
+const visit = (householdId: number, outcome: string, at = "2026-11-20T10:00:00+08:00", extra: Record<string, unknown> = {}) => ({
+  clientKey: `test-${++seq}-${Math.random().toString(36).slice(2, 10)}`,
+  householdId,
+  outcome,
+  at,
+  ...extra,
+});
+
+beforeAll(async () => {
+  ({ countyId } = await seedDemoCounty());
+  admin = await signedIn("admin", DEMO_PASSWORD);
+  volunteer = await signedIn("volunteer", DEMO_PASSWORD);
+  jinhu = await placeId(countyId, "禾城街道", "锦湖社区");
+  const created = await createUser(countyId, {
+    username: "vol2", displayName: "第二志愿者", phone: null, role: "volunteer", scope: { placeId: jinhu }, password: DEMO_PASSWORD,
+  });
+  if (!("id" in created)) throw new Error(created.problem);
+  other = await signedIn("vol2", DEMO_PASSWORD);
+  const made = await createRound(admin, {
+    code: "test-round", name: "测试走访", startsAt: new Date("2026-11-01T00:00:00+08:00"), firstDeadline: new Date("2027-01-05T00:00:00+08:00"),
+    finalDeadline: new Date("2027-01-08T00:00:00+08:00"), campaignId: null, message: null, unreachableAfter: 3, targetPlaceIds: [jinhu],
+  });
+  if (!("id" in made)) throw new Error(made.problem);
+  round = (await roundByCode(countyId, "test-round"))!;
+  const rows = await sql<{ id: number; households: number[] }[]>`
+    select b.id, array(select h.id from households h where h.building_id = b.id and not h.vacant order by h.id) as households
+    from places b where b.level = 'building' and b.path @> array[${jinhu}]::int[] order by b.path, b.sort_order, b.id limit 3`;
+  buildings = rows;
+  expect(await assign(admin, round, { volunteerId: volunteer.id, placeIds: [rows[0].id, rows[1].id] })).toEqual({ assigned: 2 });
+  expect(await assign(admin, round, { volunteerId: other.id, placeIds: [rows[2].id] })).toEqual({ assigned: 1 });
+});
+
+describe("the phone's assignment", () => {
+  it("lists only the buildings assigned to the volunteer, every household pending", async () => {
+    const response = (await assignmentLoader({
+      request: new Request("http://test/api/visits/assignment?round=test-round", { headers: { Cookie: await cookie("volunteer") } }),
+      params: {},
+      context,
+    })) as Response;
+    const body = await response.json();
+    expect(body.round).toMatchObject({ code: "test-round", rules: { unreachableAfter: 3 } });
+    expect(body.buildings.map((b: { placeId: number }) => b.placeId).sort()).toEqual([buildings[0].id, buildings[1].id].sort());
+    const households = body.buildings.flatMap((b: { stairwells: { households: { id: number; status: string; attempts: number }[] }[] }) =>
+      b.stairwells.flatMap((s) => s.households),
+    );
+    expect(households.map((h: { id: number }) => h.id).sort((a: number, b: number) => a - b)).toEqual([...buildings[0].households, ...buildings[1].households].sort((a, b) => a - b));
+    expect(households.every((h: { status: string; attempts: number }) => h.status === "pending" && h.attempts === 0)).toBe(true);
+    expect(body.buildings[0]).toHaveProperty("compound");
+  });
+
+  it("answers a signed-out phone with JSON 401, not a redirect", async () => {
+    const response = await assignmentLoader({ request: new Request("http://test/api/visits/assignment?round=test-round"), params: {}, context }).catch((r) => r);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: "not signed in" });
+  });
+});
+
+describe("sending visits", () => {
+  it("stores good visits, answers a resend as duplicate, and refuses each bad one with its reason", async () => {
+    const [h1, h2] = buildings[0].households;
+    const good = visit(h1, "reached", "2026-11-20T10:00:00+08:00", { note: "材料已送达" });
+    const elsewhere = buildings[2].households[0];
+    const first = await post("volunteer", {
+      round: "test-round",
+      visits: [
+        good,
+        visit(h2, "notHome"),
+        visit(elsewhere, "reached"),
+        visit(h2, "moved"),
+        visit(h2, "notHome", new Date(Date.now() + 3_600_000).toISOString()),
+        visit(h2, "notHome", "2026-10-01T10:00:00+08:00"),
+        visit(h2, "notHome", "yesterday"),
+        { ...visit(h2, "notHome"), clientKey: "x" },
+        visit(h2, "other", "2026-11-20T10:00:00+08:00", { note: "长".repeat(501) }),
+      ],
+    });
+    expect(first.status).toBe(200);
+    const { results } = await first.json();
+    expect(results.map((r: { status: string; reason?: string }) => r.reason ?? r.status)).toEqual([
+      "stored", "stored", "notAssigned", "badOutcome", "inFuture", "beforeRound", "badTime", "badClientKey", "noteTooLong",
+    ]);
+    expect(results[2].message).toBe("这户不在分配给您的楼栋里，记录没有保存。");
+    const again = await (await post("volunteer", { round: "test-round", visits: [good] })).json();
+    expect(again.results).toEqual([{ clientKey: good.clientKey, status: "duplicate" }]);
+    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from visit_logs where client_key = ${good.clientKey}`;
+    expect(n).toBe(1);
+    const [stored] = await sql`select outcome, note, volunteer_id from visit_logs where client_key = ${good.clientKey}`;
+    expect(stored).toEqual({ outcome: "reached", note: "材料已送达", volunteer_id: volunteer.id });
+  });
+
+  it("refuses a whole request of 500 visits with 413, and a body that is not JSON with 400, storing nothing", async () => {
+    const before = (await sql<{ n: number }[]>`select count(*)::int as n from visit_logs`)[0].n;
+    const many = Array.from({ length: 500 }, () => visit(buildings[0].households[0], "notHome"));
+    const big = await post("volunteer", { round: "test-round", visits: many });
+    expect(big.status).toBe(413);
+    expect((await post("volunteer", "{not json")).status).toBe(400);
+    expect((await post("volunteer", { round: "nope", visits: [] })).status).toBe(404);
+    expect((await sql<{ n: number }[]>`select count(*)::int as n from visit_logs`)[0].n).toBe(before);
+  });
+
+  it("takes back the last tap with an undo, keeping both logs", async () => {
+    const h = buildings[1].households[0];
+    const tap = visit(h, "refused");
+    const undo = visit(h, "refused", "2026-11-20T10:01:00+08:00", { undoes: tap.clientKey });
+    const { results } = await (await post("volunteer", { round: "test-round", visits: [tap, undo] })).json();
+    expect(results.map((r: { status: string }) => r.status)).toEqual(["stored", "stored"]);
+    const [units] = [(await coverage(admin, round, "building")).units.find((u) => u.placeId === buildings[1].id)!];
+    expect(units.refused).toBe(0);
+    expect(units.pending).toBe(buildings[1].households.length);
+    const bogus = await (await post("volunteer", { round: "test-round", visits: [visit(h, "reached", undefined, { undoes: "no-such-key" })] })).json();
+    expect(bogus.results[0].reason).toBe("undoNotFound");
+  });
+
+  it("refuses, with a reason the phone shows, what a volunteer logged offline after their building was given to someone else; keeps both volunteers' logs", async () => {
+    const h = buildings[1].households[1];
+    // Queued on the phone while offline…
+    const queued = visit(h, "refused", "2026-11-21T19:00:00+08:00");
+    // …meanwhile the building goes to the other volunteer, who reaches the household.
+    await withdraw(admin, round, volunteer.id, [buildings[1].id]);
+    await assign(admin, round, { volunteerId: other.id, placeIds: [buildings[1].id] });
+    const theirs = await (await post("vol2", { round: "test-round", visits: [visit(h, "reached", "2026-11-21T20:00:00+08:00")] })).json();
+    expect(theirs.results[0].status).toBe("stored");
+    const mine = await (await post("volunteer", { round: "test-round", visits: [queued] })).json();
+    expect(mine.results[0]).toMatchObject({ status: "refused", reason: "assignmentWithdrawn", message: expect.stringContaining("已改派给别人") });
+    // The history keeps the withdrawn assignment.
+    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from visit_assignments where round_id = ${round.id} and place_id = ${buildings[1].id}`;
+    expect(n).toBe(2);
+  });
+
+  it("keeps conflicting logs of two volunteers and lets the rule decide", async () => {
+    const h = buildings[2].households[1];
+    await post("vol2", { round: "test-round", visits: [visit(h, "refused", "2026-11-22T10:00:00+08:00")] });
+    // The building goes back to the first volunteer, who delivers the material a day later.
+    await assign(admin, round, { volunteerId: volunteer.id, placeIds: [buildings[2].id] });
+    await post("volunteer", { round: "test-round", visits: [visit(h, "reached", "2026-11-23T10:00:00+08:00")] });
+    const logs = await sql`select volunteer_id, outcome from visit_logs where household_id = ${h} order by at`;
+    expect(logs).toEqual([{ volunteer_id: other.id, outcome: "refused" }, { volunteer_id: volunteer.id, outcome: "reached" }]);
+    const unit = (await coverage(admin, round, "building")).units.find((u) => u.placeId === buildings[2].id)!;
+    expect(unit.reached).toBeGreaterThanOrEqual(1);
+    expect(unit.refused).toBe(0);
+  });
+
+  it("refuses everything in a closed round", async () => {
+    await setRoundState(countyId, round.id, "closed");
+    const { results } = await (await post("volunteer", { round: "test-round", visits: [visit(buildings[0].households[2], "reached")] })).json();
+    expect(results[0].reason).toBe("roundClosed");
+    await setRoundState(countyId, round.id, "open");
+  });
+
+  it("never changes or deletes a stored log", async () => {
+    await expect(sql`update visit_logs set outcome = 'reached' where round_id = ${round.id}`).rejects.toThrow(/kept as it was sent/);
+    await expect(sql`delete from visit_logs where round_id = ${round.id}`).rejects.toThrow(/never deleted/);
+  });
+});
+
+describe("coverage", () => {
+  it("counts households to reach and their statuses per building and community as an independent count of the logs does", async () => {
+    const response = (await coverageLoader({
+      request: new Request("http://test/api/coverage?round=test-round&level=community", { headers: { Cookie: await cookie("community") } }),
+      params: {},
+      context,
+    })) as Response;
+    const { units } = await response.json();
+    expect(units).toHaveLength(1);
+    const [community] = units;
+    const [{ toReach }] = await sql<{ toReach: number }[]>`
+      select count(*)::int as "toReach" from households where path @> array[${jinhu}]::int[] and not vacant`;
+    // Independently: a household is reached when it has a reached log that nobody took back.
+    const [{ reached }] = await sql<{ reached: number }[]>`
+      select count(distinct l.household_id)::int as reached from visit_logs l
+      where l.round_id = ${round.id} and l.outcome = 'reached' and l.undoes is null
+        and not exists (select 1 from visit_logs u where u.undoes = l.id)`;
+    expect(community).toMatchObject({ name: "锦湖社区", placeId: jinhu, toReach, reached });
+    expect(community.reached + community.notHome + community.refused + community.vacant + community.unreachable + community.pending).toBe(toReach);
+    expect(community.coverage).toEqual({ successes: reached, n: toReach - community.vacant, rate: reached / (toReach - community.vacant) });
+    const byVolunteer = (await coverage(admin, round, "volunteer")).units;
+    expect(byVolunteer.map((u) => u.userId).sort()).toEqual([volunteer.id, other.id].sort());
+  });
+});
