@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { table } from "~/utils/terminal";
 
 export const usage =
   "rates --measure <m> --level <level> [--campaign <code>] [--county <code>] [--min-n 30]\n" +
@@ -6,17 +7,6 @@ export const usage =
   "                          print a rate table (measures: satisfaction awareness support participation score;\n" +
   "                          levels: county street community compound building grid unit); --check compares\n" +
   "                          the tallies with a direct count of the responses, --rebuild recounts them";
-
-/** Display width in a terminal: a Chinese character takes two columns. */
-function width(text: string): number {
-  let w = 0;
-  for (const ch of text) w += ch.charCodeAt(0) > 0x2e7f ? 2 : 1;
-  return w;
-}
-const pad = (text: string, to: number, right = false) => {
-  const fill = " ".repeat(Math.max(0, to - width(text)));
-  return right ? fill + text : text + fill;
-};
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -72,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`campaign ${campaign.code} has no ${params.measure} questions; it has: ${campaign.measures.join(", ")}`);
     return 2;
   }
-  const table = await rates.rateTable(scope, {
+  const rateTable = await rates.rateTable(scope, {
     campaign,
     measure,
     level: params.level,
@@ -80,13 +70,13 @@ export async function run(args: string[]): Promise<number> {
     minN: params.minN,
   });
   if (values.json) {
-    console.log(JSON.stringify({ campaign: campaign.code, measure, level: table.level, minN: params.minN, total: table.total, units: table.units }, null, 2));
+    console.log(JSON.stringify({ campaign: campaign.code, measure, level: rateTable.level, minN: params.minN, total: rateTable.total, units: rateTable.units }, null, 2));
     return 0;
   }
   const t = translator("zh");
   const value = (x: number | null) => (x === null ? "—" : (x * 100).toFixed(1));
-  const header = ["#", t(`rates.level.${table.level}`), "加权", "95% 区间", "有效样本量", "未加权", "95% 区间", "有效样本量(未加权)", "正向/有效", "排除", "未答", "答卷", "住户"];
-  const rows = [table.total, ...[...table.units].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity))].map((u, i) => {
+  const header = ["#", t(`rates.level.${rateTable.level}`), "加权", "95% 区间", "有效样本量", "未加权", "95% 区间", "有效样本量(未加权)", "正向/有效", "排除", "未答", "答卷", "住户"];
+  const rows = [rateTable.total, ...[...rateTable.units].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity))].map((u, i) => {
     const f = u.figure;
     return [
       i === 0 ? "" : u.rank === null ? "·" : String(u.rank),
@@ -104,12 +94,10 @@ export async function run(args: string[]): Promise<number> {
       String(u.households),
     ];
   });
-  const widths = header.map((h, c) => Math.max(width(h), ...rows.map((r) => width(r[c]))));
   console.log(`${campaign.name}（${campaign.code}）`);
-  for (const line of formulaLines(t, table.formula, params.minN)) console.log(`  ${line}`);
+  for (const line of formulaLines(t, rateTable.formula, params.minN)) console.log(`  ${line}`);
   console.log("");
-  console.log(header.map((h, c) => pad(h, widths[c], c !== 1)).join("  "));
-  for (const r of rows) console.log(r.map((cell, c) => pad(cell, widths[c], c !== 1)).join("  "));
+  console.log(table(header, rows));
   console.log(`\n· = 加权率的有效样本量 < ${params.minN}：样本不足，不排名`);
   return 0;
 }

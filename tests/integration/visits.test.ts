@@ -1,7 +1,8 @@
 // Door-to-door visits on a real PostgreSQL: a round over 锦湖社区, buildings assigned to two
 // volunteers, the phone's JSON interface with every kind of bad input, and coverage counted
 // against an independent count of the logs.
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { run as coverageCommand } from "~/commands/coverage";
 import { sql } from "~/db.server";
 import { assign, createRound, coverage, roundByCode, setRoundState, withdraw, type VisitRound } from "~/models/visits.server";
 import { createUser, signIn, type CurrentUser } from "~/models/users.server";
@@ -224,5 +225,20 @@ describe("coverage", () => {
     expect(community.coverage).toEqual({ successes: reached, n: toReach - community.vacant, rate: reached / (toReach - community.vacant) });
     const byVolunteer = (await coverage(admin, round, "volunteer")).units;
     expect(byVolunteer.map((u) => u.userId).sort()).toEqual([volunteer.id, other.id].sort());
+  });
+
+  it("prints the same units on the command line, as JSON and as a table", async () => {
+    let output = "";
+    vi.spyOn(console, "log").mockImplementation((...parts) => void (output += `${parts.join(" ")}\n`));
+    expect(await coverageCommand(["--round", "test-round", "--level", "building", "--json"])).toBe(0);
+    const json = JSON.parse(output);
+    expect(json.units).toEqual(JSON.parse(JSON.stringify((await coverage(admin, round, "building")).units)));
+    output = "";
+    expect(await coverageCommand(["--round", "test-round", "--level", "community"])).toBe(0);
+    expect(output).toContain("锦湖社区");
+    expect(output).toContain("覆盖率");
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(await coverageCommand(["--round", "nope"])).toBe(2);
+    vi.restoreAllMocks();
   });
 });
