@@ -11,6 +11,7 @@ import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { loadTemplate } from "~/survey/templates.server";
 import { DEMO_COUNTY, generateDemoRegister } from "./demo-county";
 import { seedDemoResponses } from "./demo-responses";
+import { seedDemoVisits } from "./demo-visits";
 
 export const DEMO_PASSWORD = "demo2026";
 
@@ -90,5 +91,6 @@ export async function seedDemoIfEmpty(): Promise<boolean> {
   // Synthetic responses bypass the resident page: give the links plausible open/start counts.
   await sql`update campaign_links set starts = completions + completions / 6 + id % 3,
             opens = completions + completions / 3 + id % 5 where county_id = ${countyId}`;
+  await seedDemoVisits(countyId);
   return true;
 }

@@ -11,6 +11,7 @@ import { action as visitsAction } from "~/routes/api.visits";
 import { loader as assignmentLoader } from "~/routes/api.visits.assignment";
 import { loader as coverageLoader } from "~/routes/api.coverage";
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
+import { DEMO_ROUND, seedDemoVisits } from "../../db/seed/demo-visits";
 import { CLIENT, placeId, signedIn } from "./helpers";
 
 let countyId: number;
@@ -240,5 +241,30 @@ describe("coverage", () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     expect(await coverageCommand(["--round", "nope"])).toBe(2);
     vi.restoreAllMocks();
+  });
+});
+
+describe("the demo round", () => {
+  it("has tens of thousands of logs over the seven communities, the demo volunteer with households still to visit, and a planted night-time burst", async () => {
+    const logs = await seedDemoVisits(countyId, { now: new Date("2026-12-02T12:00:00+08:00") });
+    expect(logs).toBeGreaterThan(30_000);
+    const demo = (await roundByCode(countyId, DEMO_ROUND))!;
+    const response = (await assignmentLoader({
+      request: new Request(`http://test/api/visits/assignment?round=${DEMO_ROUND}`, { headers: { Cookie: await cookie("volunteer") } }),
+      params: {},
+      context,
+    })) as Response;
+    const mine = await response.json();
+    const statuses = mine.buildings.flatMap((b: { stairwells: { households: { status: string }[] }[] }) => b.stairwells.flatMap((s) => s.households.map((h) => h.status)));
+    expect(mine.buildings.length).toBeGreaterThan(3);
+    expect(statuses.filter((s: string) => s === "pending").length).toBeGreaterThan(10);
+    expect(statuses.filter((s: string) => s === "reached").length).toBeGreaterThan(10);
+    const communities = (await coverage(admin, demo, "community")).units;
+    expect(communities).toHaveLength(7);
+    for (const c of communities) expect(c.coverage.rate).toBeGreaterThan(0.5);
+    const [burst] = await sql<{ n: number }[]>`
+      select count(*)::int as n from visit_logs where round_id = ${demo.id}
+        and extract(hour from at at time zone 'Asia/Shanghai') < 5`;
+    expect(burst.n).toBe(40);
   });
 });

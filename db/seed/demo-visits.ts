@@ -1,0 +1,138 @@
+// The demo door-to-door round `demo-visits` over the seven communities: a volunteer per few
+// buildings (the demo volunteer has buildings in 锦湖社区 with households still pending), and
+// generated visit logs with a few planted fabrication patterns (a burst of logs seconds apart, logs
+// in the middle of the night, one note copied onto many households) for the review screens.
+import { sql } from "~/db.server";
+import { mulberry32 } from "~/domain/sampling";
+import { VISIT_OUTCOMES } from "~/domain/visits";
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const CHUNK = 5000;
+
+export const DEMO_ROUND = "demo-visits";
+
+type Row = {
+  county_id: number;
+  round_id: number;
+  household_id: number;
+  volunteer_id: number;
+  outcome: (typeof VISIT_OUTCOMES)[number];
+  at: Date;
+  note: string | null;
+  client_key: string;
+  device_id: string;
+};
+
+/** Creates the round, its volunteers and assignments, and the logs; returns how many logs. */
+export async function seedDemoVisits(countyId: number, { now = new Date(), seed = 3 } = {}): Promise<number> {
+  const rng = mulberry32(seed);
+  const communities = await sql<{ id: number; name: string }[]>`
+    select id, name from places where county_id = ${countyId} and level = 'community' order by sort_order, id`;
+  const start = new Date(now.getTime() - 12 * DAY);
+  start.setUTCHours(0, 0, 0, 0);
+  const [round] = await sql<{ id: number }[]>`
+    insert into visit_rounds (county_id, code, name, starts_at, first_deadline, final_deadline, message, unreachable_after)
+    values (${countyId}, ${DEMO_ROUND}, '创文入户宣传第一轮', ${start}, ${new Date(start.getTime() + 34 * DAY)}, ${new Date(start.getTime() + 37 * DAY)},
+            '请向住户发放《创建全国文明城市市民手册》，讲清测评时如实回答、不拒访。', 3)
+    returning id`;
+  await sql`insert into visit_round_targets ${sql(communities.map((c) => ({ round_id: round.id, county_id: countyId, place_id: c.id })))}`;
+
+  // Volunteers: the demo account, and four more per community with the same password.
+  const [demo] = await sql<{ id: number; hash: string }[]>`
+    select id, password_hash as hash from users where county_id = ${countyId} and username = 'volunteer'`;
+  const extra = communities.flatMap((c, ci) =>
+    Array.from({ length: 4 }, (_, i) => ({
+      county_id: countyId,
+      username: `vol${String(ci + 1).padStart(2, "0")}${i + 1}`,
+      display_name: `${c.name.replace(/社区$/, "")}志愿者${i + 1}`,
+      role: "volunteer",
+      scope_place_id: c.id,
+      password_hash: demo.hash,
+    })),
+  );
+  const created = await sql<{ id: number; scope: number }[]>`insert into users ${sql(extra)} returning id, scope_place_id as scope`;
+  const volunteersOf = new Map(communities.map((c) => [c.id, created.filter((u) => u.scope === c.id).map((u) => u.id)]));
+  // The demo volunteer works 锦湖社区 (the first community) beside its four.
+  volunteersOf.get(communities[0].id)!.unshift(demo.id);
+
+  const buildings = await sql<{ id: number; community: number }[]>`
+    select b.id, b.path[3] as community from places b
+    where b.county_id = ${countyId} and b.level = 'building' order by b.path[3], b.sort_order, b.id`;
+  const assignments: Record<string, unknown>[] = [];
+  const volunteerOf = new Map<number, number>();
+  const byCommunity = new Map<number, number[]>();
+  for (const b of buildings) byCommunity.set(b.community, [...(byCommunity.get(b.community) ?? []), b.id]);
+  for (const [community, ids] of byCommunity) {
+    const team = volunteersOf.get(community) ?? [];
+    ids.forEach((id, i) => {
+      const v = team[Math.floor((i * team.length) / ids.length)];
+      volunteerOf.set(id, v);
+      assignments.push({ county_id: countyId, round_id: round.id, volunteer_id: v, place_id: id, assigned_at: start });
+    });
+  }
+  for (let i = 0; i < assignments.length; i += CHUNK) await sql`insert into visit_assignments ${sql(assignments.slice(i, i + CHUNK) as never[])}`;
+
+  const households = await sql<{ id: number; buildingId: number; vacant: boolean }[]>`
+    select h.id, h.building_id as "buildingId", h.vacant from households h
+    where h.county_id = ${countyId} order by h.building_id, h.id`;
+  const rows: Row[] = [];
+  const elapsed = now.getTime() - start.getTime();
+  const demoBuildings = new Set([...volunteerOf].filter(([, v]) => v === demo.id).map(([b]) => b));
+  let key = 0;
+  const log = (household: number, volunteer: number, outcome: Row["outcome"], at: Date, note: string | null = null) =>
+    rows.push({
+      county_id: countyId, round_id: round.id, household_id: household, volunteer_id: volunteer, outcome, at, note,
+      client_key: `demo-visit-${++key}`, device_id: `demo-device-${volunteer}`,
+    });
+  /** A plausible moment: a day of the round so far, at a Beijing hour, later days a little more likely. */
+  const at = (day: number, beijingHour: number) => {
+    const t = new Date(start.getTime() + day * DAY + (beijingHour - 8) * HOUR + rng() * 60_000);
+    return t.getTime() < now.getTime() ? t : new Date(now.getTime() - rng() * 6 * HOUR);
+  };
+  const firstDay = () => Math.floor(Math.sqrt(rng()) * (elapsed / DAY));
+  // 08:00–12:00, 12:00–18:00, 18:00–21:00 Beijing.
+  const SLOTS: [number, number][] = [[8, 4], [12, 6], [18, 3]];
+  const hourIn = (slot: number) => SLOTS[slot][0] + rng() * SLOTS[slot][1];
+  for (const h of households) {
+    const volunteer = volunteerOf.get(h.buildingId);
+    if (volunteer === undefined) continue;
+    // The demo volunteer is half-way: a third of their households not visited yet.
+    if ((demoBuildings.has(h.buildingId) && rng() < 0.35) || rng() < 0.08) continue;
+    if (h.vacant) {
+      const day = firstDay();
+      log(h.id, volunteer, "vacant", at(day, hourIn(Math.floor(rng() * 3))));
+      if (rng() < 0.7 && day + 2 < elapsed / DAY) log(h.id, volunteer, "vacant", at(day + 1 + Math.floor(rng() * 2), hourIn(Math.floor(rng() * 3))));
+      continue;
+    }
+    let day = firstDay();
+    let slot = Math.floor(rng() * 3);
+    for (let attempt = 0; attempt < 5 && day < elapsed / DAY; attempt++) {
+      const when = at(day, hourIn(slot));
+      const r = rng();
+      if (r < 0.04) {
+        log(h.id, volunteer, "refused", when);
+        break;
+      }
+      if (r < 0.48) {
+        log(h.id, volunteer, "reached", when, rng() < 0.1 ? "已宣讲，住户支持创文" : null);
+        break;
+      }
+      log(h.id, volunteer, rng() < 0.05 ? "other" : "notHome", when);
+      // Try again another day, at another time of day.
+      day += 1 + Math.floor(rng() * 2);
+      slot = (slot + 1 + Math.floor(rng() * 2)) % 3;
+    }
+  }
+
+  // Planted patterns for review. One volunteer of the third community "visits" 40 households
+  // 5 seconds apart at 02:10 at night, all with the same note.
+  const [third] = communities.slice(2, 3);
+  const suspect = volunteersOf.get(third.id)![0];
+  const targets = households.filter((h) => !h.vacant && volunteerOf.get(h.buildingId) === suspect).slice(0, 40).map((h) => h.id);
+  const night = new Date(start.getTime() + 3 * DAY + 18 * HOUR + 10 * 60_000); // 02:10 Beijing, day 4
+  targets.forEach((id, i) => log(id, suspect, "reached", new Date(night.getTime() + i * 5000), "已发放宣传资料"));
+
+  for (let i = 0; i < rows.length; i += CHUNK) await sql`insert into visit_logs ${sql(rows.slice(i, i + CHUNK) as never[])}`;
+  return rows.length;
+}
