@@ -12,6 +12,23 @@ if (!existsSync(chrome)) {
 
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3457);
 
+/** How the journeys start Chromium (also for the persistent contexts a journey launches itself). */
+export const CHROMIUM = {
+  executablePath: chrome,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+/** The phone every journey runs on. */
+export const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" };
+
 export default defineConfig({
   testDir: "tests/e2e",
   outputDir: "tests/e2e/.artifacts/results",
@@ -21,23 +38,8 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL: `http://localhost:${E2E_PORT}`,
-    viewport: { width: 360, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: "zh-CN",
-    launchOptions: {
-      executablePath: chrome,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    ...PHONE,
+    launchOptions: CHROMIUM,
   },
   webServer: {
     // The production build on a fresh embedded database, started exactly as `npm start` does.

@@ -68,6 +68,7 @@ function Header({ user }: { user: RootData["user"] }) {
   const t = useT();
   const location = useLocation();
   const items: { to: string; label: string; show: (role: Role) => boolean }[] = [
+    { to: "/visits", label: t("nav.visits"), show: (r) => can(r, "visit:log") },
     { to: "/places", label: t("nav.places"), show: (r) => can(r, "place:read") },
     { to: "/grids", label: t("nav.grids"), show: (r) => can(r, "place:read") },
     { to: "/surveys", label: t("nav.surveys"), show: (r) => can(r, "survey:manage") },

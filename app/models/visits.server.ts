@@ -407,3 +407,12 @@ export async function coverage(user: ScopedUser, round: VisitRound, level: Cover
     }),
   };
 }
+
+/** The open rounds in which the user has something assigned now, newest first. */
+export async function roundsAssignedTo(user: { id: number; countyId: number }): Promise<(VisitRound & { assignments: number })[]> {
+  return sql<(VisitRound & { assignments: number })[]>`
+    select ${roundColumns}, count(a.id)::int as assignments
+    from visit_rounds r join visit_assignments a on a.round_id = r.id and a.volunteer_id = ${user.id} and a.withdrawn_at is null
+    where r.county_id = ${user.countyId} and r.state = 'open'
+    group by r.id order by r.starts_at desc, r.id desc`;
+}

@@ -6,6 +6,7 @@ const zh = {
   "lang.switchTo.code": "en",
 
   "nav.label": "主导航",
+  "nav.visits": "入户走访",
   "nav.places": "住户登记",
   "nav.grids": "网格",
   "nav.import": "导入登记",
@@ -210,6 +211,7 @@ const en: Record<keyof typeof zh, string> = {
   "lang.switchTo.code": "zh",
 
   "nav.label": "Main navigation",
+  "nav.visits": "Visits",
   "nav.places": "Register",
   "nav.grids": "Grids",
   "nav.import": "Import",

@@ -1,0 +1,300 @@
+// The volunteer's round on the phone: my buildings (with progress) → a building's stairwells →
+// floors × rooms, one tap per outcome. Works offline after the first load: the page and the
+// assignment are kept by the service worker (public/sw.js) and in IndexedDB, every tap is queued
+// on the phone with its client key and sent when there is a connection (app/visits/queue.client.ts).
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { useT } from "~/i18n/use-t";
+import { roundByCode } from "~/models/visits.server";
+import { invariantResponse } from "~/utils/input";
+import { requirePermission } from "~/utils/session.server";
+import type { QueuedVisit, RefusedVisit } from "~/visits/queue.client";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "visit:log");
+  const round = await roundByCode(user.countyId, params.round ?? "");
+  invariantResponse(round);
+  return { round: { code: round.code, name: round.name, firstDeadline: round.firstDeadline.toISOString(), message: round.message } };
+}
+
+type Status = "pending" | "notHome" | "reached" | "refused" | "vacant" | "unreachable";
+type Household = { id: number; room: string; floor: number | null; status: Status; attempts: number; lastOutcome: string | null; lastAt: string | null };
+type Building = { placeId: number; name: string; compound: string; stairwells: { name: string | null; households: Household[] }[] };
+type Assignment = { round: { code: string; name: string; state: string }; buildings: Building[] };
+type Outcome = QueuedVisit["outcome"];
+
+const OUTCOMES: Outcome[] = ["reached", "notHome", "refused", "vacant", "other"];
+const DONE: Status[] = ["reached", "refused", "vacant", "unreachable"];
+/** What a household shows after a tap not yet answered by the server. */
+const AFTER_TAP: Record<Outcome, Status> = { reached: "reached", notHome: "notHome", refused: "refused", vacant: "notHome", other: "notHome" };
+
+const queue = () => import("~/visits/queue.client");
+
+export default function VolunteerRound() {
+  const { round } = useLoaderData<typeof loader>();
+  const t = useT();
+  const [assignment, setAssignment] = useState<Assignment | null>(null);
+  const [pending, setPending] = useState<QueuedVisit[]>([]);
+  const [refusals, setRefusals] = useState<RefusedVisit[]>([]);
+  const [online, setOnline] = useState(true);
+  const [buildingId, setBuildingId] = useState<number | null>(null);
+  const [stairwell, setStairwell] = useState(0);
+  const [picked, setPicked] = useState<Household | null>(null);
+  const [note, setNote] = useState("");
+  const [lastTap, setLastTap] = useState<QueuedVisit | null>(null);
+  const [loadFailed, setLoadFailed] = useState(false);
+  // Shown at once on a tap, before the phone's store has it.
+  const [justTapped, setJustTapped] = useState<Map<number, Status>>(new Map());
+
+  const refreshQueue = useCallback(async () => {
+    const q = await queue();
+    setPending(await q.queued(round.code));
+    setRefusals(await q.refused(round.code));
+  }, [round.code]);
+
+  const load = useCallback(async () => {
+    const q = await queue();
+    try {
+      const response = await fetch(`/api/visits/assignment?round=${encodeURIComponent(round.code)}`, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const fresh = (await response.json()) as Assignment;
+      await q.saveAssignment(round.code, fresh);
+      setAssignment(fresh);
+      setJustTapped(new Map());
+    } catch {
+      const saved = await q.savedAssignment<Assignment>(round.code);
+      if (saved) setAssignment(saved);
+      else setLoadFailed(true);
+    }
+  }, [round.code]);
+
+  const sendQueued = useCallback(async () => {
+    const q = await queue();
+    const answered = await q.sync(round.code);
+    await refreshQueue();
+    if (answered) await load();
+  }, [round.code, refreshQueue, load]);
+
+  useEffect(() => {
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+    setOnline(navigator.onLine);
+    const up = () => {
+      setOnline(true);
+      void sendQueued();
+    };
+    const down = () => setOnline(false);
+    window.addEventListener("online", up);
+    window.addEventListener("offline", down);
+    void refreshQueue().then(load).then(sendQueued);
+    return () => {
+      window.removeEventListener("online", up);
+      window.removeEventListener("offline", down);
+    };
+  }, [load, refreshQueue, sendQueued]);
+
+  // The server's status, overlaid with the taps still on the phone (latest last).
+  const statusOf = useMemo(() => {
+    const overlay = new Map<number, Status>();
+    for (const v of pending) if (!v.undoes) overlay.set(v.householdId, AFTER_TAP[v.outcome]);
+    for (const [id, status] of justTapped) overlay.set(id, status);
+    return (h: Household) => overlay.get(h.id) ?? h.status;
+  }, [pending, justTapped]);
+
+  async function tap(households: Household[], outcome: Outcome, text?: string) {
+    setJustTapped((m) => new Map([...m, ...households.map((h) => [h.id, AFTER_TAP[outcome]] as const)]));
+    setPicked(null);
+    const q = await queue();
+    let last: QueuedVisit | null = null;
+    for (const h of households) {
+      last = { clientKey: crypto.randomUUID(), round: round.code, householdId: h.id, outcome, at: new Date().toISOString(), ...(text ? { note: text } : {}) };
+      await q.enqueue(last);
+    }
+    setLastTap(last);
+    setNote("");
+    await refreshQueue();
+    void sendQueued();
+  }
+
+  async function undo() {
+    if (!lastTap) return;
+    const undone = lastTap.householdId;
+    setJustTapped((m) => new Map([...m].filter(([id]) => id !== undone)));
+    const q = await queue();
+    const stillHere = (await q.queued(round.code)).some((v) => v.clientKey === lastTap.clientKey);
+    // Not sent yet: it never leaves the phone. Sent: a correcting log takes it back.
+    if (stillHere) await q.dequeue(lastTap.clientKey);
+    else await q.enqueue({ ...lastTap, clientKey: crypto.randomUUID(), at: new Date().toISOString(), undoes: lastTap.clientKey });
+    setLastTap(null);
+    await refreshQueue();
+    void sendQueued();
+  }
+
+  const buildings = assignment?.buildings ?? [];
+  const building = buildings.find((b) => b.placeId === buildingId) ?? null;
+  const progress = (b: Building) => {
+    const all = b.stairwells.flatMap((s) => s.households);
+    return { done: all.filter((h) => DONE.includes(statusOf(h))).length, total: all.length };
+  };
+
+  return (
+    <div className="volunteer" data-testid="volunteer">
+      <header className="volunteer-head">
+        <h1>{round.name}</h1>
+        <p className={online ? "sync-state" : "sync-state offline"} data-testid="sync-state">
+          {online ? t("visits.online") : t("visits.offline")} · {t("visits.waiting", { n: pending.length })}
+        </p>
+      </header>
+      {refusals.length > 0 && (
+        <section className="alert error" data-testid="refused">
+          <p>{t("visits.refusedTitle", { n: refusals.length })}</p>
+          <ul>
+            {refusals.map((r) => (
+              <li key={r.clientKey}>
+                {t("visits.refusedItem", { room: roomName(buildings, r.householdId), outcome: t(`visits.outcome.${r.outcome}`), message: r.message })}{" "}
+                <button type="button" className="link-button" onClick={() => void queue().then((q) => q.dismissRefused(r.clientKey)).then(refreshQueue)}>
+                  {t("visits.dismiss")}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {lastTap && (
+        <p className="undo-bar">
+          <button type="button" className="button secondary big" onClick={() => void undo()} data-testid="undo">
+            {t("visits.undo")}
+          </button>
+        </p>
+      )}
+      {!assignment ? (
+        <p className="muted">{loadFailed ? t("visits.loadFailed") : t("visits.loading")}</p>
+      ) : !building ? (
+        <>
+          <h2>{t("visits.myBuildings")}</h2>
+          {buildings.length === 0 && <p className="muted">{t("visits.nothingAssigned")}</p>}
+          <ul className="building-list">
+            {buildings.map((b) => {
+              const p = progress(b);
+              return (
+                <li key={b.placeId}>
+                  <button type="button" className="building-button" onClick={() => (setBuildingId(b.placeId), setStairwell(0))}>
+                    <span className="name">
+                      {b.compound} {b.name}
+                    </span>
+                    <span className="bar" aria-hidden="true">
+                      <span style={{ width: `${p.total ? (100 * p.done) / p.total : 0}%` }} />
+                    </span>
+                    <span className="count">{t("visits.progress", { done: p.done, total: p.total })}</span>
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      ) : (
+        <>
+          <p>
+            <button type="button" className="link-button" onClick={() => setBuildingId(null)}>
+              {t("visits.back")}
+            </button>
+          </p>
+          <h2>
+            {building.compound} {building.name}
+          </h2>
+          {building.stairwells.length > 1 && (
+            <div className="stairwell-tabs" role="tablist">
+              {building.stairwells.map((s, i) => (
+                <button key={s.name ?? i} type="button" role="tab" aria-selected={i === stairwell} className={i === stairwell ? "tab on" : "tab"} onClick={() => setStairwell(i)}>
+                  {s.name ?? t("visits.noStairwell")}
+                </button>
+              ))}
+            </div>
+          )}
+          <Floors households={building.stairwells[stairwell]?.households ?? []} statusOf={statusOf} onPick={setPicked} onFloorNotHome={(hs) => void tap(hs, "notHome")} />
+        </>
+      )}
+      {picked && (
+        <div className="sheet" role="dialog" aria-modal="true" aria-label={t("visits.sheetTitle", { room: picked.room })} data-testid="outcome-sheet">
+          <h3>{t("visits.sheetTitle", { room: picked.room })}</h3>
+          {picked.lastOutcome && (
+            <p className="muted">{t("visits.lastVisit", { outcome: t(`visits.outcome.${picked.lastOutcome}`), at: new Date(picked.lastAt!).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }) })}</p>
+          )}
+          <div className="outcome-buttons">
+            {OUTCOMES.filter((o) => o !== "other").map((o) => (
+              <button key={o} type="button" className={`button big outcome-${o}`} onClick={() => void tap([picked], o)}>
+                {t(`visits.outcome.${o}`)}
+              </button>
+            ))}
+          </div>
+          <label className="note">
+            {t("visits.note")}
+            <input type="text" value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <button type="button" className="button secondary big" disabled={note.trim() === ""} onClick={() => void tap([picked], "other", note.trim())}>
+            {t("visits.outcome.other")}
+          </button>
+          <button type="button" className="link-button" onClick={() => setPicked(null)}>
+            {t("visits.cancel")}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function roomName(buildings: Building[], householdId: number): string {
+  for (const b of buildings)
+    for (const s of b.stairwells) {
+      const h = s.households.find((x) => x.id === householdId);
+      if (h) return `${b.compound}${b.name} ${s.name ? `${s.name} ` : ""}${h.room}`;
+    }
+  return String(householdId);
+}
+
+function Floors({
+  households,
+  statusOf,
+  onPick,
+  onFloorNotHome,
+}: {
+  households: Household[];
+  statusOf: (h: Household) => Status;
+  onPick: (h: Household) => void;
+  onFloorNotHome: (hs: Household[]) => void;
+}) {
+  const t = useT();
+  const floors = new Map<number, Household[]>();
+  for (const h of households) floors.set(h.floor ?? 0, [...(floors.get(h.floor ?? 0) ?? []), h]);
+  const ordered = [...floors].sort((a, b) => b[0] - a[0]);
+  return (
+    <div className="floors" data-testid="floors">
+      {ordered.map(([floor, rooms]) => {
+        const open = rooms.filter((h) => statusOf(h) === "pending" || statusOf(h) === "notHome");
+        return (
+          <div key={floor} className="floor">
+            <div className="floor-head">
+              <span>{floor > 0 ? t("visits.floor", { n: floor }) : t("visits.otherRooms")}</span>
+              {open.length > 1 && (
+                <button type="button" className="link-button" onClick={() => onFloorNotHome(open)}>
+                  {t("visits.floorNotHome")}
+                </button>
+              )}
+            </div>
+            <div className="rooms">
+              {rooms.map((h) => (
+                <button key={h.id} type="button" className={`room status-${statusOf(h)}`} data-testid={`room-${h.id}`} onClick={() => onPick(h)}>
+                  <b>{h.room}</b>
+                  <span>{t(`visits.status.${statusOf(h)}`)}</span>
+                </button>
+              ))}
+            </div>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;

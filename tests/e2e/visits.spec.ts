@@ -1,0 +1,119 @@
+// The volunteer on a phone with no signal in the stairwell: the round opens offline, three taps
+// wait on the phone through a reload and a browser restart, and arrive once when the signal
+// returns; the office's coverage moves by exactly those households.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { CHROMIUM, E2E_PORT, PHONE } from "../../playwright.config";
+import { SHOTS, signIn } from "./helpers";
+
+const BASE = `http://localhost:${E2E_PORT}`;
+const ROUND = "demo-visits";
+
+type Unit = { placeId: number | null; name: string; reached: number; pending: number };
+
+async function coverageOf(page: Page, level: string): Promise<Unit[]> {
+  const response = await page.request.get(`/api/coverage?round=${ROUND}&level=${level}`);
+  expect(response.status()).toBe(200);
+  return (await response.json()).units;
+}
+
+const launch = (dir: string, offline = false): Promise<BrowserContext> =>
+  chromium.launchPersistentContext(dir, { ...CHROMIUM, ...PHONE, baseURL: BASE, offline });
+
+test("a volunteer logs three households offline; after a reload and a browser restart they arrive once", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const office = await browser.newPage({ baseURL: BASE });
+  await signIn(office, "admin");
+
+  const dir = mkdtempSync(path.join(tmpdir(), "wm-volunteer-"));
+  let phone: BrowserContext | null = null;
+  try {
+    phone = await launch(dir);
+    let page = phone.pages()[0] ?? (await phone.newPage());
+    await signIn(page, "volunteer");
+    await page.getByRole("link", { name: "入户走访" }).first().click();
+    await page.getByRole("link", { name: /创文入户宣传第一轮/ }).click();
+    await expect(page.getByRole("heading", { name: "我的楼栋" })).toBeVisible();
+    // Once the service worker controls the page, a reload puts the page and the assignment in its cache.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "我的楼栋" })).toBeVisible();
+    await page.screenshot({ path: `${SHOTS}/volunteer-buildings-phone.png` });
+
+    // No signal: the page still opens.
+    await phone.setOffline(true);
+    await page.reload();
+    await expect(page.getByTestId("sync-state")).toContainText("离线");
+    // The first stairwell with three households not visited yet.
+    const buttons = page.locator(".building-button");
+    await expect(buttons.first()).toBeVisible();
+    const count = await buttons.count();
+    let buildingName = "";
+    search: for (let i = 0; i < count; i++) {
+      await buttons.nth(i).click();
+      await expect(page.getByTestId("floors")).toBeVisible();
+      const tabs = page.getByRole("tab");
+      for (let s = 0; s < Math.max(1, await tabs.count()); s++) {
+        if ((await tabs.count()) > 0) {
+          await tabs.nth(s).click();
+          await expect(tabs.nth(s)).toHaveAttribute("aria-selected", "true");
+        }
+        if ((await page.locator(".room.status-pending").count()) >= 3) {
+          buildingName = (await page.getByRole("heading", { level: 2 }).textContent()) ?? "";
+          break search;
+        }
+      }
+      await page.getByRole("button", { name: "‹ 返回我的楼栋" }).click();
+    }
+    expect(buildingName).not.toBe("");
+    const rooms = page.locator(".room.status-pending");
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const room = rooms.first();
+      ids.push(Number((await room.getAttribute("data-testid"))!.slice("room-".length)));
+      await room.click();
+      await page.getByTestId("outcome-sheet").getByRole("button", { name: "已送达/已宣讲" }).click();
+      await expect(page.getByTestId(`room-${ids[i]}`)).toHaveClass(/status-reached/);
+    }
+    await expect(page.getByTestId("sync-state")).toContainText("待上传 3 条");
+    await page.screenshot({ path: `${SHOTS}/volunteer-building-phone.png`, fullPage: true });
+
+    const before = await coverageOf(office, "building");
+    const community = (await coverageOf(office, "community")).find((u) => u.name === "锦湖社区")!;
+
+    // Still offline: reload, then close the browser and open it again.
+    await page.reload();
+    await expect(page.getByTestId("sync-state")).toContainText("待上传 3 条");
+    await phone.close();
+    phone = await launch(dir, true);
+    page = phone.pages()[0] ?? (await phone.newPage());
+    await page.goto(`/visits/${ROUND}`);
+    await expect(page.getByTestId("sync-state")).toContainText("待上传 3 条");
+
+    // Signal again: the three go out, once.
+    await phone.setOffline(false);
+    await expect(page.getByTestId("sync-state")).toContainText("待上传 0 条", { timeout: 15_000 });
+    await page.reload();
+    await expect(page.getByTestId("sync-state")).toContainText("待上传 0 条");
+    await phone.close();
+
+    const after = await coverageOf(office, "building");
+    const changed = after.filter((u) => before.find((b) => b.placeId === u.placeId)!.reached !== u.reached);
+    expect(changed).toHaveLength(1);
+    const was = before.find((b) => b.placeId === changed[0].placeId)!;
+    expect(changed[0].reached - was.reached).toBe(3);
+    expect(was.pending - changed[0].pending).toBe(3);
+    expect(buildingName).toContain(changed[0].name);
+    const communityAfter = (await coverageOf(office, "community")).find((u) => u.name === "锦湖社区")!;
+    expect(communityAfter.reached - community.reached).toBe(3);
+    expect(ids).toHaveLength(3);
+  } finally {
+    await phone?.close().catch(() => {});
+    await office.close();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  }
+});
