@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { listAudit } from "~/models/audit.server";
 import { requirePermission } from "~/utils/session.server";
 import { wholeNumber } from "~/utils/input";
@@ -18,12 +18,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export default function AuditPage() {
   const { entries } = useLoaderData<typeof loader>();
   const t = useT();
-  const lang = useLang();
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "medium",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "medium");
   return (
     <>
       <h1>{t("audit.title")}</h1>

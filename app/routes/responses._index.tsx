@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { parseResponseFilters, RESPONSE_STATUSES } from "~/domain/response-filters";
 import { listResponses, RESPONSE_PAGE_SIZE, responseFilterChoices } from "~/models/responses.server";
 import { getPlace } from "~/models/places.server";
@@ -39,13 +39,8 @@ export default function ResponsesPage() {
   const data = useLoaderData<typeof loader>();
   const { filters, counts } = data;
   const t = useT();
-  const lang = useLang();
   const location = useLocation();
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "short");
   const active = [filters.campaignId, filters.placeId, filters.from, filters.to].filter((f) => f !== null).length +
     (filters.status === "valid" ? 0 : 1);
   const search = new URLSearchParams(location.search);

@@ -8,7 +8,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { IssueList } from "~/components/issue-list";
 import type { ImportIssue } from "~/domain/register-import";
 import { encodeValue, mappingFromForm, PLACE_ROLES, valueField, type ResponseMapping } from "~/domain/response-mapping";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { listCampaigns } from "~/models/campaigns.server";
 import {
   cancelResponseUpload,
@@ -179,13 +179,8 @@ function UploadPage({ campaigns, cancelled, issues }: { campaigns: { id: number;
 
 function MappingPage({ plan }: { plan: ImportPlan }) {
   const t = useT();
-  const lang = useLang();
   const busy = useNavigation().state !== "idle";
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "short");
   const { mapping } = plan;
   const ready = plan.issues.length === 0;
   return (

@@ -7,7 +7,7 @@ import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react"
 import { ConfirmStep } from "~/components/confirm-step";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { DefinitionErrors, JsonEditor, type JsonEditorHandle } from "~/components/survey-editor";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import {
   definitionText,
@@ -96,7 +96,6 @@ export default function SurveyEditor() {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
   const t = useT();
-  const lang = useLang();
   const hydrated = useHydrated();
   const editor = useRef<JsonEditorHandle>(null);
   const [text, setText] = useState(savedText);
@@ -119,11 +118,7 @@ export default function SurveyEditor() {
     ),
   );
 
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "short");
   const errorLines = errors.flatMap((e) => (e.line === null ? [] : [e.line]));
   const intent = navigation.formData?.get("intent");
 

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { listSurveys } from "~/models/surveys.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -13,12 +13,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export default function SurveysPage() {
   const { surveys } = useLoaderData<typeof loader>();
   const t = useT();
-  const lang = useLang();
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "short");
   return (
     <>
       <div className="actions" style={{ justifyContent: "space-between" }}>
