@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useT } from "~/i18n/use-t";
 import { listUsers } from "~/models/users.server";
@@ -21,32 +22,21 @@ export default function UsersPage() {
           {t("users.new")}
         </Link>
       </div>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>{t("users.username")}</th>
-              <th>{t("users.displayName")}</th>
-              <th>{t("users.role")}</th>
-              <th>{t("users.scope")}</th>
-              <th>{t("users.status")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id}>
-                <td>
-                  <Link to={`/admin/users/${u.id}`}>{u.username}</Link>
-                </td>
-                <td>{u.displayName}</td>
-                <td>{t(`role.${u.role}`)}</td>
-                <td>{u.scopeName}</td>
-                <td>{u.disabled ? <span className="badge off">{t("users.disabled")}</span> : t("users.active")}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        columns={[t("users.username"), t("users.displayName"), t("users.role"), t("users.scope"), t("users.status")]}
+        rows={users}
+        row={(u) => (
+          <tr key={u.id}>
+            <td>
+              <Link to={`/admin/users/${u.id}`}>{u.username}</Link>
+            </td>
+            <td>{u.displayName}</td>
+            <td>{t(`role.${u.role}`)}</td>
+            <td>{u.scopeName}</td>
+            <td>{u.disabled ? <span className="badge off">{t("users.disabled")}</span> : t("users.active")}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

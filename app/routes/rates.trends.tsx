@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { trendChartSvg } from "~/components/charts.server";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, RateFormula } from "~/components/rate-figure";
@@ -92,34 +93,26 @@ export default function TrendsPage() {
         <p className="muted">{t("rates.trendEmpty", { minN })}</p>
       )}
       <p className="muted">{t("rates.trendNote")}</p>
-      <div className="table-wrap">
-        <table className="rate-table" data-testid="trend-table">
-          <thead>
-            <tr>
-              <th>{t("rates.col.week")}</th>
-              <th className="num">{t("rates.col.responses")}</th>
-              <th>{t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) })}</th>
-              <th>{t("rates.col.plain")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...trend.weeks].reverse().map((w) => (
-              <tr key={w.week} className={w.figure.belowMinimum ? "greyed" : undefined}>
-                <td>
-                  {isoWeekLabel(w.week)} <span className="context">{w.week}</span>
-                </td>
-                <td className="num">{w.responses.toLocaleString()}</td>
-                <td>
-                  <EstimateCell measure={measure} estimate={w.figure.weighted} greyed={w.figure.belowMinimum} />
-                </td>
-                <td>
-                  <EstimateCell measure={measure} estimate={w.figure.plain} greyed={w.figure.belowMinimum} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        columns={[t("rates.col.week"), { num: t("rates.col.responses") }, t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) }), t("rates.col.plain")]}
+        rows={[...trend.weeks].reverse()}
+        className="rate-table"
+        testId="trend-table"
+        row={(w) => (
+          <tr key={w.week} className={w.figure.belowMinimum ? "greyed" : undefined}>
+            <td>
+              {isoWeekLabel(w.week)} <span className="context">{w.week}</span>
+            </td>
+            <td className="num">{w.responses.toLocaleString()}</td>
+            <td>
+              <EstimateCell measure={measure} estimate={w.figure.weighted} greyed={w.figure.belowMinimum} />
+            </td>
+            <td>
+              <EstimateCell measure={measure} estimate={w.figure.plain} greyed={w.figure.belowMinimum} />
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

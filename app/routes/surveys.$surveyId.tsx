@@ -5,6 +5,7 @@ import {
 import { Form, Link, useActionData, useBeforeUnload, useLoaderData, useNavigation } from "@remix-run/react";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { ConfirmStep } from "~/components/confirm-step";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { DefinitionErrors, JsonEditor, type JsonEditorHandle } from "~/components/survey-editor";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
@@ -221,36 +222,24 @@ export default function SurveyEditor() {
       </div>
 
       <h2>{t("surveys.versions")}</h2>
-      {versions.length === 0 ? (
-        <p className="muted">{t("surveys.noVersions")}</p>
-      ) : (
-        <div className="table-wrap">
-          <table data-testid="version-list">
-            <thead>
-              <tr>
-                <th>{t("surveys.version")}</th>
-                <th>{t("surveys.name")}</th>
-                <th>{t("surveys.publishedAt")}</th>
-                <th>{t("surveys.actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v) => (
-                <tr key={v.id}>
-                  <td>{t("surveys.versionN", { n: v.version })}</td>
-                  <td>{v.title}</td>
-                  <td>{format.format(new Date(v.publishedAt))}</td>
-                  <td>
-                    <a href={`/surveys/${survey.id}/export?version=${v.version}`} download>
-                      {t("surveys.export")}
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={[t("surveys.version"), t("surveys.name"), t("surveys.publishedAt"), t("surveys.actions")]}
+        rows={versions}
+        empty={<p className="muted">{t("surveys.noVersions")}</p>}
+        testId="version-list"
+        row={(v) => (
+          <tr key={v.id}>
+            <td>{t("surveys.versionN", { n: v.version })}</td>
+            <td>{v.title}</td>
+            <td>{format.format(new Date(v.publishedAt))}</td>
+            <td>
+              <a href={`/surveys/${survey.id}/export?version=${v.version}`} download>
+                {t("surveys.export")}
+              </a>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

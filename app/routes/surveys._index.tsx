@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { listSurveys } from "~/models/surveys.server";
@@ -22,53 +23,40 @@ export default function SurveysPage() {
           {t("surveys.new")}
         </Link>
       </div>
-      {surveys.length === 0 ? (
-        <p className="card">{t("surveys.empty")}</p>
-      ) : (
-        <div className="table-wrap">
-          <table data-testid="survey-list">
-            <thead>
-              <tr>
-                <th>{t("surveys.name")}</th>
-                <th>{t("surveys.kind")}</th>
-                <th>{t("surveys.latestVersion")}</th>
-                <th>{t("surveys.updatedAt")}</th>
-                <th>{t("surveys.actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {surveys.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <Link to={`/surveys/${s.id}`}>{s.title}</Link>
-                    {s.latestVersion !== null && s.unpublishedChanges && (
-                      <>
-                        {" "}
-                        <span className="badge warn">{t("surveys.unpublishedChanges")}</span>
-                      </>
-                    )}
-                  </td>
-                  <td>{t(`surveys.kind.${s.kind}`)}</td>
-                  <td>
-                    {s.latestVersion === null ? (
-                      <span className="muted">{t("surveys.notPublished")}</span>
-                    ) : (
-                      t("surveys.versionN", { n: s.latestVersion })
-                    )}
-                  </td>
-                  <td>{format.format(new Date(s.updatedAt))}</td>
-                  <td className="survey-links">
-                    <Link to={`/surveys/${s.id}`}>{t("surveys.edit")}</Link>
-                    <Link to={`/surveys/${s.id}/export`} reloadDocument>
-                      {t("surveys.export")}
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={[t("surveys.name"), t("surveys.kind"), t("surveys.latestVersion"), t("surveys.updatedAt"), t("surveys.actions")]}
+        rows={surveys}
+        empty={<p className="card">{t("surveys.empty")}</p>}
+        testId="survey-list"
+        row={(s) => (
+          <tr key={s.id}>
+            <td>
+              <Link to={`/surveys/${s.id}`}>{s.title}</Link>
+              {s.latestVersion !== null && s.unpublishedChanges && (
+                <>
+                  {" "}
+                  <span className="badge warn">{t("surveys.unpublishedChanges")}</span>
+                </>
+              )}
+            </td>
+            <td>{t(`surveys.kind.${s.kind}`)}</td>
+            <td>
+              {s.latestVersion === null ? (
+                <span className="muted">{t("surveys.notPublished")}</span>
+              ) : (
+                t("surveys.versionN", { n: s.latestVersion })
+              )}
+            </td>
+            <td>{format.format(new Date(s.updatedAt))}</td>
+            <td className="survey-links">
+              <Link to={`/surveys/${s.id}`}>{t("surveys.edit")}</Link>
+              <Link to={`/surveys/${s.id}/export`} reloadDocument>
+                {t("surveys.export")}
+              </Link>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }
