@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { Fragment } from "react";
 import { StateBadge, useWindowFormat } from "~/components/campaigns";
 import { ConfirmStep } from "~/components/confirm-step";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CAMPAIGN_STATES, campaignAvailability, canMoveTo, residentUrl, type CampaignState } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
@@ -100,11 +101,7 @@ export default function CampaignPage() {
 
   return (
     <>
-      <nav className="crumbs" aria-label={t("places.crumbs")}>
-        <span>
-          <Link to="/campaigns">{t("campaigns.title")}</Link>
-        </span>
-      </nav>
+      <Crumbs crumbs={[{ label: t("campaigns.title"), to: "/campaigns" }]} />
       <h1>
         {campaign.name} <StateBadge state={campaign.state} />
       </h1>

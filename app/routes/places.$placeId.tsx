@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { PlaceList } from "~/components/place-list";
 import { useT } from "~/i18n/use-t";
@@ -38,11 +39,7 @@ export default function PlacePage() {
   const belowLevels = LEVELS.filter((l) => place.below[l]);
   return (
     <>
-      <nav className="crumbs" aria-label={t("places.crumbs")}>
-        {place.crumbs.slice(0, -1).map((c) => (
-          <span key={c.id}>{c.visible ? <Link to={`/places/${c.id}`}>{c.name}</Link> : c.name}</span>
-        ))}
-      </nav>
+      <Crumbs crumbs={place.crumbs.slice(0, -1).map((c) => ({ label: c.name, to: c.visible ? `/places/${c.id}` : undefined }))} />
       <h1>
         {place.name} <span className="badge">{t(`level.${place.level}`)}</span>
       </h1>

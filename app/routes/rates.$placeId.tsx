@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, FigureSummary, RateFormula } from "~/components/rate-figure";
@@ -33,16 +34,7 @@ export default function PlaceRatesPage() {
   const { place } = report;
   return (
     <>
-      <nav className="crumbs" aria-label={t("places.crumbs")}>
-        <span>
-          <Link to={`/rates${query}`}>{t("rates.title")}</Link>
-        </span>
-        {report.crumbs.slice(0, -1).map((c) => (
-          <span key={c.id}>
-            <Link to={`/rates/${c.id}${query}`}>{c.name}</Link>
-          </span>
-        ))}
-      </nav>
+      <Crumbs crumbs={[{ label: t("rates.title"), to: `/rates${query}` }, ...report.crumbs.slice(0, -1).map((c) => ({ label: c.name, to: `/rates/${c.id}${query}` }))]} />
       <h1>
         {place.name} <span className="badge">{t(`level.${place.level}`)}</span>
       </h1>

@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
 import { trendChartSvg } from "~/components/charts.server";
 import { DataTable } from "~/components/data-table";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, RateFormula } from "~/components/rate-figure";
@@ -64,16 +65,12 @@ export default function TrendsPage() {
   const t = useT();
   return (
     <>
-      <nav className="crumbs" aria-label={t("places.crumbs")}>
-        <span>
-          <Link to={`/rates${query}`}>{t("rates.title")}</Link>
-        </span>
-        {trend.unit.placeId !== null && (
-          <span>
-            <Link to={`/rates/${trend.unit.placeId}${query}`}>{trend.unit.name}</Link>
-          </span>
-        )}
-      </nav>
+      <Crumbs
+        crumbs={[
+          { label: t("rates.title"), to: `/rates${query}` },
+          ...(trend.unit.placeId === null ? [] : [{ label: trend.unit.name, to: `/rates/${trend.unit.placeId}${query}` }]),
+        ]}
+      />
       <h1>{t("rates.trendsTitle", { name: trend.unit.name })}</h1>
       <RateNav query={query} />
       <Form method="get" className="filters card">

@@ -2,10 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import {
   data,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useBeforeUnload, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useBeforeUnload, useLoaderData, useNavigation } from "@remix-run/react";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { ConfirmStep } from "~/components/confirm-step";
 import { DataTable } from "~/components/data-table";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { DefinitionErrors, JsonEditor, type JsonEditorHandle } from "~/components/survey-editor";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
@@ -125,11 +126,7 @@ export default function SurveyEditor() {
 
   return (
     <>
-      <nav className="crumbs" aria-label={t("surveys.crumbs")}>
-        <span>
-          <Link to="/surveys">{t("surveys.title")}</Link>
-        </span>
-      </nav>
+      <Crumbs crumbs={[{ label: t("surveys.title"), to: "/surveys" }]} label={t("surveys.crumbs")} />
       <h1>{survey.title}</h1>
       <p className="actions survey-status">
         <span className="badge">{t(`surveys.kind.${survey.kind}`)}</span>

@@ -3,7 +3,8 @@ import {
   data,
   redirect,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { DefinitionErrors } from "~/components/survey-editor";
 import { useT } from "~/i18n/use-t";
@@ -116,11 +117,7 @@ export default function NewSurvey() {
     );
   return (
     <>
-      <nav className="crumbs" aria-label={t("surveys.crumbs")}>
-        <span>
-          <Link to="/surveys">{t("surveys.title")}</Link>
-        </span>
-      </nav>
+      <Crumbs crumbs={[{ label: t("surveys.title"), to: "/surveys" }]} label={t("surveys.crumbs")} />
       <h1>{t("surveys.new")}</h1>
 
       <section className="card survey-create">
