@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
+import { ChoiceSelect } from "~/components/choice-select";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { parseResponseFilters, RESPONSE_STATUSES } from "~/domain/response-filters";
@@ -73,26 +74,21 @@ export default function ResponsesPage() {
         <Form method="get" className="filter-grid" key={location.search}>
           <label>
             {t("responses.filter.campaign")}
-            <select name="campaign" defaultValue={filters.campaignId ?? ""}>
-              <option value="">{t("responses.filter.anyCampaign")}</option>
-              {data.campaigns.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
+            <ChoiceSelect
+              name="campaign"
+              value={filters.campaignId}
+              empty={t("responses.filter.anyCampaign")}
+              choices={data.campaigns.map((c) => ({ id: c.id, label: c.name }))}
+            />
           </label>
           <label>
             {t("responses.filter.area")}
-            <select name="place" defaultValue={filters.placeId ?? ""}>
-              <option value="">{t("responses.filter.anyArea")}</option>
-              {data.places.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {"\u3000".repeat(Math.max(0, p.depth - 2))}
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <ChoiceSelect
+              name="place"
+              value={filters.placeId}
+              empty={t("responses.filter.anyArea")}
+              choices={data.places.map((p) => ({ id: p.id, label: "\u3000".repeat(Math.max(0, p.depth - 2)) + p.name }))}
+            />
           </label>
           <label>
             {t("responses.filter.from")}

@@ -4,6 +4,7 @@ import {
   redirect,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ChoiceSelect } from "~/components/choice-select";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { IssueList } from "~/components/issue-list";
 import type { ImportIssue } from "~/domain/register-import";
@@ -223,18 +224,13 @@ function MappingPage({ plan }: { plan: ImportPlan }) {
               <input type="radio" name="placeMode" value="fixed" defaultChecked={mapping.place.mode === "fixed"} />
               {t("responses.import.place.fixed")}
             </label>
-            <select
+            <ChoiceSelect
               name="placeId"
-              aria-label={t("responses.import.place.choose")}
-              defaultValue={mapping.place.mode === "fixed" && mapping.place.placeId !== null ? mapping.place.placeId : ""}
-            >
-              <option value="">{t("responses.import.place.choose")}</option>
-              {plan.places.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.label}
-                </option>
-              ))}
-            </select>
+              label={t("responses.import.place.choose")}
+              value={mapping.place.mode === "fixed" ? mapping.place.placeId : null}
+              empty={t("responses.import.place.choose")}
+              choices={plan.places}
+            />
           </div>
         </section>
 
