@@ -5,6 +5,7 @@ import {
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { FileField, TABLE_ACCEPT } from "~/components/file-field";
 import { IssueList } from "~/components/issue-list";
 import { useT } from "~/i18n/use-t";
 import { cancelRegisterImport, confirmRegisterImport, previewRegisterImport } from "~/models/register.server";
@@ -149,10 +150,7 @@ export default function RegisterImport() {
             </Link>
           </p>
           <Form method="post" encType="multipart/form-data" className="stack">
-            <label>
-              {t("register.file")}
-              <input type="file" name="file" accept=".csv,.xlsx,.txt,text/csv" required />
-            </label>
+            <FileField label={t("register.file")} accept={TABLE_ACCEPT} />
             <button type="submit" className="button" disabled={busy}>
               {busy ? t("register.checking") : t("register.upload")}
             </button>

@@ -6,6 +6,7 @@ import {
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ChoiceSelect } from "~/components/choice-select";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { FileField, TABLE_ACCEPT } from "~/components/file-field";
 import { IssueList } from "~/components/issue-list";
 import type { ImportIssue } from "~/domain/register-import";
 import { encodeValue, mappingFromForm, PLACE_ROLES, valueField, type ResponseMapping } from "~/domain/response-mapping";
@@ -163,10 +164,7 @@ function UploadPage({ campaigns, cancelled, issues }: { campaigns: { id: number;
               ))}
             </select>
           </label>
-          <label>
-            {t("responses.import.file")}
-            <input type="file" name="file" accept=".csv,.xlsx,.txt,text/csv" required />
-          </label>
+          <FileField label={t("responses.import.file")} accept={TABLE_ACCEPT} />
           <div>
             <button type="submit" className="button" disabled={busy}>
               {busy ? t("responses.import.checking") : t("responses.import.upload")}
