@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { PageTitle } from "~/components/page-title";
 import { useT } from "~/i18n/use-t";
 import { listUsers } from "~/models/users.server";
 import { requirePermission } from "~/utils/session.server";
@@ -16,12 +17,11 @@ export default function UsersPage() {
   const t = useT();
   return (
     <>
-      <div className="actions" style={{ justifyContent: "space-between" }}>
-        <h1>{t("users.title")}</h1>
+      <PageTitle title={t("users.title")}>
         <Link to="/admin/users/new" className="button">
           {t("users.new")}
         </Link>
-      </div>
+      </PageTitle>
       <DataTable
         columns={[t("users.username"), t("users.displayName"), t("users.role"), t("users.scope"), t("users.status")]}
         rows={users}

@@ -6,6 +6,7 @@ import { StateBadge, useWindowFormat } from "~/components/campaigns";
 import { ConfirmStep } from "~/components/confirm-step";
 import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { StatCount } from "~/components/stat";
 import { CAMPAIGN_STATES, campaignAvailability, canMoveTo, residentUrl, type CampaignState } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
@@ -156,10 +157,7 @@ export default function CampaignPage() {
 
       <div className="stats campaign-stats" data-testid="campaign-totals">
         {stats.map(([key, n]) => (
-          <div className="stat" key={key}>
-            {t(key)}
-            <b>{n.toLocaleString()}</b>
-          </div>
+          <StatCount key={key} label={t(key)} n={n} />
         ))}
       </div>
       <p className="muted">{t("campaigns.countsHint")}</p>

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { StatCount } from "~/components/stat";
 import { PlaceList } from "~/components/place-list";
 import { useT } from "~/i18n/use-t";
 import { LEVELS } from "~/domain/places";
@@ -49,19 +50,10 @@ export default function PlacePage() {
         </p>
       )}
       <div className="stats" data-testid="place-stats">
-        <div className="stat">
-          {t("places.householdCount")}
-          <b>{place.households.toLocaleString()}</b>
-        </div>
-        <div className="stat">
-          {t("places.vacantCount")}
-          <b>{place.vacant.toLocaleString()}</b>
-        </div>
+        <StatCount label={t("places.householdCount")} n={place.households} />
+        <StatCount label={t("places.vacantCount")} n={place.vacant} />
         {belowLevels.map((l) => (
-          <div className="stat" key={l}>
-            {t(`level.${l}`)}
-            <b>{place.below[l]!.toLocaleString()}</b>
-          </div>
+          <StatCount key={l} label={t(`level.${l}`)} n={place.below[l]!} />
         ))}
       </div>
       {children.length > 0 && (

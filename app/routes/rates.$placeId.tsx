@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { StatCount } from "~/components/stat";
 import { CampaignField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, FigureSummary, RateFormula } from "~/components/rate-figure";
 import { RateTable } from "~/components/rate-table";
@@ -48,14 +49,8 @@ export default function PlaceRatesPage() {
         </button>
       </Form>
       <div className="stats" data-testid="place-rate-stats">
-        <div className="stat">
-          {t("rates.col.households")}
-          <b>{place.households.toLocaleString()}</b>
-        </div>
-        <div className="stat">
-          {t("rates.col.responses")}
-          <b>{report.responses.toLocaleString()}</b>
-        </div>
+        <StatCount label={t("rates.col.households")} n={place.households} />
+        <StatCount label={t("rates.col.responses")} n={report.responses} />
       </div>
 
       {report.measures.map((m) => (

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { PageTitle } from "~/components/page-title";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { listSurveys } from "~/models/surveys.server";
 import { requirePermission } from "~/utils/session.server";
@@ -17,12 +18,11 @@ export default function SurveysPage() {
   const format = useDateTimeFormat("short", "short");
   return (
     <>
-      <div className="actions" style={{ justifyContent: "space-between" }}>
-        <h1>{t("surveys.title")}</h1>
+      <PageTitle title={t("surveys.title")}>
         <Link to="/surveys/new" className="button">
           {t("surveys.new")}
         </Link>
-      </div>
+      </PageTitle>
       <DataTable
         columns={[t("surveys.name"), t("surveys.kind"), t("surveys.latestVersion"), t("surveys.updatedAt"), t("surveys.actions")]}
         rows={surveys}
