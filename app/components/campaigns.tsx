@@ -1,6 +1,6 @@
 // Pieces shared by the campaign pages.
 import type { CampaignState } from "~/models/campaigns.server";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 
 export function StateBadge({ state }: { state: CampaignState }) {
   const t = useT();
@@ -10,12 +10,7 @@ export function StateBadge({ state }: { state: CampaignState }) {
 /** Formats a campaign's window in China Standard Time, wherever the browser is. */
 export function useWindowFormat() {
   const t = useT();
-  const lang = useLang();
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "medium",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("medium", "short");
   return (from: Date | string, to: Date | string) =>
     t("campaigns.windowRange", { from: format.format(new Date(from)), to: format.format(new Date(to)) });
 }

@@ -68,11 +68,11 @@ export function MeasureField({ measures, value }: { measures: MeasureKey[]; valu
   );
 }
 
-export function LevelField({ levels, value }: { levels: readonly RateLevel[]; value: RateLevel }) {
+export function LevelField({ levels, value, label }: { levels: readonly RateLevel[]; value: RateLevel; label?: string }) {
   const t = useT();
   return (
     <label>
-      {t("rates.field.level")}
+      {label ?? t("rates.field.level")}
       <select name="level" defaultValue={value}>
         {levels.map((l) => (
           <option key={l} value={l}>

@@ -1,16 +1,11 @@
 // Validation of an uploaded place register (one row per household). Pure: the route reads the file
 // with readTable and the import runs only when `issues` is empty.
+import type { HouseholdAddress } from "~/domain/places";
 import { normalizeText } from "~/domain/text";
 import type { Table } from "~/utils/tabular.server";
 
-export type RegisterRow = {
+export type RegisterRow = HouseholdAddress & {
   line: number;
-  street: string;
-  community: string;
-  compound: string;
-  building: string;
-  stairwell: string | null;
-  room: string;
   vacant: boolean;
   grid: string | null;
   gridLeader: string | null;

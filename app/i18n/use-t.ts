@@ -10,3 +10,9 @@ export function useLang(): Lang {
 export function useT() {
   return translator(useLang());
 }
+
+/** Dates and times as the office reads them: in the page's language, on Beijing time. */
+export function useDateTimeFormat(dateStyle: "long" | "medium" | "short", timeStyle: "medium" | "short") {
+  const lang = useLang();
+  return new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", { dateStyle, timeStyle, timeZone: "Asia/Shanghai" });
+}

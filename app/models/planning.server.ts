@@ -3,6 +3,7 @@
 import { randomInt } from "node:crypto";
 import { sql } from "~/db.server";
 import { forecastPart, type PartForecast, type Scoring } from "~/domain/forecast";
+import type { HouseholdAddress } from "~/domain/places";
 import type { Formula, ScoreOverride } from "~/domain/measures";
 import { drawSample, MAX_SEED, partSeed, planSample, type Plan } from "~/domain/sampling";
 import { inScope } from "~/models/places.server";
@@ -62,16 +63,10 @@ export function freshSeed(): number {
   return randomInt(1, MAX_SEED + 1);
 }
 
-export type DrawnHousehold = {
+export type DrawnHousehold = HouseholdAddress & {
   /** Order drawn within its community (1 = first). */
   order: number;
   householdId: number;
-  street: string;
-  community: string;
-  compound: string;
-  building: string;
-  stairwell: string | null;
-  room: string;
 };
 
 export type MockDraw = { seed: number; communities: (UnitPlan & { drawn: number })[]; households: DrawnHousehold[] };

@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { listAudit } from "~/models/audit.server";
 import { requirePermission } from "~/utils/session.server";
 import { wholeNumber } from "~/utils/input";
@@ -18,39 +19,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export default function AuditPage() {
   const { entries } = useLoaderData<typeof loader>();
   const t = useT();
-  const lang = useLang();
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "medium",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "medium");
   return (
     <>
       <h1>{t("audit.title")}</h1>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>{t("audit.time")}</th>
-              <th>{t("audit.user")}</th>
-              <th>{t("audit.action")}</th>
-              <th>{t("audit.target")}</th>
-              <th>{t("audit.ip")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.id}>
-                <td>{format.format(new Date(e.createdAt))}</td>
-                <td>{e.displayName ?? "—"}</td>
-                <td>{t(`audit.action.${e.action}`)}</td>
-                <td>{e.target ?? ""}</td>
-                <td>{e.ip ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        columns={[t("audit.time"), t("audit.user"), t("audit.action"), t("audit.target"), t("audit.ip")]}
+        rows={entries}
+        row={(e) => (
+          <tr key={e.id}>
+            <td>{format.format(new Date(e.createdAt))}</td>
+            <td>{e.displayName ?? "—"}</td>
+            <td>{t(`audit.action.${e.action}`)}</td>
+            <td>{e.target ?? ""}</td>
+            <td>{e.ip ?? ""}</td>
+          </tr>
+        )}
+      />
       {entries.length === PAGE && (
         <p>
           <Link to={`?before=${entries[entries.length - 1].id}`}>{t("audit.older")}</Link>

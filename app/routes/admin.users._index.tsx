@@ -1,6 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { PageTitle } from "~/components/page-title";
 import { useT } from "~/i18n/use-t";
 import { listUsers } from "~/models/users.server";
 import { requirePermission } from "~/utils/session.server";
@@ -15,38 +17,26 @@ export default function UsersPage() {
   const t = useT();
   return (
     <>
-      <div className="actions" style={{ justifyContent: "space-between" }}>
-        <h1>{t("users.title")}</h1>
+      <PageTitle title={t("users.title")}>
         <Link to="/admin/users/new" className="button">
           {t("users.new")}
         </Link>
-      </div>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>{t("users.username")}</th>
-              <th>{t("users.displayName")}</th>
-              <th>{t("users.role")}</th>
-              <th>{t("users.scope")}</th>
-              <th>{t("users.status")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id}>
-                <td>
-                  <Link to={`/admin/users/${u.id}`}>{u.username}</Link>
-                </td>
-                <td>{u.displayName}</td>
-                <td>{t(`role.${u.role}`)}</td>
-                <td>{u.scopeName}</td>
-                <td>{u.disabled ? <span className="badge off">{t("users.disabled")}</span> : t("users.active")}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      </PageTitle>
+      <DataTable
+        columns={[t("users.username"), t("users.displayName"), t("users.role"), t("users.scope"), t("users.status")]}
+        rows={users}
+        row={(u) => (
+          <tr key={u.id}>
+            <td>
+              <Link to={`/admin/users/${u.id}`}>{u.username}</Link>
+            </td>
+            <td>{u.displayName}</td>
+            <td>{t(`role.${u.role}`)}</td>
+            <td>{u.scopeName}</td>
+            <td>{u.disabled ? <span className="badge off">{t("users.disabled")}</span> : t("users.active")}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

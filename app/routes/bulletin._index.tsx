@@ -2,7 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { rankingChartSvg } from "~/components/charts.server";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { CampaignField, MeasureField, MinNField, TargetField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
+import { PrintButton } from "~/components/print-sheet";
+import { CampaignField, LevelField, MeasureField, MinNField, TargetField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, formatInterval, formatN, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
 import { isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
@@ -78,16 +79,7 @@ export default function BulletinPage() {
       <Form method="get" className="filters card no-print">
         <CampaignField campaigns={campaigns} value={campaign.code} />
         <MeasureField measures={campaign.measures} value={measure} />
-        <label>
-          {t("bulletin.field.level")}
-          <select name="level" defaultValue={bulletin.level}>
-            {levels.map((l) => (
-              <option key={l} value={l}>
-                {t(`rates.level.${l}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LevelField levels={levels} value={bulletin.level} label={t("bulletin.field.level")} />
         <WeekField name="week" label={t("bulletin.field.week")} weeks={weeksOf(campaign)} value={week} />
         <label>
           {t("bulletin.field.span")}
@@ -103,7 +95,7 @@ export default function BulletinPage() {
         </button>
       </Form>
       <p className="actions no-print">
-        <PrintButton />
+        <PrintButton label={t("bulletin.print")} />
         <a className="button secondary" href={`/bulletin/xlsx${query}`} download>
           {t("bulletin.xlsx")}
         </a>
@@ -199,15 +191,6 @@ function BulletinTableRow({ row, measure, query }: { row: BulletinRow; measure: 
         <StatusBadge status={row.status} />
       </td>
     </tr>
-  );
-}
-
-function PrintButton() {
-  const t = useT();
-  return (
-    <button type="button" className="button" onClick={() => window.print()}>
-      {t("bulletin.print")}
-    </button>
   );
 }
 

@@ -4,7 +4,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { Fragment } from "react";
 import { StateBadge, useWindowFormat } from "~/components/campaigns";
 import { ConfirmStep } from "~/components/confirm-step";
+import { Crumbs } from "~/components/crumbs";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { StatCount } from "~/components/stat";
 import { CAMPAIGN_STATES, campaignAvailability, canMoveTo, residentUrl, type CampaignState } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
@@ -100,11 +103,7 @@ export default function CampaignPage() {
 
   return (
     <>
-      <nav className="crumbs" aria-label={t("places.crumbs")}>
-        <span>
-          <Link to="/campaigns">{t("campaigns.title")}</Link>
-        </span>
-      </nav>
+      <Crumbs crumbs={[{ label: t("campaigns.title"), to: "/campaigns" }]} />
       <h1>
         {campaign.name} <StateBadge state={campaign.state} />
       </h1>
@@ -159,10 +158,7 @@ export default function CampaignPage() {
 
       <div className="stats campaign-stats" data-testid="campaign-totals">
         {stats.map(([key, n]) => (
-          <div className="stat" key={key}>
-            {t(key)}
-            <b>{n.toLocaleString()}</b>
-          </div>
+          <StatCount key={key} label={t(key)} n={n} />
         ))}
       </div>
       <p className="muted">{t("campaigns.countsHint")}</p>
@@ -173,56 +169,45 @@ export default function CampaignPage() {
           {t("campaigns.downloadCsv")}
         </a>
       </div>
-      {links.length === 0 ? (
-        <p className="card">{t("campaigns.noLinks")}</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="campaign-links" data-testid="campaign-links">
-            <thead>
-              <tr>
-                <th>{t("campaigns.place")}</th>
-                <th className="num">{t("campaigns.col.opens")}</th>
-                <th className="num">{t("campaigns.col.starts")}</th>
-                <th className="num">{t("campaigns.col.completions")}</th>
+      <DataTable
+        columns={[t("campaigns.place"), { num: t("campaigns.col.opens") }, { num: t("campaigns.col.starts") }, { num: t("campaigns.col.completions") }]}
+        rows={byCompound(links)}
+        empty={<p className="card">{t("campaigns.noLinks")}</p>}
+        className="campaign-links"
+        testId="campaign-links"
+        row={(group) => (
+          <Fragment key={group.compoundId}>
+            <tr className="compound-row">
+              <th colSpan={4} scope="colgroup">
+                <span>{group.label}</span>{" "}
+                <Link to={`/campaigns/${campaign.id}/posters/${group.compoundId}`}>{t("campaigns.posters")}</Link>
+              </th>
+            </tr>
+            {group.links.map((l) => (
+              <tr key={l.id}>
+                <td>
+                  {l.level === "building" ? l.placeName : t("campaigns.wholeCompound")}{" "}
+                  <span className="campaign-code muted">{l.code}</span>
+                  <div className="link-actions">
+                    <a href={`/campaigns/${campaign.id}/qr/${l.code}`} download={`${l.placeName}-${l.code}.svg`}>
+                      {t("campaigns.qr")}
+                    </a>
+                    <a href={residentUrl(origin, l.code)} target="_blank" rel="noreferrer">
+                      {t("campaigns.openLink")}
+                    </a>
+                    {household && l.level === "building" && (
+                      <Link to={`/campaigns/${campaign.id}/codes/${l.placeId}`}>{t("campaigns.slips")}</Link>
+                    )}
+                  </div>
+                </td>
+                <td className="num">{l.opens.toLocaleString()}</td>
+                <td className="num">{l.starts.toLocaleString()}</td>
+                <td className="num">{l.completions.toLocaleString()}</td>
               </tr>
-            </thead>
-            <tbody>
-              {byCompound(links).map((group) => (
-                <Fragment key={group.compoundId}>
-                  <tr className="compound-row">
-                    <th colSpan={4} scope="colgroup">
-                      <span>{group.label}</span>{" "}
-                      <Link to={`/campaigns/${campaign.id}/posters/${group.compoundId}`}>{t("campaigns.posters")}</Link>
-                    </th>
-                  </tr>
-                  {group.links.map((l) => (
-                    <tr key={l.id}>
-                      <td>
-                        {l.level === "building" ? l.placeName : t("campaigns.wholeCompound")}{" "}
-                        <span className="campaign-code muted">{l.code}</span>
-                        <div className="link-actions">
-                          <a href={`/campaigns/${campaign.id}/qr/${l.code}`} download={`${l.placeName}-${l.code}.svg`}>
-                            {t("campaigns.qr")}
-                          </a>
-                          <a href={residentUrl(origin, l.code)} target="_blank" rel="noreferrer">
-                            {t("campaigns.openLink")}
-                          </a>
-                          {household && l.level === "building" && (
-                            <Link to={`/campaigns/${campaign.id}/codes/${l.placeId}`}>{t("campaigns.slips")}</Link>
-                          )}
-                        </div>
-                      </td>
-                      <td className="num">{l.opens.toLocaleString()}</td>
-                      <td className="num">{l.starts.toLocaleString()}</td>
-                      <td className="num">{l.completions.toLocaleString()}</td>
-                    </tr>
-                  ))}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </Fragment>
+        )}
+      />
     </>
   );
 }

@@ -1,9 +1,10 @@
 // Printable one-time household code slips for one building (the one-per-household policy):
 // eight slips per A4 page, each with the room, the code and a QR code that fills the code in.
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { QrCode } from "~/components/campaigns";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { PrintToolbar } from "~/components/print-sheet";
 import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { campaignInScope, householdSlips } from "~/models/campaigns.server";
@@ -44,29 +45,12 @@ export default function HouseholdSlips() {
   const t = useT();
   return (
     <div className="print-sheet">
-      <div className="print-toolbar">
-        <nav className="crumbs" aria-label={t("places.crumbs")}>
-          <span>
-            <Link to="/campaigns">{t("campaigns.title")}</Link>
-          </span>
-          <span>
-            <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
-          </span>
-        </nav>
-        <h1>{t("campaigns.slipsTitle", { place })}</h1>
-        {codes.length === 0 ? (
-          <p className="alert warn">{t("campaigns.slipsNone")}</p>
-        ) : (
-          <>
-            <p className="muted">
-              {t("campaigns.slipsCount", { n: codes.length })} {t("campaigns.printHint")}
-            </p>
-            <button type="button" className="button" onClick={() => window.print()}>
-              {t("campaigns.print")}
-            </button>
-          </>
-        )}
-      </div>
+      <PrintToolbar
+        campaign={campaign}
+        title={t("campaigns.slipsTitle", { place })}
+        count={t("campaigns.slipsCount", { n: codes.length })}
+        empty={codes.length === 0 && t("campaigns.slipsNone")}
+      />
       {pages(codes, 8).map((page, i) => (
         <section className="sheet-page slips" key={i}>
           {page.map((c) => (

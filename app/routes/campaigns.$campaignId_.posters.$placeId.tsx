@@ -1,9 +1,10 @@
 // A printable A4 sheet of door posters for one compound: two posters per page, one per
 // building (and one for the compound's entrance when the whole compound is a target).
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { QrCode } from "~/components/campaigns";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { PrintToolbar } from "~/components/print-sheet";
 import { pages, residentUrl } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { campaignInScope, linksUnder } from "~/models/campaigns.server";
@@ -50,23 +51,7 @@ export default function PosterSheet() {
   const period = t("campaigns.poster.window", { from: day.format(new Date(campaign.opensAt)), to: day.format(new Date(campaign.closesAt)) });
   return (
     <div className="print-sheet">
-      <div className="print-toolbar">
-        <nav className="crumbs" aria-label={t("places.crumbs")}>
-          <span>
-            <Link to="/campaigns">{t("campaigns.title")}</Link>
-          </span>
-          <span>
-            <Link to={`/campaigns/${campaign.id}`}>{campaign.name}</Link>
-          </span>
-        </nav>
-        <h1>{t("campaigns.postersTitle", { place: placeName })}</h1>
-        <p className="muted">
-          {t("campaigns.postersCount", { n: posters.length })} {t("campaigns.printHint")}
-        </p>
-        <button type="button" className="button" onClick={() => window.print()}>
-          {t("campaigns.print")}
-        </button>
-      </div>
+      <PrintToolbar campaign={campaign} title={t("campaigns.postersTitle", { place: placeName })} count={t("campaigns.postersCount", { n: posters.length })} />
       {pages(posters, 2).map((page, i) => (
         <section className="sheet-page posters" key={i}>
           {page.map((p) => (

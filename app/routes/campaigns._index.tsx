@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { PageTitle } from "~/components/page-title";
 import { useT } from "~/i18n/use-t";
 import { listCampaigns } from "~/models/campaigns.server";
 import { can } from "~/utils/permissions";
@@ -18,14 +19,13 @@ export default function CampaignsPage() {
   const windowText = useWindowFormat();
   return (
     <>
-      <div className="actions" style={{ justifyContent: "space-between" }}>
-        <h1>{t("campaigns.title")}</h1>
+      <PageTitle title={t("campaigns.title")}>
         {canManage && (
           <Link to="/campaigns/new" className="button">
             {t("campaigns.new")}
           </Link>
         )}
-      </div>
+      </PageTitle>
       {campaigns.length === 0 ? (
         <p className="card">{t("campaigns.empty")}</p>
       ) : (

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useT } from "~/i18n/use-t";
 import { listGrids } from "~/models/places.server";
@@ -16,38 +17,23 @@ export default function GridsPage() {
   return (
     <>
       <h1>{t("grids.title")}</h1>
-      {grids.length === 0 ? (
-        <p className="muted">{t("grids.none")}</p>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>{t("grids.name")}</th>
-                <th>{t("level.community")}</th>
-                <th>{t("grids.leader")}</th>
-                <th>{t("grids.unit")}</th>
-                <th className="num">{t("level.building")}</th>
-                <th className="num">{t("places.householdCount")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {grids.map((g) => (
-                <tr key={g.id}>
-                  <td>
-                    <Link to={`/grids/${g.id}`}>{g.name}</Link>
-                  </td>
-                  <td>{g.community}</td>
-                  <td>{g.leaderName ?? "—"}</td>
-                  <td>{g.responsibleUnit ?? "—"}</td>
-                  <td className="num">{g.buildings}</td>
-                  <td className="num">{g.households.toLocaleString()}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={[t("grids.name"), t("level.community"), t("grids.leader"), t("grids.unit"), { num: t("level.building") }, { num: t("places.householdCount") }]}
+        rows={grids}
+        empty={<p className="muted">{t("grids.none")}</p>}
+        row={(g) => (
+          <tr key={g.id}>
+            <td>
+              <Link to={`/grids/${g.id}`}>{g.name}</Link>
+            </td>
+            <td>{g.community}</td>
+            <td>{g.leaderName ?? "—"}</td>
+            <td>{g.responsibleUnit ?? "—"}</td>
+            <td className="num">{g.buildings}</td>
+            <td className="num">{g.households.toLocaleString()}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

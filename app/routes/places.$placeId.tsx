@@ -1,6 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { StatCount } from "~/components/stat";
 import { PlaceList } from "~/components/place-list";
 import { useT } from "~/i18n/use-t";
 import { LEVELS } from "~/domain/places";
@@ -38,11 +40,7 @@ export default function PlacePage() {
   const belowLevels = LEVELS.filter((l) => place.below[l]);
   return (
     <>
-      <nav className="crumbs" aria-label={t("places.crumbs")}>
-        {place.crumbs.slice(0, -1).map((c) => (
-          <span key={c.id}>{c.visible ? <Link to={`/places/${c.id}`}>{c.name}</Link> : c.name}</span>
-        ))}
-      </nav>
+      <Crumbs crumbs={place.crumbs.slice(0, -1).map((c) => ({ label: c.name, to: c.visible ? `/places/${c.id}` : undefined }))} />
       <h1>
         {place.name} <span className="badge">{t(`level.${place.level}`)}</span>
       </h1>
@@ -52,19 +50,10 @@ export default function PlacePage() {
         </p>
       )}
       <div className="stats" data-testid="place-stats">
-        <div className="stat">
-          {t("places.householdCount")}
-          <b>{place.households.toLocaleString()}</b>
-        </div>
-        <div className="stat">
-          {t("places.vacantCount")}
-          <b>{place.vacant.toLocaleString()}</b>
-        </div>
+        <StatCount label={t("places.householdCount")} n={place.households} />
+        <StatCount label={t("places.vacantCount")} n={place.vacant} />
         {belowLevels.map((l) => (
-          <div className="stat" key={l}>
-            {t(`level.${l}`)}
-            <b>{place.below[l]!.toLocaleString()}</b>
-          </div>
+          <StatCount key={l} label={t(`level.${l}`)} n={place.below[l]!} />
         ))}
       </div>
       {children.length > 0 && (

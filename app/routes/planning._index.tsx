@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, toChoice } from "~/components/rate-controls";
 import { formatN } from "~/components/rate-figure";
@@ -181,32 +182,20 @@ export default function PlanningPage() {
               ))}
             </ul>
             <h3>{t("planning.preview", { n: draw.preview.length })}</h3>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>{t("rates.level.community")}</th>
-                    <th>{t("rates.level.compound")}</th>
-                    <th>{t("rates.level.building")}</th>
-                    <th>{t("level.stairwell")}</th>
-                    <th>{t("planning.col.room")}</th>
-                    <th className="num">{t("planning.col.order")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {draw.preview.map((h) => (
-                    <tr key={h.householdId}>
-                      <td>{h.community}</td>
-                      <td>{h.compound}</td>
-                      <td>{h.building}</td>
-                      <td>{h.stairwell ?? "—"}</td>
-                      <td>{h.room}</td>
-                      <td className="num">{h.order}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              columns={[t("rates.level.community"), t("rates.level.compound"), t("rates.level.building"), t("level.stairwell"), t("planning.col.room"), { num: t("planning.col.order") }]}
+              rows={draw.preview}
+              row={(h) => (
+                <tr key={h.householdId}>
+                  <td>{h.community}</td>
+                  <td>{h.compound}</td>
+                  <td>{h.building}</td>
+                  <td>{h.stairwell ?? "—"}</td>
+                  <td>{h.room}</td>
+                  <td className="num">{h.order}</td>
+                </tr>
+              )}
+            />
           </div>
         )}
       </section>

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MinNField, toChoice } from "~/components/rate-controls";
 import { EstimateCell, RateFormula } from "~/components/rate-figure";
@@ -190,35 +191,27 @@ export default function ForecastPage() {
           <p className="muted">{t(scoring.kind === "deduction" ? "forecast.ruleNote.deduction" : "forecast.ruleNote.proportional", { max: maxPoints, full: scoring.kind === "deduction" ? pct(scoring.full) : "", perPoint: scoring.kind === "deduction" ? scoring.perPoint : "" })}</p>
           <RateFormula formula={forecast.formula} minN={minN} collapsed />
           <h2>{t("forecast.byCommunity")}</h2>
-          <div className="table-wrap">
-            <table className="rate-table" data-testid="forecast-communities">
-              <thead>
-                <tr>
-                  <th>{t("rates.col.unit")}</th>
-                  <th>{t("forecast.col.expected")}</th>
-                  <th>{t("forecast.col.basedOn")}</th>
-                  <th className="num">{t("rates.col.responses")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {forecast.rows.map((r) => (
-                  <tr key={r.unit.key} className={r.unit.figure.belowMinimum ? "greyed" : undefined}>
-                    <td>
-                      {r.unit.name}
-                      {r.unit.context && <span className="context">{r.unit.context}</span>}
-                    </td>
-                    <td>
-                      <Points forecast={r.forecast} />
-                    </td>
-                    <td>
-                      <EstimateCell measure={basis} estimate={r.unit.figure.weighted} greyed={r.unit.figure.belowMinimum} />
-                    </td>
-                    <td className="num">{r.unit.responses.toLocaleString()}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={[t("rates.col.unit"), t("forecast.col.expected"), t("forecast.col.basedOn"), { num: t("rates.col.responses") }]}
+            rows={forecast.rows}
+            className="rate-table"
+            testId="forecast-communities"
+            row={(r) => (
+              <tr key={r.unit.key} className={r.unit.figure.belowMinimum ? "greyed" : undefined}>
+                <td>
+                  {r.unit.name}
+                  {r.unit.context && <span className="context">{r.unit.context}</span>}
+                </td>
+                <td>
+                  <Points forecast={r.forecast} />
+                </td>
+                <td>
+                  <EstimateCell measure={basis} estimate={r.unit.figure.weighted} greyed={r.unit.figure.belowMinimum} />
+                </td>
+                <td className="num">{r.unit.responses.toLocaleString()}</td>
+              </tr>
+            )}
+          />
         </>
       )}
     </>

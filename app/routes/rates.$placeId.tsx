@@ -1,6 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { StatCount } from "~/components/stat";
 import { CampaignField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, FigureSummary, RateFormula } from "~/components/rate-figure";
 import { RateTable } from "~/components/rate-table";
@@ -33,16 +35,7 @@ export default function PlaceRatesPage() {
   const { place } = report;
   return (
     <>
-      <nav className="crumbs" aria-label={t("places.crumbs")}>
-        <span>
-          <Link to={`/rates${query}`}>{t("rates.title")}</Link>
-        </span>
-        {report.crumbs.slice(0, -1).map((c) => (
-          <span key={c.id}>
-            <Link to={`/rates/${c.id}${query}`}>{c.name}</Link>
-          </span>
-        ))}
-      </nav>
+      <Crumbs crumbs={[{ label: t("rates.title"), to: `/rates${query}` }, ...report.crumbs.slice(0, -1).map((c) => ({ label: c.name, to: `/rates/${c.id}${query}` }))]} />
       <h1>
         {place.name} <span className="badge">{t(`level.${place.level}`)}</span>
       </h1>
@@ -56,14 +49,8 @@ export default function PlaceRatesPage() {
         </button>
       </Form>
       <div className="stats" data-testid="place-rate-stats">
-        <div className="stat">
-          {t("rates.col.households")}
-          <b>{place.households.toLocaleString()}</b>
-        </div>
-        <div className="stat">
-          {t("rates.col.responses")}
-          <b>{report.responses.toLocaleString()}</b>
-        </div>
+        <StatCount label={t("rates.col.households")} n={place.households} />
+        <StatCount label={t("rates.col.responses")} n={report.responses} />
       </div>
 
       {report.measures.map((m) => (

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, RateFormula } from "~/components/rate-figure";
@@ -68,23 +69,13 @@ export default function ComparePage() {
         <>
           <RateFormula formula={comparison.formula} minN={minN} collapsed />
           <p className="muted">{t("rates.compareNote", { a: campaign.name, b: other.name })}</p>
-          <div className="table-wrap">
-            <table className="rate-table" data-testid="compare-table">
-              <thead>
-                <tr>
-                  <th>{t("rates.col.unit")}</th>
-                  <th>{campaign.name}</th>
-                  <th>{other.name}</th>
-                  <th>{t("rates.col.difference")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[comparison.total, ...comparison.rows].map((row, i) => (
-                  <CompareRow key={row.unit.key} row={row} measure={measure} query={query} total={i === 0} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={[t("rates.col.unit"), campaign.name, other.name, t("rates.col.difference")]}
+            rows={[comparison.total, ...comparison.rows]}
+            className="rate-table"
+            testId="compare-table"
+            row={(row) => <CompareRow key={row.unit.key} row={row} measure={measure} query={query} total={row === comparison.total} />}
+          />
         </>
       )}
     </>

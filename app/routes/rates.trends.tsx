@@ -1,6 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
 import { trendChartSvg } from "~/components/charts.server";
+import { DataTable } from "~/components/data-table";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, RateFormula } from "~/components/rate-figure";
@@ -63,16 +65,12 @@ export default function TrendsPage() {
   const t = useT();
   return (
     <>
-      <nav className="crumbs" aria-label={t("places.crumbs")}>
-        <span>
-          <Link to={`/rates${query}`}>{t("rates.title")}</Link>
-        </span>
-        {trend.unit.placeId !== null && (
-          <span>
-            <Link to={`/rates/${trend.unit.placeId}${query}`}>{trend.unit.name}</Link>
-          </span>
-        )}
-      </nav>
+      <Crumbs
+        crumbs={[
+          { label: t("rates.title"), to: `/rates${query}` },
+          ...(trend.unit.placeId === null ? [] : [{ label: trend.unit.name, to: `/rates/${trend.unit.placeId}${query}` }]),
+        ]}
+      />
       <h1>{t("rates.trendsTitle", { name: trend.unit.name })}</h1>
       <RateNav query={query} />
       <Form method="get" className="filters card">
@@ -92,34 +90,26 @@ export default function TrendsPage() {
         <p className="muted">{t("rates.trendEmpty", { minN })}</p>
       )}
       <p className="muted">{t("rates.trendNote")}</p>
-      <div className="table-wrap">
-        <table className="rate-table" data-testid="trend-table">
-          <thead>
-            <tr>
-              <th>{t("rates.col.week")}</th>
-              <th className="num">{t("rates.col.responses")}</th>
-              <th>{t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) })}</th>
-              <th>{t("rates.col.plain")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...trend.weeks].reverse().map((w) => (
-              <tr key={w.week} className={w.figure.belowMinimum ? "greyed" : undefined}>
-                <td>
-                  {isoWeekLabel(w.week)} <span className="context">{w.week}</span>
-                </td>
-                <td className="num">{w.responses.toLocaleString()}</td>
-                <td>
-                  <EstimateCell measure={measure} estimate={w.figure.weighted} greyed={w.figure.belowMinimum} />
-                </td>
-                <td>
-                  <EstimateCell measure={measure} estimate={w.figure.plain} greyed={w.figure.belowMinimum} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        columns={[t("rates.col.week"), { num: t("rates.col.responses") }, t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) }), t("rates.col.plain")]}
+        rows={[...trend.weeks].reverse()}
+        className="rate-table"
+        testId="trend-table"
+        row={(w) => (
+          <tr key={w.week} className={w.figure.belowMinimum ? "greyed" : undefined}>
+            <td>
+              {isoWeekLabel(w.week)} <span className="context">{w.week}</span>
+            </td>
+            <td className="num">{w.responses.toLocaleString()}</td>
+            <td>
+              <EstimateCell measure={measure} estimate={w.figure.weighted} greyed={w.figure.belowMinimum} />
+            </td>
+            <td>
+              <EstimateCell measure={measure} estimate={w.figure.plain} greyed={w.figure.belowMinimum} />
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -3,7 +3,9 @@ import {
   data,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { FileField, TABLE_ACCEPT } from "~/components/file-field";
 import { IssueList } from "~/components/issue-list";
 import { useT } from "~/i18n/use-t";
 import { cancelRegisterImport, confirmRegisterImport, previewRegisterImport } from "~/models/register.server";
@@ -112,36 +114,22 @@ export default function RegisterImport() {
           <p>{changeCount(result.summary) === 0 ? t("register.previewNoChange") : t("register.previewIntro")}</p>
           <Summary summary={result.summary} />
           <h2>{t("register.sample")}</h2>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th className="num">{t("register.line")}</th>
-                  <th>{t("level.street")}</th>
-                  <th>{t("level.community")}</th>
-                  <th>{t("level.compound")}</th>
-                  <th>{t("level.building")}</th>
-                  <th>{t("level.stairwell")}</th>
-                  <th>{t("register.room")}</th>
-                  <th>{t("grids.name")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.sample.map((r) => (
-                  <tr key={r.line}>
-                    <td className="num">{r.line}</td>
-                    <td>{r.street}</td>
-                    <td>{r.community}</td>
-                    <td>{r.compound}</td>
-                    <td>{r.building}</td>
-                    <td>{r.stairwell ?? ""}</td>
-                    <td>{r.room}</td>
-                    <td>{r.grid ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={[{ num: t("register.line") }, t("level.street"), t("level.community"), t("level.compound"), t("level.building"), t("level.stairwell"), t("register.room"), t("grids.name")]}
+            rows={result.sample}
+            row={(r) => (
+              <tr key={r.line}>
+                <td className="num">{r.line}</td>
+                <td>{r.street}</td>
+                <td>{r.community}</td>
+                <td>{r.compound}</td>
+                <td>{r.building}</td>
+                <td>{r.stairwell ?? ""}</td>
+                <td>{r.room}</td>
+                <td>{r.grid ?? ""}</td>
+              </tr>
+            )}
+          />
           <Form method="post" className="actions" style={{ marginTop: "0.8rem" }}>
             <input type="hidden" name="importId" value={result.importId} />
             <button type="submit" name="intent" value="confirm" className="button" disabled={busy}>
@@ -162,10 +150,7 @@ export default function RegisterImport() {
             </Link>
           </p>
           <Form method="post" encType="multipart/form-data" className="stack">
-            <label>
-              {t("register.file")}
-              <input type="file" name="file" accept=".csv,.xlsx,.txt,text/csv" required />
-            </label>
+            <FileField label={t("register.file")} accept={TABLE_ACCEPT} />
             <button type="submit" className="button" disabled={busy}>
               {busy ? t("register.checking") : t("register.upload")}
             </button>

@@ -3,7 +3,7 @@ import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ConfirmStep } from "~/components/confirm-step";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { getResponse, voidResponse } from "~/models/responses.server";
 import { can } from "~/utils/permissions";
 import { clientInfo, isConfirmed } from "~/utils/request.server";
@@ -42,12 +42,7 @@ export default function ResponsePage() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const t = useT();
-  const lang = useLang();
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "medium",
-    timeStyle: "medium",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("medium", "medium");
   const time = (value: string | Date | null) => (value ? format.format(new Date(value)) : t("responses.detail.unknown"));
   const facts: [string, string][] = [
     [t("responses.detail.campaign"), r.campaignName],

@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
+import { ChoiceSelect } from "~/components/choice-select";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { parseResponseFilters, RESPONSE_STATUSES } from "~/domain/response-filters";
 import { listResponses, RESPONSE_PAGE_SIZE, responseFilterChoices } from "~/models/responses.server";
 import { getPlace } from "~/models/places.server";
@@ -39,13 +40,8 @@ export default function ResponsesPage() {
   const data = useLoaderData<typeof loader>();
   const { filters, counts } = data;
   const t = useT();
-  const lang = useLang();
   const location = useLocation();
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "short");
   const active = [filters.campaignId, filters.placeId, filters.from, filters.to].filter((f) => f !== null).length +
     (filters.status === "valid" ? 0 : 1);
   const search = new URLSearchParams(location.search);
@@ -78,26 +74,21 @@ export default function ResponsesPage() {
         <Form method="get" className="filter-grid" key={location.search}>
           <label>
             {t("responses.filter.campaign")}
-            <select name="campaign" defaultValue={filters.campaignId ?? ""}>
-              <option value="">{t("responses.filter.anyCampaign")}</option>
-              {data.campaigns.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
+            <ChoiceSelect
+              name="campaign"
+              value={filters.campaignId}
+              empty={t("responses.filter.anyCampaign")}
+              choices={data.campaigns.map((c) => ({ id: c.id, label: c.name }))}
+            />
           </label>
           <label>
             {t("responses.filter.area")}
-            <select name="place" defaultValue={filters.placeId ?? ""}>
-              <option value="">{t("responses.filter.anyArea")}</option>
-              {data.places.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {"\u3000".repeat(Math.max(0, p.depth - 2))}
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <ChoiceSelect
+              name="place"
+              value={filters.placeId}
+              empty={t("responses.filter.anyArea")}
+              choices={data.places.map((p) => ({ id: p.id, label: "\u3000".repeat(Math.max(0, p.depth - 2)) + p.name }))}
+            />
           </label>
           <label>
             {t("responses.filter.from")}

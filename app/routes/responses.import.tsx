@@ -4,11 +4,13 @@ import {
   redirect,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ChoiceSelect } from "~/components/choice-select";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { FileField, TABLE_ACCEPT } from "~/components/file-field";
 import { IssueList } from "~/components/issue-list";
 import type { ImportIssue } from "~/domain/register-import";
 import { encodeValue, mappingFromForm, PLACE_ROLES, valueField, type ResponseMapping } from "~/domain/response-mapping";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { listCampaigns } from "~/models/campaigns.server";
 import {
   cancelResponseUpload,
@@ -162,10 +164,7 @@ function UploadPage({ campaigns, cancelled, issues }: { campaigns: { id: number;
               ))}
             </select>
           </label>
-          <label>
-            {t("responses.import.file")}
-            <input type="file" name="file" accept=".csv,.xlsx,.txt,text/csv" required />
-          </label>
+          <FileField label={t("responses.import.file")} accept={TABLE_ACCEPT} />
           <div>
             <button type="submit" className="button" disabled={busy}>
               {busy ? t("responses.import.checking") : t("responses.import.upload")}
@@ -179,13 +178,8 @@ function UploadPage({ campaigns, cancelled, issues }: { campaigns: { id: number;
 
 function MappingPage({ plan }: { plan: ImportPlan }) {
   const t = useT();
-  const lang = useLang();
   const busy = useNavigation().state !== "idle";
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "short");
   const { mapping } = plan;
   const ready = plan.issues.length === 0;
   return (
@@ -228,18 +222,13 @@ function MappingPage({ plan }: { plan: ImportPlan }) {
               <input type="radio" name="placeMode" value="fixed" defaultChecked={mapping.place.mode === "fixed"} />
               {t("responses.import.place.fixed")}
             </label>
-            <select
+            <ChoiceSelect
               name="placeId"
-              aria-label={t("responses.import.place.choose")}
-              defaultValue={mapping.place.mode === "fixed" && mapping.place.placeId !== null ? mapping.place.placeId : ""}
-            >
-              <option value="">{t("responses.import.place.choose")}</option>
-              {plan.places.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.label}
-                </option>
-              ))}
-            </select>
+              label={t("responses.import.place.choose")}
+              value={mapping.place.mode === "fixed" ? mapping.place.placeId : null}
+              empty={t("responses.import.place.choose")}
+              choices={plan.places}
+            />
           </div>
         </section>
 

@@ -2,12 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import {
   data,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useBeforeUnload, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useBeforeUnload, useLoaderData, useNavigation } from "@remix-run/react";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { ConfirmStep } from "~/components/confirm-step";
+import { DataTable } from "~/components/data-table";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { DefinitionErrors, JsonEditor, type JsonEditorHandle } from "~/components/survey-editor";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import {
   definitionText,
@@ -96,7 +98,6 @@ export default function SurveyEditor() {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
   const t = useT();
-  const lang = useLang();
   const hydrated = useHydrated();
   const editor = useRef<JsonEditorHandle>(null);
   const [text, setText] = useState(savedText);
@@ -119,21 +120,13 @@ export default function SurveyEditor() {
     ),
   );
 
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "short");
   const errorLines = errors.flatMap((e) => (e.line === null ? [] : [e.line]));
   const intent = navigation.formData?.get("intent");
 
   return (
     <>
-      <nav className="crumbs" aria-label={t("surveys.crumbs")}>
-        <span>
-          <Link to="/surveys">{t("surveys.title")}</Link>
-        </span>
-      </nav>
+      <Crumbs crumbs={[{ label: t("surveys.title"), to: "/surveys" }]} label={t("surveys.crumbs")} />
       <h1>{survey.title}</h1>
       <p className="actions survey-status">
         <span className="badge">{t(`surveys.kind.${survey.kind}`)}</span>
@@ -226,36 +219,24 @@ export default function SurveyEditor() {
       </div>
 
       <h2>{t("surveys.versions")}</h2>
-      {versions.length === 0 ? (
-        <p className="muted">{t("surveys.noVersions")}</p>
-      ) : (
-        <div className="table-wrap">
-          <table data-testid="version-list">
-            <thead>
-              <tr>
-                <th>{t("surveys.version")}</th>
-                <th>{t("surveys.name")}</th>
-                <th>{t("surveys.publishedAt")}</th>
-                <th>{t("surveys.actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v) => (
-                <tr key={v.id}>
-                  <td>{t("surveys.versionN", { n: v.version })}</td>
-                  <td>{v.title}</td>
-                  <td>{format.format(new Date(v.publishedAt))}</td>
-                  <td>
-                    <a href={`/surveys/${survey.id}/export?version=${v.version}`} download>
-                      {t("surveys.export")}
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={[t("surveys.version"), t("surveys.name"), t("surveys.publishedAt"), t("surveys.actions")]}
+        rows={versions}
+        empty={<p className="muted">{t("surveys.noVersions")}</p>}
+        testId="version-list"
+        row={(v) => (
+          <tr key={v.id}>
+            <td>{t("surveys.versionN", { n: v.version })}</td>
+            <td>{v.title}</td>
+            <td>{format.format(new Date(v.publishedAt))}</td>
+            <td>
+              <a href={`/surveys/${survey.id}/export?version=${v.version}`} download>
+                {t("surveys.export")}
+              </a>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

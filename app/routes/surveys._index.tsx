@@ -1,7 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { useLang, useT } from "~/i18n/use-t";
+import { PageTitle } from "~/components/page-title";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { listSurveys } from "~/models/surveys.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -13,67 +15,48 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export default function SurveysPage() {
   const { surveys } = useLoaderData<typeof loader>();
   const t = useT();
-  const lang = useLang();
-  const format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "Asia/Shanghai",
-  });
+  const format = useDateTimeFormat("short", "short");
   return (
     <>
-      <div className="actions" style={{ justifyContent: "space-between" }}>
-        <h1>{t("surveys.title")}</h1>
+      <PageTitle title={t("surveys.title")}>
         <Link to="/surveys/new" className="button">
           {t("surveys.new")}
         </Link>
-      </div>
-      {surveys.length === 0 ? (
-        <p className="card">{t("surveys.empty")}</p>
-      ) : (
-        <div className="table-wrap">
-          <table data-testid="survey-list">
-            <thead>
-              <tr>
-                <th>{t("surveys.name")}</th>
-                <th>{t("surveys.kind")}</th>
-                <th>{t("surveys.latestVersion")}</th>
-                <th>{t("surveys.updatedAt")}</th>
-                <th>{t("surveys.actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {surveys.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <Link to={`/surveys/${s.id}`}>{s.title}</Link>
-                    {s.latestVersion !== null && s.unpublishedChanges && (
-                      <>
-                        {" "}
-                        <span className="badge warn">{t("surveys.unpublishedChanges")}</span>
-                      </>
-                    )}
-                  </td>
-                  <td>{t(`surveys.kind.${s.kind}`)}</td>
-                  <td>
-                    {s.latestVersion === null ? (
-                      <span className="muted">{t("surveys.notPublished")}</span>
-                    ) : (
-                      t("surveys.versionN", { n: s.latestVersion })
-                    )}
-                  </td>
-                  <td>{format.format(new Date(s.updatedAt))}</td>
-                  <td className="survey-links">
-                    <Link to={`/surveys/${s.id}`}>{t("surveys.edit")}</Link>
-                    <Link to={`/surveys/${s.id}/export`} reloadDocument>
-                      {t("surveys.export")}
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      </PageTitle>
+      <DataTable
+        columns={[t("surveys.name"), t("surveys.kind"), t("surveys.latestVersion"), t("surveys.updatedAt"), t("surveys.actions")]}
+        rows={surveys}
+        empty={<p className="card">{t("surveys.empty")}</p>}
+        testId="survey-list"
+        row={(s) => (
+          <tr key={s.id}>
+            <td>
+              <Link to={`/surveys/${s.id}`}>{s.title}</Link>
+              {s.latestVersion !== null && s.unpublishedChanges && (
+                <>
+                  {" "}
+                  <span className="badge warn">{t("surveys.unpublishedChanges")}</span>
+                </>
+              )}
+            </td>
+            <td>{t(`surveys.kind.${s.kind}`)}</td>
+            <td>
+              {s.latestVersion === null ? (
+                <span className="muted">{t("surveys.notPublished")}</span>
+              ) : (
+                t("surveys.versionN", { n: s.latestVersion })
+              )}
+            </td>
+            <td>{format.format(new Date(s.updatedAt))}</td>
+            <td className="survey-links">
+              <Link to={`/surveys/${s.id}`}>{t("surveys.edit")}</Link>
+              <Link to={`/surveys/${s.id}/export`} reloadDocument>
+                {t("surveys.export")}
+              </Link>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

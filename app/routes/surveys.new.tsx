@@ -3,8 +3,11 @@ import {
   data,
   redirect,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { FileField } from "~/components/file-field";
 import { DefinitionErrors } from "~/components/survey-editor";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
@@ -102,6 +105,19 @@ function KindSelect({ kinds }: { kinds: readonly SurveyKind[] }) {
   );
 }
 
+/** A blank or an imported questionnaire: its one field, the kind, the button. */
+function CreateForm({ intent, kinds, busy, submit, children }: { intent: "blank" | "import"; kinds: readonly SurveyKind[]; busy: boolean; submit: string; children: ReactNode }) {
+  return (
+    <Form method="post" encType="multipart/form-data" className="stack">
+      {children}
+      <KindSelect kinds={kinds} />
+      <button type="submit" name="intent" value={intent} className="button" disabled={busy}>
+        {submit}
+      </button>
+    </Form>
+  );
+}
+
 export default function NewSurvey() {
   const { templates, kinds, maxKib } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -116,11 +132,7 @@ export default function NewSurvey() {
     );
   return (
     <>
-      <nav className="crumbs" aria-label={t("surveys.crumbs")}>
-        <span>
-          <Link to="/surveys">{t("surveys.title")}</Link>
-        </span>
-      </nav>
+      <Crumbs crumbs={[{ label: t("surveys.title"), to: "/surveys" }]} label={t("surveys.crumbs")} />
       <h1>{t("surveys.new")}</h1>
 
       <section className="card survey-create">
@@ -146,32 +158,21 @@ export default function NewSurvey() {
       <section className="card survey-create">
         <h2>{t("surveys.blank")}</h2>
         {errorsFor("blank")}
-        <Form method="post" encType="multipart/form-data" className="stack">
+        <CreateForm intent="blank" kinds={kinds} busy={busy} submit={t("surveys.createBlank")}>
           <label>
             {t("surveys.name")}
             <input type="text" name="title" required maxLength={200} />
           </label>
-          <KindSelect kinds={kinds} />
-          <button type="submit" name="intent" value="blank" className="button" disabled={busy}>
-            {t("surveys.createBlank")}
-          </button>
-        </Form>
+        </CreateForm>
       </section>
 
       <section className="card survey-create">
         <h2>{t("surveys.import")}</h2>
         <p className="muted">{t("surveys.importHint", { max: maxKib })}</p>
         {errorsFor("import")}
-        <Form method="post" encType="multipart/form-data" className="stack">
-          <label>
-            {t("surveys.importFile")}
-            <input type="file" name="file" accept=".json,application/json" required />
-          </label>
-          <KindSelect kinds={kinds} />
-          <button type="submit" name="intent" value="import" className="button" disabled={busy}>
-            {t("surveys.importSubmit")}
-          </button>
-        </Form>
+        <CreateForm intent="import" kinds={kinds} busy={busy} submit={t("surveys.importSubmit")}>
+          <FileField label={t("surveys.importFile")} accept=".json,application/json" />
+        </CreateForm>
       </section>
     </>
   );

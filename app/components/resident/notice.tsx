@@ -1,6 +1,6 @@
 // Full-page messages for residents: not open yet, paused, closed, already answered, unknown code.
 import { isRouteErrorResponse, useRouteError } from "@remix-run/react";
-import { useLang, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t";
 
 export function ResidentNotice({ reason, place, campaignName, opensAt }: {
   reason: string;
@@ -9,10 +9,8 @@ export function ResidentNotice({ reason, place, campaignName, opensAt }: {
   opensAt?: string | null;
 }) {
   const t = useT();
-  const lang = useLang();
-  const when = opensAt
-    ? new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", { dateStyle: "long", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(new Date(opensAt))
-    : "";
+  const format = useDateTimeFormat("long", "short");
+  const when = opensAt ? format.format(new Date(opensAt)) : "";
   return (
     <div className="resident notice" data-testid="resident-notice">
       {(campaignName || place) && (

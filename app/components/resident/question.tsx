@@ -51,6 +51,16 @@ function Counter({ q, value }: { q: RenderQuestion & { maxLength: number | null 
   );
 }
 
+/** A text box followed by its character counter. */
+function Counted({ q, value, children }: { q: RenderQuestion & { maxLength: number | null }; value: unknown; children: React.ReactNode }) {
+  return (
+    <>
+      {children}
+      <Counter q={q} value={value} />
+    </>
+  );
+}
+
 export function Question({ q, number, value, otherText, errors, onChange, requiredLabel }: Props) {
   const errorId = `${q.name}-error`;
   const other = "other" in q && q.other ? [{ value: OTHER_VALUE, text: q.other }] : [];
@@ -97,40 +107,32 @@ export function Question({ q, number, value, otherText, errors, onChange, requir
     }
     case "text":
       body = (
-        <input
-          className="text-answer"
-          type={["number", "tel", "email"].includes(q.inputType) ? q.inputType : "text"}
-          name={q.name}
-          value={typeof value === "string" || typeof value === "number" ? String(value) : ""}
-          placeholder={q.placeholder ?? undefined}
-          aria-describedby={q.maxLength ? `${q.name}-counter` : undefined}
-          onChange={(e) => onChange(q.name, e.target.value)}
-        />
-      );
-      body = (
-        <>
-          {body}
-          <Counter q={q} value={value} />
-        </>
+        <Counted q={q} value={value}>
+          <input
+            className="text-answer"
+            type={["number", "tel", "email"].includes(q.inputType) ? q.inputType : "text"}
+            name={q.name}
+            value={typeof value === "string" || typeof value === "number" ? String(value) : ""}
+            placeholder={q.placeholder ?? undefined}
+            aria-describedby={q.maxLength ? `${q.name}-counter` : undefined}
+            onChange={(e) => onChange(q.name, e.target.value)}
+          />
+        </Counted>
       );
       break;
     case "comment":
       body = (
-        <textarea
-          className="text-answer"
-          name={q.name}
-          rows={4}
-          value={typeof value === "string" ? value : ""}
-          placeholder={q.placeholder ?? undefined}
-          aria-describedby={q.maxLength ? `${q.name}-counter` : undefined}
-          onChange={(e) => onChange(q.name, e.target.value)}
-        />
-      );
-      body = (
-        <>
-          {body}
-          <Counter q={q} value={value} />
-        </>
+        <Counted q={q} value={value}>
+          <textarea
+            className="text-answer"
+            name={q.name}
+            rows={4}
+            value={typeof value === "string" ? value : ""}
+            placeholder={q.placeholder ?? undefined}
+            aria-describedby={q.maxLength ? `${q.name}-counter` : undefined}
+            onChange={(e) => onChange(q.name, e.target.value)}
+          />
+        </Counted>
       );
       break;
     case "matrix": {
