@@ -132,3 +132,43 @@ export function floorOf(room: string): number | null {
   const floor = Math.floor(Number(digits) / 100);
   return floor > 0 ? floor : null;
 }
+
+export type Pace = {
+  /** Households still to visit (pending or not home yet). */
+  remaining: number;
+  /** Whole Beijing days left before the deadline, today counted; 0 once it has passed. */
+  daysLeft: number;
+  /** Households a day needed to finish by the deadline; null when no day is left. */
+  neededPerDay: number | null;
+  /** Households finished a day over the last three days (today included). */
+  lastThreeDays: number;
+  /** The Beijing day the work would end at the last three days' pace; null at a pace of 0 (or nothing left: today). */
+  projected: string | null;
+  /** The projection misses the deadline (or there is no pace and work is left). */
+  late: boolean;
+};
+
+/**
+ * The pace of a round against a deadline: `finishedAt` are the moments households got their
+ * final status (reached, refused, vacant, unreachable).
+ */
+export function pace(input: { remaining: number; finishedAt: Date[]; deadline: Date; now: Date }): Pace {
+  const today = beijingDay(input.now);
+  const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
+  const deadlineDay = beijingDay(new Date(input.deadline.getTime() - 1)); // the last day that still counts
+  const daysLeft = Math.max(0, Math.round((dayMs(deadlineDay) - dayMs(today)) / 86_400_000) + 1);
+  const since = dayMs(today) - 2 * 86_400_000;
+  const recent = input.finishedAt.filter((at) => dayMs(beijingDay(at)) >= since && at.getTime() <= input.now.getTime()).length;
+  const perDay = recent / 3;
+  let projected: string | null = null;
+  if (input.remaining === 0) projected = today;
+  else if (perDay > 0) projected = new Date(dayMs(today) + (Math.ceil(input.remaining / perDay) - 1) * 86_400_000).toISOString().slice(0, 10);
+  return {
+    remaining: input.remaining,
+    daysLeft,
+    neededPerDay: daysLeft > 0 ? input.remaining / daysLeft : null,
+    lastThreeDays: perDay,
+    projected,
+    late: input.remaining > 0 && (projected === null || projected > deadlineDay),
+  };
+}

@@ -1,6 +1,6 @@
 // A household's door-to-door status from its visit logs: the rules of a round, by hand.
 import { describe, expect, it } from "vitest";
-import { beijingDay, countedLogs, householdVisitState, needsVisit, timeSlot, type VisitLog, type VisitOutcome } from "~/domain/visits";
+import { beijingDay, countedLogs, householdVisitState, needsVisit, pace, timeSlot, type VisitLog, type VisitOutcome } from "~/domain/visits";
 
 let seq = 0;
 /** A log at a Beijing wall-clock time ("2026-12-20 19:30"). */
@@ -83,5 +83,32 @@ describe("householdVisitState", () => {
     const late = log("2026-12-22 10:00", "notHome", 2);
     const early = log("2026-12-20 10:00", "notHome", 1);
     expect(state(late, early).last).toMatchObject({ volunteerId: 2 });
+  });
+});
+
+describe("pace", () => {
+  const now = new Date("2026-12-20T15:00:00+08:00");
+  const deadline = new Date("2027-01-05T00:00:00+08:00"); // by 5 January: the 4th is the last day
+  const days = (...beijing: string[]) => beijing.map((d) => new Date(`${d}T10:00:00+08:00`));
+
+  it("counts the days left, today included, and what is needed a day", () => {
+    const p = pace({ remaining: 320, finishedAt: [], deadline, now });
+    expect(p.daysLeft).toBe(16); // 20 December … 4 January
+    expect(p.neededPerDay).toBe(20);
+    expect(p).toMatchObject({ lastThreeDays: 0, projected: null, late: true });
+  });
+
+  it("projects the end at the last three days' pace and says when it misses the deadline", () => {
+    // 30 finished over 18–20 December (and older ones that do not count): 10 a day.
+    const finished = [...days(...Array(10).fill("2026-12-18"), ...Array(10).fill("2026-12-19"), ...Array(10).fill("2026-12-20")), ...days("2026-12-01", "2026-12-17")];
+    const onTime = pace({ remaining: 100, finishedAt: finished, deadline, now });
+    expect(onTime).toMatchObject({ lastThreeDays: 10, projected: "2026-12-29", late: false });
+    const behind = pace({ remaining: 200, finishedAt: finished, deadline, now });
+    expect(behind).toMatchObject({ projected: "2027-01-08", late: true });
+  });
+
+  it("is done when nothing is left, and has no days once the deadline has passed", () => {
+    expect(pace({ remaining: 0, finishedAt: [], deadline, now })).toMatchObject({ projected: "2026-12-20", late: false });
+    expect(pace({ remaining: 5, finishedAt: [], deadline, now: new Date("2027-01-06T09:00:00+08:00") })).toMatchObject({ daysLeft: 0, neededPerDay: null, late: true });
   });
 });
