@@ -22,6 +22,10 @@ export type VisitOutcome = (typeof VISIT_OUTCOMES)[number];
 export const HOUSEHOLD_STATUSES = ["pending", "notHome", "reached", "refused", "vacant", "unreachable"] as const;
 export type HouseholdStatus = (typeof HOUSEHOLD_STATUSES)[number];
 
+/** The levels coverage is reported at. */
+export const COVERAGE_LEVELS = ["county", "street", "community", "compound", "building", "stairwell", "grid", "volunteer", "unit"] as const;
+export type CoverageLevel = (typeof COVERAGE_LEVELS)[number];
+
 export const TIME_SLOTS = ["morning", "afternoon", "evening"] as const;
 export type TimeSlot = (typeof TIME_SLOTS)[number];
 

@@ -2,7 +2,8 @@
 // and logs only the households of what is assigned to them now; the office's view is filtered by
 // its scope like every other model (inScope). Statuses come from app/domain/visits.ts.
 import { sql } from "~/db.server";
-import { floorOf, householdVisitState, VISIT_OUTCOMES, type HouseholdStatus, type VisitLog, type VisitOutcome } from "~/domain/visits";
+import { floorOf, householdVisitState, VISIT_OUTCOMES, type CoverageLevel, type HouseholdStatus, type VisitLog, type VisitOutcome } from "~/domain/visits";
+export { COVERAGE_LEVELS, type CoverageLevel } from "~/domain/visits";
 import { inScope } from "~/models/places.server";
 import type { ScopedUser } from "~/models/users.server";
 
@@ -320,8 +321,6 @@ export async function recordVisits(user: { id: number; countyId: number }, round
 // ---------------------------------------------------------------------------------------------
 // Coverage
 
-export const COVERAGE_LEVELS = ["county", "street", "community", "compound", "building", "stairwell", "grid", "volunteer", "unit"] as const;
-export type CoverageLevel = (typeof COVERAGE_LEVELS)[number];
 
 export type CoverageUnit = {
   name: string;
@@ -343,7 +342,11 @@ export type CoverageUnit = {
 const DEPTH: Partial<Record<CoverageLevel, number>> = { county: 1, street: 2, community: 3, compound: 4, building: 5 };
 
 /** Households to reach and their statuses per unit of a level, inside the user's scope. */
-export async function coverage(user: ScopedUser, round: VisitRound, level: CoverageLevel): Promise<{ units: CoverageUnit[] }> {
+export async function coverage(
+  user: ScopedUser,
+  round: VisitRound,
+  level: CoverageLevel,
+): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedAt: Date[] }> {
   const households = await sql<{ id: number; path: number[]; placeId: number; buildingId: number; vacant: boolean }[]>`
     select h.id, h.path, h.place_id as "placeId", h.building_id as "buildingId", h.vacant
     from households h
@@ -373,8 +376,17 @@ export async function coverage(user: ScopedUser, round: VisitRound, level: Cover
     for (const r of await sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`)
       volunteerNames.set(r.id, r.name);
   }
+  const total = unit("total", () => ({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null }));
+  units.delete("total");
+  const finishedAt: Date[] = [];
   for (const h of households) {
     const state = householdVisitState(logs.get(h.id) ?? [], { unreachableAfter: round.unreachableAfter });
+    if (!h.vacant) {
+      total.households += 1;
+      total.toReach += 1;
+      total[state.status] += 1;
+      if (state.last && state.status !== "pending" && state.status !== "notHome") finishedAt.push(state.last.at);
+    } else total.households += 1;
     const keys: [string, () => Pick<Acc, "name" | "placeId" | "gridId" | "userId">][] = [];
     const depth = DEPTH[level];
     if (depth !== undefined) {
@@ -400,12 +412,11 @@ export async function coverage(user: ScopedUser, round: VisitRound, level: Cover
       u[state.status] += 1;
     }
   }
-  return {
-    units: [...units.values()].map((u) => {
-      const n = u.toReach - u.vacant;
-      return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
-    }),
+  const withRate = (u: Acc): CoverageUnit => {
+    const n = u.toReach - u.vacant;
+    return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
   };
+  return { units: [...units.values()].map(withRate), total: withRate(total), finishedAt };
 }
 
 /** The open rounds in which the user has something assigned now, newest first. */
@@ -415,4 +426,31 @@ export async function roundsAssignedTo(user: { id: number; countyId: number }): 
     from visit_rounds r join visit_assignments a on a.round_id = r.id and a.volunteer_id = ${user.id} and a.withdrawn_at is null
     where r.county_id = ${user.countyId} and r.state = 'open'
     group by r.id order by r.starts_at desc, r.id desc`;
+}
+
+/** The county's rounds, newest first. */
+export async function listRounds(countyId: number): Promise<VisitRound[]> {
+  return sql<VisitRound[]>`select ${roundColumns} from visit_rounds r where r.county_id = ${countyId} order by r.starts_at desc, r.id desc`;
+}
+
+/** A building's households by stairwell and floor, each with its status, inside the user's scope; null outside it. */
+export async function buildingVisits(user: ScopedUser, round: VisitRound, buildingId: number) {
+  const [building] = await sql<{ id: number; name: string; compound: string }[]>`
+    select b.id, b.name, cp.name as compound from places b join places cp on cp.id = b.parent_id
+    where b.id = ${buildingId} and b.county_id = ${user.countyId} and b.level = 'building' and ${inScope(user, "b.path")}`;
+  if (!building) return null;
+  const rows = await sql<{ id: number; room: string; vacant: boolean; stairwell: string | null }[]>`
+    select h.id, h.room, h.vacant, case when s.level = 'stairwell' then s.name end as stairwell
+    from households h join places s on s.id = h.place_id
+    where h.building_id = ${buildingId} and h.county_id = ${user.countyId}
+    order by s.sort_order, s.id, length(h.room), h.room`;
+  const logs = groupLogs(await logsOf(round.id, rows.map((r) => r.id)));
+  const stairwells: { name: string | null; households: { id: number; room: string; floor: number | null; status: HouseholdStatus | "registerVacant"; attempts: number }[] }[] = [];
+  for (const r of rows) {
+    let s = stairwells.find((x) => x.name === r.stairwell);
+    if (!s) stairwells.push((s = { name: r.stairwell, households: [] }));
+    const state = householdVisitState(logs.get(r.id) ?? [], { unreachableAfter: round.unreachableAfter });
+    s.households.push({ id: r.id, room: r.room, floor: floorOf(r.room), status: r.vacant ? "registerVacant" : state.status, attempts: state.attempts });
+  }
+  return { building, stairwells };
 }

@@ -13,6 +13,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const level = search.get("level") ?? "community";
   if (!(COVERAGE_LEVELS as readonly string[]).includes(level))
     return Response.json({ error: `level must be one of: ${COVERAGE_LEVELS.join(", ")}` }, { status: 400 });
-  const result = await coverage(user, round, level as CoverageLevel);
-  return Response.json({ round: round.code, level, ...result }, { headers: { "Cache-Control": "no-store" } });
+  const { units } = await coverage(user, round, level as CoverageLevel);
+  return Response.json({ round: round.code, level, units }, { headers: { "Cache-Control": "no-store" } });
 }

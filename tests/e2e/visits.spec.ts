@@ -117,3 +117,24 @@ test("a volunteer logs three households offline; after a reload and a browser re
     rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 });
+
+test("the office reads coverage and pace on a phone, down to a building's floors and stairwells", async ({ page }) => {
+  await signIn(page, "community");
+  await page.getByRole("link", { name: "走访覆盖" }).click();
+  await expect(page.getByRole("heading", { name: "入户走访覆盖率" })).toBeVisible();
+  await expect(page.getByTestId("coverage-total")).toContainText(/已走访 [\d,]+ \/ [\d,]+ 户，覆盖率 \d+\.\d%/);
+  await expect(page.getByTestId("pace")).toHaveCount(2);
+  await expect(page.getByTestId("pace").first()).toContainText("剩余");
+  await expect(page.getByText("这是全部住户的普查，不是抽样")).toBeVisible();
+  // Community staff see their own community only.
+  await expect(page.getByTestId("coverage-table").locator("tbody tr")).toHaveCount(1);
+  await page.screenshot({ path: `${SHOTS}/coverage-phone.png`, fullPage: true });
+  await page.getByLabel("层级").selectOption("building");
+  await page.getByRole("button", { name: "查看" }).click();
+  const first = page.getByTestId("coverage-table").locator("tbody tr").first().getByRole("link");
+  const name = (await first.textContent())!;
+  await first.click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
+  await expect(page.getByTestId("building-grid").locator(".room").first()).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/coverage-building-phone.png`, fullPage: true });
+});

@@ -7,6 +7,7 @@ const zh = {
 
   "nav.label": "主导航",
   "nav.visits": "入户走访",
+  "nav.coverage": "走访覆盖",
   "nav.places": "住户登记",
   "nav.grids": "网格",
   "nav.import": "导入登记",
@@ -212,6 +213,7 @@ const en: Record<keyof typeof zh, string> = {
 
   "nav.label": "Main navigation",
   "nav.visits": "Visits",
+  "nav.coverage": "Coverage",
   "nav.places": "Register",
   "nav.grids": "Grids",
   "nav.import": "Import",

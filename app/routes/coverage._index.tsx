@@ -1,0 +1,139 @@
+// The office's door-to-door coverage (覆盖率): the pace against both deadlines, then every unit of
+// a level with households to reach and their statuses. A census of the round's households, so the
+// figures are counts, not estimates.
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { COVERAGE_LEVELS, pace, type CoverageLevel, type Pace } from "~/domain/visits";
+import { useT } from "~/i18n/use-t";
+import { coverage, listRounds, type CoverageUnit } from "~/models/visits.server";
+import { invariantResponse } from "~/utils/input";
+import { requirePermission } from "~/utils/session.server";
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "visit:read");
+  const search = new URL(request.url).searchParams;
+  const rounds = await listRounds(user.countyId);
+  const code = search.get("round");
+  const round = code ? rounds.find((r) => r.code === code) : (rounds.find((r) => r.state === "open") ?? rounds[0]);
+  invariantResponse(!code || round);
+  if (!round) return { rounds: [], round: null, level: "community" as CoverageLevel, units: [], total: null, paces: null };
+  const asked = search.get("level");
+  const level: CoverageLevel = (COVERAGE_LEVELS as readonly string[]).includes(asked ?? "") ? (asked as CoverageLevel) : "community";
+  const { units, total, finishedAt } = await coverage(user, round, level);
+  const now = new Date();
+  const remaining = total.pending + total.notHome;
+  const paces = {
+    first: pace({ remaining, finishedAt, deadline: round.firstDeadline, now }),
+    final: pace({ remaining, finishedAt, deadline: round.finalDeadline, now }),
+  };
+  return {
+    rounds: rounds.map((r) => ({ code: r.code, name: r.name })),
+    round: { code: round.code, name: round.name, firstDeadline: round.firstDeadline.toISOString(), finalDeadline: round.finalDeadline.toISOString(), unreachableAfter: round.unreachableAfter },
+    level,
+    units,
+    total,
+    paces,
+  };
+}
+
+const pct = (rate: number | null) => (rate === null ? "—" : `${(rate * 100).toFixed(1)}%`);
+
+export default function CoveragePage() {
+  const { rounds, round, level, units, total, paces } = useLoaderData<typeof loader>();
+  const t = useT();
+  if (!round || !total || !paces) return <p className="muted">{t("coverage.noRounds")}</p>;
+  return (
+    <>
+      <h1>{t("coverage.title")}</h1>
+      <Form method="get" className="filters card">
+        <label>
+          {t("coverage.round")}
+          <select name="round" defaultValue={round.code}>
+            {rounds.map((r) => (
+              <option key={r.code} value={r.code}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("coverage.level")}
+          <select name="level" defaultValue={level}>
+            {COVERAGE_LEVELS.map((l) => (
+              <option key={l} value={l}>
+                {t(`coverage.level.${l}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="button">
+          {t("rates.show")}
+        </button>
+      </Form>
+      <section className="card" data-testid="coverage-total">
+        <p className="coverage-headline">
+          {t("coverage.headline", { reached: total.reached.toLocaleString(), n: total.coverage.n.toLocaleString(), rate: pct(total.coverage.rate) })}
+        </p>
+        <div className="pace-grid">
+          <PaceCard label={t("coverage.firstDeadline", { date: day(round.firstDeadline) })} pace={paces.first} />
+          <PaceCard label={t("coverage.finalDeadline", { date: day(round.finalDeadline) })} pace={paces.final} />
+        </div>
+        <p className="muted">{t("coverage.rule", { n: round.unreachableAfter })}</p>
+      </section>
+      <h2>{t("coverage.byLevel", { level: t(`coverage.level.${level}`) })}</h2>
+      <DataTable
+        testId="coverage-table"
+        columns={[
+          t("coverage.col.unit"),
+          ...(["toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending", "coverage"] as const).map((c) => ({ num: t(`coverage.col.${c}`) })),
+        ]}
+        rows={units}
+        row={(u) => (
+          <tr key={`${u.placeId}-${u.gridId}-${u.userId}-${u.name}`}>
+            {cellsOf(u, level, round.code).map((cell, i) => (
+              <td key={i} className={i === 0 ? undefined : "num"}>
+                {cell}
+              </td>
+            ))}
+          </tr>
+        )}
+        empty={<p className="muted">{t("coverage.empty")}</p>}
+      />
+    </>
+  );
+}
+
+function cellsOf(u: CoverageUnit, level: CoverageLevel, round: string) {
+  return [
+    level === "building" && u.placeId ? <Link to={`/coverage/building/${u.placeId}?round=${round}`}>{u.name}</Link> : u.name,
+    u.toReach.toLocaleString(),
+    u.reached.toLocaleString(),
+    u.notHome.toLocaleString(),
+    u.refused.toLocaleString(),
+    u.vacant.toLocaleString(),
+    u.unreachable.toLocaleString(),
+    u.pending.toLocaleString(),
+    pct(u.coverage.rate),
+  ];
+}
+
+const day = (iso: string) => new Date(new Date(iso).getTime() - 1).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" });
+
+function PaceCard({ label, pace: p }: { label: string; pace: Pace }) {
+  const t = useT();
+  return (
+    <div className={p.late ? "pace late" : "pace"} data-testid="pace">
+      <b>{label}</b>
+      <span>{t("coverage.daysLeft", { n: p.daysLeft })}</span>
+      <span>{t("coverage.remaining", { n: p.remaining.toLocaleString() })}</span>
+      <span>{p.neededPerDay === null ? t("coverage.pastDeadline") : t("coverage.neededPerDay", { n: Math.ceil(p.neededPerDay).toLocaleString() })}</span>
+      <span>{t("coverage.lastThreeDays", { n: Math.round(p.lastThreeDays).toLocaleString() })}</span>
+      <span className="projected">{p.projected ? t("coverage.projected", { date: p.projected }) : t("coverage.noPace")}</span>
+      {p.late && <span className="status red">{t("coverage.late")}</span>}
+    </div>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;
