@@ -454,3 +454,68 @@ export async function buildingVisits(user: ScopedUser, round: VisitRound, buildi
   }
   return { building, stairwells };
 }
+
+export type ActionLists = {
+  /** Not home so far: where to knock again, and at which times of day nobody has tried yet. */
+  revisit: { address: string; attempts: number; lastAt: Date | null; untried: string[] }[];
+  refusals: { address: string; volunteer: string; at: Date | null }[];
+  /** Buildings of the round in the scope without a single counted log. */
+  notStarted: { building: string; households: number; volunteer: string | null }[];
+  /** Volunteers with something assigned and no log for two days. */
+  quiet: { volunteer: string; lastAt: Date | null; buildings: number }[];
+};
+
+const QUIET_MS = 2 * 86_400_000;
+
+/** The lists the office acts on each evening, inside the user's scope. */
+export async function actionLists(user: ScopedUser, round: VisitRound, now = new Date()): Promise<ActionLists> {
+  const households = await sql<{ id: number; address: string; buildingId: number; building: string; vacant: boolean }[]>`
+    select h.id, h.building_id as "buildingId", h.vacant,
+      concat_ws(' ', cm.name, cp.name, b.name, case when s.level = 'stairwell' then s.name end, h.room) as address,
+      concat_ws(' ', cm.name, cp.name, b.name) as building
+    from households h
+    join places s on s.id = h.place_id join places b on b.id = h.building_id
+    join places cp on cp.id = b.parent_id join places cm on cm.id = cp.parent_id
+    where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
+      and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and h.path @> array[t.place_id])
+    order by cm.sort_order, cm.id, cp.sort_order, cp.id, b.sort_order, b.id, s.sort_order, s.id, length(h.room), h.room`;
+  const logs = groupLogs(await logsOf(round.id, households.map((h) => h.id)));
+  const people = new Map(
+    (await sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`).map((u) => [u.id, u.name]),
+  );
+  const SLOT_NAMES: Record<string, string> = { morning: "12:00 前", afternoon: "12:00–18:00", evening: "18:00 后" };
+  const revisit: ActionLists["revisit"] = [];
+  const refusals: ActionLists["refusals"] = [];
+  const buildings = new Map<number, { building: string; households: number; logged: boolean }>();
+  for (const h of households) {
+    const state = householdVisitState(logs.get(h.id) ?? [], { unreachableAfter: round.unreachableAfter });
+    const b = buildings.get(h.buildingId) ?? { building: h.building, households: 0, logged: false };
+    b.households += h.vacant ? 0 : 1;
+    b.logged ||= state.attempts > 0;
+    buildings.set(h.buildingId, b);
+    if (h.vacant) continue;
+    if (state.status === "notHome") revisit.push({ address: h.address, attempts: state.attempts, lastAt: state.last?.at ?? null, untried: state.untriedSlots.map((s) => SLOT_NAMES[s]) });
+    if (state.status === "refused") refusals.push({ address: h.address, volunteer: people.get(state.last!.volunteerId) ?? "", at: state.last?.at ?? null });
+  }
+  const assignees = await sql<{ volunteerId: number; placeId: number | null; lastAt: Date | null }[]>`
+    select a.volunteer_id as "volunteerId", a.place_id as "placeId",
+      (select max(l.at) from visit_logs l where l.round_id = ${round.id} and l.volunteer_id = a.volunteer_id) as "lastAt"
+    from visit_assignments a left join places p on p.id = a.place_id
+    where a.round_id = ${round.id} and a.county_id = ${user.countyId} and a.withdrawn_at is null
+      and (p.id is null or ${inScope(user, "p.path")})`;
+  const buildingOfPlace = new Map<number, number>();
+  for (const a of assignees) if (a.placeId !== null) buildingOfPlace.set(a.placeId, a.volunteerId);
+  const notStarted = [...buildings]
+    .filter(([, b]) => !b.logged && b.households > 0)
+    .map(([id, b]) => ({ building: b.building, households: b.households, volunteer: buildingOfPlace.has(id) ? (people.get(buildingOfPlace.get(id)!) ?? null) : null }));
+  const byVolunteer = new Map<number, { lastAt: Date | null; buildings: number }>();
+  for (const a of assignees) {
+    const v = byVolunteer.get(a.volunteerId) ?? { lastAt: a.lastAt, buildings: 0 };
+    v.buildings += 1;
+    byVolunteer.set(a.volunteerId, v);
+  }
+  const quiet = [...byVolunteer]
+    .filter(([, v]) => !v.lastAt || now.getTime() - v.lastAt.getTime() > QUIET_MS)
+    .map(([id, v]) => ({ volunteer: people.get(id) ?? String(id), lastAt: v.lastAt, buildings: v.buildings }));
+  return { revisit, refusals, notStarted, quiet };
+}

@@ -81,6 +81,11 @@ export default function CoveragePage() {
           <PaceCard label={t("coverage.finalDeadline", { date: day(round.finalDeadline) })} pace={paces.final} />
         </div>
         <p className="muted">{t("coverage.rule", { n: round.unreachableAfter })}</p>
+        <p className="actions">
+          <a className="button secondary" href={`/coverage/lists.xlsx?round=${round.code}`} download>
+            {t("coverage.lists.download")}
+          </a>
+        </p>
       </section>
       <h2>{t("coverage.byLevel", { level: t(`coverage.level.${level}`) })}</h2>
       <DataTable

@@ -10,6 +10,8 @@ import { commitSession } from "~/utils/session.server";
 import { action as visitsAction } from "~/routes/api.visits";
 import { loader as assignmentLoader } from "~/routes/api.visits.assignment";
 import { loader as coverageLoader } from "~/routes/api.coverage";
+import { loader as listsLoader } from "~/routes/coverage.lists[.]xlsx";
+import ExcelJS from "exceljs";
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
 import { DEMO_ROUND, seedDemoVisits } from "../../db/seed/demo-visits";
 import { CLIENT, placeId, signedIn } from "./helpers";
@@ -241,6 +243,34 @@ describe("coverage", () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     expect(await coverageCommand(["--round", "nope"])).toBe(2);
     vi.restoreAllMocks();
+  });
+});
+
+describe("the lists to act on", () => {
+  it("list households to knock on again with the times not tried, refusals, buildings not started and quiet volunteers, as XLSX", async () => {
+    const h = buildings[0].households[3];
+    await post("volunteer", { round: "test-round", visits: [visit(h, "notHome", "2026-11-24T19:30:00+08:00"), visit(buildings[0].households[4], "refused", "2026-11-24T19:40:00+08:00")] });
+    const response = (await listsLoader({
+      request: new Request("http://test/coverage/lists.xlsx?round=test-round", { headers: { Cookie: await cookie("admin") } }),
+      params: {},
+      context,
+    })) as Response;
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await response.arrayBuffer());
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(["需再次上门", "拒访", "未开始的楼栋", "两天没有登记的志愿者"]);
+    const [revisit, refusals, notStarted, quiet] = workbook.worksheets;
+    const [{ room }] = await sql<{ room: string }[]>`select room from households where id = ${h}`;
+    const row = revisit.getSheetValues().find((r) => Array.isArray(r) && String(r[1]).endsWith(` ${room}`) && String(r[4]).length > 0) as unknown[];
+    expect(row[2]).toBe(1);
+    expect(row[4]).toBe("12:00 前、12:00–18:00");
+    expect(refusals.rowCount).toBeGreaterThan(1);
+    expect(String(refusals.getRow(2).getCell(2).value)).toMatch(/志愿者/);
+    // The county's other buildings of 锦湖社区 have no logs at all.
+    expect(notStarted.rowCount - 1).toBeGreaterThan(0);
+    // Everyone logged within two days of now? No: the test logs are in November.
+    expect(quiet.rowCount - 1).toBe(2);
+    const [audit] = await sql<{ action: string }[]>`select action from audit_log order by id desc limit 1`;
+    expect(audit.action).toBe("visits.export");
   });
 });
 
