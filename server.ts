@@ -3,6 +3,7 @@
 // unset) → migrations → demo county on an empty embedded database → listen.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { writeFile, writeFileSync } from "node:fs";
 import express from "express";
 import compression from "compression";
 import helmet from "helmet";
@@ -13,6 +14,44 @@ import { bootDatabase, DatabaseUnavailable, PROJECT_ROOT } from "./db/boot";
 import { readEnv } from "./app/utils/env.server";
 
 const log = (line: string) => console.log(`[wenming] ${line}`);
+
+/** The request log, written off the event loop: lines are gathered and written every 100 ms
+ *  by libuv's thread pool (process.stdout is synchronous for files and pipes). Lines beyond
+ *  4 MiB waiting are dropped and counted, rather than growing without bound. */
+const requestLog = (() => {
+  let lines: string[] = [];
+  let bytes = 0;
+  let dropped = 0;
+  let writing = false;
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    timer = null;
+    if (writing || lines.length === 0) return;
+    if (dropped) lines.push(`[wenming] request log: ${dropped} lines dropped\n`);
+    const chunk = lines.join("");
+    lines = [];
+    bytes = 0;
+    dropped = 0;
+    writing = true;
+    writeFile(1, chunk, () => {
+      writing = false;
+      if (lines.length && !timer) timer = setTimeout(flush, 100);
+    });
+  };
+  process.once("exit", () => {
+    if (lines.length) writeFileSync(1, lines.join(""));
+  });
+  return {
+    write(line: string) {
+      if (bytes > 4 * 1024 * 1024) dropped++;
+      else {
+        lines.push(line);
+        bytes += line.length;
+      }
+      if (!timer && !writing) timer = setTimeout(flush, 100);
+    },
+  };
+})();
 
 async function main() {
   const env = readEnv();
@@ -77,6 +116,7 @@ async function main() {
   app.use(
     morgan(":remote-addr :method :url :status :res[content-length] - :response-time ms", {
       skip: (req) => production && req.url.startsWith("/assets/"),
+      stream: requestLog,
     }),
   );
 

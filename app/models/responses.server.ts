@@ -1,7 +1,8 @@
 // Responses: written once, never edited (a trigger enforces it); voiding keeps the row.
 import { sql } from "~/db.server";
 import { inScope } from "~/models/places.server";
-import { campaignAvailability, resolveLink } from "~/models/campaigns.server";
+import { campaignAvailability, resolveLink, type ResidentLink } from "~/models/campaigns.server";
+import { countLink } from "~/models/link-counters.server";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
 import type { Level } from "~/domain/places";
 import { recordAudit } from "~/models/audit.server";
@@ -38,78 +39,51 @@ export type SubmitOutcome =
   | { ok: false; reason: SubmitRefusal }
   | { ok: false; reason: "invalid"; errors: Record<string, string[]> };
 
-class Refused extends Error {
-  constructor(public reason: SubmitRefusal) {
-    super(reason);
-  }
-}
-
 const MAX_DURATION_SECONDS = 24 * 3600;
 
-export async function submitResponse(s: Submission, now = new Date()): Promise<SubmitOutcome> {
-  const link = await resolveLink(s.code);
+/**
+ * Stores a resident's submission, once per client key. The common case costs two round trips:
+ * the link's campaign (app/models/campaigns.server.ts keeps the rest in memory) and one call of
+ * `submit_response` (db/migrations/006_write_path.sql), a single short transaction. A refused
+ * submission first looks for a stored one with its key: a replay of a stored submission succeeds
+ * again whatever has changed since (closing, the household code now being used), because the
+ * resident's submit did go through.
+ */
+export async function submitResponse(s: Submission, now = new Date(), resolved: ResidentLink | null = null): Promise<SubmitOutcome> {
+  const link = resolved ?? (await resolveLink(s.code));
   if (!link) return { ok: false, reason: "notFound" };
   const { campaign } = link;
 
-  // A replay of a stored submission succeeds again whatever has changed since (closing,
-  // the household code now being used): the resident's submit did go through.
-  const [stored] = await sql<{ id: string }[]>`
-    select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
-  if (stored) return { ok: true, responseId: stored.id, replay: true };
+  const storedAlready = async (): Promise<SubmitOutcome | null> => {
+    const [stored] = await sql<{ id: string }[]>`
+      select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
+    return stored ? { ok: true, responseId: stored.id, replay: true } : null;
+  };
+  const refuse = async (outcome: SubmitOutcome) => (await storedAlready()) ?? outcome;
 
   const availability = campaignAvailability(campaign, now);
-  if (availability !== "open") return { ok: false, reason: availability };
-  if (s.versionId !== campaign.surveyVersionId) return { ok: false, reason: "versionMismatch" };
+  if (availability !== "open") return refuse({ ok: false, reason: availability });
+  if (s.versionId !== campaign.surveyVersionId) return refuse({ ok: false, reason: "versionMismatch" });
   const checked = validateAnswers(link.definition, s.answers);
-  if (!checked.ok) return { ok: false, reason: "invalid", errors: checked.errors };
+  if (!checked.ok) return refuse({ ok: false, reason: "invalid", errors: checked.errors });
+  const policy = campaign.duplicatePolicy;
+  if (policy === "household" && !s.householdCode) return refuse({ ok: false, reason: "codeRequired" });
 
   const startedAt =
     s.startedAt && s.startedAt <= now && now.getTime() - s.startedAt.getTime() <= MAX_DURATION_SECONDS * 1000 ? s.startedAt : null;
-  const policy = campaign.duplicatePolicy;
   try {
-    return await sql.begin(async (tx) => {
-      let householdCode: { id: number; householdId: number | null } | null = null;
-      if (policy === "household") {
-        if (!s.householdCode) throw new Refused("codeRequired");
-        const [code] = await tx<{ id: number; householdId: number | null; used: boolean; inside: boolean }[]>`
-          select c.id, c.household_id as "householdId", c.used_at is not null as used,
-                 b.path @> array[${link.placeId}]::int[] as inside
-          from household_codes c join places b on b.id = c.place_id
-          where c.code = ${s.householdCode.toUpperCase()} and c.campaign_id = ${campaign.id}
-          for update of c`;
-        if (!code || !code.inside) throw new Refused("codeUnknown");
-        if (code.used) throw new Refused("codeUsed");
-        householdCode = code;
-      }
-      const [inserted] = await tx<{ id: string }[]>`
-        insert into responses (county_id, campaign_id, survey_version_id, place_id, link_id, household_code_id,
-          household_id, channel, answers, client_key, device_id, started_at, finished_at, duration_seconds,
-          user_agent, collected_by)
-        values (${link.countyId}, ${campaign.id}, ${campaign.surveyVersionId}, ${link.placeId}, ${link.linkId},
-          ${householdCode?.id ?? null}, ${householdCode?.householdId ?? null}, ${s.channel},
-          ${tx.json(checked.answers as never)}, ${s.clientKey}, ${s.deviceId}, ${startedAt}, ${now},
-          ${startedAt ? Math.round((now.getTime() - startedAt.getTime()) / 1000) : null},
-          ${s.userAgent?.slice(0, 300) ?? null}, ${s.collectedBy})
-        on conflict (campaign_id, client_key) do nothing
-        returning id::text`;
-      if (!inserted) {
-        // The same submission arrived twice at once; the other one stored it.
-        const [other] = await tx<{ id: string }[]>`
-          select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
-        return { ok: true as const, responseId: other.id, replay: true };
-      }
-      if (policy === "device" && s.deviceId) {
-        const [claimed] = await tx`
-          insert into campaign_devices (campaign_id, device_id, response_id) values (${campaign.id}, ${s.deviceId}, ${inserted.id})
-          on conflict do nothing returning response_id`;
-        if (!claimed) throw new Refused("deviceUsed");
-      }
-      if (householdCode) await tx`update household_codes set used_at = ${now} where id = ${householdCode.id}`;
-      await tx`update campaign_links set completions = completions + 1 where id = ${link.linkId}`;
-      return { ok: true as const, responseId: inserted.id, replay: false };
-    });
+    const [result] = await sql<{ outcome: "stored" | "replay" | "codeUnknown" | "codeUsed"; responseId: string | null }[]>`
+      select outcome, response_id::text as "responseId" from submit_response(
+        ${link.countyId}::int, ${campaign.id}::int, ${campaign.surveyVersionId}::int, ${link.placeId}::int, ${link.linkId}::int,
+        ${policy}::text, ${policy === "household" ? s.householdCode!.toUpperCase() : null}::text, ${s.channel}::text,
+        ${sql.json(checked.answers as never)}::jsonb, ${s.clientKey}::text, ${s.deviceId}::text, ${startedAt}::timestamptz, ${now}::timestamptz,
+        ${startedAt ? Math.round((now.getTime() - startedAt.getTime()) / 1000) : null}::int,
+        ${s.userAgent?.slice(0, 300) ?? null}::text, ${s.collectedBy}::int)`;
+    if (result.outcome === "codeUnknown" || result.outcome === "codeUsed") return { ok: false, reason: result.outcome };
+    if (result.outcome === "stored") countLink(link.linkId, "completions");
+    return { ok: true, responseId: result.responseId!, replay: result.outcome === "replay" };
   } catch (error) {
-    if (error instanceof Refused) return { ok: false, reason: error.reason };
+    if (error instanceof Error && (error as Error & { hint?: string }).hint === "wenming:deviceUsed") return { ok: false, reason: "deviceUsed" };
     throw error;
   }
 }

@@ -12,7 +12,7 @@ import { campaignAvailability, countLinkEvent, resolveLink } from "~/models/camp
 import { deviceHasAnswered } from "~/models/responses.server";
 import { evaluateCondition } from "~/survey/condition";
 import { answersFromForm, buildRenderSurvey, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
-import { ensureDeviceCookie, handleSubmission, isRealVisit } from "~/utils/resident.server";
+import { ensureDeviceCookie, handleSubmission, isRealVisit, renderSurveyOf } from "~/utils/resident.server";
 
 export const handle = { resident: true };
 
@@ -46,7 +46,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       campaignName: campaign.name,
       versionId: campaign.surveyVersionId,
       needsHouseholdCode: campaign.duplicatePolicy === "household",
-      survey: buildRenderSurvey(link.definition),
+      survey: renderSurveyOf(link.definition),
       clientKey: crypto.randomUUID(),
     },
     { headers },

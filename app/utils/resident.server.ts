@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { isbot } from "isbot";
 import { resolveLink, type ResidentLink } from "~/models/campaigns.server";
 import { submitResponse, type SubmitOutcome } from "~/models/responses.server";
-import { answersFromForm, buildRenderSurvey } from "~/survey/render";
+import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
 import { getUser } from "~/utils/session.server";
 
 /** A submission's body, form-encoded. Questions carry their own length limits (checked per
@@ -61,6 +61,15 @@ async function readBody(request: Request, limit: number): Promise<{ text: string
   return { text: new TextDecoder().decode(size > limit ? bytes.subarray(0, limit) : bytes), complete: size <= limit };
 }
 
+/** The render model of a definition, built once per definition object (resolveLink keeps one
+ *  object per survey version). */
+const renderSurveys = new WeakMap<object, RenderSurvey>();
+export function renderSurveyOf(definition: Record<string, unknown>): RenderSurvey {
+  let survey = renderSurveys.get(definition);
+  if (!survey) renderSurveys.set(definition, (survey = buildRenderSurvey(definition)));
+  return survey;
+}
+
 export async function handleSubmission(request: Request, code: string, link: ResidentLink | null = null): Promise<SubmissionResult> {
   const type = request.headers.get("Content-Type") ?? "";
   const urlencoded = type.startsWith("application/x-www-form-urlencoded");
@@ -70,7 +79,7 @@ export async function handleSubmission(request: Request, code: string, link: Res
     // resident without JavaScript does not lose every answer.
     const resolved = urlencoded ? (link ?? (await resolveLink(code))) : null;
     const prefix = new URLSearchParams(body.text.slice(0, body.text.lastIndexOf("&") + 1));
-    return { status: 413, outcome: { ok: false, reason: "tooLarge" }, form: resolved ? formOf(buildRenderSurvey(resolved.definition), prefix) : null };
+    return { status: 413, outcome: { ok: false, reason: "tooLarge" }, form: resolved ? formOf(renderSurveyOf(resolved.definition), prefix) : null };
   }
   const resolved = link ?? (await resolveLink(code));
   if (!resolved) return { status: 404, outcome: { ok: false, reason: "notFound" }, form: null };
@@ -84,7 +93,7 @@ export async function handleSubmission(request: Request, code: string, link: Res
     for (const [k, v] of parsed.entries()) if (typeof v === "string") form.append(k, v);
   } else return { status: 400, outcome: { ok: false, reason: "malformed" }, form: null };
 
-  const survey = buildRenderSurvey(resolved.definition);
+  const survey = renderSurveyOf(resolved.definition);
   const given = formOf(survey, form);
   const clientKey = form.get("__key") ?? "";
   const versionId = Number(form.get("__version"));
@@ -103,7 +112,7 @@ export async function handleSubmission(request: Request, code: string, link: Res
     userAgent: request.headers.get("User-Agent"),
     channel: user ? "volunteer" : form.get("__src") === "qr" ? "qr" : "link",
     collectedBy: user?.id ?? null,
-  });
+  }, new Date(), resolved);
   const status = outcome.ok
     ? 200
     : outcome.reason === "invalid"
@@ -118,7 +127,7 @@ export async function handleSubmission(request: Request, code: string, link: Res
   return { status, outcome, form: outcome.ok ? null : given };
 }
 
-function formOf(survey: ReturnType<typeof buildRenderSurvey>, form: URLSearchParams): NonNullable<SubmissionResult["form"]> {
+function formOf(survey: RenderSurvey, form: URLSearchParams): NonNullable<SubmissionResult["form"]> {
   return {
     answers: answersFromForm(survey, form),
     household: form.get("__household") ?? "",
