@@ -325,8 +325,12 @@ type LinkRow = Omit<ResidentLink, "campaign" | "definition"> & { campaignId: num
 const linkRows = new Map<string, { row: LinkRow; at: number }>();
 const definitions = new Map<number, Record<string, unknown>>();
 
-/** Everything the resident page needs for a link code; null for an unknown code. */
-export async function resolveLink(code: string): Promise<ResidentLink | null> {
+const campaigns = new Map<number, { campaign: Campaign; at: number }>();
+
+/** Everything the resident page needs for a link code; null for an unknown code. The campaign
+ *  is read fresh unless `campaignMaxAgeMs` allows one read that long ago (the submission path,
+ *  whose database function re-checks the campaign). */
+export async function resolveLink(code: string, campaignMaxAgeMs = 0): Promise<ResidentLink | null> {
   if (!/^[A-Za-z0-9]{6,16}$/.test(code)) return null;
   let cached = linkRows.get(code);
   if (!cached || Date.now() - cached.at > LINK_TTL_MS) {
@@ -342,8 +346,15 @@ export async function resolveLink(code: string): Promise<ResidentLink | null> {
     linkRows.set(code, (cached = { row, at: Date.now() }));
   }
   const { campaignId, ...link } = cached.row;
-  const campaign = await getCampaign(link.countyId, campaignId);
-  if (!campaign) return null;
+  const recent = campaigns.get(campaignId);
+  let campaign: Campaign | null;
+  if (recent && Date.now() - recent.at <= campaignMaxAgeMs) campaign = recent.campaign;
+  else {
+    campaign = await getCampaign(link.countyId, campaignId);
+    if (!campaign) return null;
+    if (campaigns.size > 1000) campaigns.clear();
+    campaigns.set(campaignId, { campaign, at: Date.now() });
+  }
   let definition = definitions.get(campaign.surveyVersionId);
   if (!definition) {
     const [version] = await sql<{ definition: Record<string, unknown> }[]>`

@@ -17,7 +17,14 @@ export function countLink(linkId: number, event: LinkEvent) {
   if (!counts) pending.set(linkId, (counts = { opens: 0, starts: 0, completions: 0 }));
   counts[event] += 1;
   if (!timer) {
-    timer = setTimeout(() => void flushLinkCounters().catch((error) => console.error("[wenming] link counters:", error)), FLUSH_MS);
+    timer = setTimeout(
+      () =>
+        void flushLinkCounters().catch((error) => {
+          // After sql.end() (shutdown, the end of a test file) there is nothing to write to.
+          if ((error as { code?: string }).code !== "CONNECTION_ENDED") console.error("[wenming] link counters:", error);
+        }),
+      FLUSH_MS,
+    );
     timer.unref();
   }
 }

@@ -1,7 +1,8 @@
 // Responses: written once, never edited (a trigger enforces it); voiding keeps the row.
 import { sql } from "~/db.server";
 import { inScope } from "~/models/places.server";
-import { campaignAvailability, resolveLink, type ResidentLink } from "~/models/campaigns.server";
+import { resolveLink, type ResidentLink } from "~/models/campaigns.server";
+import { readEnv } from "~/utils/env.server";
 import { countLink } from "~/models/link-counters.server";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
 import type { Level } from "~/domain/places";
@@ -42,49 +43,136 @@ export type SubmitOutcome =
 const MAX_DURATION_SECONDS = 24 * 3600;
 
 /**
- * Stores a resident's submission, once per client key. The common case costs two round trips:
- * the link's campaign (app/models/campaigns.server.ts keeps the rest in memory) and one call of
- * `submit_response` (db/migrations/006_write_path.sql), a single short transaction. A refused
- * submission first looks for a stored one with its key: a replay of a stored submission succeeds
- * again whatever has changed since (closing, the household code now being used), because the
- * resident's submit did go through.
+ * Stores a resident's submission, once per client key. The link, its campaign and definition
+ * come from memory (resolveLink with a few seconds' campaign cache: only for validating; the
+ * database function decides with the campaign as it is now), and the submission joins the next
+ * call of `submit_responses` (db/migrations/006_write_path.sql): at most SUBMIT_CALLS calls run
+ * at once, each taking everything that waits, so under load many submissions share one
+ * transaction, one INSERT with its tally trigger, and one round trip. A submission refused
+ * here first looks for a stored one with its key: a replay of a stored submission succeeds
+ * again whatever has changed since (closing, the household code now being used).
  */
 export async function submitResponse(s: Submission, now = new Date(), resolved: ResidentLink | null = null): Promise<SubmitOutcome> {
-  const link = resolved ?? (await resolveLink(s.code));
+  const link = resolved ?? (await resolveLink(s.code, CAMPAIGN_CACHE_MS));
   if (!link) return { ok: false, reason: "notFound" };
   const { campaign } = link;
 
-  const storedAlready = async (): Promise<SubmitOutcome | null> => {
+  const refuse = async (outcome: SubmitOutcome): Promise<SubmitOutcome> => {
     const [stored] = await sql<{ id: string }[]>`
       select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
-    return stored ? { ok: true, responseId: stored.id, replay: true } : null;
+    return stored ? { ok: true, responseId: stored.id, replay: true } : outcome;
   };
-  const refuse = async (outcome: SubmitOutcome) => (await storedAlready()) ?? outcome;
-
-  const availability = campaignAvailability(campaign, now);
-  if (availability !== "open") return refuse({ ok: false, reason: availability });
   if (s.versionId !== campaign.surveyVersionId) return refuse({ ok: false, reason: "versionMismatch" });
   const checked = validateAnswers(link.definition, s.answers);
   if (!checked.ok) return refuse({ ok: false, reason: "invalid", errors: checked.errors });
-  const policy = campaign.duplicatePolicy;
-  if (policy === "household" && !s.householdCode) return refuse({ ok: false, reason: "codeRequired" });
+  if (campaign.duplicatePolicy === "household" && !s.householdCode) return refuse({ ok: false, reason: "codeRequired" });
 
   const startedAt =
     s.startedAt && s.startedAt <= now && now.getTime() - s.startedAt.getTime() <= MAX_DURATION_SECONDS * 1000 ? s.startedAt : null;
+  const result = await batched({
+    county: link.countyId,
+    campaign: campaign.id,
+    version: s.versionId,
+    place: link.placeId,
+    link: link.linkId,
+    code: s.householdCode ? s.householdCode.toUpperCase() : null,
+    channel: s.channel,
+    answers: checked.answers,
+    key: s.clientKey,
+    device: s.deviceId,
+    started: startedAt?.toISOString() ?? null,
+    duration: startedAt ? Math.round((now.getTime() - startedAt.getTime()) / 1000) : null,
+    agent: s.userAgent?.slice(0, 300) ?? null,
+    collected_by: s.collectedBy,
+    at: now.toISOString(),
+  });
+  if (result.outcome === "stored") countLink(link.linkId, "completions");
+  if (result.outcome === "stored" || result.outcome === "replay") return { ok: true, responseId: result.responseId!, replay: result.outcome === "replay" };
+  return { ok: false, reason: result.outcome };
+}
+
+/** How old the campaign row used for validating a submission may be (the database re-checks). */
+export const CAMPAIGN_CACHE_MS = 5000;
+/** Calls of submit_responses running at once (the rest of the pool serves pages). */
+const SUBMIT_CALLS = Math.max(1, Math.min(3, readEnv().DATABASE_POOL - 1));
+const BATCH_MAX = 100;
+
+type Item = {
+  county: number;
+  campaign: number;
+  version: number;
+  place: number;
+  link: number;
+  code: string | null;
+  channel: Submission["channel"];
+  answers: Record<string, unknown>;
+  key: string;
+  device: string | null;
+  started: string | null;
+  duration: number | null;
+  agent: string | null;
+  collected_by: number | null;
+  /** When it arrived (finished_at; the campaign's times are compared with it). */
+  at: string;
+};
+type ItemOutcome = { outcome: "stored" | "replay" | SubmitRefusal; responseId: string | null };
+type Waiting = { item: Item; done: (r: ItemOutcome) => void; failed: (e: unknown) => void };
+
+const waiting: Waiting[] = [];
+let running = 0;
+
+function batched(item: Item): Promise<ItemOutcome> {
+  return new Promise((done, failed) => {
+    waiting.push({ item, done, failed });
+    pump();
+  });
+}
+
+function pump() {
+  while (running < SUBMIT_CALLS && waiting.length > 0) {
+    const batch = waiting.splice(0, BATCH_MAX);
+    running++;
+    void store(batch).finally(() => {
+      running--;
+      pump();
+    });
+  }
+}
+
+async function store(batch: Waiting[]) {
+  // The same client key twice in one call (a double tap): the second shares the first's outcome.
+  const first = new Map<string, Waiting>();
+  const twins: [Waiting, Waiting][] = [];
+  const unique: Waiting[] = [];
+  for (const w of batch) {
+    const k = `${w.item.campaign}:${w.item.key}`;
+    const seen = first.get(k);
+    if (seen) twins.push([w, seen]);
+    else {
+      first.set(k, w);
+      unique.push(w);
+    }
+  }
+  const outcomes = new Map<Waiting, ItemOutcome>();
   try {
-    const [result] = await sql<{ outcome: "stored" | "replay" | "codeUnknown" | "codeUsed"; responseId: string | null }[]>`
-      select outcome, response_id::text as "responseId" from submit_response(
-        ${link.countyId}::int, ${campaign.id}::int, ${campaign.surveyVersionId}::int, ${link.placeId}::int, ${link.linkId}::int,
-        ${policy}::text, ${policy === "household" ? s.householdCode!.toUpperCase() : null}::text, ${s.channel}::text,
-        ${sql.json(checked.answers as never)}::jsonb, ${s.clientKey}::text, ${s.deviceId}::text, ${startedAt}::timestamptz, ${now}::timestamptz,
-        ${startedAt ? Math.round((now.getTime() - startedAt.getTime()) / 1000) : null}::int,
-        ${s.userAgent?.slice(0, 300) ?? null}::text, ${s.collectedBy}::int)`;
-    if (result.outcome === "codeUnknown" || result.outcome === "codeUsed") return { ok: false, reason: result.outcome };
-    if (result.outcome === "stored") countLink(link.linkId, "completions");
-    return { ok: true, responseId: result.responseId!, replay: result.outcome === "replay" };
+    const rows = await sql<{ item: number; outcome: ItemOutcome["outcome"]; responseId: string | null }[]>`
+      select item, outcome, response_id::text as "responseId"
+      from submit_responses(${sql.json(unique.map((w) => w.item) as never)}::jsonb)`;
+    for (const r of rows) outcomes.set(unique[r.item - 1], { outcome: r.outcome, responseId: r.responseId });
   } catch (error) {
-    if (error instanceof Error && (error as Error & { hint?: string }).hint === "wenming:deviceUsed") return { ok: false, reason: "deviceUsed" };
-    throw error;
+    // One bad submission must not fail the others: alone, each fails only for itself.
+    if (unique.length > 1) {
+      await Promise.all(unique.map((w) => store([w])));
+      for (const [w, seen] of twins) store([{ ...seen, done: w.done, failed: w.failed }]);
+      return;
+    }
+    for (const w of batch) w.failed(error);
+    return;
+  }
+  for (const w of unique) w.done(outcomes.get(w)!);
+  for (const [w, seen] of twins) {
+    const o = outcomes.get(seen)!;
+    w.done(o.outcome === "stored" ? { outcome: "replay", responseId: o.responseId } : o);
   }
 }
 

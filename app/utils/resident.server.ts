@@ -4,7 +4,7 @@ import { createCookie } from "@remix-run/node";
 import { randomUUID } from "node:crypto";
 import { isbot } from "isbot";
 import { resolveLink, type ResidentLink } from "~/models/campaigns.server";
-import { submitResponse, type SubmitOutcome } from "~/models/responses.server";
+import { CAMPAIGN_CACHE_MS, submitResponse, type SubmitOutcome } from "~/models/responses.server";
 import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
 import { getUser } from "~/utils/session.server";
 
@@ -77,11 +77,11 @@ export async function handleSubmission(request: Request, code: string, link: Res
   if (!body.complete) {
     // Too much to store; still give back what was read (the fields before the cut), so a
     // resident without JavaScript does not lose every answer.
-    const resolved = urlencoded ? (link ?? (await resolveLink(code))) : null;
+    const resolved = urlencoded ? (link ?? (await resolveLink(code, CAMPAIGN_CACHE_MS))) : null;
     const prefix = new URLSearchParams(body.text.slice(0, body.text.lastIndexOf("&") + 1));
     return { status: 413, outcome: { ok: false, reason: "tooLarge" }, form: resolved ? formOf(renderSurveyOf(resolved.definition), prefix) : null };
   }
-  const resolved = link ?? (await resolveLink(code));
+  const resolved = link ?? (await resolveLink(code, CAMPAIGN_CACHE_MS));
   if (!resolved) return { status: 404, outcome: { ok: false, reason: "notFound" }, form: null };
 
   let form: URLSearchParams;
