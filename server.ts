@@ -146,6 +146,24 @@ async function main() {
     build = () => devServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
   }
 
+  // POST /s/<code>/submit (the enhanced resident page's JSON endpoint, app/routes/s.$code.submit.ts)
+  // straight from Express: the same handleSubmission, without a Fetch Request and Remix's router
+  // per submission, which cost about as much as the submission itself.
+  type Entry = {
+    residentSubmission: (incoming: { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } }, code: string) => Promise<{ status: number; outcome: unknown }>;
+    MAX_SUBMISSION_BYTES: number;
+  };
+  const entry = async () => ((typeof build === "function" ? await build() : build).entry.module as unknown as Entry);
+  app.post("/s/:code/submit", (req, res, next) => {
+    void entry()
+      .then(async ({ residentSubmission, MAX_SUBMISSION_BYTES }) => {
+        const body = await readNodeBody(req, MAX_SUBMISSION_BYTES);
+        const { status, outcome } = await residentSubmission({ headers: { get: (name) => req.get(name) ?? null }, body }, req.params.code);
+        res.status(status).set("Cache-Control", "no-store").json(outcome);
+      })
+      .catch(next);
+  });
+
   app.all(
     "*",
     createRequestHandler({
@@ -171,6 +189,31 @@ async function main() {
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
+}
+
+/** Reads at most `limit` bytes of a request body as text (form bodies are ASCII); the rest is
+ *  discarded and `complete` is false. */
+function readNodeBody(req: express.Request, limit: number): Promise<{ text: string; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        req.resume();
+        const bytes = Buffer.concat(chunks.concat(chunk));
+        resolve({ text: bytes.subarray(0, limit).toString("utf8"), complete: false });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve({ text: Buffer.concat(chunks).toString("utf8"), complete: true });
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
 }
 
 main().catch((error) => {

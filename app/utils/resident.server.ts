@@ -41,7 +41,7 @@ export type SubmissionResult = {
 };
 
 /** Reads at most `limit` bytes of the body; `complete` is false when there was more. */
-async function readBody(request: Request, limit: number): Promise<{ text: string; complete: boolean }> {
+export async function readBody(request: Request, limit: number): Promise<{ text: string; complete: boolean }> {
   if (!request.body) return { text: "", complete: true };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -71,9 +71,20 @@ export function renderSurveyOf(definition: Record<string, unknown>): RenderSurve
 }
 
 export async function handleSubmission(request: Request, code: string, link: ResidentLink | null = null): Promise<SubmissionResult> {
-  const type = request.headers.get("Content-Type") ?? "";
+  return handleSubmissionOf({ headers: request.headers, body: await readBody(request, MAX_SUBMISSION_BYTES) }, code, link);
+}
+
+/** What a submission needs of its request: the headers (content type, cookies, user agent) and
+ *  the body read up to MAX_SUBMISSION_BYTES. server.ts serves the JSON endpoint with it straight
+ *  from Express, without building a Fetch Request or going through Remix's router. */
+export type IncomingSubmission = { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } };
+
+export async function handleSubmissionOf(incoming: IncomingSubmission, code: string, link: ResidentLink | null = null): Promise<SubmissionResult> {
+  // The session and device lookups read only the headers.
+  const request = incoming as unknown as Request;
+  const type = incoming.headers.get("Content-Type") ?? "";
   const urlencoded = type.startsWith("application/x-www-form-urlencoded");
-  const body = await readBody(request, MAX_SUBMISSION_BYTES);
+  const body = incoming.body;
   if (!body.complete) {
     // Too much to store; still give back what was read (the fields before the cut), so a
     // resident without JavaScript does not lose every answer.
