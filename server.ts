@@ -84,6 +84,51 @@ async function main() {
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
 
+  const requestLogger = morgan(":remote-addr :method :url :status :res[content-length] - :response-time ms", {
+    skip: (req) => production && (req.url ?? "").startsWith("/assets/"),
+    stream: requestLog,
+  });
+
+  // Cross-site form posts are refused (the session cookie is SameSite=Lax as well).
+  const refuseCrossSite: express.RequestHandler = (req, res, next) => {
+    if (["GET", "HEAD", "OPTIONS"].includes(req.method)) return next();
+    const origin = req.get("origin");
+    const host = req.get("x-forwarded-host") ?? req.get("host");
+    const crossSite = origin ? origin === "null" || new URL(origin).host !== host : req.get("sec-fetch-site") === "cross-site";
+    if (crossSite) {
+      res.status(403).type("text/plain; charset=utf-8").send("跨站请求已被拒绝 (cross-site request refused)");
+      return;
+    }
+    next();
+  };
+
+  // POST /s/<code>/submit (the enhanced resident page's JSON endpoint, app/routes/s.$code.submit.ts)
+  // straight from Express: the same handleSubmission, without a Fetch Request and Remix's router
+  // per submission, which cost about as much as the submission itself.
+  let build: ServerBuild | (() => Promise<ServerBuild>) | null = null;
+  type Entry = {
+    residentSubmission: (incoming: { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } }, code: string) => Promise<{ status: number; outcome: unknown }>;
+    MAX_SUBMISSION_BYTES: number;
+  };
+  const entry = async () => ((typeof build === "function" ? await build() : build!).entry.module as unknown as Entry);
+  // Its own middleware: the same request log and cross-site refusal, fixed security headers (a
+  // JSON answer needs no per-request CSP nonce), no compression (the answer is a few bytes).
+  const submitHeaders = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { "default-src": ["'none'"], "frame-ancestors": ["'none'"] } },
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: "same-origin" },
+    crossOriginEmbedderPolicy: false,
+  });
+  app.post("/s/:code/submit", submitHeaders, requestLogger, refuseCrossSite, (req, res, next) => {
+    void entry()
+      .then(async ({ residentSubmission, MAX_SUBMISSION_BYTES }) => {
+        const body = await readNodeBody(req, MAX_SUBMISSION_BYTES);
+        const { status, outcome } = await residentSubmission({ headers: { get: (name) => req.get(name) ?? null }, body }, req.params.code);
+        res.status(status).set("Cache-Control", "no-store").json(outcome);
+      })
+      .catch(next);
+  });
+
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
     next();
@@ -113,27 +158,10 @@ async function main() {
     }),
   );
   app.use(compression());
-  app.use(
-    morgan(":remote-addr :method :url :status :res[content-length] - :response-time ms", {
-      skip: (req) => production && req.url.startsWith("/assets/"),
-      stream: requestLog,
-    }),
-  );
+  app.use(requestLogger);
 
-  // Cross-site form posts are refused (the session cookie is SameSite=Lax as well).
-  app.use((req, res, next) => {
-    if (["GET", "HEAD", "OPTIONS"].includes(req.method)) return next();
-    const origin = req.get("origin");
-    const host = req.get("x-forwarded-host") ?? req.get("host");
-    const crossSite = origin ? origin === "null" || new URL(origin).host !== host : req.get("sec-fetch-site") === "cross-site";
-    if (crossSite) {
-      res.status(403).type("text/plain; charset=utf-8").send("跨站请求已被拒绝 (cross-site request refused)");
-      return;
-    }
-    next();
-  });
+  app.use(refuseCrossSite);
 
-  let build: ServerBuild | (() => Promise<ServerBuild>);
   if (production) {
     const buildDir = path.join(PROJECT_ROOT, "build");
     app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
@@ -146,28 +174,10 @@ async function main() {
     build = () => devServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
   }
 
-  // POST /s/<code>/submit (the enhanced resident page's JSON endpoint, app/routes/s.$code.submit.ts)
-  // straight from Express: the same handleSubmission, without a Fetch Request and Remix's router
-  // per submission, which cost about as much as the submission itself.
-  type Entry = {
-    residentSubmission: (incoming: { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } }, code: string) => Promise<{ status: number; outcome: unknown }>;
-    MAX_SUBMISSION_BYTES: number;
-  };
-  const entry = async () => ((typeof build === "function" ? await build() : build).entry.module as unknown as Entry);
-  app.post("/s/:code/submit", (req, res, next) => {
-    void entry()
-      .then(async ({ residentSubmission, MAX_SUBMISSION_BYTES }) => {
-        const body = await readNodeBody(req, MAX_SUBMISSION_BYTES);
-        const { status, outcome } = await residentSubmission({ headers: { get: (name) => req.get(name) ?? null }, body }, req.params.code);
-        res.status(status).set("Cache-Control", "no-store").json(outcome);
-      })
-      .catch(next);
-  });
-
   app.all(
     "*",
     createRequestHandler({
-      build,
+      build: build!,
       mode: env.NODE_ENV,
       getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientIp: req.ip ?? null }),
     }),

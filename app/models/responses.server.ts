@@ -93,8 +93,9 @@ export async function submitResponse(s: Submission, now = new Date(), resolved: 
 
 /** How old the campaign row used for validating a submission may be (the database re-checks). */
 export const CAMPAIGN_CACHE_MS = 5000;
-/** Calls of submit_responses running at once (the rest of the pool serves pages). */
-const SUBMIT_CALLS = Math.max(1, Math.min(3, readEnv().DATABASE_POOL - 1));
+/** Calls of submit_responses running at once (the rest of the pool serves pages). Two keep both
+ *  cores busy (one batch is built while the other is stored); more only make batches smaller. */
+const SUBMIT_CALLS = Math.max(1, Math.min(2, readEnv().DATABASE_POOL - 1));
 const BATCH_MAX = 100;
 
 type Item = {
