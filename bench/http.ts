@@ -141,7 +141,24 @@ async function submitSection() {
   await load({ ...spec(app.url, false), seconds: WARMUP_SECONDS });
   acked.length = 0;
   const before = await sql<{ n: number }[]>`select count(*)::int as n from responses where campaign_id = ${campaign.id}`;
+  // What the database does meanwhile: autovacuum workers (sampled each second) and the dead rows
+  // of the tables a submission writes (at the end of every 10 s window).
+  const vacuumSeen: string[][] = [];
+  const dead: number[] = [];
+  const started = Date.now();
+  const sampler = setInterval(() => {
+    const w = Math.floor((Date.now() - started) / 10_000);
+    void sql<{ q: string }[]>`select regexp_replace(query, '^autovacuum: ', '') as q from pg_stat_activity where backend_type = 'autovacuum worker'`
+      .then((rows) => ((vacuumSeen[w] ??= []).push(...rows.map((r) => r.q))))
+      .catch(() => {});
+    if ((Date.now() - started) % 10_000 < 1000)
+      void sql<{ n: number }[]>`select coalesce(sum(n_dead_tup), 0)::int as n from pg_stat_user_tables
+        where relname in ('responses', 'answer_tallies', 'answer_totals', 'response_tallies', 'campaign_devices')`
+        .then(([r]) => (dead[w] = r.n))
+        .catch(() => {});
+  }, 1000);
   const mine = await load({ ...spec(app.url, true), seconds: SUBMIT_SECONDS });
+  clearInterval(sampler);
   log(`submit: app ${fmt(mine.rps)} req/s; ceiling again`);
   const topAfter = await load({ ...spec(ceiling.url, false), seconds: CEILING_SECONDS });
   const top = mean(topBefore, topAfter);
@@ -171,8 +188,12 @@ async function submitSection() {
         ["req/s", ...mine.windows.map((w) => fmt(w.rps))],
         ["p50 ms", ...mine.windows.map((w) => fmt(w.p50))],
         ["p99 ms", ...mine.windows.map((w) => fmt(w.p99))],
+        ["autovacuum (worker-seconds)", ...mine.windows.map((_, i) => String(vacuumSeen[i]?.length ?? 0))],
+        ["dead rows in the written tables", ...mine.windows.map((_, i) => (dead[i] === undefined ? "–" : fmt(dead[i])))],
       ],
     ),
+    "",
+    `Autovacuum ran on: ${[...new Set(vacuumSeen.flat().map((q) => q.replace(/^VACUUM (ANALYZE )?/, "").replace(/ \(to prevent wraparound\)$/, "")))].join(", ") || "nothing"}.`,
     "",
     `Flat: last window ${fmt(last.rps)} req/s, p99 ${fmt(last.p99)} ms against the first ${fmt(first.rps)} req/s, p99 ${fmt(first.p99)} ms (${pct(last.rps, first.rps)} of its throughput).`,
     "",
