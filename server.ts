@@ -3,6 +3,7 @@
 // unset) → migrations → demo county on an empty embedded database → listen.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { writeFile, writeFileSync } from "node:fs";
 import express from "express";
 import compression from "compression";
 import helmet from "helmet";
@@ -14,6 +15,44 @@ import { readEnv } from "./app/utils/env.server";
 import { recordAppOrigin } from "./app/utils/public-url.server";
 
 const log = (line: string) => console.log(`[wenming] ${line}`);
+
+/** The request log, written off the event loop: lines are gathered and written every 100 ms
+ *  by libuv's thread pool (process.stdout is synchronous for files and pipes). Lines beyond
+ *  4 MiB waiting are dropped and counted, rather than growing without bound. */
+const requestLog = (() => {
+  let lines: string[] = [];
+  let bytes = 0;
+  let dropped = 0;
+  let writing = false;
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    timer = null;
+    if (writing || lines.length === 0) return;
+    if (dropped) lines.push(`[wenming] request log: ${dropped} lines dropped\n`);
+    const chunk = lines.join("");
+    lines = [];
+    bytes = 0;
+    dropped = 0;
+    writing = true;
+    writeFile(1, chunk, () => {
+      writing = false;
+      if (lines.length && !timer) timer = setTimeout(flush, 100);
+    });
+  };
+  process.once("exit", () => {
+    if (lines.length) writeFileSync(1, lines.join(""));
+  });
+  return {
+    write(line: string) {
+      if (bytes > 4 * 1024 * 1024) dropped++;
+      else {
+        lines.push(line);
+        bytes += line.length;
+      }
+      if (!timer && !writing) timer = setTimeout(flush, 100);
+    },
+  };
+})();
 
 async function main() {
   const env = readEnv();
@@ -46,6 +85,51 @@ async function main() {
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
 
+  const requestLogger = morgan(":remote-addr :method :url :status :res[content-length] - :response-time ms", {
+    skip: (req) => production && (req.url ?? "").startsWith("/assets/"),
+    stream: requestLog,
+  });
+
+  // Cross-site form posts are refused (the session cookie is SameSite=Lax as well).
+  const refuseCrossSite: express.RequestHandler = (req, res, next) => {
+    if (["GET", "HEAD", "OPTIONS"].includes(req.method)) return next();
+    const origin = req.get("origin");
+    const host = req.get("x-forwarded-host") ?? req.get("host");
+    const crossSite = origin ? origin === "null" || new URL(origin).host !== host : req.get("sec-fetch-site") === "cross-site";
+    if (crossSite) {
+      res.status(403).type("text/plain; charset=utf-8").send("跨站请求已被拒绝 (cross-site request refused)");
+      return;
+    }
+    next();
+  };
+
+  // POST /s/<code>/submit (the enhanced resident page's JSON endpoint, app/routes/s.$code.submit.ts)
+  // straight from Express: the same handleSubmission, without a Fetch Request and Remix's router
+  // per submission, which cost about as much as the submission itself.
+  let build: ServerBuild | (() => Promise<ServerBuild>) | null = null;
+  type Entry = {
+    residentSubmission: (incoming: { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } }, code: string) => Promise<{ status: number; outcome: unknown }>;
+    MAX_SUBMISSION_BYTES: number;
+  };
+  const entry = async () => ((typeof build === "function" ? await build() : build!).entry.module as unknown as Entry);
+  // Its own middleware: the same request log and cross-site refusal, fixed security headers (a
+  // JSON answer needs no per-request CSP nonce), no compression (the answer is a few bytes).
+  const submitHeaders = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { "default-src": ["'none'"], "frame-ancestors": ["'none'"] } },
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: "same-origin" },
+    crossOriginEmbedderPolicy: false,
+  });
+  app.post("/s/:code/submit", submitHeaders, requestLogger, refuseCrossSite, (req, res, next) => {
+    void entry()
+      .then(async ({ residentSubmission, MAX_SUBMISSION_BYTES }) => {
+        const body = await readNodeBody(req, MAX_SUBMISSION_BYTES);
+        const { status, outcome } = await residentSubmission({ headers: { get: (name) => req.get(name) ?? null }, body }, req.params.code);
+        res.status(status).set("Cache-Control", "no-store").json(outcome);
+      })
+      .catch(next);
+  });
+
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
     next();
@@ -75,26 +159,10 @@ async function main() {
     }),
   );
   app.use(compression());
-  app.use(
-    morgan(":remote-addr :method :url :status :res[content-length] - :response-time ms", {
-      skip: (req) => production && req.url.startsWith("/assets/"),
-    }),
-  );
+  app.use(requestLogger);
 
-  // Cross-site form posts are refused (the session cookie is SameSite=Lax as well).
-  app.use((req, res, next) => {
-    if (["GET", "HEAD", "OPTIONS"].includes(req.method)) return next();
-    const origin = req.get("origin");
-    const host = req.get("x-forwarded-host") ?? req.get("host");
-    const crossSite = origin ? origin === "null" || new URL(origin).host !== host : req.get("sec-fetch-site") === "cross-site";
-    if (crossSite) {
-      res.status(403).type("text/plain; charset=utf-8").send("跨站请求已被拒绝 (cross-site request refused)");
-      return;
-    }
-    next();
-  });
+  app.use(refuseCrossSite);
 
-  let build: ServerBuild | (() => Promise<ServerBuild>);
   if (production) {
     const buildDir = path.join(PROJECT_ROOT, "build");
     app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
@@ -110,7 +178,7 @@ async function main() {
   app.all(
     "*",
     createRequestHandler({
-      build,
+      build: build!,
       mode: env.NODE_ENV,
       getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientIp: req.ip ?? null }),
     }),
@@ -137,6 +205,31 @@ async function main() {
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
+}
+
+/** Reads at most `limit` bytes of a request body as text (form bodies are ASCII); the rest is
+ *  discarded and `complete` is false. */
+function readNodeBody(req: express.Request, limit: number): Promise<{ text: string; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        req.resume();
+        const bytes = Buffer.concat(chunks.concat(chunk));
+        resolve({ text: bytes.subarray(0, limit).toString("utf8"), complete: false });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve({ text: Buffer.concat(chunks).toString("utf8"), complete: true });
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
 }
 
 main().catch((error) => {

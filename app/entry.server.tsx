@@ -46,3 +46,7 @@ export default function handleRequest(
     setTimeout(abort, ABORT_DELAY);
   });
 }
+
+// The residents' JSON submit endpoint is served by server.ts straight from Express (see
+// docs/decisions/006-write-path.md); it reaches the app's code through the server build.
+export { handleSubmissionOf as residentSubmission, MAX_SUBMISSION_BYTES } from "~/utils/resident.server";

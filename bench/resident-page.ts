@@ -9,7 +9,7 @@ import path from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";
 
-const PORT = "3490";
+const PORT = process.env.BENCH_PAGE_PORT ?? "3472";
 const BASE = `http://localhost:${PORT}`;
 const RUNS = Number(process.argv[2] ?? 5);
 

@@ -2,6 +2,7 @@
 // with one resident link per compound and per building inside the targets.
 import { randomInt } from "node:crypto";
 import { sql } from "~/db.server";
+import { countLink } from "~/models/link-counters.server";
 import { inScope } from "~/models/places.server";
 import { CAMPAIGN_CODE, canMoveTo, type CampaignState, type DuplicatePolicy } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
@@ -297,25 +298,58 @@ export type ResidentLink = {
   definition: Record<string, unknown>;
 };
 
-/** Everything the resident page needs for a link code; null for an unknown code. */
-export async function resolveLink(code: string): Promise<ResidentLink | null> {
+// A link's place and campaign never change, and a survey version is immutable: both are kept in
+// memory (a place renamed shows its new name within LINK_TTL_MS). The campaign's state and times
+// are read fresh every time. See docs/decisions/006-write-path.md.
+const LINK_TTL_MS = 60_000;
+type LinkRow = Omit<ResidentLink, "campaign" | "definition"> & { campaignId: number };
+const linkRows = new Map<string, { row: LinkRow; at: number }>();
+const definitions = new Map<number, Record<string, unknown>>();
+
+const campaigns = new Map<number, { campaign: Campaign; at: number }>();
+
+/** Everything the resident page needs for a link code; null for an unknown code. The campaign
+ *  is read fresh unless `campaignMaxAgeMs` allows one read that long ago (the submission path,
+ *  whose database function re-checks the campaign). */
+export async function resolveLink(code: string, campaignMaxAgeMs = 0): Promise<ResidentLink | null> {
   if (!/^[A-Za-z0-9]{6,16}$/.test(code)) return null;
-  const [row] = await sql<(Omit<ResidentLink, "campaign"> & { campaignId: number })[]>`
-    select l.id as "linkId", l.code, l.county_id as "countyId", l.place_id as "placeId", p.name as "placeName",
-      (select string_agg(a.name, ' ' order by array_length(a.path, 1)) from places a
-        where a.id = any(p.path) and a.level in ('community','compound','building')) as "placeLabel",
-      l.campaign_id as "campaignId", v.definition
-    from campaign_links l join places p on p.id = l.place_id
-    join campaigns c on c.id = l.campaign_id join survey_versions v on v.id = c.survey_version_id
-    where l.code = ${code}`;
-  if (!row) return null;
-  const campaign = await getCampaign(row.countyId, row.campaignId);
-  const { campaignId: _c, ...link } = row;
-  return { ...link, campaign: campaign! };
+  let cached = linkRows.get(code);
+  if (!cached || Date.now() - cached.at > LINK_TTL_MS) {
+    const [row] = await sql<LinkRow[]>`
+      select l.id as "linkId", l.code, l.county_id as "countyId", l.place_id as "placeId", p.name as "placeName",
+        (select string_agg(a.name, ' ' order by array_length(a.path, 1)) from places a
+          where a.id = any(p.path) and a.level in ('community','compound','building')) as "placeLabel",
+        l.campaign_id as "campaignId"
+      from campaign_links l join places p on p.id = l.place_id
+      where l.code = ${code}`;
+    if (!row) return null;
+    if (linkRows.size > 20_000) linkRows.clear();
+    linkRows.set(code, (cached = { row, at: Date.now() }));
+  }
+  const { campaignId, ...link } = cached.row;
+  const recent = campaigns.get(campaignId);
+  let campaign: Campaign | null;
+  if (recent && Date.now() - recent.at <= campaignMaxAgeMs) campaign = recent.campaign;
+  else {
+    campaign = await getCampaign(link.countyId, campaignId);
+    if (!campaign) return null;
+    if (campaigns.size > 1000) campaigns.clear();
+    campaigns.set(campaignId, { campaign, at: Date.now() });
+  }
+  let definition = definitions.get(campaign.surveyVersionId);
+  if (!definition) {
+    const [version] = await sql<{ definition: Record<string, unknown> }[]>`
+      select definition from survey_versions where id = ${campaign.surveyVersionId}`;
+    definition = version.definition;
+    if (definitions.size > 200) definitions.clear();
+    definitions.set(campaign.surveyVersionId, definition);
+  }
+  return { ...link, campaign, definition };
 }
 
+/** Counted in memory and written once a second (app/models/link-counters.server.ts). */
 export async function countLinkEvent(linkId: number, event: "opens" | "starts") {
-  await sql`update campaign_links set ${sql(event)} = ${sql(event)} + 1 where id = ${linkId}`;
+  countLink(linkId, event);
 }
 
 /** One-time codes for every non-vacant household of a building (kept if they exist already). */

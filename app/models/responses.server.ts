@@ -2,8 +2,9 @@
 import { sql } from "~/db.server";
 import type { ResponseFilters, ResponseStatus } from "~/domain/response-filters";
 import { inScope } from "~/models/places.server";
-import { campaignAvailability } from "~/domain/campaigns";
-import { resolveLink } from "~/models/campaigns.server";
+import { resolveLink, type ResidentLink } from "~/models/campaigns.server";
+import { appEnv } from "~/utils/env.server";
+import { countLink } from "~/models/link-counters.server";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
 import type { Level } from "~/domain/places";
 import { recordAudit } from "~/models/audit.server";
@@ -40,79 +41,140 @@ export type SubmitOutcome =
   | { ok: false; reason: SubmitRefusal }
   | { ok: false; reason: "invalid"; errors: Record<string, string[]> };
 
-class Refused extends Error {
-  constructor(public reason: SubmitRefusal) {
-    super(reason);
-  }
-}
-
 const MAX_DURATION_SECONDS = 24 * 3600;
 
-export async function submitResponse(s: Submission, now = new Date()): Promise<SubmitOutcome> {
-  const link = await resolveLink(s.code);
+/**
+ * Stores a resident's submission, once per client key. The link, its campaign and definition
+ * come from memory (resolveLink with a few seconds' campaign cache: only for validating; the
+ * database function decides with the campaign as it is now), and the submission joins the next
+ * call of `submit_responses` (db/migrations/006_write_path.sql): at most SUBMIT_CALLS calls run
+ * at once, each taking everything that waits, so under load many submissions share one
+ * transaction, one INSERT with its tally trigger, and one round trip. A submission refused
+ * here first looks for a stored one with its key: a replay of a stored submission succeeds
+ * again whatever has changed since (closing, the household code now being used).
+ */
+export async function submitResponse(s: Submission, now = new Date(), resolved: ResidentLink | null = null): Promise<SubmitOutcome> {
+  const link = resolved ?? (await resolveLink(s.code, CAMPAIGN_CACHE_MS));
   if (!link) return { ok: false, reason: "notFound" };
   const { campaign } = link;
 
-  // A replay of a stored submission succeeds again whatever has changed since (closing,
-  // the household code now being used): the resident's submit did go through.
-  const [stored] = await sql<{ id: string }[]>`
-    select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
-  if (stored) return { ok: true, responseId: stored.id, replay: true };
-
-  const availability = campaignAvailability(campaign, now);
-  if (availability !== "open") return { ok: false, reason: availability };
-  if (s.versionId !== campaign.surveyVersionId) return { ok: false, reason: "versionMismatch" };
+  const refuse = async (outcome: SubmitOutcome): Promise<SubmitOutcome> => {
+    const [stored] = await sql<{ id: string }[]>`
+      select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
+    return stored ? { ok: true, responseId: stored.id, replay: true } : outcome;
+  };
+  if (s.versionId !== campaign.surveyVersionId) return refuse({ ok: false, reason: "versionMismatch" });
   const checked = validateAnswers(link.definition, s.answers);
-  if (!checked.ok) return { ok: false, reason: "invalid", errors: checked.errors };
+  if (!checked.ok) return refuse({ ok: false, reason: "invalid", errors: checked.errors });
+  if (campaign.duplicatePolicy === "household" && !s.householdCode) return refuse({ ok: false, reason: "codeRequired" });
 
   const startedAt =
     s.startedAt && s.startedAt <= now && now.getTime() - s.startedAt.getTime() <= MAX_DURATION_SECONDS * 1000 ? s.startedAt : null;
-  const policy = campaign.duplicatePolicy;
-  try {
-    return await sql.begin(async (tx) => {
-      let householdCode: { id: number; householdId: number | null } | null = null;
-      if (policy === "household") {
-        if (!s.householdCode) throw new Refused("codeRequired");
-        const [code] = await tx<{ id: number; householdId: number | null; used: boolean; inside: boolean }[]>`
-          select c.id, c.household_id as "householdId", c.used_at is not null as used,
-                 b.path @> array[${link.placeId}]::int[] as inside
-          from household_codes c join places b on b.id = c.place_id
-          where c.code = ${s.householdCode.toUpperCase()} and c.campaign_id = ${campaign.id}
-          for update of c`;
-        if (!code || !code.inside) throw new Refused("codeUnknown");
-        if (code.used) throw new Refused("codeUsed");
-        householdCode = code;
-      }
-      const [inserted] = await tx<{ id: string }[]>`
-        insert into responses (county_id, campaign_id, survey_version_id, place_id, link_id, household_code_id,
-          household_id, channel, answers, client_key, device_id, started_at, finished_at, duration_seconds,
-          user_agent, collected_by)
-        values (${link.countyId}, ${campaign.id}, ${campaign.surveyVersionId}, ${link.placeId}, ${link.linkId},
-          ${householdCode?.id ?? null}, ${householdCode?.householdId ?? null}, ${s.channel},
-          ${tx.json(checked.answers as never)}, ${s.clientKey}, ${s.deviceId}, ${startedAt}, ${now},
-          ${startedAt ? Math.round((now.getTime() - startedAt.getTime()) / 1000) : null},
-          ${s.userAgent?.slice(0, 300) ?? null}, ${s.collectedBy})
-        on conflict (campaign_id, client_key) do nothing
-        returning id::text`;
-      if (!inserted) {
-        // The same submission arrived twice at once; the other one stored it.
-        const [other] = await tx<{ id: string }[]>`
-          select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
-        return { ok: true as const, responseId: other.id, replay: true };
-      }
-      if (policy === "device" && s.deviceId) {
-        const [claimed] = await tx`
-          insert into campaign_devices (campaign_id, device_id, response_id) values (${campaign.id}, ${s.deviceId}, ${inserted.id})
-          on conflict do nothing returning response_id`;
-        if (!claimed) throw new Refused("deviceUsed");
-      }
-      if (householdCode) await tx`update household_codes set used_at = ${now} where id = ${householdCode.id}`;
-      await tx`update campaign_links set completions = completions + 1 where id = ${link.linkId}`;
-      return { ok: true as const, responseId: inserted.id, replay: false };
+  const result = await batched({
+    county: link.countyId,
+    campaign: campaign.id,
+    version: s.versionId,
+    place: link.placeId,
+    link: link.linkId,
+    code: s.householdCode ? s.householdCode.toUpperCase() : null,
+    channel: s.channel,
+    answers: checked.answers,
+    key: s.clientKey,
+    device: s.deviceId,
+    started: startedAt?.toISOString() ?? null,
+    duration: startedAt ? Math.round((now.getTime() - startedAt.getTime()) / 1000) : null,
+    agent: s.userAgent?.slice(0, 300) ?? null,
+    collected_by: s.collectedBy,
+    at: now.toISOString(),
+  });
+  if (result.outcome === "stored") countLink(link.linkId, "completions");
+  if (result.outcome === "stored" || result.outcome === "replay") return { ok: true, responseId: result.responseId!, replay: result.outcome === "replay" };
+  return { ok: false, reason: result.outcome };
+}
+
+/** How old the campaign row used for validating a submission may be (the database re-checks). */
+export const CAMPAIGN_CACHE_MS = 5000;
+/** Calls of submit_responses running at once (the rest of the pool serves pages). Two keep both
+ *  cores busy (one batch is built while the other is stored); more only make batches smaller. */
+const SUBMIT_CALLS = Math.max(1, Math.min(2, appEnv().DATABASE_POOL - 1));
+const BATCH_MAX = 100;
+
+type Item = {
+  county: number;
+  campaign: number;
+  version: number;
+  place: number;
+  link: number;
+  code: string | null;
+  channel: Submission["channel"];
+  answers: Record<string, unknown>;
+  key: string;
+  device: string | null;
+  started: string | null;
+  duration: number | null;
+  agent: string | null;
+  collected_by: number | null;
+  /** When it arrived (finished_at; the campaign's times are compared with it). */
+  at: string;
+};
+type ItemOutcome = { outcome: "stored" | "replay" | SubmitRefusal; responseId: string | null };
+type Waiting = { item: Item; done: (r: ItemOutcome) => void; failed: (e: unknown) => void };
+
+const waiting: Waiting[] = [];
+let running = 0;
+
+function batched(item: Item): Promise<ItemOutcome> {
+  return new Promise((done, failed) => {
+    waiting.push({ item, done, failed });
+    pump();
+  });
+}
+
+function pump() {
+  while (running < SUBMIT_CALLS && waiting.length > 0) {
+    const batch = waiting.splice(0, BATCH_MAX);
+    running++;
+    void store(batch).finally(() => {
+      running--;
+      pump();
     });
+  }
+}
+
+async function store(batch: Waiting[]) {
+  // The same client key twice in one call (a double tap): the second shares the first's outcome.
+  const first = new Map<string, Waiting>();
+  const twins: [Waiting, Waiting][] = [];
+  const unique: Waiting[] = [];
+  for (const w of batch) {
+    const k = `${w.item.campaign}:${w.item.key}`;
+    const seen = first.get(k);
+    if (seen) twins.push([w, seen]);
+    else {
+      first.set(k, w);
+      unique.push(w);
+    }
+  }
+  const outcomes = new Map<Waiting, ItemOutcome>();
+  try {
+    const rows = await sql<{ item: number; outcome: ItemOutcome["outcome"]; responseId: string | null }[]>`
+      select item, outcome, response_id::text as "responseId"
+      from submit_responses(${sql.json(unique.map((w) => w.item) as never)}::jsonb)`;
+    for (const r of rows) outcomes.set(unique[r.item - 1], { outcome: r.outcome, responseId: r.responseId });
   } catch (error) {
-    if (error instanceof Refused) return { ok: false, reason: error.reason };
-    throw error;
+    // One bad submission must not fail the others: alone, each fails only for itself.
+    if (unique.length > 1) {
+      await Promise.all(unique.map((w) => store([w])));
+      for (const [w, seen] of twins) store([{ ...seen, done: w.done, failed: w.failed }]);
+      return;
+    }
+    for (const w of batch) w.failed(error);
+    return;
+  }
+  for (const w of unique) w.done(outcomes.get(w)!);
+  for (const [w, seen] of twins) {
+    const o = outcomes.get(seen)!;
+    w.done(o.outcome === "stored" ? { outcome: "replay", responseId: o.responseId } : o);
   }
 }
 

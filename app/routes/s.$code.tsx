@@ -12,8 +12,8 @@ import { campaignAvailability } from "~/domain/campaigns";
 import { countLinkEvent, resolveLink } from "~/models/campaigns.server";
 import { deviceHasAnswered } from "~/models/responses.server";
 import { evaluateCondition } from "~/survey/condition";
-import { answersFromForm, buildRenderSurvey, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
-import { ensureDeviceCookie, handleSubmission, isRealVisit } from "~/utils/resident.server";
+import { answersFromForm, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
+import { ensureDeviceCookie, handleSubmission, isRealVisit, renderSurveyOf } from "~/utils/resident.server";
 import { invariantResponse } from "~/utils/input";
 
 export const handle = { resident: true };
@@ -48,7 +48,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       campaignName: campaign.name,
       versionId: campaign.surveyVersionId,
       needsHouseholdCode: campaign.duplicatePolicy === "household",
-      survey: buildRenderSurvey(link.definition),
+      survey: renderSurveyOf(link.definition),
       clientKey: crypto.randomUUID(),
     },
     { headers },

@@ -4,6 +4,7 @@ import { Model, settings, type Question } from "survey-core";
 import { translate } from "~/i18n";
 import "./properties";
 import { choiceValues } from "./definition";
+import { evaluateCondition } from "./condition";
 
 /** The key of `errors` for problems that belong to no question. */
 export const FORM_ERRORS = "_form";
@@ -76,29 +77,40 @@ function pickAll(offered: unknown[], raw: unknown): Normalized {
 const MULTIPLE = ["checkbox", "tagbox", "ranking"];
 const SINGLE = ["radiogroup", "dropdown", "buttongroup", "imagepicker"];
 
-/** Brings a submitted value to the type the question stores, or says why it cannot be one. */
-function normalize(question: Question, raw: unknown): Normalized {
+/** Brings a submitted value to the type the question stores, or says why it cannot be one.
+ *  Everything it needs is read from the question once: `normalizerOf(q)(raw)`. */
+function normalizerOf(question: Question): (raw: unknown) => Normalized {
   const q = question as Question & Json;
   const type = question.getType();
   const dynamicChoices = Boolean(q.choicesFromQuestion) || Boolean((q.choicesByUrl as { url?: string } | undefined)?.url);
   if ((SINGLE.includes(type) || MULTIPLE.includes(type)) && !dynamicChoices) {
     const multiple = MULTIPLE.includes(type) || q.multiSelect === true;
-    return multiple ? pickAll(choiceValues(question), raw) : pick(choiceValues(question), raw);
+    const offered = choiceValues(question);
+    return multiple ? (raw) => pickAll(offered, raw) : (raw) => pick(offered, raw);
   }
-  if (type === "rating") return pick((q.visibleRateValues as { value: unknown }[]).map((i) => i.value), raw);
-  if (type === "boolean") return pick([(q.getValueTrue as () => unknown)(), (q.getValueFalse as () => unknown)()], raw);
-  if (type === "text" && (q.inputType === "number" || q.inputType === "range")) {
-    const number = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
-    return typeof number === "number" && Number.isFinite(number) ? { value: number } : { error: zh("surveyDef.answers.wrongType") };
+  if (type === "rating") {
+    const offered = (q.visibleRateValues as { value: unknown }[]).map((i) => i.value);
+    return (raw) => pick(offered, raw);
   }
+  if (type === "boolean") {
+    const offered = [(q.getValueTrue as () => unknown)(), (q.getValueFalse as () => unknown)()];
+    return (raw) => pick(offered, raw);
+  }
+  if (type === "text" && (q.inputType === "number" || q.inputType === "range"))
+    return (raw) => {
+      const number = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+      return typeof number === "number" && Number.isFinite(number) ? { value: number } : { error: zh("surveyDef.answers.wrongType") };
+    };
   if (type === "text" || type === "comment") {
-    if (typeof raw !== "string" && typeof raw !== "number") return { error: zh("surveyDef.answers.wrongType") };
-    const text = String(raw);
     const max = (q.getMaxLength as () => number | null)();
-    if (typeof max === "number" && max > 0 && text.length > max) return { error: tooLongText(text.length, max) };
-    return { value: text };
+    return (raw) => {
+      if (typeof raw !== "string" && typeof raw !== "number") return { error: zh("surveyDef.answers.wrongType") };
+      const text = String(raw);
+      if (typeof max === "number" && max > 0 && text.length > max) return { error: tooLongText(text.length, max) };
+      return { value: text };
+    };
   }
-  return { value: raw };
+  return (raw) => ({ value: raw });
 }
 
 /**
@@ -110,6 +122,14 @@ function normalize(question: Question, raw: unknown): Normalized {
  */
 export function validateAnswers(definition: unknown, answers: unknown): AnswerCheck {
   if (!isRecord(answers)) return { ok: false, errors: { [FORM_ERRORS]: [zh("surveyDef.answers.notObject")] } };
+  const compiled = compiledCheck(definition);
+  return compiled ? compiled(answers) : validateWithSurveyCore(definition, answers);
+}
+
+/** The reference: the same checks run by a survey-core model (kept for definitions the compiled
+ *  check does not cover, and as the oracle of tests/unit/survey-compiled.test.ts). */
+export function validateWithSurveyCore(definition: unknown, answers: unknown): AnswerCheck {
+  if (!isRecord(answers)) return { ok: false, errors: { [FORM_ERRORS]: [zh("surveyDef.answers.notObject")] } };
   const survey = surveyOf(definition);
   const questions = answerable(survey);
   const kept: Json = {};
@@ -118,7 +138,7 @@ export function validateAnswers(definition: unknown, answers: unknown): AnswerCh
   for (const q of questions) {
     const key = q.getValueName();
     if (Object.hasOwn(answers, key) && !isBlank(answers[key])) {
-      const normalized = normalize(q, answers[key]);
+      const normalized = normalizerOf(q)(answers[key]);
       if ("error" in normalized) errors[q.name] = [normalized.error];
       else kept[key] = normalized.value;
     }
@@ -154,6 +174,182 @@ export function validateAnswers(definition: unknown, answers: unknown): AnswerCh
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, answers: kept };
 }
+
+// ---- the compiled check ----
+//
+// A survey-core model costs ~3 ms per submission to fill and validate, the largest part of a
+// submission's CPU time (docs/decisions/006-write-path.md). For definitions made only of what
+// the resident page draws (the allow-list below), the same checks are compiled once per
+// definition into plain functions: the value normalizers read from the model, visibility from
+// `visibleIf` with the phone's own evaluator (app/survey/condition.ts, tested against
+// survey-core's ConditionRunner), "required" and "other needs its text" as survey-core applies
+// them. Anything else falls back to survey-core. tests/unit/survey-compiled.test.ts checks that
+// both agree on every shipped template and on generated answer sets.
+
+type Compiled = (answers: Json) => AnswerCheck;
+
+const DISPLAY = ["title", "description", "name"];
+const QUESTION_KEYS = [...DISPLAY, "type", "isRequired", "visibleIf", "visible", "measure", "positiveAnswers", "excludedAnswers", "answerScores", "weight", "placeholder"];
+const ALLOWED: Record<string, string[]> = {
+  survey: [...DISPLAY, "pages", "completedHtml", "maxTextLength", "showQuestionNumbers", "showProgressBar", "progressBarType", "locale"],
+  page: [...DISPLAY, "elements", "visibleIf"],
+  panel: [...DISPLAY, "type", "elements", "visibleIf", "visible", "state"],
+  html: ["type", "name", "html", "visibleIf", "visible"],
+  radiogroup: [...QUESTION_KEYS, "choices", "showOtherItem", "hasOther", "otherText", "otherPlaceholder", "colCount"],
+  dropdown: [...QUESTION_KEYS, "choices", "showOtherItem", "hasOther", "otherText", "otherPlaceholder"],
+  checkbox: [...QUESTION_KEYS, "choices", "showOtherItem", "hasOther", "otherText", "otherPlaceholder", "colCount"],
+  rating: [...QUESTION_KEYS, "rateValues", "rateMin", "rateMax", "rateStep", "minRateDescription", "maxRateDescription"],
+  boolean: [...QUESTION_KEYS, "labelTrue", "labelFalse"],
+  text: [...QUESTION_KEYS, "inputType", "maxLength"],
+  comment: [...QUESTION_KEYS, "maxLength", "rows", "autoGrow"],
+};
+const TEXT_INPUTS = [undefined, "text", "number", "tel"];
+const isText = (v: unknown) => typeof v === "string" || (isRecord(v) && Object.values(v).every((x) => typeof x === "string"));
+
+/** Whether every object of the definition uses only what the compiled check models. */
+function compilable(definition: Json): boolean {
+  const keysOk = (obj: Json, kind: string) => {
+    const allowed = ALLOWED[kind];
+    if (!allowed) return false;
+    for (const [key, value] of Object.entries(obj)) {
+      if (!allowed.includes(key)) return false;
+      if (["title", "description", "html", "otherText", "placeholder", "otherPlaceholder", "labelTrue", "labelFalse", "completedHtml", "minRateDescription", "maxRateDescription"].includes(key) && !isText(value)) return false;
+      if ((key === "isRequired" || key === "visible" || key === "showOtherItem" || key === "hasOther") && typeof value !== "boolean") return false;
+      if (key === "visibleIf" && typeof value !== "string") return false;
+    }
+    return true;
+  };
+  const choicesOk = (list: unknown) =>
+    list === undefined ||
+    (Array.isArray(list) &&
+      list.every((c) => isScalar(c) || (isRecord(c) && isScalar(c.value) && Object.keys(c).every((k) => k === "value" || (k === "text" && isText(c.text))))));
+  const elementsOk = (list: unknown): boolean =>
+    Array.isArray(list) &&
+    list.every((e) => {
+      if (!isRecord(e) || typeof e.type !== "string" || !keysOk(e, e.type)) return false;
+      if (e.type === "panel") return elementsOk(e.elements ?? []);
+      if (e.type === "html") return true;
+      if (typeof e.name !== "string" || !e.name) return false;
+      if (e.type === "text" && !TEXT_INPUTS.includes(e.inputType as string | undefined)) return false;
+      return choicesOk(e.choices) && choicesOk(e.rateValues);
+    });
+  return keysOk(definition, "survey") && Array.isArray(definition.pages) && definition.pages.every((p) => isRecord(p) && keysOk(p, "page") && elementsOk(p.elements ?? []));
+}
+
+/** The text survey-core gives a question whose "other" is chosen without its text (the allow-list
+ *  admits no own `otherErrorText`, so it is the locale's). */
+let otherError: string | null = null;
+function otherErrorText(): string {
+  if (otherError === null) {
+    const survey = new Model({ elements: [{ type: "radiogroup", name: "q", choices: [1], showOtherItem: true }] });
+    survey.locale = "zh-cn";
+    survey.data = { q: "other" };
+    const q = survey.getQuestionByName("q");
+    q.validate(true);
+    otherError = q.errors.find((e) => e.getErrorType() !== "required")?.getText() ?? "";
+  }
+  return otherError;
+}
+
+function compile(definition: Json): Compiled | null {
+  if (!compilable(definition)) return null;
+  const survey = new Model(structuredClone(definition));
+  survey.locale = "zh-cn";
+  // Visibility as the definition states it (the model's own `visible` already reflects the
+  // conditions run on empty data): every visibleIf from the page down, and `visible: false`.
+  const visibility = new Map<string, { conditions: string[]; alwaysHidden: boolean }>();
+  const walk = (elements: unknown, conditions: string[], alwaysHidden: boolean) => {
+    for (const e of Array.isArray(elements) ? (elements as Json[]) : []) {
+      const own = typeof e.visibleIf === "string" && e.visibleIf.trim() ? [...conditions, e.visibleIf] : conditions;
+      const hidden = alwaysHidden || e.visible === false;
+      if (e.type === "panel") walk(e.elements, own, hidden);
+      else if (typeof e.name === "string") visibility.set(e.name, { conditions: own, alwaysHidden: hidden });
+    }
+  };
+  for (const page of definition.pages as Json[]) walk(page.elements, typeof page.visibleIf === "string" && page.visibleIf.trim() ? [page.visibleIf] : [], false);
+  const questions = answerable(survey).map((q) => {
+    const { conditions, alwaysHidden } = visibility.get(q.name) ?? { conditions: [], alwaysHidden: false };
+    const type = q.getType();
+    const other = (q as Question & { showOtherItem?: boolean }).showOtherItem === true ? (q as unknown as { otherItem: { value: unknown } }).otherItem.value : undefined;
+    const multiple = MULTIPLE.includes(type);
+    return {
+      name: q.name,
+      key: q.getValueName(),
+      comment: commentKey(q),
+      takesComment: takesComment(q),
+      normalize: normalizerOf(q),
+      required: q.isRequired,
+      conditions,
+      alwaysHidden,
+      other,
+      multiple,
+      otherError: other === undefined ? "" : otherErrorText(),
+    };
+  });
+  const required = zh("resident.required");
+  const wrongType = zh("surveyDef.answers.wrongType");
+  return (answers) => {
+    const kept: Json = {};
+    const errors: Record<string, string[]> = {};
+    for (const q of questions) {
+      if (Object.hasOwn(answers, q.key) && !isBlank(answers[q.key])) {
+        const normalized = q.normalize(answers[q.key]);
+        if ("error" in normalized) errors[q.name] = [normalized.error];
+        else kept[q.key] = normalized.value;
+      }
+      const comment = answers[q.comment];
+      if (q.takesComment && Object.hasOwn(answers, q.comment) && !isBlank(comment)) {
+        if (typeof comment === "string" || typeof comment === "number") kept[q.comment] = String(comment);
+        else errors[q.name] = [...(errors[q.name] ?? []), wrongType];
+      }
+    }
+    const hidden = (q: (typeof questions)[number]) => q.alwaysHidden || q.conditions.some((c) => !evaluateCondition(c, kept));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const q of questions.filter(hidden)) {
+        delete errors[q.name];
+        for (const key of [q.key, q.comment]) {
+          if (key in kept) {
+            delete kept[key];
+            changed = true;
+          }
+        }
+      }
+    }
+    for (const q of questions) {
+      if (errors[q.name] || hidden(q)) continue;
+      const value = kept[q.key];
+      if (value === undefined || (typeof value === "string" && value.trim() === "")) {
+        if (q.required) errors[q.name] = [required];
+      } else if (q.other !== undefined && (q.multiple ? Array.isArray(value) && value.includes(q.other) : value === q.other) && !kept[q.comment]) {
+        errors[q.name] = [q.otherError];
+      }
+    }
+    return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, answers: kept };
+  };
+}
+
+// Compiled once per definition object (the submit path keeps one per survey version), else
+// per JSON text; null (survey-core) is remembered too.
+const compiledByObject = new WeakMap<object, Compiled | null>();
+const compiledByText = new Map<string, Compiled | null>();
+
+function compiledCheck(definition: unknown): Compiled | null {
+  if (!isRecord(definition)) return null;
+  if (compiledByObject.has(definition)) return compiledByObject.get(definition)!;
+  const text = JSON.stringify(definition);
+  let compiled = compiledByText.get(text);
+  if (compiled === undefined) {
+    compiled = compile(definition);
+    compiledByText.set(text, compiled);
+    if (compiledByText.size > MODELS_KEPT) compiledByText.delete(compiledByText.keys().next().value!);
+  }
+  compiledByObject.set(definition, compiled);
+  return compiled;
+}
+
+/** Whether `validateAnswers` runs the compiled check for this definition (else survey-core). */
+export const isCompiled = (definition: unknown) => compiledCheck(definition) !== null;
 
 // ---- answer texts ----
 

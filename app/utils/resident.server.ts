@@ -4,8 +4,8 @@ import { createCookie } from "@remix-run/node";
 import { randomUUID } from "node:crypto";
 import { isbot } from "isbot";
 import { resolveLink, type ResidentLink } from "~/models/campaigns.server";
-import { submitResponse, type SubmitOutcome } from "~/models/responses.server";
-import { answersFromForm, buildRenderSurvey } from "~/survey/render";
+import { CAMPAIGN_CACHE_MS, submitResponse, type SubmitOutcome } from "~/models/responses.server";
+import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
 import { getUser } from "~/utils/session.server";
 
 /** A submission's body, form-encoded. Questions carry their own length limits (checked per
@@ -41,7 +41,7 @@ export type SubmissionResult = {
 };
 
 /** Reads at most `limit` bytes of the body; `complete` is false when there was more. */
-async function readBody(request: Request, limit: number): Promise<{ text: string; complete: boolean }> {
+export async function readBody(request: Request, limit: number): Promise<{ text: string; complete: boolean }> {
   if (!request.body) return { text: "", complete: true };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -61,18 +61,38 @@ async function readBody(request: Request, limit: number): Promise<{ text: string
   return { text: new TextDecoder().decode(size > limit ? bytes.subarray(0, limit) : bytes), complete: size <= limit };
 }
 
+/** The render model of a definition, built once per definition object (resolveLink keeps one
+ *  object per survey version). */
+const renderSurveys = new WeakMap<object, RenderSurvey>();
+export function renderSurveyOf(definition: Record<string, unknown>): RenderSurvey {
+  let survey = renderSurveys.get(definition);
+  if (!survey) renderSurveys.set(definition, (survey = buildRenderSurvey(definition)));
+  return survey;
+}
+
 export async function handleSubmission(request: Request, code: string, link: ResidentLink | null = null): Promise<SubmissionResult> {
-  const type = request.headers.get("Content-Type") ?? "";
+  return handleSubmissionOf({ headers: request.headers, body: await readBody(request, MAX_SUBMISSION_BYTES) }, code, link);
+}
+
+/** What a submission needs of its request: the headers (content type, cookies, user agent) and
+ *  the body read up to MAX_SUBMISSION_BYTES. server.ts serves the JSON endpoint with it straight
+ *  from Express, without building a Fetch Request or going through Remix's router. */
+export type IncomingSubmission = { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } };
+
+export async function handleSubmissionOf(incoming: IncomingSubmission, code: string, link: ResidentLink | null = null): Promise<SubmissionResult> {
+  // The session and device lookups read only the headers.
+  const request = incoming as unknown as Request;
+  const type = incoming.headers.get("Content-Type") ?? "";
   const urlencoded = type.startsWith("application/x-www-form-urlencoded");
-  const body = await readBody(request, MAX_SUBMISSION_BYTES);
+  const body = incoming.body;
   if (!body.complete) {
     // Too much to store; still give back what was read (the fields before the cut), so a
     // resident without JavaScript does not lose every answer.
-    const resolved = urlencoded ? (link ?? (await resolveLink(code))) : null;
+    const resolved = urlencoded ? (link ?? (await resolveLink(code, CAMPAIGN_CACHE_MS))) : null;
     const prefix = new URLSearchParams(body.text.slice(0, body.text.lastIndexOf("&") + 1));
-    return { status: 413, outcome: { ok: false, reason: "tooLarge" }, form: resolved ? formOf(buildRenderSurvey(resolved.definition), prefix) : null };
+    return { status: 413, outcome: { ok: false, reason: "tooLarge" }, form: resolved ? formOf(renderSurveyOf(resolved.definition), prefix) : null };
   }
-  const resolved = link ?? (await resolveLink(code));
+  const resolved = link ?? (await resolveLink(code, CAMPAIGN_CACHE_MS));
   if (!resolved) return { status: 404, outcome: { ok: false, reason: "notFound" }, form: null };
 
   let form: URLSearchParams;
@@ -84,7 +104,7 @@ export async function handleSubmission(request: Request, code: string, link: Res
     for (const [k, v] of parsed.entries()) if (typeof v === "string") form.append(k, v);
   } else return { status: 400, outcome: { ok: false, reason: "malformed" }, form: null };
 
-  const survey = buildRenderSurvey(resolved.definition);
+  const survey = renderSurveyOf(resolved.definition);
   const given = formOf(survey, form);
   const clientKey = form.get("__key") ?? "";
   const versionId = Number(form.get("__version"));
@@ -103,7 +123,7 @@ export async function handleSubmission(request: Request, code: string, link: Res
     userAgent: request.headers.get("User-Agent"),
     channel: user ? "volunteer" : form.get("__src") === "qr" ? "qr" : "link",
     collectedBy: user?.id ?? null,
-  });
+  }, new Date(), resolved);
   const status = outcome.ok
     ? 200
     : outcome.reason === "invalid"
@@ -118,7 +138,7 @@ export async function handleSubmission(request: Request, code: string, link: Res
   return { status, outcome, form: outcome.ok ? null : given };
 }
 
-function formOf(survey: ReturnType<typeof buildRenderSurvey>, form: URLSearchParams): NonNullable<SubmissionResult["form"]> {
+function formOf(survey: RenderSurvey, form: URLSearchParams): NonNullable<SubmissionResult["form"]> {
   return {
     answers: answersFromForm(survey, form),
     household: form.get("__household") ?? "",

@@ -1,4 +1,5 @@
 // Resident submissions against a real database: idempotency, policies, validation, closing.
+import { flushLinkCounters } from "~/models/link-counters.server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "~/db.server";
 import { createCampaign, householdCodesFor, resolveLink, setCampaignState, type DuplicatePolicy } from "~/models/campaigns.server";
@@ -81,6 +82,8 @@ describe("resident submission", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ place_id: buildingId, survey_version_id: versionId, channel: "qr", answers: GOOD });
     expect(rows[0].duration_seconds).toBeGreaterThanOrEqual(89);
+    // Link counters are written in batches (app/models/link-counters.server.ts).
+    await flushLinkCounters();
     const [counts] = await sql`select completions from campaign_links where code = ${link}`;
     expect(counts.completions).toBe(1);
   });
