@@ -150,7 +150,7 @@ const en: Record<keyof typeof zh, string> = {
   "coverage.projected": "At this pace done on {date}",
   "coverage.noPace": "Nothing finished in the last 3 days: no end date to project",
   "coverage.late": "Behind: misses the deadline at this pace",
-  "coverage.rule": "Coverage = visited ÷ (to reach − found vacant). To reach: registered households not marked vacant; a census of all households, not a sample, so there is no confidence interval. Vacant needs a second confirmation on another day; unreachable after {n} tries in {n} different (day, time slot) pairs (before 12:00, 12:00–18:00, after 18:00 Beijing).",
+  "coverage.rule": "Coverage = visited ÷ (to reach − found vacant). To reach: registered households not marked vacant; a census of all households, not a sample, so there is no confidence interval. Vacant needs a second confirmation on another day; unreachable after {n} tries in as many different (day, time slot) pairs (before 12:00, 12:00–18:00, after 18:00 Beijing).",
   "coverage.byLevel": "By {level}",
   "coverage.empty": "No units at this level.",
   "coverage.col.unit": "Unit",
