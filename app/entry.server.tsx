@@ -49,4 +49,4 @@ export default function handleRequest(
 
 // The residents' JSON submit endpoint is served by server.ts straight from Express (see
 // docs/decisions/006-write-path.md); it reaches the app's code through the server build.
-export { handleSubmissionOf as residentSubmission, MAX_SUBMISSION_BYTES } from "~/utils/resident.server";
+export { handleSubmissionOf as residentSubmission, MAX_SUBMISSION_BYTES } from "~/models/resident.server";

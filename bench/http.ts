@@ -46,7 +46,7 @@ const { sql } = await import("../app/db.server");
 const { buildRenderSurvey } = await import("../app/survey/render");
 const { evaluateCondition } = await import("../app/survey/condition");
 const { mulberry32 } = await import("../app/domain/sampling");
-const { deviceCookie } = await import("../app/utils/resident.server");
+const { deviceCookie } = await import("../app/models/resident.server");
 const { tallyDifferences } = await import("../app/models/rates.server");
 
 const [campaign] = await sql<{ id: number; versionId: number; definition: Record<string, unknown> }[]>`

@@ -1,6 +1,6 @@
 // JSON endpoint for the enhanced resident page; the same path as the page's own form post.
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { handleSubmission } from "~/utils/resident.server";
+import { handleSubmission } from "~/models/resident.server";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { status, outcome } = await handleSubmission(request, params.code ?? "");

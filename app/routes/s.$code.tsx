@@ -13,7 +13,7 @@ import { countLinkEvent, resolveLink } from "~/models/campaigns.server";
 import { deviceHasAnswered } from "~/models/responses.server";
 import { evaluateCondition } from "~/survey/condition";
 import { answersFromForm, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
-import { ensureDeviceCookie, handleSubmission, isRealVisit, renderSurveyOf } from "~/utils/resident.server";
+import { ensureDeviceCookie, handleSubmission, isRealVisit, renderSurveyOf } from "~/models/resident.server";
 import { invariantResponse } from "~/utils/input";
 
 export const handle = { resident: true };

@@ -6,7 +6,7 @@ import { createCampaign, householdCodesFor, resolveLink, setCampaignState, type 
 import { submitResponse, type Submission } from "~/models/responses.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { loader as pageLoader } from "~/routes/s.$code";
-import { handleSubmission, MAX_SUBMISSION_BYTES } from "~/utils/resident.server";
+import { handleSubmission, MAX_SUBMISSION_BYTES } from "~/models/resident.server";
 import { translate } from "~/i18n";
 import { loadTemplate } from "~/survey/templates.server";
 import { seedDemoCounty } from "../../db/seed/index";

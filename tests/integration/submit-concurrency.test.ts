@@ -10,7 +10,7 @@ import { tallyDifferences } from "~/models/rates.server";
 import { submitResponse, type Submission, type SubmitOutcome } from "~/models/responses.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { mulberry32 } from "~/domain/sampling";
-import { handleSubmission } from "~/utils/resident.server";
+import { handleSubmission } from "~/models/resident.server";
 import { seedDemoCounty } from "../../db/seed/index";
 
 const DEFINITION = {
@@ -179,6 +179,6 @@ describe("concurrent submissions", () => {
 
 /** The device cookie the resident page would have set. */
 async function deviceCookieFor(id: string) {
-  const { deviceCookie } = await import("~/utils/resident.server");
+  const { deviceCookie } = await import("~/models/resident.server");
   return (await deviceCookie.serialize(id)).split(";")[0];
 }
