@@ -108,10 +108,13 @@ async function main() {
   // per submission, which cost about as much as the submission itself.
   let build: ServerBuild | (() => Promise<ServerBuild>) | null = null;
   type Entry = {
-    residentSubmission: (incoming: { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } }, code: string) => Promise<{ status: number; outcome: unknown }>;
+    residentSubmission: (
+      incoming: { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } },
+      code: string,
+    ) => Promise<{ status: number; outcome: unknown }>;
     MAX_SUBMISSION_BYTES: number;
   };
-  const entry = async () => ((typeof build === "function" ? await build() : build!).entry.module as unknown as Entry);
+  const entry = async () => (typeof build === "function" ? await build() : build!).entry.module as unknown as Entry;
   // Its own middleware: the same request log and cross-site refusal, fixed security headers (a
   // JSON answer needs no per-request CSP nonce), no compression (the answer is a few bytes).
   const submitHeaders = helmet({

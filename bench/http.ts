@@ -33,12 +33,17 @@ process.env.SESSION_SECRET ??= "bench-session-secret-0123456789abcdef";
 
 log("starting the app (production build; migrating and loading the demo county)");
 const started = Date.now();
-const app = await startServer("server.ts", APP_PORT, {
-  NODE_ENV: "production",
-  DATABASE_URL: dbUrl.toString(),
-  SEED_DEMO: "1",
-  SESSION_SECRET: process.env.SESSION_SECRET,
-}, path.join(tmp, "app.log"));
+const app = await startServer(
+  "server.ts",
+  APP_PORT,
+  {
+    NODE_ENV: "production",
+    DATABASE_URL: dbUrl.toString(),
+    SEED_DEMO: "1",
+    SESSION_SECRET: process.env.SESSION_SECRET,
+  },
+  path.join(tmp, "app.log"),
+);
 log(`app up in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
 // App modules read DATABASE_URL when they load.
@@ -52,10 +57,17 @@ const { tallyDifferences } = await import("../app/models/rates.server");
 const [campaign] = await sql<{ id: number; versionId: number; definition: Record<string, unknown> }[]>`
   select c.id, c.survey_version_id as "versionId", v.definition from campaigns c
   join survey_versions v on v.id = c.survey_version_id where c.code = 'demo'`;
-const codes = (await sql<{ code: string }[]>`select code from campaign_links where campaign_id = ${campaign.id} order by id`).map((l) => l.code);
+const codes = (await sql<{ code: string }[]>`select code from campaign_links where campaign_id = ${campaign.id} order by id`).map(
+  (l) => l.code,
+);
 log(`demo campaign: ${codes.length} links`);
 
-const ceiling = await startServer("bench/ceiling-server.tsx", CEILING_PORT, { NODE_ENV: "production", DATABASE_URL: dbUrl.toString() }, path.join(tmp, "ceiling.log"));
+const ceiling = await startServer(
+  "bench/ceiling-server.tsx",
+  CEILING_PORT,
+  { NODE_ENV: "production", DATABASE_URL: dbUrl.toString() },
+  path.join(tmp, "ceiling.log"),
+);
 
 // Answer sets: every question the other answers show gets a choice (or a short text), seeded.
 const survey = buildRenderSurvey(campaign.definition);
@@ -99,14 +111,20 @@ const cookieFor = (id: string) => `wm_dev=${encodeURIComponent(Buffer.from(JSON.
   if ((await deviceCookie.parse(cookieFor(id))) !== id) throw new Error("device cookie format changed");
 }
 
-const pick = <T,>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
+const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
 const out: string[] = [];
 
 function row(name: string, r: LoadResult): (string | number)[] {
   return [name, fmt(r.rps), fmt(r.p50), fmt(r.p99), fmt(r.max), r.non2xx + r.errors + r.timeouts];
 }
 /** The mean of two runs of the same server (throughput and latency figures). */
-const mean = (a: LoadResult, b: LoadResult): LoadResult => ({ ...a, rps: (a.rps + b.rps) / 2, p50: (a.p50 + b.p50) / 2, p99: (a.p99 + b.p99) / 2, max: Math.max(a.max, b.max) });
+const mean = (a: LoadResult, b: LoadResult): LoadResult => ({
+  ...a,
+  rps: (a.rps + b.rps) / 2,
+  p50: (a.p50 + b.p50) / 2,
+  p99: (a.p99 + b.p99) / 2,
+  max: Math.max(a.max, b.max),
+});
 const HEAD = ["server", "req/s", "p50 ms", "p99 ms", "max ms", "non-2xx + errors"];
 
 async function submitSection() {
@@ -148,8 +166,10 @@ async function submitSection() {
   const started = Date.now();
   const sampler = setInterval(() => {
     const w = Math.floor((Date.now() - started) / 10_000);
-    void sql<{ q: string }[]>`select regexp_replace(query, '^autovacuum: ', '') as q from pg_stat_activity where backend_type = 'autovacuum worker'`
-      .then((rows) => ((vacuumSeen[w] ??= []).push(...rows.map((r) => r.q))))
+    void sql<
+      { q: string }[]
+    >`select regexp_replace(query, '^autovacuum: ', '') as q from pg_stat_activity where backend_type = 'autovacuum worker'`
+      .then((rows) => (vacuumSeen[w] ??= []).push(...rows.map((r) => r.q)))
       .catch(() => {});
     if ((Date.now() - started) % 10_000 < 1000)
       void sql<{ n: number }[]>`select coalesce(sum(n_dead_tup), 0)::int as n from pg_stat_user_tables
@@ -224,7 +244,11 @@ async function pageSection() {
   out.push(
     `## Resident page: GET /s/<code>, ${CONNECTIONS} clients, ${PAGE_SECONDS} s each`,
     "",
-    table(HEAD, [row("ceiling before the app: express + renderToString of the render model", topBefore), row("app", mine), row("ceiling after the app", topAfter)]),
+    table(HEAD, [
+      row("ceiling before the app: express + renderToString of the render model", topBefore),
+      row("app", mine),
+      row("ceiling after the app", topAfter),
+    ]),
     "",
     `**Ratio app / ceiling (mean of before and after): ${pct(mine.rps, top.rps)} of the throughput**; p99 ${fmt(mine.p99)} ms against ${fmt(top.p99)} ms. HTML (uncompressed): app ${fmt((await size(app.url)) / 1024, 1)} KiB, ceiling ${fmt((await size(ceiling.url)) / 1024, 1)} KiB.`,
     "",

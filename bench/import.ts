@@ -42,12 +42,22 @@ try {
   const definition = JSON.parse(readFileSync(path.join(ROOT, "surveys/household-satisfaction.json"), "utf8"));
   const surveyId = await createSurvey({ id: user.id, countyId }, { title: "bench", kind: "household", draft: definition });
   const version = (await publishSurvey({ id: user.id, countyId }, surveyId))!;
-  const [{ id: buildingId }] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'building' order by id limit 1`;
+  const [{ id: buildingId }] = await sql<
+    { id: number }[]
+  >`select id from places where county_id = ${countyId} and level = 'building' order by id limit 1`;
   await sql`analyze`;
   const campaign = async (code: string) => {
     const created = await createCampaign(
       { id: user.id, countyId },
-      { code, name: code, surveyVersionId: version.id, opensAt: new Date(Date.now() - 86400_000), closesAt: new Date(Date.now() + 86400_000), duplicatePolicy: "unlimited", targetPlaceIds: [buildingId] },
+      {
+        code,
+        name: code,
+        surveyVersionId: version.id,
+        opensAt: new Date(Date.now() - 86400_000),
+        closesAt: new Date(Date.now() + 86400_000),
+        duplicatePolicy: "unlimited",
+        targetPlaceIds: [buildingId],
+      },
     );
     if (!("id" in created)) throw new Error(created.problem);
     await setCampaignState(countyId, created.id, "open");
@@ -77,7 +87,9 @@ try {
   };
   const csvOf = (rows: Record<string, unknown>[]) => {
     const cell = (v: unknown) => (v === undefined ? "" : Array.isArray(v) ? v.join("┋") : String(v)).replace(/"/g, '""');
-    return [questions.map((q) => q.name).join(","), ...rows.map((r) => questions.map((q) => `"${cell(r[q.name])}"`).join(","))].join("\r\n");
+    return [questions.map((q) => q.name).join(","), ...rows.map((r) => questions.map((q) => `"${cell(r[q.name])}"`).join(","))].join(
+      "\r\n",
+    );
   };
 
   const results: string[][] = [];
@@ -103,22 +115,37 @@ try {
     const differences = await tallyDifferences(campaignId);
 
     // The ceiling: the same stored rows, COPYed into another campaign on a connection of its own.
-    const stored = await sql<{ answers: Record<string, unknown> }[]>`select answers from responses where campaign_id = ${campaignId} order by id`;
+    const stored = await sql<
+      { answers: Record<string, unknown> }[]
+    >`select answers from responses where campaign_id = ${campaignId} order by id`;
     const target = await campaign(`copy${size}`);
     const loader = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
     t = performance.now();
-    const stream = await loader`copy responses (county_id, campaign_id, survey_version_id, place_id, channel, answers, client_key) from stdin`.writable();
+    const stream =
+      await loader`copy responses (county_id, campaign_id, survey_version_id, place_id, channel, answers, client_key) from stdin`.writable();
     await pipeline(
-      Readable.from((function* () {
-        let n = 0;
-        for (const r of stored) yield `${countyId}\t${target}\t${version.id}\t${buildingId}\timport\t${JSON.stringify(r.answers).replace(/\\/g, "\\\\")}\tcopy-${size}-${n++}\n`;
-      })()),
+      Readable.from(
+        (function* () {
+          let n = 0;
+          for (const r of stored)
+            yield `${countyId}\t${target}\t${version.id}\t${buildingId}\timport\t${JSON.stringify(r.answers).replace(/\\/g, "\\\\")}\tcopy-${size}-${n++}\n`;
+        })(),
+      ),
       stream,
     );
     const copy = performance.now() - t;
     await loader.end();
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    results.push([size.toLocaleString("en"), s(stage), s(plan), s(confirm), s(stage + plan + confirm), s(copy), `${((100 * copy) / confirm).toFixed(0)}%`, String(differences)]);
+    results.push([
+      size.toLocaleString("en"),
+      s(stage),
+      s(plan),
+      s(confirm),
+      s(stage + plan + confirm),
+      s(copy),
+      `${((100 * copy) / confirm).toFixed(0)}%`,
+      String(differences),
+    ]);
   }
   lines.push(
     "## Response import (CSV of the household questionnaire, one building)",

@@ -9,7 +9,13 @@ export const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 export type Server = { url: string; process: ChildProcess; stop: () => Promise<void> };
 
 /** Starts `node --import tsx <script>` with `env`, waits until `readyPath` answers 2xx/3xx/4xx. */
-export async function startServer(script: string, port: number, env: Record<string, string>, logFile: string, readyPath = "/healthz"): Promise<Server> {
+export async function startServer(
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  logFile: string,
+  readyPath = "/healthz",
+): Promise<Server> {
   const out = createWriteStream(logFile);
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", script], {
     env: { ...process.env, ...env, PORT: String(port) },
@@ -22,7 +28,10 @@ export async function startServer(script: string, port: number, env: Record<stri
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${script} exited (${child.exitCode}); see ${logFile}`);
     if (Date.now() > deadline) throw new Error(`${script} did not start; see ${logFile}`);
-    const ok = await fetch(url + readyPath).then((r) => r.status < 500, () => false);
+    const ok = await fetch(url + readyPath).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -65,7 +74,8 @@ export type LoadResult = {
   windows: { rps: number; p50: number; p99: number }[];
 };
 
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+const quantile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 
 /** Drives `connections` keep-alive clients for `seconds`, every request built by `request`. */
 export async function load(spec: Load): Promise<LoadResult> {
@@ -102,7 +112,10 @@ export async function load(spec: Load): Promise<LoadResult> {
   const all = samples.map((s) => s.ms).sort((a, b) => a - b);
   const windows: LoadResult["windows"] = [];
   for (let from = 0; from + 10_000 <= spec.seconds * 1000 + 500; from += 10_000) {
-    const w = samples.filter((s) => s.at >= from && s.at < from + 10_000).map((s) => s.ms).sort((a, b) => a - b);
+    const w = samples
+      .filter((s) => s.at >= from && s.at < from + 10_000)
+      .map((s) => s.ms)
+      .sort((a, b) => a - b);
     windows.push({ rps: w.length / 10, p50: quantile(w, 0.5), p99: quantile(w, 0.99) });
   }
   return {
@@ -124,4 +137,5 @@ export function table(head: string[], rows: (string | number)[][]): string {
 }
 
 export const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
-export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–");
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–";

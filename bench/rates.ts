@@ -22,7 +22,10 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { migrate } from "../db/migrate";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const SIZES = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const sizes = SIZES.length ? SIZES : [10_000, 100_000, 1_000_000];
 // The harness (npm run bench -- rates) runs fewer repetitions to stay within its time budget.
 const WARMUP = Number(process.env.BENCH_RATES_WARMUP ?? 10);
@@ -80,8 +83,13 @@ try {
   const created = await createCampaign(
     { id: null, countyId },
     {
-      code: "bench", name: "bench", surveyVersionId: version.id, opensAt: new Date("2026-01-01T00:00:00Z"),
-      closesAt: new Date("2027-01-01T00:00:00Z"), duplicatePolicy: "unlimited", targetPlaceIds: communities.map((c) => c.id),
+      code: "bench",
+      name: "bench",
+      surveyVersionId: version.id,
+      opensAt: new Date("2026-01-01T00:00:00Z"),
+      closesAt: new Date("2027-01-01T00:00:00Z"),
+      duplicatePolicy: "unlimited",
+      targetPlaceIds: communities.map((c) => c.id),
     },
   );
   if ("problem" in created) throw new Error(created.problem);
@@ -108,7 +116,10 @@ try {
         const options = choices.get(q.name) ?? [];
         const positive = q.positiveAnswers;
         const negative = options.filter((o) => !positive.includes(o as never));
-        answers[q.name] = rng() < p || negative.length === 0 ? positive[Math.floor(rng() * positive.length)] : negative[Math.floor(rng() * negative.length)];
+        answers[q.name] =
+          rng() < p || negative.length === 0
+            ? positive[Math.floor(rng() * positive.length)]
+            : negative[Math.floor(rng() * negative.length)];
       }
       const finished = new Date(start + rng() * 26 * 7 * 86_400_000).toISOString();
       generated += 1;
@@ -120,7 +131,8 @@ try {
     // Its own connection, closed afterwards, so the timed queries never share one with a COPY.
     const loader = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
     const t = performance.now();
-    const target = await loader`copy responses (county_id, campaign_id, survey_version_id, place_id, channel, answers, client_key, finished_at) from stdin`.writable();
+    const target =
+      await loader`copy responses (county_id, campaign_id, survey_version_id, place_id, channel, answers, client_key, finished_at) from stdin`.writable();
     await pipeline(Readable.from(rows(count)), target);
     const ms = performance.now() - t;
     await loader.end();
@@ -151,11 +163,14 @@ try {
   // building), counted straight from the responses' jsonb — what a report without tallies runs.
   const satisfaction = tagged.filter((q) => q.measure === "satisfaction");
   const counts = satisfaction
-    .map((q) => sql`
+    .map(
+      (q) => sql`
       count(*) filter (where r.answers->>${q.name} = any(${q.positiveAnswers.map(String)}::text[]))::int,
-      count(*) filter (where r.answers ? ${q.name} and not coalesce(r.answers->>${q.name} = any(${q.excludedAnswers.map(String)}::text[]), false))::int`)
+      count(*) filter (where r.answers ? ${q.name} and not coalesce(r.answers->>${q.name} = any(${q.excludedAnswers.map(String)}::text[]), false))::int`,
+    )
     .reduce((all, next) => sql`${all}, ${next}`);
-  const bare = (depth: number) => sql`
+  const bare = (depth: number) =>
+    sql`
     select p.path[${depth}], ${counts}
     from responses r join places p on p.id = r.place_id
     where r.campaign_id = ${campaignId} and r.voided_at is null
@@ -169,8 +184,11 @@ try {
     from responses r join places p on p.id = r.place_id
     where r.campaign_id = ${campaignId} and r.voided_at is null
     group by 1`;
-  const table = (level: "community" | "building", source: "tallies" | "responses", campaign: Awaited<ReturnType<typeof rates.listRateCampaigns>>[number]) =>
-    rates.rateTable(user, { campaign, measure: "satisfaction", level, range: engine.ALL_WEEKS, minN: 30, source });
+  const table = (
+    level: "community" | "building",
+    source: "tallies" | "responses",
+    campaign: Awaited<ReturnType<typeof rates.listRateCampaigns>>[number],
+  ) => rates.rateTable(user, { campaign, measure: "satisfaction", level, range: engine.ALL_WEEKS, minN: 30, source });
 
   const signedIn = await signIn("admin", "demo2026", { ip: "127.0.0.1", userAgent: "bench" });
   if (!signedIn.ok) throw new Error("bench: sign-in failed");
@@ -199,7 +217,9 @@ try {
     const loadMs = await load(size - loaded);
     loaded = size;
     const campaign = engine.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
-    const [{ tallyRows }] = await sql<{ tallyRows: number }[]>`select count(*)::int as "tallyRows" from answer_tallies where campaign_id = ${campaignId}`;
+    const [{ tallyRows }] = await sql<
+      { tallyRows: number }[]
+    >`select count(*)::int as "tallyRows" from answer_tallies where campaign_id = ${campaignId}`;
     // The engine and the bare count must agree before their times mean anything.
     const check = (await bare(3)) as unknown as number[][];
     const community = await table("community", "tallies", campaign);
@@ -262,10 +282,16 @@ try {
   for (const r of results) console.log(`| ${r.join(" | ")} |`);
   console.log(`\nOffice pages: loader time (everything but rendering), median of ${RUNS} warm runs, ms; target ≤ 150 ms at 1,000,000\n`);
   console.log(`| responses | ${Object.keys(pageLoaders).join(" | ")} |`);
-  console.log(`| ---: | ${Object.keys(pageLoaders).map(() => "---:").join(" | ")} |`);
+  console.log(
+    `| ---: | ${Object.keys(pageLoaders)
+      .map(() => "---:")
+      .join(" | ")} |`,
+  );
   for (const r of pageResults) console.log(`| ${r.join(" | ")} |`);
   console.log(`\nOne submission with its tally upsert (insert + trigger, rolled back): ${single.toFixed(1)} ms`);
-  console.log(`Rebuilding the tallies of ${loaded.toLocaleString("en")} responses in one statement: ${(rebuild / 1000).toFixed(1)} s; tallies match a direct count: ${consistent}`);
+  console.log(
+    `Rebuilding the tallies of ${loaded.toLocaleString("en")} responses in one statement: ${(rebuild / 1000).toFixed(1)} s; tallies match a direct count: ${consistent}`,
+  );
 } finally {
   await sql.end();
   if (embedded) await embedded.stop();

@@ -20,7 +20,13 @@ const server = spawn(process.execPath, ["--import", "tsx", "tests/e2e/serve.ts"]
 try {
   for (let i = 0; ; i++) {
     if (i > 120) throw new Error("server did not start");
-    if (await fetch(`${BASE}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${BASE}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const links = JSON.parse(
@@ -52,7 +58,15 @@ try {
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   const visible: number[] = [];
   const ready: number[] = [];
@@ -83,7 +97,9 @@ try {
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`resident page ${url}`);
   console.log(`HTML: ${kib(htmlSize.raw)} raw, ${kib(htmlSize.gzip)} gzip`);
-  console.log(`JS (${[...imports].filter((a) => a.endsWith(".js")).length} files): ${kib(sizes.js.raw)} raw, ${kib(sizes.js.gzip)} gzip, ${kib(sizes.js.brotli)} brotli`);
+  console.log(
+    `JS (${[...imports].filter((a) => a.endsWith(".js")).length} files): ${kib(sizes.js.raw)} raw, ${kib(sizes.js.gzip)} gzip, ${kib(sizes.js.brotli)} brotli`,
+  );
   console.log(`CSS: ${kib(sizes.css.raw)} raw, ${kib(sizes.css.gzip)} gzip, ${kib(sizes.css.brotli)} brotli`);
   console.log(`1.6 Mbps / 150 ms RTT / CPU 4x, ${RUNS} cold loads (median, all):`);
   console.log(`  first question visible (answerable with native inputs): ${median(visible)} ms  [${visible.join(", ")}]`);

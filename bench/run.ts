@@ -51,7 +51,9 @@ try {
   const needsBuild = chosen.some((s) => s === "submit" || s === "page" || s === "weight");
   if (needsBuild && process.env.BENCH_SKIP_BUILD !== "1") {
     log("building the production bundle");
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(process.execPath, [path.join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
   }
   let adminUrl = process.env.BENCH_DATABASE_URL;
   if (!adminUrl) {
@@ -60,7 +62,12 @@ try {
     log(`embedded PostgreSQL in ${tmp}`);
   }
   // Fewer repetitions of the rate timings than bench/rates.ts alone, to stay within ten minutes.
-  const env = { BENCH_DATABASE_URL: adminUrl, BENCH_TMP: tmp, BENCH_RATES_RUNS: process.env.BENCH_RATES_RUNS ?? "5", BENCH_RATES_WARMUP: process.env.BENCH_RATES_WARMUP ?? "2" };
+  const env = {
+    BENCH_DATABASE_URL: adminUrl,
+    BENCH_TMP: tmp,
+    BENCH_RATES_RUNS: process.env.BENCH_RATES_RUNS ?? "5",
+    BENCH_RATES_WARMUP: process.env.BENCH_RATES_WARMUP ?? "2",
+  };
 
   const http = chosen.filter((s) => s === "submit" || s === "page");
   if (http.length) {
@@ -87,7 +94,12 @@ try {
 
 const commit = (() => {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim() + (execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() ? " (+ uncommitted changes)" : "");
+    return (
+      execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim() +
+      (execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim()
+        ? " (+ uncommitted changes)"
+        : "")
+    );
   } catch {
     return "unknown";
   }

@@ -70,17 +70,13 @@ function readPassword(dataDir: string): string {
   return password;
 }
 
-export async function startEmbeddedPostgres(
-  preferredDir: string,
-  log: (line: string) => void = () => {},
-): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(preferredDir: string, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
   const dataDir = resolveDataDir(preferredDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   chmodSync(dataDir, 0o755);
   const clusterDir = path.join(dataDir, "pg");
   const password = readPassword(dataDir);
-  const urlFor = (port: number) =>
-    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const urlFor = (port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 
   const existing = runningPort(clusterDir);
   if (existing) return { url: urlFor(existing), dataDir, owned: false, stop: async () => {} };
@@ -106,9 +102,7 @@ export async function startEmbeddedPostgres(
   try {
     await pg.start();
   } catch (error) {
-    throw new Error(
-      `embedded PostgreSQL did not start (data: ${clusterDir}):\n${output.slice(-15).join("")}${error ?? ""}`,
-    );
+    throw new Error(`embedded PostgreSQL did not start (data: ${clusterDir}):\n${output.slice(-15).join("")}${error ?? ""}`);
   }
   return { url: urlFor(port), dataDir, owned: true, stop: () => pg.stop() };
 }

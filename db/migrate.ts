@@ -22,8 +22,7 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (i > 0 && m.version === migrations[i - 1].version)
-      throw new Error(`two migrations numbered ${m.version}`);
+    if (i > 0 && m.version === migrations[i - 1].version) throw new Error(`two migrations numbered ${m.version}`);
   });
   return migrations;
 }
@@ -37,9 +36,7 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]>
     await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
     await tx`create table if not exists schema_migrations (
       version integer primary key, name text not null, applied_at timestamptz not null default now())`;
-    const done = new Set(
-      (await tx<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version),
-    );
+    const done = new Set((await tx<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version));
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       await tx.unsafe(readFileSync(m.file, "utf8"));

@@ -4,7 +4,7 @@ import { table } from "~/utils/terminal";
 export const usage =
   "coverage --round <code> --level <level> [--county <code>] [--json]\n" +
   "                          door-to-door coverage of a round (levels: county street community compound building\n" +
-  "                          stairwell grid volunteer unit); --json prints { \"units\": [ … ] } as GET /api/coverage does";
+  '                          stairwell grid volunteer unit); --json prints { "units": [ … ] } as GET /api/coverage does';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -13,12 +13,20 @@ type Format = (typeof FORMATS)[number];
 const isFormat = (value: unknown): value is Format => (FORMATS as readonly unknown[]).includes(value);
 
 // CJK characters take two columns in a terminal.
-const width = (text: string) => [...text].reduce((w, ch) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1), 0);
+const width = (text: string) =>
+  [...text].reduce(
+    (w, ch) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1),
+    0,
+  );
 const pad = (text: string, to: number) => text + " ".repeat(Math.max(0, to - width(text)));
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -76,7 +84,10 @@ export async function run(args: string[], booted?: Booted): Promise<number> {
     const columns = LINK_EXPORT_COLUMNS.filter((c) => c !== "code");
     text =
       `${found.countyName} · ${found.campaign.name} (${found.campaign.code}): ${rows.length} links\n\n` +
-      `${table(columns.map(label), rows.map((r) => columns.map((c) => (c === "level" ? level(r.level) : (r[c] ?? "")))))}\n`;
+      `${table(
+        columns.map(label),
+        rows.map((r) => columns.map((c) => (c === "level" ? level(r.level) : (r[c] ?? "")))),
+      )}\n`;
   }
   if (values.out) {
     try {

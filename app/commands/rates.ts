@@ -30,7 +30,13 @@ export async function run(args: string[]): Promise<number> {
   const rates = await import("~/models/rates.server");
 
   const search = new URLSearchParams();
-  for (const [key, value] of [["measure", values.measure], ["level", values.level], ["minN", values["min-n"]], ["from", values.from], ["to", values.to]]) {
+  for (const [key, value] of [
+    ["measure", values.measure],
+    ["level", values.level],
+    ["minN", values["min-n"]],
+    ["from", values.from],
+    ["to", values.to],
+  ]) {
     if (value) search.set(key!, value);
   }
   const params = parseRateParams(search);
@@ -44,7 +50,10 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const { chooseCampaign } = await import("~/domain/rate-engine");
-  const { campaign, measure, unavailableMeasure } = chooseCampaign(await rates.listRateCampaigns(scope), { campaign: values.campaign ?? null, measure: params.measure });
+  const { campaign, measure, unavailableMeasure } = chooseCampaign(await rates.listRateCampaigns(scope), {
+    campaign: values.campaign ?? null,
+    measure: params.measure,
+  });
   if (!campaign || !measure) {
     console.error(values.campaign ? `no campaign ${values.campaign}` : "no campaign yet");
     return 2;
@@ -55,7 +64,11 @@ export async function run(args: string[]): Promise<number> {
   }
   if (values.check) {
     const differences = await rates.tallyDifferences(campaign.id);
-    console.log(differences === 0 ? `tallies of ${campaign.code} match the responses` : `${differences} tally rows differ from the responses (run with --rebuild)`);
+    console.log(
+      differences === 0
+        ? `tallies of ${campaign.code} match the responses`
+        : `${differences} tally rows differ from the responses (run with --rebuild)`,
+    );
     return differences === 0 ? 0 : 1;
   }
   if (unavailableMeasure) {
@@ -70,12 +83,32 @@ export async function run(args: string[]): Promise<number> {
     minN: params.minN,
   });
   if (values.json) {
-    console.log(JSON.stringify({ campaign: campaign.code, measure, level: rateTable.level, minN: params.minN, total: rateTable.total, units: rateTable.units }, null, 2));
+    console.log(
+      JSON.stringify(
+        { campaign: campaign.code, measure, level: rateTable.level, minN: params.minN, total: rateTable.total, units: rateTable.units },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   const t = translator("zh");
   const value = (x: number | null) => (x === null ? "—" : (x * 100).toFixed(1));
-  const header = ["#", t(`rates.level.${rateTable.level}`), "加权", "95% 区间", "有效样本量", "未加权", "95% 区间", "有效样本量(未加权)", "正向/有效", "排除", "未答", "答卷", "住户"];
+  const header = [
+    "#",
+    t(`rates.level.${rateTable.level}`),
+    "加权",
+    "95% 区间",
+    "有效样本量",
+    "未加权",
+    "95% 区间",
+    "有效样本量(未加权)",
+    "正向/有效",
+    "排除",
+    "未答",
+    "答卷",
+    "住户",
+  ];
   const rows = [rateTable.total, ...[...rateTable.units].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity))].map((u, i) => {
     const f = u.figure;
     return [

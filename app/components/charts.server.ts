@@ -40,7 +40,13 @@ export function rankingChartSvg(input: { bars: RankingBar[]; target: number | nu
   return render(
     {
       grid: { left: 8, right: 8, top: 30, bottom: 28, containLabel: true },
-      xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: `{value}${unit}` }, splitLine: { lineStyle: { color: "#e3e7ea" } } },
+      xAxis: {
+        type: "value",
+        min: 0,
+        max: 100,
+        axisLabel: { formatter: `{value}${unit}` },
+        splitLine: { lineStyle: { color: "#e3e7ea" } },
+      },
       yAxis: [
         { ...category, data: names, axisLabel: { color: "#1d2327" } },
         { ...category, data: values, position: "right", axisLabel: { color: "#1d2327", fontWeight: "bold" } },
@@ -91,7 +97,14 @@ export function rankingChartSvg(input: { bars: RankingBar[]; target: number | nu
 export type TrendPoint = { week: string; value: number | null; lower: number | null; upper: number | null };
 
 /** A line of the weekly figure with its 95% interval as a band, and the target as a dashed line. */
-export function trendChartSvg(input: { points: TrendPoint[]; target: number | null; unit: string; label: string; width?: number; height?: number }): string {
+export function trendChartSvg(input: {
+  points: TrendPoint[];
+  target: number | null;
+  unit: string;
+  label: string;
+  width?: number;
+  height?: number;
+}): string {
   const { points, target, unit, label, width = 640, height = 280 } = input;
   const lows = points.flatMap((p) => (p.lower === null ? [] : [p.lower]));
   const min = Math.max(0, Math.floor((Math.min(target ?? 100, ...lows) - 5) / 10) * 10);
@@ -101,7 +114,14 @@ export function trendChartSvg(input: { points: TrendPoint[]; target: number | nu
       xAxis: { type: "category", data: points.map((p) => p.week), boundaryGap: false, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", min, max: 100, axisLabel: { formatter: `{value}${unit}` }, splitLine: { lineStyle: { color: "#e3e7ea" } } },
       series: [
-        { type: "line", stack: "interval", data: points.map((p) => p.lower), lineStyle: { opacity: 0 }, symbol: "none", connectNulls: false },
+        {
+          type: "line",
+          stack: "interval",
+          data: points.map((p) => p.lower),
+          lineStyle: { opacity: 0 },
+          symbol: "none",
+          connectNulls: false,
+        },
         {
           type: "line",
           stack: "interval",

@@ -2,7 +2,19 @@
 // and the import's fixed place.
 export type Choice = { id: number; label: string };
 
-export function ChoiceSelect({ name, value, empty, choices, label }: { name: string; value: number | string | null; empty: string; choices: Choice[]; label?: string }) {
+export function ChoiceSelect({
+  name,
+  value,
+  empty,
+  choices,
+  label,
+}: {
+  name: string;
+  value: number | string | null;
+  empty: string;
+  choices: Choice[];
+  label?: string;
+}) {
   return (
     <select name={name} aria-label={label} defaultValue={value ?? ""}>
       <option value="">{empty}</option>

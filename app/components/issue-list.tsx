@@ -9,9 +9,7 @@ export function IssueList({ issues }: { issues: ImportIssue[] }) {
   return (
     <ul data-testid="import-issues">
       {issues.slice(0, SHOWN).map((issue, i) => (
-        <li key={i}>
-          {t(issue.key, { ...issue.params, line: issue.line ?? "", column: issue.column ?? "" })}
-        </li>
+        <li key={i}>{t(issue.key, { ...issue.params, line: issue.line ?? "", column: issue.column ?? "" })}</li>
       ))}
       {issues.length > SHOWN && <li>{t("register.moreIssues", { n: issues.length - SHOWN })}</li>}
     </ul>

@@ -12,7 +12,8 @@ export function PlaceList({ places }: { places: (PlaceSummary & { compound?: str
         <li key={p.id}>
           <Link className="row" to={`/places/${p.id}`} prefetch="intent">
             <span>
-              <span className="name">{p.compound ? `${p.compound} ${p.name}` : p.name}</span> <span className="badge">{t(`level.${p.level}`)}</span>
+              <span className="name">{p.compound ? `${p.compound} ${p.name}` : p.name}</span>{" "}
+              <span className="badge">{t(`level.${p.level}`)}</span>
             </span>
             <span className="count">{t("places.households", { n: p.households.toLocaleString() })}</span>
           </Link>

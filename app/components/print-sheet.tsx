@@ -12,7 +12,17 @@ export function PrintButton({ label }: { label: string }) {
 }
 
 /** The head of a campaign's print sheet; `empty`, when given, stands instead of the count and the button. */
-export function PrintToolbar({ campaign, title, count, empty }: { campaign: { id: number; name: string }; title: string; count: ReactNode; empty?: string | false }) {
+export function PrintToolbar({
+  campaign,
+  title,
+  count,
+  empty,
+}: {
+  campaign: { id: number; name: string };
+  title: string;
+  count: ReactNode;
+  empty?: string | false;
+}) {
   const t = useT();
   return (
     <div className="print-toolbar">

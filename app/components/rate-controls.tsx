@@ -36,7 +36,17 @@ export function weeksOf(c: Pick<CampaignChoice, "firstWeek" | "lastWeek"> | null
   return weeks;
 }
 
-export function CampaignField({ campaigns, value, name = "campaign", label }: { campaigns: CampaignChoice[]; value: string | null; name?: string; label?: string }) {
+export function CampaignField({
+  campaigns,
+  value,
+  name = "campaign",
+  label,
+}: {
+  campaigns: CampaignChoice[];
+  value: string | null;
+  name?: string;
+  label?: string;
+}) {
   const t = useT();
   return (
     <label>
@@ -106,7 +116,19 @@ export function TargetField({ value }: { value: number }) {
 }
 
 /** A week select; `empty` adds a first option meaning "no limit". */
-export function WeekField({ name, label, weeks, value, empty }: { name: string; label: string; weeks: string[]; value: string | null; empty?: string }) {
+export function WeekField({
+  name,
+  label,
+  weeks,
+  value,
+  empty,
+}: {
+  name: string;
+  label: string;
+  weeks: string[];
+  value: string | null;
+  empty?: string;
+}) {
   return (
     <label>
       {label}

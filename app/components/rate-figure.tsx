@@ -54,7 +54,17 @@ export function formatInterval(measure: MeasureKey, e: { lower: number; upper: n
 export const formatN = (n: number) => (n >= 100 ? Math.round(n).toLocaleString() : n.toFixed(n % 1 === 0 ? 0 : 1));
 
 /** A rate with its interval and effective n, e.g. "86.3%  82.1–89.9%  有效样本量 196". */
-export function EstimateCell({ measure, estimate, greyed, testId }: { measure: MeasureKey; estimate: Estimate; greyed?: boolean; testId?: string }) {
+export function EstimateCell({
+  measure,
+  estimate,
+  greyed,
+  testId,
+}: {
+  measure: MeasureKey;
+  estimate: Estimate;
+  greyed?: boolean;
+  testId?: string;
+}) {
   const t = useT();
   return (
     <span className={greyed ? "estimate greyed" : "estimate"} data-testid={testId} title={greyed ? t("rates.belowMinimumHint") : undefined}>
@@ -76,7 +86,17 @@ export function StatusBadge({ status }: { status: Status | null }) {
 }
 
 /** The headline of a unit: weighted figure large, the plain one and the counts beside it. */
-export function FigureSummary({ measure, figure, label, responses }: { measure: MeasureKey; figure: Figure; label: string; responses: number }) {
+export function FigureSummary({
+  measure,
+  figure,
+  label,
+  responses,
+}: {
+  measure: MeasureKey;
+  figure: Figure;
+  label: string;
+  responses: number;
+}) {
   const t = useT();
   const { counts } = figure;
   return (
@@ -86,8 +106,8 @@ export function FigureSummary({ measure, figure, label, responses }: { measure: 
         <b>{formatValue(measure, figure.weighted.rate)}</b>
         {figure.weighted.rate !== null && (
           <span className="muted">
-            {t("rates.interval", { interval: formatInterval(measure, figure.weighted) })} · {t("rates.nEff", { n: formatN(figure.weighted.n) })} ·{" "}
-            {t("rates.respondents", { n: responses.toLocaleString() })}
+            {t("rates.interval", { interval: formatInterval(measure, figure.weighted) })} ·{" "}
+            {t("rates.nEff", { n: formatN(figure.weighted.n) })} · {t("rates.respondents", { n: responses.toLocaleString() })}
           </span>
         )}
       </div>
@@ -136,7 +156,9 @@ export function formulaLines(t: Translate, formula: Formula, minN: number): stri
     `${t(`rates.measure.${measure}`)} = ${t(`rates.formula.${measure === "score" ? "score" : "rate"}`)}`,
     ...(groups.length === 0
       ? [t("rates.formula.noQuestions")]
-      : groups.map((g) => t(measure === "score" ? "rates.formula.points" : "rates.formula.positive", { answers: list(g.answers), n: g.questions }))),
+      : groups.map((g) =>
+          t(measure === "score" ? "rates.formula.points" : "rates.formula.positive", { answers: list(g.answers), n: g.questions }),
+        )),
     ...(measure === "score"
       ? [t("rates.formula.weights", { weights: list(formula.questions.map((q) => `${q.title} ×${q.weight}`)) })]
       : []),

@@ -24,12 +24,27 @@ export function Field({ label, name, error, children }: { label: string; name: s
 }
 
 /** Name, phone, role and scope: the fields shared by the new-account and edit-account forms. */
-export function UserProfileFields({ choices, values = {}, errors = {} }: { choices: Choices; values?: Values; errors?: Record<string, string> }) {
+export function UserProfileFields({
+  choices,
+  values = {},
+  errors = {},
+}: {
+  choices: Choices;
+  values?: Values;
+  errors?: Record<string, string>;
+}) {
   const t = useT();
   return (
     <>
       <Field label={t("users.displayName")} name="displayName" error={errors.displayName}>
-        <input type="text" name="displayName" defaultValue={values.displayName} required maxLength={50} aria-invalid={!!errors.displayName} />
+        <input
+          type="text"
+          name="displayName"
+          defaultValue={values.displayName}
+          required
+          maxLength={50}
+          aria-invalid={!!errors.displayName}
+        />
       </Field>
       <Field label={t("users.phone")} name="phone" error={errors.phone}>
         <input type="tel" name="phone" defaultValue={values.phone ?? ""} inputMode="numeric" aria-invalid={!!errors.phone} />

@@ -42,7 +42,14 @@ export function parseShanghaiDateTime(value: string): Date | null {
   const utc = Date.UTC(year, month - 1, day, hour, minute, second);
   const back = new Date(utc);
   // Date.UTC rolls 2026-02-30 over to March: a rolled value was not a real date.
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59)
+  if (
+    back.getUTCFullYear() !== year ||
+    back.getUTCMonth() !== month - 1 ||
+    back.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
     return null;
   return new Date(utc - SHANGHAI_OFFSET_MS);
 }

@@ -12,9 +12,7 @@ export const EVALUATION_POINTS = { household: 37, hotline: 3 } as const;
  *   percentage point below it, never below 0.
  * Both are monotone in the rate, so the interval of the rate maps onto an interval of points.
  */
-export type Scoring =
-  | { kind: "proportional" }
-  | { kind: "deduction"; full: number; perPoint: number };
+export type Scoring = { kind: "proportional" } | { kind: "deduction"; full: number; perPoint: number };
 
 export function pointsFor(rate: number, maxPoints: number, scoring: Scoring): number {
   if (scoring.kind === "proportional") return maxPoints * rate;

@@ -140,12 +140,7 @@ export type MeasureCounts = {
 export const NO_COUNTS: MeasureCounts = { successes: 0, trials: 0, valid: 0, excluded: 0, noAnswer: 0, questions: 0, n: 0 };
 
 /** Counts of one question from its answer tallies, given how many responses there were. */
-export function countQuestion(
-  measure: MeasureKey,
-  question: FormulaQuestion,
-  tallies: AnswerTally[],
-  responses: number,
-): MeasureCounts {
+export function countQuestion(measure: MeasureKey, question: FormulaQuestion, tallies: AnswerTally[], responses: number): MeasureCounts {
   let successes = 0;
   let points = 0;
   let trials = 0;
@@ -258,9 +253,7 @@ export type RollUpOptions = { minN: number; confidence?: number };
 
 export function rollUp(strata: Stratum[], unitHouseholds: number, { minN, confidence = 0.95 }: RollUpOptions): Figure {
   const width = Math.max(0, ...strata.map((s) => s.parts.length));
-  const counts = combineQuestions(
-    Array.from({ length: width }, (_, i) => sumPlaces(strata.map((s) => s.parts[i] ?? NO_COUNTS))),
-  );
+  const counts = combineQuestions(Array.from({ length: width }, (_, i) => sumPlaces(strata.map((s) => s.parts[i] ?? NO_COUNTS))));
   const plainRate = counts.trials > 0 ? counts.successes / counts.trials : null;
   const plain: Estimate = { rate: plainRate, n: counts.n, ...wilsonAt(plainRate ?? 0, counts.n, confidence) };
 

@@ -188,7 +188,10 @@ export type Observed = Map<number, { responses: number; tallies: AnswerTally[] }
 
 export type ObservedRow = { placeId: number; week?: string };
 
-export function observe(responseRows: (ObservedRow & { responses: number })[], answerRows: (ObservedRow & AnswerTally)[]): Map<string, Observed> {
+export function observe(
+  responseRows: (ObservedRow & { responses: number })[],
+  answerRows: (ObservedRow & AnswerTally)[],
+): Map<string, Observed> {
   const byWeek = new Map<string, Observed>();
   const entry = (week: string | undefined, placeId: number) => {
     const observed = byWeek.get(week ?? "") ?? new Map();
@@ -300,13 +303,7 @@ export function unitKeyOf(register: Register, level: RateLevel, stratum: Stratum
 
 export type RateOptions = { minN: number; confidence?: number; override?: ScoreOverride };
 
-export function figuresFor(
-  register: Register,
-  strata: StratumRow[],
-  units: UnitRef[],
-  level: RateLevel,
-  opts: RateOptions,
-): RateUnit[] {
+export function figuresFor(register: Register, strata: StratumRow[], units: UnitRef[], level: RateLevel, opts: RateOptions): RateUnit[] {
   const grouped = new Map<string, StratumRow[]>();
   for (const s of strata) {
     const key = unitKeyOf(register, level, s);
@@ -416,7 +413,11 @@ export function placeReportFrom(
       return {
         name: question.name,
         title: question.title,
-        figure: rollUp(strata.map((s) => ({ households: s.households, parts: [s.parts[i]] })), unit.households, q),
+        figure: rollUp(
+          strata.map((s) => ({ households: s.households, parts: [s.parts[i]] })),
+          unit.households,
+          q,
+        ),
         answers: [...counts]
           .map(([answer, count]) => ({ answer, count }))
           .sort((a, b) => b.count - a.count || (a.answer < b.answer ? -1 : 1)),
@@ -539,7 +540,9 @@ export type Bulletin = {
 /** The level a bulletin ranks: the one asked for if the scope has it, else communities, else the first below the scope. */
 export function bulletinLevel(register: Register, asked: RateLevel | null): RateLevel {
   const allowed = bulletinLevels(register);
-  return allowed.find((l) => l === asked) ?? (allowed.includes("community") ? "community" : allowed[0]) ?? defaultLevel(levelsFor(register));
+  return (
+    allowed.find((l) => l === asked) ?? (allowed.includes("community") ? "community" : allowed[0]) ?? defaultLevel(levelsFor(register))
+  );
 }
 
 /**

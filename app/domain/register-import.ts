@@ -131,11 +131,7 @@ export function parseRegister(table: Table): { rows: RegisterRow[]; issues: Impo
       issues.push({ line: null, column, key: "import.register.gridColumnMissing", params: { column } });
     }
   }
-  if (
-    issues.some(
-      (i) => i.key === "import.register.missingColumn" || i.key === "import.register.gridColumnMissing",
-    )
-  ) {
+  if (issues.some((i) => i.key === "import.register.missingColumn" || i.key === "import.register.gridColumnMissing")) {
     return { rows: [], issues };
   }
   if (table.rows.length === 0) {
@@ -182,8 +178,7 @@ export function parseRegister(table: Table): { rows: RegisterRow[]; issues: Impo
     let phone: string | null = null;
     if (values.gridLeaderPhone !== "") {
       phone = normalizePhone(values.gridLeaderPhone);
-      if (phone === null)
-        issue("gridLeaderPhone", "import.register.badPhone", { value: values.gridLeaderPhone });
+      if (phone === null) issue("gridLeaderPhone", "import.register.badPhone", { value: values.gridLeaderPhone });
     }
     if (values.grid === "" && GRID_INFO_FIELDS.some((f) => values[f] !== "")) {
       issue("grid", "import.register.gridInfoWithoutGrid");
@@ -303,6 +298,10 @@ export type RegisterSummary = {
 export function changeCount(s: RegisterSummary): number {
   return (
     Object.values(s.placesCreated).reduce((a, b) => a + b, 0) +
-    s.householdsCreated + s.householdsUpdated + s.gridsCreated + s.gridsUpdated + s.gridBuildingsChanged
+    s.householdsCreated +
+    s.householdsUpdated +
+    s.gridsCreated +
+    s.gridsUpdated +
+    s.gridBuildingsChanged
   );
 }

@@ -86,7 +86,14 @@ export function mappingTargets(survey: RenderSurvey): Target[] {
       case "dropdown":
       case "checkbox": {
         const choices = q.other ? [...q.choices, { value: OTHER_VALUE, text: q.other }] : q.choices;
-        targets.push({ id: q.name, question: q.name, row: null, title: q.title, kind: q.type === "checkbox" ? "multi" : "single", choices });
+        targets.push({
+          id: q.name,
+          question: q.name,
+          row: null,
+          title: q.title,
+          kind: q.type === "checkbox" ? "multi" : "single",
+          choices,
+        });
         break;
       }
       case "rating":
@@ -221,7 +228,9 @@ export function suggestValue(target: Target, text: string): AnswerValue | null |
   const number = NUMBER.exec(key);
   if (number) {
     const n = Number(number[1]);
-    const byNumber = target.choices.find((c) => c.value === n || (typeof c.value === "string" && Number(c.value) === n && c.value.trim() !== ""));
+    const byNumber = target.choices.find(
+      (c) => c.value === n || (typeof c.value === "string" && Number(c.value) === n && c.value.trim() !== ""),
+    );
     if (byNumber) return byNumber.value;
   }
   if (target.choices.some((c) => typeof c.value === "boolean")) {
@@ -250,11 +259,13 @@ function answerParts(target: Target, cell: string): string[] {
   let guarded = text.replace(/〖[^〗]*〗/g, keep);
   const options = target.choices.map((c) => normalizeText(c.text)).filter((t) => /[┋|｜,，、;；]/.test(t));
   for (const option of options.sort((a, b) => b.length - a.length)) guarded = guarded.split(option).join(keep(option));
-  return guarded
-    .split(MULTI_SEPARATORS)
-    // eslint-disable-next-line no-control-regex -- NUL brackets the placeholders of kept separators
-    .map((part) => part.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]).trim())
-    .filter((part) => part !== "");
+  return (
+    guarded
+      .split(MULTI_SEPARATORS)
+      // eslint-disable-next-line no-control-regex -- NUL brackets the placeholders of kept separators
+      .map((part) => part.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]).trim())
+      .filter((part) => part !== "")
+  );
 }
 
 export type DistinctAnswers = {
@@ -270,8 +281,7 @@ export function distinctAnswers(table: Table, mapping: ResponseMapping, targets:
     const target = roleTarget(role, targets);
     if (!target || target.kind === "text") return;
     const counts = new Map<string, number>();
-    for (const row of table.rows)
-      for (const part of answerParts(target, row.cells[i] ?? "")) counts.set(part, (counts.get(part) ?? 0) + 1);
+    for (const row of table.rows) for (const part of answerParts(target, row.cells[i] ?? "")) counts.set(part, (counts.get(part) ?? 0) + 1);
     const texts = [...counts].map(([text, count]) => ({ text, count }));
     texts.sort((a, b) => a.text.localeCompare(b.text, "zh-Hans-CN", { numeric: true }));
     out.push({ target, column: table.headers[i], texts });
@@ -392,12 +402,10 @@ export function mappingIssues(table: Table, mapping: ResponseMapping, targets: T
     if (other !== undefined) issues.push(issue(null, column, "responses.import.sameRole", { column, other }));
     else firstColumn.set(role, column);
   });
-  if (!mapping.columns.some((role) => roleTarget(role, targets)))
-    issues.push(issue(null, null, "responses.import.noQuestions"));
+  if (!mapping.columns.some((role) => roleTarget(role, targets))) issues.push(issue(null, null, "responses.import.noQuestions"));
   if (mapping.place.mode === "columns" && !mapping.columns.some((r) => r === "compound" || r === "building"))
     issues.push(issue(null, null, "responses.import.noPlaceColumn"));
-  if (mapping.place.mode === "fixed" && mapping.place.placeId === null)
-    issues.push(issue(null, null, "responses.import.noFixedPlace"));
+  if (mapping.place.mode === "fixed" && mapping.place.placeId === null) issues.push(issue(null, null, "responses.import.noFixedPlace"));
   for (const { column, texts } of distinctAnswers(table, mapping, targets))
     if (texts.length > MAX_DISTINCT_ANSWERS)
       issues.push(issue(null, column, "responses.import.tooManyAnswers", { column, n: texts.length }));
@@ -523,7 +531,9 @@ export function withoutRequired(definition: unknown): unknown {
   if (Array.isArray(definition)) return definition.map(withoutRequired);
   if (!definition || typeof definition !== "object") return definition;
   return Object.fromEntries(
-    Object.entries(definition).filter(([key]) => !REQUIRED_KEYS.has(key)).map(([key, value]) => [key, withoutRequired(value)]),
+    Object.entries(definition)
+      .filter(([key]) => !REQUIRED_KEYS.has(key))
+      .map(([key, value]) => [key, withoutRequired(value)]),
   );
 }
 
@@ -540,7 +550,7 @@ export function checkRowAnswers(survey: RenderSurvey, given: Record<string, unkn
   const answers = { ...given };
   const questions = survey.elements.filter((e): e is RenderQuestion => e.type !== "html");
   const visible = (q: RenderQuestion) => !q.visibleIf || evaluateCondition(q.visibleIf, answers);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const q of questions)
       if (!visible(q))

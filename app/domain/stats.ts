@@ -115,13 +115,12 @@ export function proportion(successes: number, n: number, opts: WilsonOptions = {
  * (method 10, built from the two Wilson intervals), and the two-sided pooled z-test, equivalent
  * to R's prop.test(correct = FALSE).
  */
-export function compareProportions(
-  a: Counts,
-  b: Counts,
-  opts: ConfidenceOptions = {},
-): ProportionComparison {
+export function compareProportions(a: Counts, b: Counts, opts: ConfidenceOptions = {}): ProportionComparison {
   const { confidence = DEFAULT_CONFIDENCE } = opts;
-  for (const [label, group] of [["a", a], ["b", b]] as const) {
+  for (const [label, group] of [
+    ["a", a],
+    ["b", b],
+  ] as const) {
     assertCounts(group.successes, group.n, `${label}.`);
     if (group.n === 0) {
       throw new RangeError(`${label}.n must be at least 1 to compare proportions (got 0)`);
@@ -165,12 +164,7 @@ export function compareEstimates(a: RateEstimate, b: RateEstimate): ProportionCo
  * finite-population correction n = n0 / (1 + (n0 − 1)/N) when the population N is known.
  * Rounded up, at least 1 and never more than the population.
  */
-export function sampleSize({
-  margin,
-  confidence = DEFAULT_CONFIDENCE,
-  p = 0.5,
-  population,
-}: SampleSizeInput): number {
+export function sampleSize({ margin, confidence = DEFAULT_CONFIDENCE, p = 0.5, population }: SampleSizeInput): number {
   if (!(margin > 0 && margin < 1)) {
     throw new RangeError(`margin must be a proportion between 0 and 1, e.g. 0.05 (got ${margin})`);
   }
@@ -213,8 +207,6 @@ function assertCounts(successes: number, n: number, prefix = ""): void {
     throw new RangeError(`${prefix}n must be a non-negative integer (got ${n})`);
   }
   if (!Number.isInteger(successes) || successes < 0 || successes > n) {
-    throw new RangeError(
-      `${prefix}successes must be an integer between 0 and n = ${n} (got ${successes})`,
-    );
+    throw new RangeError(`${prefix}successes must be an integer between 0 and n = ${n} (got ${successes})`);
   }
 }

@@ -253,7 +253,9 @@ export function drawEvaluationSample<T extends SampledTicket>(tickets: readonly 
   const from = monthsBefore(rule.asOf, rule.months).getTime();
   const split = monthsBefore(rule.asOf, rule.recentMonths).getTime();
   const until = rule.asOf.getTime();
-  const eligible = [...tickets].filter((t) => t.completedAt && t.completedAt.getTime() >= from && t.completedAt.getTime() < until).sort((a, b) => a.id - b.id);
+  const eligible = [...tickets]
+    .filter((t) => t.completedAt && t.completedAt.getTime() >= from && t.completedAt.getTime() < until)
+    .sort((a, b) => a.id - b.id);
   const recent = eligible.filter((t) => t.completedAt.getTime() >= split);
   const earlier = eligible.filter((t) => t.completedAt.getTime() < split);
   const size = Math.min(rule.size, eligible.length);
@@ -261,7 +263,10 @@ export function drawEvaluationSample<T extends SampledTicket>(tickets: readonly 
   let fromEarlier = Math.min(earlier.length, size - fromRecent);
   fromRecent = Math.min(recent.length, size - fromEarlier);
   fromEarlier = size - fromRecent;
-  return [...shuffled(recent, partSeed(rule.seed, "recent")).slice(0, fromRecent), ...shuffled(earlier, partSeed(rule.seed, "earlier")).slice(0, fromEarlier)];
+  return [
+    ...shuffled(recent, partSeed(rule.seed, "recent")).slice(0, fromRecent),
+    ...shuffled(earlier, partSeed(rule.seed, "earlier")).slice(0, fromEarlier),
+  ];
 }
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {

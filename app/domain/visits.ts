@@ -166,7 +166,8 @@ export function pace(input: { remaining: number; finishedAt: Date[]; deadline: D
   const perDay = recent / 3;
   let projected: string | null = null;
   if (input.remaining === 0) projected = today;
-  else if (perDay > 0) projected = new Date(dayMs(today) + (Math.ceil(input.remaining / perDay) - 1) * 86_400_000).toISOString().slice(0, 10);
+  else if (perDay > 0)
+    projected = new Date(dayMs(today) + (Math.ceil(input.remaining / perDay) - 1) * 86_400_000).toISOString().slice(0, 10);
   return {
     remaining: input.remaining,
     daysLeft,

@@ -31,9 +31,7 @@ export function isLang(value: unknown): value is Lang {
 export function translate(lang: Lang, key: string, params?: Params): string {
   const template = dictionaries[lang][key] ?? dictionaries[DEFAULT_LANG][key] ?? key;
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 export function messageKeys(lang: Lang): string[] {

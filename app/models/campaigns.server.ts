@@ -8,8 +8,6 @@ import { CAMPAIGN_CODE, canMoveTo, type CampaignState, type DuplicatePolicy } fr
 import type { Level } from "~/domain/places";
 import type { ScopedUser } from "~/models/users.server";
 
-
-
 export { CAMPAIGN_STATES, DUPLICATE_POLICIES, canMoveTo, type CampaignState, type DuplicatePolicy } from "~/domain/campaigns";
 
 // No 0/O, 1/l/I: codes are read off paper and typed by elderly residents.
@@ -127,7 +125,9 @@ export async function createCampaign(
                where ct.campaign_id = ${campaign.id} and tp.level <> 'building' and p.path @> array[tp.id]))`;
       for (let i = 0; i < places.length; i += 2000) {
         await tx`insert into campaign_links ${tx(
-          places.slice(i, i + 2000).map((p) => ({ county_id: actor.countyId, campaign_id: campaign.id, place_id: p.id, code: randomCode(8) })),
+          places
+            .slice(i, i + 2000)
+            .map((p) => ({ county_id: actor.countyId, campaign_id: campaign.id, place_id: p.id, code: randomCode(8) })),
         )}`;
       }
       return { id: campaign.id, links: places.length };
@@ -161,7 +161,6 @@ export type CampaignLink = {
   starts: number;
   completions: number;
 };
-
 
 function queryLinks(countyId: number, campaignId: number, condition: ReturnType<typeof inScope>) {
   return sql<CampaignLink[]>`
@@ -215,7 +214,15 @@ export async function responseCount(user: ScopedUser, campaignId: number): Promi
   return row.n;
 }
 
-export type VersionChoice = { id: number; surveyId: number; surveyTitle: string; title: string; version: number; kind: string; publishedAt: Date };
+export type VersionChoice = {
+  id: number;
+  surveyId: number;
+  surveyTitle: string;
+  title: string;
+  version: number;
+  kind: string;
+  publishedAt: Date;
+};
 
 /** Published versions a campaign can put to residents, newest survey and version first. */
 export async function versionChoices(countyId: number) {
@@ -363,7 +370,13 @@ export async function householdCodesFor(user: ScopedUser, campaignId: number, bu
         and not exists (select 1 from household_codes c where c.campaign_id = ${campaignId} and c.household_id = h.id)`;
     if (missing.length)
       await tx`insert into household_codes ${tx(
-        missing.map((h) => ({ county_id: countyId, campaign_id: campaignId, place_id: buildingId, household_id: h.id, code: randomCode(8, SLIP_ALPHABET) })),
+        missing.map((h) => ({
+          county_id: countyId,
+          campaign_id: campaignId,
+          place_id: buildingId,
+          household_id: h.id,
+          code: randomCode(8, SLIP_ALPHABET),
+        })),
       )}`;
   });
   return sql<{ code: string; room: string; stairwell: string | null; usedAt: Date | null }[]>`
@@ -372,4 +385,3 @@ export async function householdCodesFor(user: ScopedUser, campaignId: number, bu
     where c.campaign_id = ${campaignId} and c.place_id = ${buildingId} and c.county_id = ${countyId} and ${inScope(user, "h.path")}
     order by s.sort_order, s.id, length(h.room), h.room`;
 }
-

@@ -53,7 +53,14 @@ export async function samplePlan(
     const effective = unit?.figure.weighted.rate === null || !unit ? 0 : unit.figure.weighted.n;
     return {
       ...r,
-      ...planSample({ households: r.households, collected: unit?.responses ?? 0, effective, margin: q.margin, confidence: q.confidence, p: q.p }),
+      ...planSample({
+        households: r.households,
+        collected: unit?.responses ?? 0,
+        effective,
+        margin: q.margin,
+        confidence: q.confidence,
+        p: q.p,
+      }),
     };
   });
 }
@@ -77,10 +84,7 @@ export type MockDraw = { seed: number; communities: (UnitPlan & { drawn: number 
  * has its own stream (partSeed), so choosing more communities leaves the others' draws unchanged.
  * The list comes back in walking order: community, compound, building, stairwell, room.
  */
-export async function drawMockSample(
-  user: ScopedUser,
-  q: PlanOptions & { communityIds: number[]; seed: number },
-): Promise<MockDraw> {
+export async function drawMockSample(user: ScopedUser, q: PlanOptions & { communityIds: number[]; seed: number }): Promise<MockDraw> {
   const plans = (await samplePlan(user, { ...q, campaign: null })).filter((p) => q.communityIds.includes(p.communityId));
   const rows = await sql<(Omit<DrawnHousehold, "order"> & { communityId: number; walk: number[] })[]>`
     select h.id as "householdId", h.room, cm.id as "communityId", st.name as street, cm.name as community,
@@ -124,7 +128,14 @@ export type Forecast = { formula: Formula; total: ForecastRow; rows: ForecastRow
  */
 export async function forecastPoints(
   user: ScopedUser,
-  q: { campaign: RateCampaign; basis: "satisfaction" | "score"; override: ScoreOverride; maxPoints: number; scoring: Scoring; minN: number },
+  q: {
+    campaign: RateCampaign;
+    basis: "satisfaction" | "score";
+    override: ScoreOverride;
+    maxPoints: number;
+    scoring: Scoring;
+    minN: number;
+  },
 ): Promise<Forecast> {
   const table = await rateTable(user, {
     campaign: q.campaign,

@@ -227,7 +227,14 @@ export async function compareWaves(
 /** The weekly bulletin (周通报): `ranges` are the chosen week's and the week before's. */
 export async function bulletin(
   user: ScopedUser,
-  q: { campaign: RateCampaign; measure: MeasureKey; level: RateLevel | null; week: string; target: number; ranges: [WeekRange, WeekRange] } & RateOptions,
+  q: {
+    campaign: RateCampaign;
+    measure: MeasureKey;
+    level: RateLevel | null;
+    week: string;
+    target: number;
+    ranges: [WeekRange, WeekRange];
+  } & RateOptions,
 ): Promise<Bulletin> {
   const formula = formulaFor(q.measure, q.campaign.tagged, q.override);
   const [register, now, before] = await Promise.all([

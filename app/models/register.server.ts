@@ -40,8 +40,7 @@ export async function applyRegisterRows(tx: Tx, countyId: number, rows: Register
       const name = row[level];
       if (name === null) return;
       const key = `${current[i]}/${name}`;
-      if (!idByKey.has(key) && !missing.has(key))
-        missing.set(key, { parent_id: current[i], name, sort_order: row.line });
+      if (!idByKey.has(key) && !missing.has(key)) missing.set(key, { parent_id: current[i], name, sort_order: row.line });
     });
     for (const batch of chunks([...missing.values()])) {
       const created = await tx<{ id: number; parentId: number; name: string }[]>`
@@ -151,19 +150,14 @@ class DryRun extends Error {
 }
 
 export type RegisterPreview =
-  | { ok: false; issues: ImportIssue[] }
-  | { ok: true; importId: number; summary: RegisterSummary; sample: RegisterRow[] };
+  { ok: false; issues: ImportIssue[] } | { ok: true; importId: number; summary: RegisterSummary; sample: RegisterRow[] };
 
-export async function previewRegisterImport(
-  user: CurrentUser,
-  file: { name: string; data: Uint8Array },
-): Promise<RegisterPreview> {
+export async function previewRegisterImport(user: CurrentUser, file: { name: string; data: Uint8Array }): Promise<RegisterPreview> {
   let parsed: ReturnType<typeof parseRegister>;
   try {
     parsed = parseRegister(await readTable(file.data, file.name));
   } catch (error) {
-    if (error instanceof TableReadError)
-      return { ok: false, issues: [{ line: null, column: null, key: error.key, params: error.params }] };
+    if (error instanceof TableReadError) return { ok: false, issues: [{ line: null, column: null, key: error.key, params: error.params }] };
     throw error;
   }
   if (parsed.issues.length) return { ok: false, issues: parsed.issues };
@@ -191,11 +185,7 @@ export async function previewRegisterImport(
 export type RegisterConfirmation = { ok: true; summary: RegisterSummary } | { ok: false; issues: ImportIssue[] } | null;
 
 /** Applies a previewed import; null when it is not (or no longer) pending for this user. */
-export async function confirmRegisterImport(
-  user: CurrentUser,
-  importId: number,
-  ip: string | null,
-): Promise<RegisterConfirmation> {
+export async function confirmRegisterImport(user: CurrentUser, importId: number, ip: string | null): Promise<RegisterConfirmation> {
   type Outcome = { issues: ImportIssue[] } | { filename: string; result: RegisterSummary } | null;
   const outcome = await sql.begin(async (tx): Promise<Outcome> => {
     const [pending] = await tx<{ filename: string; rows: RegisterRow[] }[]>`

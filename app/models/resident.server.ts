@@ -79,7 +79,11 @@ export async function handleSubmission(request: Request, code: string, link: Res
  *  from Express, without building a Fetch Request or going through Remix's router. */
 export type IncomingSubmission = { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } };
 
-export async function handleSubmissionOf(incoming: IncomingSubmission, code: string, link: ResidentLink | null = null): Promise<SubmissionResult> {
+export async function handleSubmissionOf(
+  incoming: IncomingSubmission,
+  code: string,
+  link: ResidentLink | null = null,
+): Promise<SubmissionResult> {
   // The session and device lookups read only the headers.
   const request = incoming as unknown as Request;
   const type = incoming.headers.get("Content-Type") ?? "";
@@ -90,7 +94,11 @@ export async function handleSubmissionOf(incoming: IncomingSubmission, code: str
     // resident without JavaScript does not lose every answer.
     const resolved = urlencoded ? (link ?? (await resolveLink(code, CAMPAIGN_CACHE_MS))) : null;
     const prefix = new URLSearchParams(body.text.slice(0, body.text.lastIndexOf("&") + 1));
-    return { status: 413, outcome: { ok: false, reason: "tooLarge" }, form: resolved ? formOf(renderSurveyOf(resolved.definition), prefix) : null };
+    return {
+      status: 413,
+      outcome: { ok: false, reason: "tooLarge" },
+      form: resolved ? formOf(renderSurveyOf(resolved.definition), prefix) : null,
+    };
   }
   const resolved = link ?? (await resolveLink(code, CAMPAIGN_CACHE_MS));
   if (!resolved) return { status: 404, outcome: { ok: false, reason: "notFound" }, form: null };
@@ -112,18 +120,22 @@ export async function handleSubmissionOf(incoming: IncomingSubmission, code: str
     return { status: 400, outcome: { ok: false, reason: "malformed" }, form: given };
   const started = Number(form.get("__started"));
   const user = await getUser(request);
-  const outcome = await submitResponse({
-    code,
-    clientKey,
-    versionId,
-    answers: given.answers,
-    startedAt: Number.isFinite(started) && started > 0 ? new Date(started) : null,
-    deviceId: await deviceId(request),
-    householdCode: given.household.trim() || null,
-    userAgent: request.headers.get("User-Agent"),
-    channel: user ? "volunteer" : form.get("__src") === "qr" ? "qr" : "link",
-    collectedBy: user?.id ?? null,
-  }, new Date(), resolved);
+  const outcome = await submitResponse(
+    {
+      code,
+      clientKey,
+      versionId,
+      answers: given.answers,
+      startedAt: Number.isFinite(started) && started > 0 ? new Date(started) : null,
+      deviceId: await deviceId(request),
+      householdCode: given.household.trim() || null,
+      userAgent: request.headers.get("User-Agent"),
+      channel: user ? "volunteer" : form.get("__src") === "qr" ? "qr" : "link",
+      collectedBy: user?.id ?? null,
+    },
+    new Date(),
+    resolved,
+  );
   const status = outcome.ok
     ? 200
     : outcome.reason === "invalid"

@@ -136,7 +136,10 @@ function placeText(names: Partial<Record<PlaceRole, string>>): string {
  *  repeat, and each check costs milliseconds. */
 function authoritativeCheck(definition: Record<string, unknown>) {
   const relaxed = withoutRequired(definition);
-  const verdicts = new Map<string, { ok: true; answers: Record<string, unknown>; complete: boolean } | { ok: false; errors: Record<string, string[]> }>();
+  const verdicts = new Map<
+    string,
+    { ok: true; answers: Record<string, unknown>; complete: boolean } | { ok: false; errors: Record<string, string[]> }
+  >();
   return (answers: Record<string, unknown>) => {
     const key = JSON.stringify(answers);
     let verdict = verdicts.get(key);
@@ -217,8 +220,10 @@ async function plan(user: Importer, upload: Upload, requested: ResponseMapping |
 
   const keys = planned.map((r) => r.clientKey);
   const existing = new Set(
-    (await sql<{ clientKey: string }[]>`
-      select client_key as "clientKey" from responses where campaign_id = ${campaign.id} and client_key = any(${keys}::text[])`).map((r) => r.clientKey),
+    (
+      await sql<{ clientKey: string }[]>`
+      select client_key as "clientKey" from responses where campaign_id = ${campaign.id} and client_key = any(${keys}::text[])`
+    ).map((r) => r.clientKey),
   );
   return { version, targets, mapping, issues, planned, existing, places };
 }
@@ -232,7 +237,12 @@ export async function planResponseImport(user: Importer, uploadId: number, reque
   return {
     uploadId: upload.id,
     filename: upload.filename,
-    campaign: { id: upload.campaign.id, name: upload.campaign.name, surveyTitle: upload.campaign.surveyTitle, version: upload.campaign.version },
+    campaign: {
+      id: upload.campaign.id,
+      name: upload.campaign.name,
+      surveyTitle: upload.campaign.surveyTitle,
+      version: upload.campaign.version,
+    },
     headers: upload.table.headers,
     examples: upload.table.rows[0]?.cells ?? [],
     targets,
@@ -257,8 +267,7 @@ export async function planResponseImport(user: Importer, uploadId: number, reque
 }
 
 export type ImportOutcome =
-  | { ok: true; importId: number; campaignId: number; inserted: number; alreadyImported: number }
-  | { ok: false; issues: ImportIssue[] };
+  { ok: true; importId: number; campaignId: number; inserted: number; alreadyImported: number } | { ok: false; issues: ImportIssue[] };
 
 /** Stores every row of the upload, or nothing when any row has a problem. Null when the upload is gone. */
 export async function confirmResponseImport(
@@ -309,7 +318,13 @@ export async function confirmResponseImport(
   if (!result) return null;
   await recordAudit(user, "response.import", {
     target: `campaign:${campaign.id}`,
-    details: { importId: result.importId, filename: upload.filename, rows: planned.length, inserted: result.inserted, alreadyImported: result.alreadyImported },
+    details: {
+      importId: result.importId,
+      filename: upload.filename,
+      rows: planned.length,
+      inserted: result.inserted,
+      alreadyImported: result.alreadyImported,
+    },
     ip,
   });
   return { ok: true, ...result };

@@ -26,15 +26,7 @@ export type Submission = {
 };
 
 export type SubmitRefusal =
-  | "notFound"
-  | "notOpen"
-  | "paused"
-  | "closed"
-  | "versionMismatch"
-  | "codeRequired"
-  | "codeUnknown"
-  | "codeUsed"
-  | "deviceUsed";
+  "notFound" | "notOpen" | "paused" | "closed" | "versionMismatch" | "codeRequired" | "codeUnknown" | "codeUsed" | "deviceUsed";
 
 export type SubmitOutcome =
   | { ok: true; responseId: string; replay: boolean }
@@ -88,7 +80,8 @@ export async function submitResponse(s: Submission, now = new Date(), resolved: 
     at: now.toISOString(),
   });
   if (result.outcome === "stored") countLink(link.linkId, "completions");
-  if (result.outcome === "stored" || result.outcome === "replay") return { ok: true, responseId: result.responseId!, replay: result.outcome === "replay" };
+  if (result.outcome === "stored" || result.outcome === "replay")
+    return { ok: true, responseId: result.responseId!, replay: result.outcome === "replay" };
   return { ok: false, reason: result.outcome };
 }
 
@@ -303,18 +296,20 @@ const householdJoin = sql`
 /** A response inside the user's scope, every question with its answer text; null otherwise. */
 export async function getResponse(user: Reader, responseId: string): Promise<ResponseDetail | null> {
   if (!/^\d{1,18}$/.test(responseId)) return null;
-  const [row] = await sql<(Omit<ResponseDetail, "answers" | "imported" | "voided" | "household"> & {
-    householdRoom: string | null;
-    householdCode: string | null;
-    definition: Record<string, unknown>;
-    answers: Record<string, unknown>;
-    importFilename: string | null;
-    importedAt: Date | null;
-    importedBy: string | null;
-    voidedAt: Date | null;
-    voidedBy: string | null;
-    voidReason: string | null;
-  })[]>`
+  const [row] = await sql<
+    (Omit<ResponseDetail, "answers" | "imported" | "voided" | "household"> & {
+      householdRoom: string | null;
+      householdCode: string | null;
+      definition: Record<string, unknown>;
+      answers: Record<string, unknown>;
+      importFilename: string | null;
+      importedAt: Date | null;
+      importedBy: string | null;
+      voidedAt: Date | null;
+      voidedBy: string | null;
+      voidReason: string | null;
+    })[]
+  >`
     select r.id::text, r.campaign_id as "campaignId", c.name as "campaignName", v.title as "surveyTitle", v.version,
       (select string_agg(a.name, ' ' order by array_length(a.path, 1)) from places a
         where a.id = any(r.path) and a.level <> 'county') as "placeLabel",
@@ -333,7 +328,19 @@ export async function getResponse(user: Reader, responseId: string): Promise<Res
     left join users vu on vu.id = r.voided_by
     where r.id = ${responseId}::bigint and ${matching(user, { campaignId: null, placeId: null, from: null, to: null })}`;
   if (!row) return null;
-  const { definition, answers, importFilename, importedAt, importedBy, voidedAt, voidedBy, voidReason, householdRoom, householdCode, ...rest } = row;
+  const {
+    definition,
+    answers,
+    importFilename,
+    importedAt,
+    importedBy,
+    voidedAt,
+    voidedBy,
+    voidReason,
+    householdRoom,
+    householdCode,
+    ...rest
+  } = row;
   return {
     ...rest,
     household: householdRoom !== null || householdCode !== null ? { room: householdRoom ?? "", code: householdCode } : null,

@@ -27,8 +27,7 @@ const MAX_FAILURES_PER_IP = 30;
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 export type SignInResult =
-  | { ok: true; token: string; user: { id: number; countyId: number } }
-  | { ok: false; reason: "invalid" | "disabled" | "rateLimited" };
+  { ok: true; token: string; user: { id: number; countyId: number } } | { ok: false; reason: "invalid" | "disabled" | "rateLimited" };
 
 /** Sign in with a username or a phone number. Unknown users and wrong passwords look the same. */
 export async function signIn(
@@ -43,8 +42,7 @@ export async function signIn(
     from login_failures
     where created_at > now() - make_interval(mins => ${FAILURE_WINDOW_MINUTES})
       and (identifier = ${key} or ip = ${client.ip})`;
-  if (byAccount >= MAX_FAILURES_PER_ACCOUNT || byIp >= MAX_FAILURES_PER_IP)
-    return { ok: false, reason: "rateLimited" };
+  if (byAccount >= MAX_FAILURES_PER_ACCOUNT || byIp >= MAX_FAILURES_PER_IP) return { ok: false, reason: "rateLimited" };
 
   const [user] = await sql<{ id: number; countyId: number; passwordHash: string; disabled: boolean }[]>`
     select id, county_id as "countyId", password_hash as "passwordHash", disabled
@@ -66,8 +64,7 @@ export async function signIn(
   return { ok: true, token, user: { id: user.id, countyId: user.countyId } };
 }
 
-const DUMMY_HASH =
-  "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 export type SessionLookup = { user: CurrentUser } | { expired: true } | null;
 

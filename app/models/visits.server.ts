@@ -2,7 +2,15 @@
 // and logs only the households of what is assigned to them now; the office's view is filtered by
 // its scope like every other model (inScope). Statuses come from app/domain/visits.ts.
 import { sql } from "~/db.server";
-import { floorOf, householdVisitState, VISIT_OUTCOMES, type CoverageLevel, type HouseholdStatus, type VisitLog, type VisitOutcome } from "~/domain/visits";
+import {
+  floorOf,
+  householdVisitState,
+  VISIT_OUTCOMES,
+  type CoverageLevel,
+  type HouseholdStatus,
+  type VisitLog,
+  type VisitOutcome,
+} from "~/domain/visits";
 export { COVERAGE_LEVELS, type CoverageLevel } from "~/domain/visits";
 import { inScope } from "~/models/places.server";
 import type { ScopedUser } from "~/models/users.server";
@@ -26,7 +34,10 @@ const roundColumns = sql`
 
 export type NewRound = Omit<VisitRound, "id" | "state"> & { targetPlaceIds: number[] };
 
-export async function createRound(actor: { id: number | null; countyId: number }, input: NewRound): Promise<{ id: number } | { problem: "codeTaken" | "targetNotFound" | "noTargets" }> {
+export async function createRound(
+  actor: { id: number | null; countyId: number },
+  input: NewRound,
+): Promise<{ id: number } | { problem: "codeTaken" | "targetNotFound" | "noTargets" }> {
   if (input.targetPlaceIds.length === 0) return { problem: "noTargets" };
   return sql.begin(async (tx) => {
     const found = await tx<{ id: number }[]>`
@@ -91,8 +102,24 @@ export async function assign(
       where round_id = ${round.id} and withdrawn_at is null
         and (place_id = any(${placeIds}::int[]) or grid_id = any(${gridIds}::int[]))`;
     const rows = [
-      ...places.map((p) => ({ county_id: actor.countyId, round_id: round.id, volunteer_id: input.volunteerId, place_id: p.id, grid_id: null, assigned_by: actor.id, assigned_at: now })),
-      ...grids.map((g) => ({ county_id: actor.countyId, round_id: round.id, volunteer_id: input.volunteerId, place_id: null, grid_id: g.id, assigned_by: actor.id, assigned_at: now })),
+      ...places.map((p) => ({
+        county_id: actor.countyId,
+        round_id: round.id,
+        volunteer_id: input.volunteerId,
+        place_id: p.id,
+        grid_id: null,
+        assigned_by: actor.id,
+        assigned_at: now,
+      })),
+      ...grids.map((g) => ({
+        county_id: actor.countyId,
+        round_id: round.id,
+        volunteer_id: input.volunteerId,
+        place_id: null,
+        grid_id: g.id,
+        assigned_by: actor.id,
+        assigned_at: now,
+      })),
     ];
     if (rows.length) await tx`insert into visit_assignments ${tx(rows)}`;
     return { assigned: rows.length };
@@ -100,7 +127,12 @@ export async function assign(
 }
 
 /** Withdraws a volunteer's assignments in a round (all, or those of some places). */
-export async function withdraw(actor: ScopedUser & { id: number }, round: VisitRound, volunteerId: number, placeIds?: number[]): Promise<number> {
+export async function withdraw(
+  actor: ScopedUser & { id: number },
+  round: VisitRound,
+  volunteerId: number,
+  placeIds?: number[],
+): Promise<number> {
   const result = await sql`
     update visit_assignments a set withdrawn_at = now(), withdrawn_by = ${actor.id}
     where a.round_id = ${round.id} and a.county_id = ${actor.countyId} and a.volunteer_id = ${volunteerId} and a.withdrawn_at is null
@@ -124,7 +156,15 @@ function assignedHouseholds(roundId: number, volunteerId: number, { withdrawn = 
 // ---------------------------------------------------------------------------------------------
 // Logs
 
-type LogRow = { householdId: number; id: string; volunteerId: number; outcome: VisitOutcome; at: Date; undoes: string | null; rejected: boolean };
+type LogRow = {
+  householdId: number;
+  id: string;
+  volunteerId: number;
+  outcome: VisitOutcome;
+  at: Date;
+  undoes: string | null;
+  rejected: boolean;
+};
 
 function logsOf(roundId: number, householdIds: number[] | null) {
   return sql<LogRow[]>`
@@ -140,7 +180,15 @@ function groupLogs(rows: LogRow[]): Map<number, VisitLog[]> {
   return byHousehold;
 }
 
-export type AssignmentHousehold = { id: number; room: string; floor: number | null; status: HouseholdStatus; attempts: number; lastOutcome: VisitOutcome | null; lastAt: Date | null };
+export type AssignmentHousehold = {
+  id: number;
+  room: string;
+  floor: number | null;
+  status: HouseholdStatus;
+  attempts: number;
+  lastOutcome: VisitOutcome | null;
+  lastAt: Date | null;
+};
 export type AssignmentBuilding = {
   placeId: number;
   name: string;
@@ -150,7 +198,18 @@ export type AssignmentBuilding = {
 
 /** What the volunteer's phone downloads: the round, its rules and deadlines, and their households by building and stairwell. */
 export async function assignmentFor(user: { id: number; countyId: number }, round: VisitRound) {
-  const rows = await sql<{ id: number; room: string; buildingId: number; building: string; compound: string; stairwell: string | null; stairwellOrder: number; buildingOrder: number }[]>`
+  const rows = await sql<
+    {
+      id: number;
+      room: string;
+      buildingId: number;
+      building: string;
+      compound: string;
+      stairwell: string | null;
+      stairwellOrder: number;
+      buildingOrder: number;
+    }[]
+  >`
     select h.id, h.room, b.id as "buildingId", b.name as building, cp.name as compound,
       case when s.level = 'stairwell' then s.name end as stairwell, s.sort_order as "stairwellOrder", b.sort_order as "buildingOrder"
     from households h
@@ -159,7 +218,12 @@ export async function assignmentFor(user: { id: number; countyId: number }, roun
     join places cp on cp.id = b.parent_id
     where h.county_id = ${user.countyId} and not h.vacant and h.id in (${assignedHouseholds(round.id, user.id)})
     order by cp.sort_order, cp.id, b.sort_order, b.id, s.sort_order, s.id, length(h.room), h.room`;
-  const logs = groupLogs(await logsOf(round.id, rows.map((r) => r.id)));
+  const logs = groupLogs(
+    await logsOf(
+      round.id,
+      rows.map((r) => r.id),
+    ),
+  );
   const buildings = new Map<number, AssignmentBuilding>();
   for (const r of rows) {
     const building = buildings.get(r.buildingId) ?? { placeId: r.buildingId, name: r.building, compound: r.compound, stairwells: [] };
@@ -196,7 +260,15 @@ export const MAX_VISITS_PER_REQUEST = 200;
 /** A phone's clock may run a little ahead. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-export type VisitInput = { clientKey?: unknown; householdId?: unknown; outcome?: unknown; at?: unknown; note?: unknown; undoes?: unknown; deviceId?: unknown };
+export type VisitInput = {
+  clientKey?: unknown;
+  householdId?: unknown;
+  outcome?: unknown;
+  at?: unknown;
+  note?: unknown;
+  undoes?: unknown;
+  deviceId?: unknown;
+};
 export type VisitRefusal =
   | "roundClosed"
   | "badClientKey"
@@ -216,8 +288,22 @@ export type VisitResult = { clientKey: string; status: "stored" | "duplicate" | 
  * Stores a phone's queued logs: one result per log, in order; a bad log never spoils the others.
  * A log whose client key is already stored (a resend) answers "duplicate" and stores nothing.
  */
-export async function recordVisits(user: { id: number; countyId: number }, round: VisitRound, visits: VisitInput[], now = new Date()): Promise<VisitResult[]> {
-  type Checked = { index: number; clientKey: string; householdId: number; outcome: VisitOutcome; at: Date; note: string | null; undoes: string | null; deviceId: string | null };
+export async function recordVisits(
+  user: { id: number; countyId: number },
+  round: VisitRound,
+  visits: VisitInput[],
+  now = new Date(),
+): Promise<VisitResult[]> {
+  type Checked = {
+    index: number;
+    clientKey: string;
+    householdId: number;
+    outcome: VisitOutcome;
+    at: Date;
+    note: string | null;
+    undoes: string | null;
+    deviceId: string | null;
+  };
   const results: (VisitResult | null)[] = visits.map(() => null);
   const checked: Checked[] = [];
   const seen = new Set<string>();
@@ -247,7 +333,9 @@ export async function recordVisits(user: { id: number; countyId: number }, round
   const [assigned, formerly, stored, undoTargets] = await Promise.all([
     sql<{ id: number }[]>`select id from (${assignedHouseholds(round.id, user.id)}) a where id = any(${ids}::int[])`,
     sql<{ id: number }[]>`select id from (${assignedHouseholds(round.id, user.id, { withdrawn: true })}) a where id = any(${ids}::int[])`,
-    sql<{ clientKey: string }[]>`select client_key as "clientKey" from visit_logs where round_id = ${round.id} and client_key = any(${keys}::text[])`,
+    sql<
+      { clientKey: string }[]
+    >`select client_key as "clientKey" from visit_logs where round_id = ${round.id} and client_key = any(${keys}::text[])`,
     sql<{ id: string; clientKey: string; householdId: number; outcome: VisitOutcome }[]>`
       select id::text, client_key as "clientKey", household_id as "householdId", outcome from visit_logs
       where round_id = ${round.id} and volunteer_id = ${user.id}
@@ -321,7 +409,6 @@ export async function recordVisits(user: { id: number; countyId: number }, round
 // ---------------------------------------------------------------------------------------------
 // Coverage
 
-
 export type CoverageUnit = {
   name: string;
   placeId: number | null;
@@ -354,14 +441,20 @@ export async function coverage(
       and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and h.path @> array[t.place_id])`;
   const logs = groupLogs(await logsOf(round.id, null));
   const names = new Map(
-    (await sql<{ id: number; name: string; level: string }[]>`
-      select p.id, p.name, p.level from places p where p.county_id = ${user.countyId} and ${inScope(user, "p.path")}`).map((p) => [p.id, p]),
+    (
+      await sql<{ id: number; name: string; level: string }[]>`
+      select p.id, p.name, p.level from places p where p.county_id = ${user.countyId} and ${inScope(user, "p.path")}`
+    ).map((p) => [p.id, p]),
   );
   type Acc = Omit<CoverageUnit, "coverage">;
   const units = new Map<string, Acc>();
   const unit = (key: string, init: () => Pick<Acc, "name" | "placeId" | "gridId" | "userId">) => {
     let u = units.get(key);
-    if (!u) units.set(key, (u = { ...init(), households: 0, toReach: 0, reached: 0, notHome: 0, refused: 0, vacant: 0, unreachable: 0, pending: 0 }));
+    if (!u)
+      units.set(
+        key,
+        (u = { ...init(), households: 0, toReach: 0, reached: 0, notHome: 0, refused: 0, vacant: 0, unreachable: 0, pending: 0 }),
+      );
     return u;
   };
   let gridOf = new Map<number, { id: number; name: string; unit: string | null }>();
@@ -373,7 +466,9 @@ export async function coverage(
   }
   const volunteerNames = new Map<number, string>();
   if (level === "volunteer") {
-    for (const r of await sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`)
+    for (const r of await sql<
+      { id: number; name: string }[]
+    >`select id, display_name as name from users where county_id = ${user.countyId}`)
       volunteerNames.set(r.id, r.name);
   }
   const total = unit("total", () => ({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null }));
@@ -391,14 +486,16 @@ export async function coverage(
     const depth = DEPTH[level];
     if (depth !== undefined) {
       const id = h.path[depth - 1];
-      if (id !== undefined && names.has(id)) keys.push([`p${id}`, () => ({ name: names.get(id)!.name, placeId: id, gridId: null, userId: null })]);
+      if (id !== undefined && names.has(id))
+        keys.push([`p${id}`, () => ({ name: names.get(id)!.name, placeId: id, gridId: null, userId: null })]);
     } else if (level === "stairwell") {
       const id = h.placeId !== h.buildingId ? h.placeId : h.buildingId;
       keys.push([`p${id}`, () => ({ name: names.get(id)?.name ?? "", placeId: id, gridId: null, userId: null })]);
     } else if (level === "grid" || level === "unit") {
       const grid = gridOf.get(h.buildingId);
       if (grid && level === "grid") keys.push([`g${grid.id}`, () => ({ name: grid.name, placeId: null, gridId: grid.id, userId: null })]);
-      if (grid?.unit && level === "unit") keys.push([`u${grid.unit}`, () => ({ name: grid.unit!, placeId: null, gridId: null, userId: null })]);
+      if (grid?.unit && level === "unit")
+        keys.push([`u${grid.unit}`, () => ({ name: grid.unit!, placeId: null, gridId: null, userId: null })]);
     } else if (level === "volunteer") {
       // A household counts for every volunteer who logged it (their own work).
       for (const v of new Set((logs.get(h.id) ?? []).map((l) => l.volunteerId)))
@@ -444,13 +541,27 @@ export async function buildingVisits(user: ScopedUser, round: VisitRound, buildi
     from households h join places s on s.id = h.place_id
     where h.building_id = ${buildingId} and h.county_id = ${user.countyId}
     order by s.sort_order, s.id, length(h.room), h.room`;
-  const logs = groupLogs(await logsOf(round.id, rows.map((r) => r.id)));
-  const stairwells: { name: string | null; households: { id: number; room: string; floor: number | null; status: HouseholdStatus | "registerVacant"; attempts: number }[] }[] = [];
+  const logs = groupLogs(
+    await logsOf(
+      round.id,
+      rows.map((r) => r.id),
+    ),
+  );
+  const stairwells: {
+    name: string | null;
+    households: { id: number; room: string; floor: number | null; status: HouseholdStatus | "registerVacant"; attempts: number }[];
+  }[] = [];
   for (const r of rows) {
     let s = stairwells.find((x) => x.name === r.stairwell);
     if (!s) stairwells.push((s = { name: r.stairwell, households: [] }));
     const state = householdVisitState(logs.get(r.id) ?? [], { unreachableAfter: round.unreachableAfter });
-    s.households.push({ id: r.id, room: r.room, floor: floorOf(r.room), status: r.vacant ? "registerVacant" : state.status, attempts: state.attempts });
+    s.households.push({
+      id: r.id,
+      room: r.room,
+      floor: floorOf(r.room),
+      status: r.vacant ? "registerVacant" : state.status,
+      attempts: state.attempts,
+    });
   }
   return { building, stairwells };
 }
@@ -479,9 +590,17 @@ export async function actionLists(user: ScopedUser, round: VisitRound, now = new
     where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
       and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and h.path @> array[t.place_id])
     order by cm.sort_order, cm.id, cp.sort_order, cp.id, b.sort_order, b.id, s.sort_order, s.id, length(h.room), h.room`;
-  const logs = groupLogs(await logsOf(round.id, households.map((h) => h.id)));
+  const logs = groupLogs(
+    await logsOf(
+      round.id,
+      households.map((h) => h.id),
+    ),
+  );
   const people = new Map(
-    (await sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`).map((u) => [u.id, u.name]),
+    (await sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`).map((u) => [
+      u.id,
+      u.name,
+    ]),
   );
   const SLOT_NAMES: Record<string, string> = { morning: "12:00 前", afternoon: "12:00–18:00", evening: "18:00 后" };
   const revisit: ActionLists["revisit"] = [];
@@ -494,8 +613,15 @@ export async function actionLists(user: ScopedUser, round: VisitRound, now = new
     b.logged ||= state.attempts > 0;
     buildings.set(h.buildingId, b);
     if (h.vacant) continue;
-    if (state.status === "notHome") revisit.push({ address: h.address, attempts: state.attempts, lastAt: state.last?.at ?? null, untried: state.untriedSlots.map((s) => SLOT_NAMES[s]) });
-    if (state.status === "refused") refusals.push({ address: h.address, volunteer: people.get(state.last!.volunteerId) ?? "", at: state.last?.at ?? null });
+    if (state.status === "notHome")
+      revisit.push({
+        address: h.address,
+        attempts: state.attempts,
+        lastAt: state.last?.at ?? null,
+        untried: state.untriedSlots.map((s) => SLOT_NAMES[s]),
+      });
+    if (state.status === "refused")
+      refusals.push({ address: h.address, volunteer: people.get(state.last!.volunteerId) ?? "", at: state.last?.at ?? null });
   }
   const assignees = await sql<{ volunteerId: number; placeId: number | null; lastAt: Date | null }[]>`
     select a.volunteer_id as "volunteerId", a.place_id as "placeId",
@@ -507,7 +633,11 @@ export async function actionLists(user: ScopedUser, round: VisitRound, now = new
   for (const a of assignees) if (a.placeId !== null) buildingOfPlace.set(a.placeId, a.volunteerId);
   const notStarted = [...buildings]
     .filter(([, b]) => !b.logged && b.households > 0)
-    .map(([id, b]) => ({ building: b.building, households: b.households, volunteer: buildingOfPlace.has(id) ? (people.get(buildingOfPlace.get(id)!) ?? null) : null }));
+    .map(([id, b]) => ({
+      building: b.building,
+      households: b.households,
+      volunteer: buildingOfPlace.has(id) ? (people.get(buildingOfPlace.get(id)!) ?? null) : null,
+    }));
   const byVolunteer = new Map<number, { lastAt: Date | null; buildings: number }>();
   for (const a of assignees) {
     const v = byVolunteer.get(a.volunteerId) ?? { lastAt: a.lastAt, buildings: 0 };

@@ -38,7 +38,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (userId === admin.id && parsed.value.role !== "admin")
       return data<Result>({ intent, errors: { role: "users.error.ownRole" } }, { status: 400 });
     const problem = await updateUser(admin.countyId, userId, parsed.value);
-    if (problem) return data<Result>({ intent, errors: { [problem === "phoneTaken" ? "phone" : "scope"]: `users.error.${problem}` } }, { status: 409 });
+    if (problem)
+      return data<Result>(
+        { intent, errors: { [problem === "phoneTaken" ? "phone" : "scope"]: `users.error.${problem}` } },
+        { status: 409 },
+      );
     await audit("user.update", { role: parsed.value.role, scope: parsed.value.scope });
     return data<Result>({ intent, ok: "users.saved" });
   }

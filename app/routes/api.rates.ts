@@ -49,7 +49,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
   return Response.json(
     {
-      campaign: { code: campaign.code, name: campaign.name, survey: campaign.surveyTitle, version: campaign.version, responses: campaign.responses },
+      campaign: {
+        code: campaign.code,
+        name: campaign.name,
+        survey: campaign.surveyTitle,
+        version: campaign.version,
+        responses: campaign.responses,
+      },
       measure,
       measures: campaign.measures,
       level: table.level,

@@ -25,12 +25,17 @@ export async function action({ request }: ActionFunctionArgs) {
     return Response.json({ error: "body is not JSON" }, { status: 400 });
   }
   const { round: code, visits } = (body ?? {}) as { round?: unknown; visits?: unknown };
-  if (typeof code !== "string" || !Array.isArray(visits)) return Response.json({ error: 'expected { "round": "<code>", "visits": [ … ] }' }, { status: 400 });
+  if (typeof code !== "string" || !Array.isArray(visits))
+    return Response.json({ error: 'expected { "round": "<code>", "visits": [ … ] }' }, { status: 400 });
   if (visits.length > MAX_VISITS_PER_REQUEST)
     return Response.json({ error: `at most ${MAX_VISITS_PER_REQUEST} visits per request; send the rest in another` }, { status: 413 });
   const round = await roundByCode(user.countyId, code);
   if (!round) return Response.json({ error: "round not found" }, { status: 404 });
-  const results = await recordVisits(user, round, visits.map((v) => (v && typeof v === "object" ? v : {})));
+  const results = await recordVisits(
+    user,
+    round,
+    visits.map((v) => (v && typeof v === "object" ? v : {})),
+  );
   // The reason in the phone's words beside its code.
   return Response.json({
     results: results.map((r) => (r.reason ? { ...r, message: translate("zh", `visits.refused.${r.reason}`) } : r)),

@@ -35,7 +35,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
       })),
       target: params.target * 100,
       unit: measure === "score" ? "" : "%",
-      label: translate(lang, "bulletin.chartLabel", { measure: translate(lang, `rates.measure.${measure}`), week: isoWeekLabel(bulletin.week) }),
+      label: translate(lang, "bulletin.chartLabel", {
+        measure: translate(lang, `rates.measure.${measure}`),
+        week: isoWeekLabel(bulletin.week),
+      }),
     });
   }
   const query = new URLSearchParams({
@@ -117,7 +120,10 @@ export default function BulletinPage() {
           </p>
         </header>
         <div className="stats bulletin-stats">
-          <div className={bulletin.total.unit.figure.belowMinimum ? "stat greyed" : "stat"} title={bulletin.total.unit.figure.belowMinimum ? t("rates.belowMinimumHint") : undefined}>
+          <div
+            className={bulletin.total.unit.figure.belowMinimum ? "stat greyed" : "stat"}
+            title={bulletin.total.unit.figure.belowMinimum ? t("rates.belowMinimumHint") : undefined}
+          >
             {t("bulletin.overall", { measure: measureName })}
             <b>{formatValue(measure, bulletin.total.unit.figure.weighted.rate)}</b>
             {bulletin.total.unit.figure.weighted.rate !== null && (

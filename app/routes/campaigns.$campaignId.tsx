@@ -11,14 +11,7 @@ import { StatCount } from "~/components/stat";
 import { CAMPAIGN_STATES, campaignAvailability, canMoveTo, residentUrl, type CampaignState } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
-import {
-  campaignInScope,
-  getCampaign,
-  linksOf,
-  responseCount,
-  setCampaignState,
-  type CampaignLink,
-} from "~/models/campaigns.server";
+import { campaignInScope, getCampaign, linksOf, responseCount, setCampaignState, type CampaignLink } from "~/models/campaigns.server";
 import { can } from "~/utils/permissions";
 import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { publicOrigin } from "~/utils/public-url.server";
@@ -122,7 +115,9 @@ export default function CampaignPage() {
         <dd className="campaign-code">{campaign.code}</dd>
         <dt>{t("campaigns.survey")}</dt>
         <dd>
-          <Link to={`/surveys/${campaign.surveyId}`}>{t("campaigns.surveyVersion", { title: campaign.surveyTitle, n: campaign.version })}</Link>
+          <Link to={`/surveys/${campaign.surveyId}`}>
+            {t("campaigns.surveyVersion", { title: campaign.surveyTitle, n: campaign.version })}
+          </Link>
         </dd>
         <dt>{t("campaigns.window")}</dt>
         <dd>{windowText(campaign.opensAt, campaign.closesAt)}</dd>
@@ -138,22 +133,24 @@ export default function CampaignPage() {
           confirmLabel={t("campaigns.confirmClose.submit")}
           fields={{ state: "closed" }}
         />
-      ) : moves.length > 0 && (
-        <Form method="post" className="actions campaign-moves">
-          {moves.map((to) => (
-            <button
-              key={to}
-              type="submit"
-              name="state"
-              value={to}
-              className={to === "open" ? "button" : "button secondary"}
-              disabled={navigation.state !== "idle"}
-            >
-              {t(`campaigns.action.${to}`)}
-            </button>
-          ))}
-          {moves.includes("closed") && <span className="muted">{t("campaigns.closeHint")}</span>}
-        </Form>
+      ) : (
+        moves.length > 0 && (
+          <Form method="post" className="actions campaign-moves">
+            {moves.map((to) => (
+              <button
+                key={to}
+                type="submit"
+                name="state"
+                value={to}
+                className={to === "open" ? "button" : "button secondary"}
+                disabled={navigation.state !== "idle"}
+              >
+                {t(`campaigns.action.${to}`)}
+              </button>
+            ))}
+            {moves.includes("closed") && <span className="muted">{t("campaigns.closeHint")}</span>}
+          </Form>
+        )
       )}
 
       <div className="stats campaign-stats" data-testid="campaign-totals">
@@ -170,7 +167,12 @@ export default function CampaignPage() {
         </a>
       </div>
       <DataTable
-        columns={[t("campaigns.place"), { num: t("campaigns.col.opens") }, { num: t("campaigns.col.starts") }, { num: t("campaigns.col.completions") }]}
+        columns={[
+          t("campaigns.place"),
+          { num: t("campaigns.col.opens") },
+          { num: t("campaigns.col.starts") },
+          { num: t("campaigns.col.completions") },
+        ]}
         rows={byCompound(links)}
         empty={<p className="card">{t("campaigns.noLinks")}</p>}
         className="campaign-links"

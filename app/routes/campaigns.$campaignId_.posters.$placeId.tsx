@@ -48,10 +48,17 @@ export default function PosterSheet() {
   const { campaign, title, countyName, placeName, posters } = useLoaderData<typeof loader>();
   const t = useT();
   const day = new Intl.DateTimeFormat("zh-CN", { dateStyle: "long", timeZone: "Asia/Shanghai" });
-  const period = t("campaigns.poster.window", { from: day.format(new Date(campaign.opensAt)), to: day.format(new Date(campaign.closesAt)) });
+  const period = t("campaigns.poster.window", {
+    from: day.format(new Date(campaign.opensAt)),
+    to: day.format(new Date(campaign.closesAt)),
+  });
   return (
     <div className="print-sheet">
-      <PrintToolbar campaign={campaign} title={t("campaigns.postersTitle", { place: placeName })} count={t("campaigns.postersCount", { n: posters.length })} />
+      <PrintToolbar
+        campaign={campaign}
+        title={t("campaigns.postersTitle", { place: placeName })}
+        count={t("campaigns.postersCount", { n: posters.length })}
+      />
       {pages(posters, 2).map((page, i) => (
         <section className="sheet-page posters" key={i}>
           {page.map((p) => (

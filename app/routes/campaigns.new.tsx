@@ -27,7 +27,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
-type Values = { name: string; code: string; surveyVersionId: string; opensAt: string; closesAt: string; duplicatePolicy: string; targets: number[] };
+type Values = {
+  name: string;
+  code: string;
+  surveyVersionId: string;
+  opensAt: string;
+  closesAt: string;
+  duplicatePolicy: string;
+  targets: number[];
+};
 type Errors = Partial<Record<"name" | "code" | "surveyVersionId" | "opensAt" | "closesAt" | "duplicatePolicy" | "targets", string>>;
 
 const isPolicy = (value: string): value is DuplicatePolicy => (DUPLICATE_POLICIES as readonly string[]).includes(value);
@@ -48,7 +56,8 @@ const campaignForm = z
     target: IdList,
   })
   .superRefine((v, ctx) => {
-    if (v.opensAt && v.closesAt && v.closesAt <= v.opensAt) ctx.addIssue({ code: "custom", path: ["closesAt"], message: "campaigns.error.closesBeforeOpens" });
+    if (v.opensAt && v.closesAt && v.closesAt <= v.opensAt)
+      ctx.addIssue({ code: "custom", path: ["closesAt"], message: "campaigns.error.closesBeforeOpens" });
     if (v.target.length === 0) ctx.addIssue({ code: "custom", path: ["targets"], message: "campaigns.error.noTargets" });
   });
 
@@ -132,7 +141,15 @@ export default function NewCampaignPage() {
       )}
       <Form method="post" className="stack card campaign-form" noValidate>
         <Field label={t("campaigns.name")} name="name" error={errors.name}>
-          <input type="text" name="name" required maxLength={200} defaultValue={values?.name} placeholder={t("campaigns.form.nameHint")} aria-invalid={!!errors.name} />
+          <input
+            type="text"
+            name="name"
+            required
+            maxLength={200}
+            defaultValue={values?.name}
+            placeholder={t("campaigns.form.nameHint")}
+            aria-invalid={!!errors.name}
+          />
         </Field>
         <Field label={t("campaigns.code")} name="code" error={errors.code}>
           <input
@@ -153,7 +170,11 @@ export default function NewCampaignPage() {
           </span>
         </Field>
         <Field label={t("campaigns.form.version")} name="surveyVersionId" error={errors.surveyVersionId}>
-          <select name="surveyVersionId" defaultValue={values?.surveyVersionId ?? String(versions[0].id)} aria-invalid={!!errors.surveyVersionId}>
+          <select
+            name="surveyVersionId"
+            defaultValue={values?.surveyVersionId ?? String(versions[0].id)}
+            aria-invalid={!!errors.surveyVersionId}
+          >
             {surveys.map((group) => (
               <optgroup key={group[0].surveyId} label={group[0].surveyTitle}>
                 {group.map((v) => (
@@ -167,10 +188,22 @@ export default function NewCampaignPage() {
         </Field>
         <div className="campaign-times">
           <Field label={t("campaigns.form.opensAt")} name="opensAt" error={errors.opensAt}>
-            <input type="datetime-local" name="opensAt" required defaultValue={values?.opensAt ?? defaults.opensAt} aria-invalid={!!errors.opensAt} />
+            <input
+              type="datetime-local"
+              name="opensAt"
+              required
+              defaultValue={values?.opensAt ?? defaults.opensAt}
+              aria-invalid={!!errors.opensAt}
+            />
           </Field>
           <Field label={t("campaigns.form.closesAt")} name="closesAt" error={errors.closesAt}>
-            <input type="datetime-local" name="closesAt" required defaultValue={values?.closesAt ?? defaults.closesAt} aria-invalid={!!errors.closesAt} />
+            <input
+              type="datetime-local"
+              name="closesAt"
+              required
+              defaultValue={values?.closesAt ?? defaults.closesAt}
+              aria-invalid={!!errors.closesAt}
+            />
           </Field>
         </div>
         <p className="muted campaign-hint">{t("campaigns.form.timeHint")}</p>

@@ -30,7 +30,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
   return {
     rounds: rounds.map((r) => ({ code: r.code, name: r.name })),
-    round: { code: round.code, name: round.name, firstDeadline: round.firstDeadline.toISOString(), finalDeadline: round.finalDeadline.toISOString(), unreachableAfter: round.unreachableAfter },
+    round: {
+      code: round.code,
+      name: round.name,
+      firstDeadline: round.firstDeadline.toISOString(),
+      finalDeadline: round.finalDeadline.toISOString(),
+      unreachableAfter: round.unreachableAfter,
+    },
     level,
     units,
     total,
@@ -74,7 +80,11 @@ export default function CoveragePage() {
       </Form>
       <section className="card" data-testid="coverage-total">
         <p className="coverage-headline">
-          {t("coverage.headline", { reached: total.reached.toLocaleString(), n: total.coverage.n.toLocaleString(), rate: pct(total.coverage.rate) })}
+          {t("coverage.headline", {
+            reached: total.reached.toLocaleString(),
+            n: total.coverage.n.toLocaleString(),
+            rate: pct(total.coverage.rate),
+          })}
         </p>
         <div className="pace-grid">
           <PaceCard label={t("coverage.firstDeadline", { date: day(round.firstDeadline) })} pace={paces.first} />
@@ -92,7 +102,9 @@ export default function CoveragePage() {
         testId="coverage-table"
         columns={[
           t("coverage.col.unit"),
-          ...(["toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending", "coverage"] as const).map((c) => ({ num: t(`coverage.col.${c}`) })),
+          ...(["toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending", "coverage"] as const).map((c) => ({
+            num: t(`coverage.col.${c}`),
+          })),
         ]}
         rows={units}
         row={(u) => (
@@ -133,7 +145,11 @@ function PaceCard({ label, pace: p }: { label: string; pace: Pace }) {
       <b>{label}</b>
       <span>{t("coverage.daysLeft", { n: p.daysLeft })}</span>
       <span>{t("coverage.remaining", { n: p.remaining.toLocaleString() })}</span>
-      <span>{p.neededPerDay === null ? t("coverage.pastDeadline") : t("coverage.neededPerDay", { n: Math.ceil(p.neededPerDay).toLocaleString() })}</span>
+      <span>
+        {p.neededPerDay === null
+          ? t("coverage.pastDeadline")
+          : t("coverage.neededPerDay", { n: Math.ceil(p.neededPerDay).toLocaleString() })}
+      </span>
       <span>{t("coverage.lastThreeDays", { n: Math.round(p.lastThreeDays).toLocaleString() })}</span>
       <span className="projected">{p.projected ? t("coverage.projected", { date: p.projected }) : t("coverage.noPace")}</span>
       {p.late && <span className="status red">{t("coverage.late")}</span>}

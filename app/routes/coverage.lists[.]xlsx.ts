@@ -40,11 +40,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   ]);
   await recordAudit(user, "visits.export", {
     target: round.code,
-    details: { revisit: lists.revisit.length, refusals: lists.refusals.length, notStarted: lists.notStarted.length, quiet: lists.quiet.length },
+    details: {
+      revisit: lists.revisit.length,
+      refusals: lists.refusals.length,
+      notStarted: lists.notStarted.length,
+      quiet: lists.quiet.length,
+    },
     ip: clientInfo(request, context).ip,
   });
   const filename = `${t("coverage.lists.file")}-${round.code}.xlsx`;
   return new Response(data, {
-    headers: { "Content-Type": XLSX_TYPE, "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`, "Cache-Control": "no-store" },
+    headers: {
+      "Content-Type": XLSX_TYPE,
+      "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`,
+      "Cache-Control": "no-store",
+    },
   });
 }

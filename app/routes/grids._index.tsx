@@ -18,7 +18,14 @@ export default function GridsPage() {
     <>
       <h1>{t("grids.title")}</h1>
       <DataTable
-        columns={[t("grids.name"), t("level.community"), t("grids.leader"), t("grids.unit"), { num: t("level.building") }, { num: t("places.householdCount") }]}
+        columns={[
+          t("grids.name"),
+          t("level.community"),
+          t("grids.leader"),
+          t("grids.unit"),
+          { num: t("level.building") },
+          { num: t("places.householdCount") },
+        ]}
         rows={grids}
         empty={<p className="muted">{t("grids.none")}</p>}
         row={(g) => (

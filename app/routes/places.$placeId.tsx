@@ -46,7 +46,8 @@ export default function PlacePage() {
       </h1>
       {place.grid && (
         <p className="muted">
-          {t("places.inGrid")}<Link to={`/grids/${place.grid.id}`}>{place.grid.name}</Link>
+          {t("places.inGrid")}
+          <Link to={`/grids/${place.grid.id}`}>{place.grid.name}</Link>
         </p>
       )}
       <div className="stats" data-testid="place-stats">

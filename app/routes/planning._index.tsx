@@ -29,7 +29,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   let draw = null;
   if (params.seed !== null && search.has("draw")) {
     const result = await drawMockSample(user, { ...params, seed: params.seed, communityIds: chosen.length ? chosen : [...inScope] });
-    draw = { seed: result.seed, communities: result.communities, total: result.households.length, preview: result.households.slice(0, PREVIEW_ROWS) };
+    draw = {
+      seed: result.seed,
+      communities: result.communities,
+      total: result.households.length,
+      preview: result.households.slice(0, PREVIEW_ROWS),
+    };
   }
   const canonical = { ...params, campaign: campaign?.code ?? null, communityIds: chosen };
   return {
@@ -49,7 +54,12 @@ export default function PlanningPage() {
   const { campaigns, campaign, params, plan, communities, draw, newSeed, download } = useLoaderData<typeof loader>();
   const t = useT();
   const total = plan.reduce(
-    (sum, p) => ({ households: sum.households + p.households, needed: sum.needed + p.needed, collected: sum.collected + p.collected, remaining: sum.remaining + p.remaining }),
+    (sum, p) => ({
+      households: sum.households + p.households,
+      needed: sum.needed + p.needed,
+      collected: sum.collected + p.collected,
+      remaining: sum.remaining + p.remaining,
+    }),
     { households: 0, needed: 0, collected: 0, remaining: 0 },
   );
   const pct = (x: number) => String(Math.round(x * 1000) / 10);
@@ -90,7 +100,9 @@ export default function PlanningPage() {
             {t("planning.field.p")}
             <input type="text" name="p" inputMode="decimal" defaultValue={pct(params.p)} />
           </label>
-          {campaigns.length > 0 && <CampaignField campaigns={campaigns} value={campaign?.code ?? null} label={t("planning.field.campaign")} />}
+          {campaigns.length > 0 && (
+            <CampaignField campaigns={campaigns} value={campaign?.code ?? null} label={t("planning.field.campaign")} />
+          )}
           <button type="submit" className="button">
             {t("planning.calculate")}
           </button>
@@ -117,7 +129,9 @@ export default function PlanningPage() {
                   <td className="num">{p.needed.toLocaleString()}</td>
                   <td className="num">{p.collected.toLocaleString()}</td>
                   <td className="num">{formatN(p.effective)}</td>
-                  <td className="num" data-testid="remaining">{p.remaining.toLocaleString()}</td>
+                  <td className="num" data-testid="remaining">
+                    {p.remaining.toLocaleString()}
+                  </td>
                 </tr>
               ))}
               <tr className="total">
@@ -131,7 +145,9 @@ export default function PlanningPage() {
             </tbody>
           </table>
         </div>
-        <p className="muted">{t("planning.planNote", { margin: pct(params.margin), confidence: Math.round(params.confidence * 100), p: pct(params.p) })}</p>
+        <p className="muted">
+          {t("planning.planNote", { margin: pct(params.margin), confidence: Math.round(params.confidence * 100), p: pct(params.p) })}
+        </p>
       </section>
 
       <section>
@@ -147,7 +163,12 @@ export default function PlanningPage() {
             <legend>{t("planning.field.communities")}</legend>
             {communities.map((p) => (
               <label key={p.communityId} className="check">
-                <input type="checkbox" name="community" value={p.communityId} defaultChecked={params.communityIds.includes(p.communityId)} />
+                <input
+                  type="checkbox"
+                  name="community"
+                  value={p.communityId}
+                  defaultChecked={params.communityIds.includes(p.communityId)}
+                />
                 {p.name}
                 <span className="context">{t("planning.needs", { n: p.needed })}</span>
               </label>
@@ -183,7 +204,14 @@ export default function PlanningPage() {
             </ul>
             <h3>{t("planning.preview", { n: draw.preview.length })}</h3>
             <DataTable
-              columns={[t("rates.level.community"), t("rates.level.compound"), t("rates.level.building"), t("level.stairwell"), t("planning.col.room"), { num: t("planning.col.order") }]}
+              columns={[
+                t("rates.level.community"),
+                t("rates.level.compound"),
+                t("rates.level.building"),
+                t("level.stairwell"),
+                t("planning.col.room"),
+                { num: t("planning.col.order") },
+              ]}
               rows={draw.preview}
               row={(h) => (
                 <tr key={h.householdId}>

@@ -44,7 +44,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const basis: "score" | "satisfaction" = campaign && wantsScore && campaign.measures.includes("score") ? "score" : "satisfaction";
   const override = basis === "score" ? scoreOverride(search) : {};
   const forecast =
-    campaign && campaign.measures.includes(basis) ? await forecastPoints(user, { campaign, basis, override, maxPoints, scoring, minN }) : null;
+    campaign && campaign.measures.includes(basis)
+      ? await forecastPoints(user, { campaign, basis, override, maxPoints, scoring, minN })
+      : null;
   // The score's questions as they stand (with the override), for the override form.
   const scoreQuestions = campaign ? formulaFor("score", campaign.tagged, override).questions : [];
   return {
@@ -107,7 +109,12 @@ export default function ForecastPage() {
             </label>
             <label>
               {t("forecast.field.perPoint")}
-              <input type="text" name="perPoint" inputMode="decimal" defaultValue={String(scoring.kind === "deduction" ? scoring.perPoint : 1)} />
+              <input
+                type="text"
+                name="perPoint"
+                inputMode="decimal"
+                defaultValue={String(scoring.kind === "deduction" ? scoring.perPoint : 1)}
+              />
             </label>
             <MinNField value={minN} />
           </div>
@@ -129,7 +136,13 @@ export default function ForecastPage() {
                       <tr key={q.name}>
                         <td>{q.title}</td>
                         <td>
-                          <input type="text" name={`weight:${q.name}`} inputMode="decimal" defaultValue={String(q.weight)} aria-label={t("forecast.weightFor", { question: q.title })} />
+                          <input
+                            type="text"
+                            name={`weight:${q.name}`}
+                            inputMode="decimal"
+                            defaultValue={String(q.weight)}
+                            aria-label={t("forecast.weightFor", { question: q.title })}
+                          />
                         </td>
                         <td className="answer-points">
                           {q.scores.map(([answer, points]) => (
@@ -177,7 +190,11 @@ export default function ForecastPage() {
                     <Points forecast={forecast.total.forecast} />
                   </td>
                   <td>
-                    <EstimateCell measure={basis} estimate={forecast.total.unit.figure.weighted} greyed={forecast.total.unit.figure.belowMinimum} />
+                    <EstimateCell
+                      measure={basis}
+                      estimate={forecast.total.unit.figure.weighted}
+                      greyed={forecast.total.unit.figure.belowMinimum}
+                    />
                   </td>
                 </tr>
                 <tr className="greyed">
@@ -188,7 +205,13 @@ export default function ForecastPage() {
               </tbody>
             </table>
           </div>
-          <p className="muted">{t(scoring.kind === "deduction" ? "forecast.ruleNote.deduction" : "forecast.ruleNote.proportional", { max: maxPoints, full: scoring.kind === "deduction" ? pct(scoring.full) : "", perPoint: scoring.kind === "deduction" ? scoring.perPoint : "" })}</p>
+          <p className="muted">
+            {t(scoring.kind === "deduction" ? "forecast.ruleNote.deduction" : "forecast.ruleNote.proportional", {
+              max: maxPoints,
+              full: scoring.kind === "deduction" ? pct(scoring.full) : "",
+              perPoint: scoring.kind === "deduction" ? scoring.perPoint : "",
+            })}
+          </p>
           <RateFormula formula={forecast.formula} minN={minN} collapsed />
           <h2>{t("forecast.byCommunity")}</h2>
           <DataTable

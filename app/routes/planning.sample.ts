@@ -33,7 +33,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     t("planning.col.visitor"),
     t("planning.col.result"),
   ];
-  const rows = draw.households.map((h, i) => [i + 1, h.street, h.community, h.compound, h.building, h.stairwell ?? "", h.room, h.order, "", ""]);
+  const rows = draw.households.map((h, i) => [
+    i + 1,
+    h.street,
+    h.community,
+    h.compound,
+    h.building,
+    h.stairwell ?? "",
+    h.room,
+    h.order,
+    "",
+    "",
+  ]);
   await recordAudit(user, "planning.sample", {
     target: String(params.seed),
     details: { households: rows.length, communities: draw.communities.map((c) => c.name), margin: params.margin, format },
@@ -44,8 +55,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (format === "csv") {
     // With a BOM, so Excel opens the Chinese headers as UTF-8; place names defused as formulas.
     const csv = writeCsv([headers, ...rows]);
-    return new Response(csv, { headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": disposition("csv"), "Cache-Control": "no-store" } });
+    return new Response(csv, {
+      headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": disposition("csv"), "Cache-Control": "no-store" },
+    });
   }
   const data = await writeXlsx([{ name: t("planning.fileName"), headers, rows }]);
-  return new Response(data, { headers: { "Content-Type": XLSX_TYPE, "Content-Disposition": disposition("xlsx"), "Cache-Control": "no-store" } });
+  return new Response(data, {
+    headers: { "Content-Type": XLSX_TYPE, "Content-Disposition": disposition("xlsx"), "Cache-Control": "no-store" },
+  });
 }

@@ -26,7 +26,15 @@ export async function loader({ request, params: route }: LoaderFunctionArgs) {
   invariantResponse(report);
   const target = String(Math.round(params.target * 1000) / 10);
   const query = new URLSearchParams({ campaign: campaign.code, measure, minN: String(params.minN), target });
-  return { campaigns: campaigns.map(toChoice), campaign: toChoice(campaign), measure, minN: params.minN, target: params.target, report, query: `?${query}` };
+  return {
+    campaigns: campaigns.map(toChoice),
+    campaign: toChoice(campaign),
+    measure,
+    minN: params.minN,
+    target: params.target,
+    report,
+    query: `?${query}`,
+  };
 }
 
 export default function PlaceRatesPage() {
@@ -35,7 +43,12 @@ export default function PlaceRatesPage() {
   const { place } = report;
   return (
     <>
-      <Crumbs crumbs={[{ label: t("rates.title"), to: `/rates${query}` }, ...report.crumbs.slice(0, -1).map((c) => ({ label: c.name, to: `/rates/${c.id}${query}` }))]} />
+      <Crumbs
+        crumbs={[
+          { label: t("rates.title"), to: `/rates${query}` },
+          ...report.crumbs.slice(0, -1).map((c) => ({ label: c.name, to: `/rates/${c.id}${query}` })),
+        ]}
+      />
       <h1>
         {place.name} <span className="badge">{t(`level.${place.level}`)}</span>
       </h1>
@@ -85,7 +98,11 @@ export default function PlaceRatesPage() {
           <h2>{t("rates.childrenOf", { level: t(`rates.level.${report.children.level}`), measure: t(`rates.measure.${measure}`) })}</h2>
           <p className="actions">
             {campaign.measures.map((m) => (
-              <Link key={m} to={`?${new URLSearchParams({ campaign: campaign.code, measure: m, minN: String(minN) })}`} className={m === measure ? "badge on" : "badge"}>
+              <Link
+                key={m}
+                to={`?${new URLSearchParams({ campaign: campaign.code, measure: m, minN: String(minN) })}`}
+                className={m === measure ? "badge on" : "badge"}
+              >
                 {t(`rates.measure.${m}`)}
               </Link>
             ))}

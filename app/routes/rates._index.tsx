@@ -1,7 +1,17 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { CampaignField, LevelField, MeasureField, MinNField, RateNav, TargetField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
+import {
+  CampaignField,
+  LevelField,
+  MeasureField,
+  MinNField,
+  RateNav,
+  TargetField,
+  toChoice,
+  WeekField,
+  weeksOf,
+} from "~/components/rate-controls";
 import { FigureSummary, formatValue, RateFormula } from "~/components/rate-figure";
 import { RateTable } from "~/components/rate-table";
 import { addWeeks } from "~/domain/measures";
@@ -56,7 +66,13 @@ export default function RatesPage() {
             <MeasureField measures={campaign.measures} value={measure} />
             <LevelField levels={table.levels} value={table.level} />
             <WeekField name="from" label={t("rates.field.from")} weeks={weeks} value={params.from} empty={t("rates.field.anyWeek")} />
-            <WeekField name="to" label={t("rates.field.to")} weeks={weeks} value={params.to && addWeeks(params.to, -1)} empty={t("rates.field.anyWeek")} />
+            <WeekField
+              name="to"
+              label={t("rates.field.to")}
+              weeks={weeks}
+              value={params.to && addWeeks(params.to, -1)}
+              empty={t("rates.field.anyWeek")}
+            />
             <MinNField value={params.minN} />
             <TargetField value={params.target} />
             <button type="submit" className="button">
@@ -65,7 +81,12 @@ export default function RatesPage() {
           </Form>
           {campaign.responses === 0 && <p className="alert warn">{t("rates.noResponses")}</p>}
           <section className="card">
-            <FigureSummary measure={measure} figure={table.total.figure} responses={table.total.responses} label={t("rates.summaryLabel", { name: table.total.name, measure: t(`rates.measure.${measure}`) })} />
+            <FigureSummary
+              measure={measure}
+              figure={table.total.figure}
+              responses={table.total.responses}
+              label={t("rates.summaryLabel", { name: table.total.name, measure: t(`rates.measure.${measure}`) })}
+            />
             <RateFormula formula={table.formula} minN={params.minN} />
           </section>
           <h2>{t("rates.byLevel", { level: t(`rates.level.${table.level}`) })}</h2>

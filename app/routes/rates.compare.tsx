@@ -55,7 +55,9 @@ export default function ComparePage() {
       ) : (
         <Form method="get" className="filters card">
           <CampaignField campaigns={campaigns} value={campaign.code} label={t("rates.field.thisWave")} />
-          {others.length > 0 && <CampaignField campaigns={others} value={other?.code ?? null} name="other" label={t("rates.field.otherWave")} />}
+          {others.length > 0 && (
+            <CampaignField campaigns={others} value={other?.code ?? null} name="other" label={t("rates.field.otherWave")} />
+          )}
           <MeasureField measures={campaign.measures} value={measure} />
           {comparison && <LevelField levels={comparison.levels} value={comparison.level} />}
           <MinNField value={minN} />

@@ -91,7 +91,12 @@ export default function TrendsPage() {
       )}
       <p className="muted">{t("rates.trendNote")}</p>
       <DataTable
-        columns={[t("rates.col.week"), { num: t("rates.col.responses") }, t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) }), t("rates.col.plain")]}
+        columns={[
+          t("rates.col.week"),
+          { num: t("rates.col.responses") },
+          t("rates.col.weighted", { measure: t(`rates.measure.${measure}`) }),
+          t("rates.col.plain"),
+        ]}
         rows={[...trend.weeks].reverse()}
         className="rate-table"
         testId="trend-table"

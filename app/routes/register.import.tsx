@@ -1,7 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import {
-  data,
-} from "@remix-run/node";
+import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -38,7 +36,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
         { status: 413 },
       );
     const file = uploadedFile(form, "upload.noFile");
-    if (!(file instanceof File)) return data<ActionResult>({ stage: "issues", issues: [{ line: null, column: null, ...file }] }, { status: 400 });
+    if (!(file instanceof File))
+      return data<ActionResult>({ stage: "issues", issues: [{ line: null, column: null, ...file }] }, { status: 400 });
     const preview = await previewRegisterImport(user, { name: file.name, data: new Uint8Array(await file.arrayBuffer()) });
     if (!preview.ok) return data<ActionResult>({ stage: "issues", issues: preview.issues }, { status: 422 });
     return data<ActionResult>({ stage: "preview", filename: file.name, ...preview });
@@ -115,7 +114,16 @@ export default function RegisterImport() {
           <Summary summary={result.summary} />
           <h2>{t("register.sample")}</h2>
           <DataTable
-            columns={[{ num: t("register.line") }, t("level.street"), t("level.community"), t("level.compound"), t("level.building"), t("level.stairwell"), t("register.room"), t("grids.name")]}
+            columns={[
+              { num: t("register.line") },
+              t("level.street"),
+              t("level.community"),
+              t("level.compound"),
+              t("level.building"),
+              t("level.stairwell"),
+              t("register.room"),
+              t("grids.name"),
+            ]}
             rows={result.sample}
             row={(r) => (
               <tr key={r.line}>

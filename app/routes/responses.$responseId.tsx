@@ -20,9 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 type ActionResult =
-  | { ok: true; outcome: "voided" | "alreadyVoided" }
-  | { ok: false; error: "reasonRequired" }
-  | { ok: false; confirm: { reason: string } };
+  { ok: true; outcome: "voided" | "alreadyVoided" } | { ok: false; error: "reasonRequired" } | { ok: false; confirm: { reason: string } };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "response:void");
@@ -78,8 +76,7 @@ export default function ResponsePage() {
         <Link to="/responses">{t("responses.detail.back")}</Link>
       </p>
       <h1>
-        {t("responses.detail.title", { id: r.id })}{" "}
-        {r.voided && <span className="badge off">{t("responses.badge.voided")}</span>}
+        {t("responses.detail.title", { id: r.id })} {r.voided && <span className="badge off">{t("responses.badge.voided")}</span>}
         {!r.complete && <span className="badge warn">{t("responses.badge.partial")}</span>}
         {r.imported && <span className="badge">{t("responses.badge.imported")}</span>}
       </h1>

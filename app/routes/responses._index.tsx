@@ -23,7 +23,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   invariantResponse(!filters.placeId || place);
   // A building reached from elsewhere (its page, a link) is not among the areas offered.
   if (place && !choices.places.some((p) => p.id === place.id))
-    choices.places.push({ id: place.id, name: place.crumbs.map((c) => c.name).slice(1).join(" "), level: place.level, depth: 2 });
+    choices.places.push({
+      id: place.id,
+      name: place.crumbs
+        .map((c) => c.name)
+        .slice(1)
+        .join(" "),
+      level: place.level,
+      depth: 2,
+    });
   return {
     filters,
     page,
@@ -42,8 +50,8 @@ export default function ResponsesPage() {
   const t = useT();
   const location = useLocation();
   const format = useDateTimeFormat("short", "short");
-  const active = [filters.campaignId, filters.placeId, filters.from, filters.to].filter((f) => f !== null).length +
-    (filters.status === "valid" ? 0 : 1);
+  const active =
+    [filters.campaignId, filters.placeId, filters.from, filters.to].filter((f) => f !== null).length + (filters.status === "valid" ? 0 : 1);
   const search = new URLSearchParams(location.search);
   search.delete("page");
   const pageLink = (page: number) => {

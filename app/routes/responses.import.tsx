@@ -1,8 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import {
-  data,
-  redirect,
-} from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ChoiceSelect } from "~/components/choice-select";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -135,7 +132,15 @@ export default function ResponseImportPage() {
   );
 }
 
-function UploadPage({ campaigns, cancelled, issues }: { campaigns: { id: number; name: string }[]; cancelled: boolean; issues: ImportIssue[] | null }) {
+function UploadPage({
+  campaigns,
+  cancelled,
+  issues,
+}: {
+  campaigns: { id: number; name: string }[];
+  cancelled: boolean;
+  issues: ImportIssue[] | null;
+}) {
   const t = useT();
   const busy = useNavigation().state !== "idle";
   return (
@@ -202,7 +207,12 @@ function MappingPage({ plan }: { plan: ImportPlan }) {
                 <label>
                   <span>
                     {header}
-                    {plan.examples[i] ? <span className="muted"> · {t("responses.import.example")}：{plan.examples[i]}</span> : null}
+                    {plan.examples[i] ? (
+                      <span className="muted">
+                        {" "}
+                        · {t("responses.import.example")}：{plan.examples[i]}
+                      </span>
+                    ) : null}
                   </span>
                   <ColumnSelect plan={plan} index={i} />
                 </label>

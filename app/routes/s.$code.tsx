@@ -18,9 +18,7 @@ import { invariantResponse } from "~/utils/input";
 
 export const handle = { resident: true };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data && "survey" in data ? data.survey.title : "问卷" },
-];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data && "survey" in data ? data.survey.title : "问卷" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const code = params.code ?? "";
@@ -34,7 +32,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (availability !== "open")
     return data(
       // A start time is named only while it lies ahead: past it, the organiser has simply not opened the campaign yet.
-      { state: availability, place, campaignName: campaign.name, opensAt: campaign.opensAt > new Date() ? campaign.opensAt.toISOString() : null },
+      {
+        state: availability,
+        place,
+        campaignName: campaign.name,
+        opensAt: campaign.opensAt > new Date() ? campaign.opensAt.toISOString() : null,
+      },
       { status: availability === "closed" ? 410 : 200, headers },
     );
   if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered(campaign.id, device.id)))
@@ -73,7 +76,8 @@ function refusal(
   t: (key: string) => string,
 ): { errors: Record<string, string[]>; notice: string | null } {
   if (outcome.errors) return { errors: outcome.errors, notice: "resident.fixErrors" };
-  if (outcome.reason && CODE_REASONS.includes(outcome.reason)) return { errors: { [HOUSEHOLD]: [t(`resident.refused.${outcome.reason}`)] }, notice: null };
+  if (outcome.reason && CODE_REASONS.includes(outcome.reason))
+    return { errors: { [HOUSEHOLD]: [t(`resident.refused.${outcome.reason}`)] }, notice: null };
   return { errors: {}, notice: outcome.reason ? `resident.refused.${outcome.reason}` : null };
 }
 
@@ -101,7 +105,14 @@ function writeStored(key: string, value: Stored) {
 export default function ResidentSurvey() {
   const loaderData = useLoaderData<typeof loader>();
   if (loaderData.state !== "open") {
-    return <ResidentNotice reason={loaderData.state} place={loaderData.place} campaignName={loaderData.campaignName} opensAt={loaderData.opensAt} />;
+    return (
+      <ResidentNotice
+        reason={loaderData.state}
+        place={loaderData.place}
+        campaignName={loaderData.campaignName}
+        opensAt={loaderData.opensAt}
+      />
+    );
   }
   return <SurveyForm {...loaderData} />;
 }
@@ -221,7 +232,8 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
   // After a post without JavaScript the page opens at its top: say there what went wrong (the
   // household code's own error is right there already).
   const fields = refused ? Object.keys(refused.errors).filter((name) => numbers.has(name)) : [];
-  const summary = refused && jump === 0 && (refused.notice || fields.length) ? { notice: refused.notice ?? "resident.fixErrors", fields } : null;
+  const summary =
+    refused && jump === 0 && (refused.notice || fields.length) ? { notice: refused.notice ?? "resident.fixErrors", fields } : null;
   const shownSections = new Set<number>();
   const headings = (section: number | null): React.ReactNode[] => {
     if (section === null || shownSections.has(section)) return [];

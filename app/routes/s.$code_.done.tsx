@@ -12,7 +12,9 @@ export const handle = { resident: true };
 export async function loader({ params }: LoaderFunctionArgs) {
   const link = await resolveLink(params.code ?? "");
   invariantResponse(link);
-  const completed = localText(link.definition.completedHtml).replace(/<[^>]+>/g, " ").trim();
+  const completed = localText(link.definition.completedHtml)
+    .replace(/<[^>]+>/g, " ")
+    .trim();
   return { code: link.code, place: link.placeLabel, campaignName: link.campaign.name, completed: completed || null };
 }
 
@@ -29,7 +31,9 @@ export default function Done() {
         <span>{campaignName}</span>
         <span>{place}</span>
       </header>
-      <div className="done-mark" aria-hidden="true">✓</div>
+      <div className="done-mark" aria-hidden="true">
+        ✓
+      </div>
       <h1>{t("resident.done.title")}</h1>
       <p>{completed ?? t("resident.done.body")}</p>
     </div>

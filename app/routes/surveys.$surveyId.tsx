@@ -1,7 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import {
-  data,
-} from "@remix-run/node";
+import { data } from "@remix-run/node";
 import { Form, useActionData, useBeforeUnload, useLoaderData, useNavigation } from "@remix-run/react";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { ConfirmStep } from "~/components/confirm-step";
@@ -11,13 +9,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { DefinitionErrors, JsonEditor, type JsonEditorHandle } from "~/components/survey-editor";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
-import {
-  definitionText,
-  getSurvey,
-  listVersions,
-  publishSurvey,
-  saveDraft,
-} from "~/models/surveys.server";
+import { definitionText, getSurvey, listVersions, publishSurvey, saveDraft } from "~/models/surveys.server";
 import { checkDefinitionText, MAX_DEFINITION_BYTES, type DefinitionError } from "~/survey/definition";
 import { clientInfo, isConfirmed } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";

@@ -1,8 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import {
-  data,
-  redirect,
-} from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { Crumbs } from "~/components/crumbs";
@@ -11,12 +8,7 @@ import { FileField } from "~/components/file-field";
 import { DefinitionErrors } from "~/components/survey-editor";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
-import {
-  createSurvey,
-  definitionTitle,
-  SURVEY_KINDS,
-  type SurveyKind,
-} from "~/models/surveys.server";
+import { createSurvey, definitionTitle, SURVEY_KINDS, type SurveyKind } from "~/models/surveys.server";
 import { translate } from "~/i18n";
 import { checkDefinitionText, MAX_DEFINITION_BYTES, type DefinitionError } from "~/survey/definition";
 import { loadTemplate, templateList } from "~/survey/templates.server";
@@ -106,7 +98,19 @@ function KindSelect({ kinds }: { kinds: readonly SurveyKind[] }) {
 }
 
 /** A blank or an imported questionnaire: its one field, the kind, the button. */
-function CreateForm({ intent, kinds, busy, submit, children }: { intent: "blank" | "import"; kinds: readonly SurveyKind[]; busy: boolean; submit: string; children: ReactNode }) {
+function CreateForm({
+  intent,
+  kinds,
+  busy,
+  submit,
+  children,
+}: {
+  intent: "blank" | "import";
+  kinds: readonly SurveyKind[];
+  busy: boolean;
+  submit: string;
+  children: ReactNode;
+}) {
   return (
     <Form method="post" encType="multipart/form-data" className="stack">
       {children}

@@ -20,7 +20,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 type Status = "pending" | "notHome" | "reached" | "refused" | "vacant" | "unreachable";
-type Household = { id: number; room: string; floor: number | null; status: Status; attempts: number; lastOutcome: string | null; lastAt: string | null };
+type Household = {
+  id: number;
+  room: string;
+  floor: number | null;
+  status: Status;
+  attempts: number;
+  lastOutcome: string | null;
+  lastAt: string | null;
+};
 type Building = { placeId: number; name: string; compound: string; stairwells: { name: string | null; households: Household[] }[] };
 type Assignment = { round: { code: string; name: string; state: string }; buildings: Building[] };
 type Outcome = QueuedVisit["outcome"];
@@ -28,7 +36,13 @@ type Outcome = QueuedVisit["outcome"];
 const OUTCOMES: Outcome[] = ["reached", "notHome", "refused", "vacant", "other"];
 const DONE: Status[] = ["reached", "refused", "vacant", "unreachable"];
 /** What a household shows after a tap not yet answered by the server. */
-const AFTER_TAP: Record<Outcome, Status> = { reached: "reached", notHome: "notHome", refused: "refused", vacant: "notHome", other: "notHome" };
+const AFTER_TAP: Record<Outcome, Status> = {
+  reached: "reached",
+  notHome: "notHome",
+  refused: "refused",
+  vacant: "notHome",
+  other: "notHome",
+};
 
 const queue = () => import("~/visits/queue.client");
 
@@ -108,7 +122,14 @@ export default function VolunteerRound() {
     const q = await queue();
     let last: QueuedVisit | null = null;
     for (const h of households) {
-      last = { clientKey: crypto.randomUUID(), round: round.code, householdId: h.id, outcome, at: new Date().toISOString(), ...(text ? { note: text } : {}) };
+      last = {
+        clientKey: crypto.randomUUID(),
+        round: round.code,
+        householdId: h.id,
+        outcome,
+        at: new Date().toISOString(),
+        ...(text ? { note: text } : {}),
+      };
       await q.enqueue(last);
     }
     setLastTap(last);
@@ -152,8 +173,20 @@ export default function VolunteerRound() {
           <ul>
             {refusals.map((r) => (
               <li key={r.clientKey}>
-                {t("visits.refusedItem", { room: roomName(buildings, r.householdId), outcome: t(`visits.outcome.${r.outcome}`), message: r.message })}{" "}
-                <button type="button" className="link-button" onClick={() => void queue().then((q) => q.dismissRefused(r.clientKey)).then(refreshQueue)}>
+                {t("visits.refusedItem", {
+                  room: roomName(buildings, r.householdId),
+                  outcome: t(`visits.outcome.${r.outcome}`),
+                  message: r.message,
+                })}{" "}
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() =>
+                    void queue()
+                      .then((q) => q.dismissRefused(r.clientKey))
+                      .then(refreshQueue)
+                  }
+                >
                   {t("visits.dismiss")}
                 </button>
               </li>
@@ -206,20 +239,43 @@ export default function VolunteerRound() {
           {building.stairwells.length > 1 && (
             <div className="stairwell-tabs" role="tablist">
               {building.stairwells.map((s, i) => (
-                <button key={s.name ?? i} type="button" role="tab" aria-selected={i === stairwell} className={i === stairwell ? "tab on" : "tab"} onClick={() => setStairwell(i)}>
+                <button
+                  key={s.name ?? i}
+                  type="button"
+                  role="tab"
+                  aria-selected={i === stairwell}
+                  className={i === stairwell ? "tab on" : "tab"}
+                  onClick={() => setStairwell(i)}
+                >
                   {s.name ?? t("visits.noStairwell")}
                 </button>
               ))}
             </div>
           )}
-          <Floors households={building.stairwells[stairwell]?.households ?? []} statusOf={statusOf} onPick={setPicked} onFloorNotHome={(hs) => void tap(hs, "notHome")} />
+          <Floors
+            households={building.stairwells[stairwell]?.households ?? []}
+            statusOf={statusOf}
+            onPick={setPicked}
+            onFloorNotHome={(hs) => void tap(hs, "notHome")}
+          />
         </>
       )}
       {picked && (
-        <div className="sheet" role="dialog" aria-modal="true" aria-label={t("visits.sheetTitle", { room: picked.room })} data-testid="outcome-sheet">
+        <div
+          className="sheet"
+          role="dialog"
+          aria-modal="true"
+          aria-label={t("visits.sheetTitle", { room: picked.room })}
+          data-testid="outcome-sheet"
+        >
           <h3>{t("visits.sheetTitle", { room: picked.room })}</h3>
           {picked.lastOutcome && (
-            <p className="muted">{t("visits.lastVisit", { outcome: t(`visits.outcome.${picked.lastOutcome}`), at: new Date(picked.lastAt!).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }) })}</p>
+            <p className="muted">
+              {t("visits.lastVisit", {
+                outcome: t(`visits.outcome.${picked.lastOutcome}`),
+                at: new Date(picked.lastAt!).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" }),
+              })}
+            </p>
           )}
           <div className="outcome-buttons">
             {OUTCOMES.filter((o) => o !== "other").map((o) => (
@@ -232,7 +288,12 @@ export default function VolunteerRound() {
             {t("visits.note")}
             <input type="text" value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
           </label>
-          <button type="button" className="button secondary big" disabled={note.trim() === ""} onClick={() => void tap([picked], "other", note.trim())}>
+          <button
+            type="button"
+            className="button secondary big"
+            disabled={note.trim() === ""}
+            onClick={() => void tap([picked], "other", note.trim())}
+          >
             {t("visits.outcome.other")}
           </button>
           <button type="button" className="link-button" onClick={() => setPicked(null)}>
@@ -284,7 +345,13 @@ function Floors({
             </div>
             <div className="rooms">
               {rooms.map((h) => (
-                <button key={h.id} type="button" className={`room status-${statusOf(h)}`} data-testid={`room-${h.id}`} onClick={() => onPick(h)}>
+                <button
+                  key={h.id}
+                  type="button"
+                  className={`room status-${statusOf(h)}`}
+                  data-testid={`room-${h.id}`}
+                  onClick={() => onPick(h)}
+                >
                   <b>{h.room}</b>
                   <span>{t(`visits.status.${statusOf(h)}`)}</span>
                 </button>

@@ -9,7 +9,9 @@ import { requirePermission } from "~/utils/session.server";
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:log");
   const rounds = await roundsAssignedTo(user);
-  return { rounds: rounds.map((r) => ({ code: r.code, name: r.name, firstDeadline: r.firstDeadline.toISOString(), assignments: r.assignments })) };
+  return {
+    rounds: rounds.map((r) => ({ code: r.code, name: r.name, firstDeadline: r.firstDeadline.toISOString(), assignments: r.assignments })),
+  };
 }
 
 export default function MyRounds() {
@@ -26,7 +28,9 @@ export default function MyRounds() {
             <li key={r.code}>
               <Link className="building-button" to={`/visits/${r.code}`} reloadDocument>
                 <span className="name">{r.name}</span>
-                <span className="count">{t("visits.deadline", { date: new Date(r.firstDeadline).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" }) })}</span>
+                <span className="count">
+                  {t("visits.deadline", { date: new Date(r.firstDeadline).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" }) })}
+                </span>
               </Link>
             </li>
           ))}

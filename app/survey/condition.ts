@@ -15,9 +15,19 @@
 // cannot parse. checkDefinition refuses definitions whose conditions are unsupported here.
 
 type BinaryOp =
-  | "or" | "and"
-  | "equal" | "notequal" | "less" | "greater" | "lessorequal" | "greaterorequal"
-  | "contains" | "notcontains" | "anyof" | "allof" | "noneof";
+  | "or"
+  | "and"
+  | "equal"
+  | "notequal"
+  | "less"
+  | "greater"
+  | "lessorequal"
+  | "greaterorequal"
+  | "contains"
+  | "notcontains"
+  | "anyof"
+  | "allof"
+  | "noneof";
 
 type Node =
   | { kind: "const"; value: unknown }
@@ -37,18 +47,30 @@ type Token =
 class Unsupported extends Error {}
 
 const COMPARISONS: Record<string, BinaryOp> = {
-  "<=": "lessorequal", lessorequal: "lessorequal",
-  ">=": "greaterorequal", greaterorequal: "greaterorequal",
-  "==": "equal", "=": "equal", equal: "equal",
-  "!=": "notequal", notequal: "notequal",
-  "<": "less", less: "less",
-  ">": "greater", greater: "greater",
+  "<=": "lessorequal",
+  lessorequal: "lessorequal",
+  ">=": "greaterorequal",
+  greaterorequal: "greaterorequal",
+  "==": "equal",
+  "=": "equal",
+  equal: "equal",
+  "!=": "notequal",
+  notequal: "notequal",
+  "<": "less",
+  less: "less",
+  ">": "greater",
+  greater: "greater",
 };
 
 const FUNCTIONS: Record<string, BinaryOp> = {
-  "*=": "contains", contains: "contains", contain: "contains",
-  notcontains: "notcontains", notcontain: "notcontains",
-  anyof: "anyof", allof: "allof", noneof: "noneof",
+  "*=": "contains",
+  contains: "contains",
+  contain: "contains",
+  notcontains: "notcontains",
+  notcontain: "notcontains",
+  anyof: "anyof",
+  allof: "allof",
+  noneof: "noneof",
 };
 
 // survey-core rewrites these spellings in the raw text (string literals included) before parsing.
@@ -188,7 +210,8 @@ class Parser {
     if (this.take("[")) {
       const items: Node[] = [];
       if (!this.take("]")) {
-        do items.push(this.operand(this.expression())); // survey-core reads [null, …] as []
+        do
+          items.push(this.operand(this.expression())); // survey-core reads [null, …] as []
         while (this.take(","));
         if (!this.take("]")) throw new Unsupported();
       }
@@ -392,17 +415,28 @@ function binary(op: BinaryOp, left: unknown, right: unknown): unknown {
       const b = arithmeticSide(right, a);
       return op === "and" ? a && b : a || b;
     }
-    case "equal": return equal(left, right);
-    case "notequal": return !equal(left, right);
-    case "less": return compare("less", left, right);
-    case "greater": return compare("greater", left, right);
-    case "lessorequal": return equal(left, right) || compare("less", left, right);
-    case "greaterorequal": return equal(left, right) || compare("greater", left, right);
-    case "contains": return containsCore(left, right, true);
-    case "notcontains": return !left && !isValueEmpty(right) ? true : containsCore(left, right, false);
-    case "anyof": return anyOf(left, right);
-    case "noneof": return !anyOf(left, right);
-    case "allof": return allOf(left, right);
+    case "equal":
+      return equal(left, right);
+    case "notequal":
+      return !equal(left, right);
+    case "less":
+      return compare("less", left, right);
+    case "greater":
+      return compare("greater", left, right);
+    case "lessorequal":
+      return equal(left, right) || compare("less", left, right);
+    case "greaterorequal":
+      return equal(left, right) || compare("greater", left, right);
+    case "contains":
+      return containsCore(left, right, true);
+    case "notcontains":
+      return !left && !isValueEmpty(right) ? true : containsCore(left, right, false);
+    case "anyof":
+      return anyOf(left, right);
+    case "noneof":
+      return !anyOf(left, right);
+    case "allof":
+      return allOf(left, right);
   }
 }
 
@@ -425,7 +459,7 @@ function step(obj: unknown, name: string): unknown {
 function lookup(values: Record<string, unknown>, name: string): unknown {
   const path = name.split(".");
   let value: unknown = values;
-  for (let i = 0; i < path.length; ) {
+  for (let i = 0; i < path.length;) {
     let end = path.length;
     for (; end > i; end--) {
       const found = step(value, path.slice(i, end).join("."));

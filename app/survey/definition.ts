@@ -1,15 +1,7 @@
 // Checks a SurveyJS definition before office staff save or publish it: the JSON itself, what
 // survey-core makes of it, the conditions residents' phones must evaluate, and the measure tags.
 // Errors are i18n keys (surveyDef.*) with params and, when the text is known, its line number.
-import {
-  ConditionRunner,
-  ConditionsParser,
-  ExpressionErrorType,
-  Model,
-  Serializer,
-  type JsonError,
-  type Question,
-} from "survey-core";
+import { ConditionRunner, ConditionsParser, ExpressionErrorType, Model, Serializer, type JsonError, type Question } from "survey-core";
 import "./properties";
 import { isSupportedCondition } from "./condition";
 import { isMeasure, MEASURES } from "./tags";
@@ -18,9 +10,7 @@ export const MAX_DEFINITION_BYTES = 512 * 1024;
 
 export type DefinitionError = { key: string; params: Record<string, string | number>; line: number | null };
 
-export type DefinitionCheck =
-  | { ok: true; definition: Record<string, unknown> }
-  | { ok: false; errors: DefinitionError[] };
+export type DefinitionCheck = { ok: true; definition: Record<string, unknown> } | { ok: false; errors: DefinitionError[] };
 
 type JsonObject = Record<string, unknown>;
 type Params = DefinitionError["params"];
@@ -30,8 +20,7 @@ type Locate = (obj: unknown, key?: string) => number | null;
 /** Conditions the resident's phone evaluates with app/survey/condition.ts. */
 const PHONE_CONDITIONS = ["visibleIf", "enableIf", "requiredIf"];
 
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Deeper nesting than any questionnaire needs; it would only exhaust the stack of the walks. */
 const MAX_DEPTH = 64;
@@ -249,8 +238,7 @@ function check(json: unknown, locate: Locate): DefinitionCheck {
   }
 
   const errors: DefinitionError[] = [];
-  const add = (key: string, params: Params, obj: unknown, property?: string) =>
-    errors.push({ key, params, line: locate(obj, property) });
+  const add = (key: string, params: Params, obj: unknown, property?: string) => errors.push({ key, params, line: locate(obj, property) });
   const elements = elementsOf(json);
   const strings = expressionsIn(json);
   const verdicts = new Map(strings.filter((e) => PHONE_CONDITIONS.includes(e.property)).map((e) => [e, parse(e.text)]));
@@ -461,7 +449,10 @@ function measureTags(elements: Element[], survey: Model, add: Add) {
     }
     // Answers are compared as text, as the rate engine (app/domain/measures.ts) does.
     const offered = new Set(possible.map(String));
-    for (const [property, list] of [["positiveAnswers", positive], ["excludedAnswers", excluded]] as const) {
+    for (const [property, list] of [
+      ["positiveAnswers", positive],
+      ["excludedAnswers", excluded],
+    ] as const) {
       for (const value of list) {
         if (!offered.has(String(value))) add("surveyDef.answerNotAChoice", { name, property, value: String(value) }, json, property);
       }

@@ -187,10 +187,11 @@ export function buildRenderSurvey(definition: unknown): RenderSurvey {
     }
   };
 
-  if (Array.isArray(def.pages)) for (const page of def.pages) {
-    const p = (page ?? {}) as Json;
-    visit(p.elements, typeof p.visibleIf === "string" && p.visibleIf.trim() ? p.visibleIf : null, sectionOf(p, 1, null));
-  }
+  if (Array.isArray(def.pages))
+    for (const page of def.pages) {
+      const p = (page ?? {}) as Json;
+      visit(p.elements, typeof p.visibleIf === "string" && p.visibleIf.trim() ? p.visibleIf : null, sectionOf(p, 1, null));
+    }
   visit(def.elements, null, null);
 
   return {
@@ -225,14 +226,13 @@ export function answersFromForm(survey: RenderSurvey, form: { getAll(name: strin
       case "dropdown":
       case "rating":
       case "boolean": {
-        const value = raw[0] === OTHER_VALUE && "other" in q && q.other ? OTHER_VALUE : raw[0] !== undefined ? pick(q.choices, raw[0]) : undefined;
+        const value =
+          raw[0] === OTHER_VALUE && "other" in q && q.other ? OTHER_VALUE : raw[0] !== undefined ? pick(q.choices, raw[0]) : undefined;
         if (value !== undefined) answers[q.name] = value;
         break;
       }
       case "checkbox": {
-        const values = raw
-          .map((r) => (r === OTHER_VALUE && q.other ? OTHER_VALUE : pick(q.choices, r)))
-          .filter((v) => v !== undefined);
+        const values = raw.map((r) => (r === OTHER_VALUE && q.other ? OTHER_VALUE : pick(q.choices, r))).filter((v) => v !== undefined);
         if (values.length) answers[q.name] = values;
         break;
       }

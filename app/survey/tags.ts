@@ -74,9 +74,7 @@ export function taggedQuestions(definition: unknown): TaggedQuestion[] {
       measure: q.measure,
       positiveAnswers: Array.isArray(q.positiveAnswers) ? q.positiveAnswers.filter(isAnswer) : [],
       excludedAnswers: Array.isArray(q.excludedAnswers) ? q.excludedAnswers.filter(isAnswer) : [],
-      answerScores: Object.fromEntries(
-        Object.entries(scores).filter((e): e is [string, number] => typeof e[1] === "number"),
-      ),
+      answerScores: Object.fromEntries(Object.entries(scores).filter((e): e is [string, number] => typeof e[1] === "number")),
       weight: typeof q.weight === "number" && q.weight > 0 ? q.weight : 1,
     });
   }

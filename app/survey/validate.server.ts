@@ -9,16 +9,13 @@ import { evaluateCondition } from "./condition";
 /** The key of `errors` for problems that belong to no question. */
 export const FORM_ERRORS = "_form";
 
-export type AnswerCheck =
-  | { ok: true; answers: Record<string, unknown> }
-  | { ok: false; errors: Record<string, string[]> };
+export type AnswerCheck = { ok: true; answers: Record<string, unknown> } | { ok: false; errors: Record<string, string[]> };
 
 export type AnswerLine = { name: string; title: string; text: string };
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 const zh = (key: string, params?: Record<string, string | number>) => translate("zh", key, params);
 
@@ -152,7 +149,7 @@ export function validateWithSurveyCore(definition: unknown, answers: unknown): A
   // Dropping a hidden answer can hide further questions, so repeat until nothing changes.
   survey.data = kept;
   const hidden = (q: Question) => !q.isVisible || !q.isParentVisible;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const q of questions.filter(hidden)) {
       delete errors[q.name];
@@ -189,7 +186,19 @@ export function validateWithSurveyCore(definition: unknown, answers: unknown): A
 type Compiled = (answers: Json) => AnswerCheck;
 
 const DISPLAY = ["title", "description", "name"];
-const QUESTION_KEYS = [...DISPLAY, "type", "isRequired", "visibleIf", "visible", "measure", "positiveAnswers", "excludedAnswers", "answerScores", "weight", "placeholder"];
+const QUESTION_KEYS = [
+  ...DISPLAY,
+  "type",
+  "isRequired",
+  "visibleIf",
+  "visible",
+  "measure",
+  "positiveAnswers",
+  "excludedAnswers",
+  "answerScores",
+  "weight",
+  "placeholder",
+];
 const ALLOWED: Record<string, string[]> = {
   survey: [...DISPLAY, "pages", "completedHtml", "maxTextLength", "showQuestionNumbers", "showProgressBar", "progressBarType", "locale"],
   page: [...DISPLAY, "elements", "visibleIf"],
@@ -213,8 +222,25 @@ function compilable(definition: Json): boolean {
     if (!allowed) return false;
     for (const [key, value] of Object.entries(obj)) {
       if (!allowed.includes(key)) return false;
-      if (["title", "description", "html", "otherText", "placeholder", "otherPlaceholder", "labelTrue", "labelFalse", "completedHtml", "minRateDescription", "maxRateDescription"].includes(key) && !isText(value)) return false;
-      if ((key === "isRequired" || key === "visible" || key === "showOtherItem" || key === "hasOther") && typeof value !== "boolean") return false;
+      if (
+        [
+          "title",
+          "description",
+          "html",
+          "otherText",
+          "placeholder",
+          "otherPlaceholder",
+          "labelTrue",
+          "labelFalse",
+          "completedHtml",
+          "minRateDescription",
+          "maxRateDescription",
+        ].includes(key) &&
+        !isText(value)
+      )
+        return false;
+      if ((key === "isRequired" || key === "visible" || key === "showOtherItem" || key === "hasOther") && typeof value !== "boolean")
+        return false;
       if (key === "visibleIf" && typeof value !== "string") return false;
     }
     return true;
@@ -222,7 +248,11 @@ function compilable(definition: Json): boolean {
   const choicesOk = (list: unknown) =>
     list === undefined ||
     (Array.isArray(list) &&
-      list.every((c) => isScalar(c) || (isRecord(c) && isScalar(c.value) && Object.keys(c).every((k) => k === "value" || (k === "text" && isText(c.text))))));
+      list.every(
+        (c) =>
+          isScalar(c) ||
+          (isRecord(c) && isScalar(c.value) && Object.keys(c).every((k) => k === "value" || (k === "text" && isText(c.text)))),
+      ));
   const elementsOk = (list: unknown): boolean =>
     Array.isArray(list) &&
     list.every((e) => {
@@ -233,7 +263,11 @@ function compilable(definition: Json): boolean {
       if (e.type === "text" && !TEXT_INPUTS.includes(e.inputType as string | undefined)) return false;
       return choicesOk(e.choices) && choicesOk(e.rateValues);
     });
-  return keysOk(definition, "survey") && Array.isArray(definition.pages) && definition.pages.every((p) => isRecord(p) && keysOk(p, "page") && elementsOk(p.elements ?? []));
+  return (
+    keysOk(definition, "survey") &&
+    Array.isArray(definition.pages) &&
+    definition.pages.every((p) => isRecord(p) && keysOk(p, "page") && elementsOk(p.elements ?? []))
+  );
 }
 
 /** The text survey-core gives a question whose "other" is chosen without its text (the allow-list
@@ -266,11 +300,15 @@ function compile(definition: Json): Compiled | null {
       else if (typeof e.name === "string") visibility.set(e.name, { conditions: own, alwaysHidden: hidden });
     }
   };
-  for (const page of definition.pages as Json[]) walk(page.elements, typeof page.visibleIf === "string" && page.visibleIf.trim() ? [page.visibleIf] : [], false);
+  for (const page of definition.pages as Json[])
+    walk(page.elements, typeof page.visibleIf === "string" && page.visibleIf.trim() ? [page.visibleIf] : [], false);
   const questions = answerable(survey).map((q) => {
     const { conditions, alwaysHidden } = visibility.get(q.name) ?? { conditions: [], alwaysHidden: false };
     const type = q.getType();
-    const other = (q as Question & { showOtherItem?: boolean }).showOtherItem === true ? (q as unknown as { otherItem: { value: unknown } }).otherItem.value : undefined;
+    const other =
+      (q as Question & { showOtherItem?: boolean }).showOtherItem === true
+        ? (q as unknown as { otherItem: { value: unknown } }).otherItem.value
+        : undefined;
     const multiple = MULTIPLE.includes(type);
     return {
       name: q.name,
@@ -304,7 +342,7 @@ function compile(definition: Json): Compiled | null {
       }
     }
     const hidden = (q: (typeof questions)[number]) => q.alwaysHidden || q.conditions.some((c) => !evaluateCondition(c, kept));
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const q of questions.filter(hidden)) {
         delete errors[q.name];
@@ -321,7 +359,11 @@ function compile(definition: Json): Compiled | null {
       const value = kept[q.key];
       if (value === undefined || (typeof value === "string" && value.trim() === "")) {
         if (q.required) errors[q.name] = [required];
-      } else if (q.other !== undefined && (q.multiple ? Array.isArray(value) && value.includes(q.other) : value === q.other) && !kept[q.comment]) {
+      } else if (
+        q.other !== undefined &&
+        (q.multiple ? Array.isArray(value) && value.includes(q.other) : value === q.other) &&
+        !kept[q.comment]
+      ) {
         errors[q.name] = [q.otherError];
       }
     }

@@ -36,9 +36,7 @@ export function reloadAppEnv(): void {
 }
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = schema.safeParse(
-    Object.fromEntries(Object.entries(source).filter(([, v]) => v !== "")),
-  );
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== "")));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`invalid environment:\n${problems}`);

@@ -16,18 +16,18 @@ export function wholeNumber(value: unknown, min: number, max: number): number | 
 }
 
 /** A database id as typed in a URL, a query string or a form: digits only, 1 … 2³¹ − 1. */
-export const Id = z.string().transform((v, ctx) => wholeNumber(v, 1, MAX_ID) ?? (ctx.addIssue({ code: "custom", message: "invalid id" }), z.NEVER));
+export const Id = z
+  .string()
+  .transform((v, ctx) => wholeNumber(v, 1, MAX_ID) ?? (ctx.addIssue({ code: "custom", message: "invalid id" }), z.NEVER));
 
 /** A required id field of a form, its problem reported as `message` (an i18n key). */
 export function idField(message: string) {
-  return z
-    .unknown()
-    .transform((v, ctx) => {
-      const id = wholeNumber(v, 1, MAX_ID);
-      if (id !== null) return id;
-      ctx.addIssue({ code: "custom", message });
-      return z.NEVER;
-    });
+  return z.unknown().transform((v, ctx) => {
+    const id = wholeNumber(v, 1, MAX_ID);
+    if (id !== null) return id;
+    ctx.addIssue({ code: "custom", message });
+    return z.NEVER;
+  });
 }
 
 /** An optional id in a query string: absent, empty or malformed is null (a hand-edited URL still shows a page). */
@@ -39,9 +39,7 @@ export function many<T extends z.ZodTypeAny>(item: T) {
 }
 
 /** Repeated ids: the valid ones, each once, in the order given. */
-export const IdList = many(z.unknown()).transform((values) => [
-  ...new Set(values.flatMap((v) => wholeNumber(v, 1, MAX_ID) ?? [])),
-]);
+export const IdList = many(z.unknown()).transform((values) => [...new Set(values.flatMap((v) => wholeNumber(v, 1, MAX_ID) ?? []))]);
 
 /** Form or query fields as an object: a key sent once is a string, a key sent several times an array. */
 function fieldsOf(input: FormData | URLSearchParams): Record<string, string | string[]> {
@@ -55,7 +53,10 @@ function fieldsOf(input: FormData | URLSearchParams): Record<string, string | st
 }
 
 /** Parses a form or query string; the first problem of each field as an i18n key. */
-export function parseInput<T extends z.ZodTypeAny>(schema: T, input: FormData | URLSearchParams): { value: z.infer<T> } | { errors: FieldErrors } {
+export function parseInput<T extends z.ZodTypeAny>(
+  schema: T,
+  input: FormData | URLSearchParams,
+): { value: z.infer<T> } | { errors: FieldErrors } {
   const result = schema.safeParse(fieldsOf(input));
   if (result.success) return { value: result.data };
   const errors: FieldErrors = {};

@@ -1,14 +1,6 @@
 // Roles and what they may do. Shared by server and browser: the server enforces, the UI only
 // hides what a role cannot use.
-export const ROLES = [
-  "admin",
-  "street_staff",
-  "community_staff",
-  "grid_leader",
-  "volunteer",
-  "hotline_agent",
-  "viewer",
-] as const;
+export const ROLES = ["admin", "street_staff", "community_staff", "grid_leader", "volunteer", "hotline_agent", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
@@ -32,8 +24,30 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  street_staff: ["place:read", "register:import", "campaign:print", "response:read", "response:export", "response:import", "rates:read", "visit:log", "visit:assign", "visit:read"],
-  community_staff: ["place:read", "register:import", "campaign:print", "response:read", "response:export", "response:import", "rates:read", "visit:log", "visit:assign", "visit:read"],
+  street_staff: [
+    "place:read",
+    "register:import",
+    "campaign:print",
+    "response:read",
+    "response:export",
+    "response:import",
+    "rates:read",
+    "visit:log",
+    "visit:assign",
+    "visit:read",
+  ],
+  community_staff: [
+    "place:read",
+    "register:import",
+    "campaign:print",
+    "response:read",
+    "response:export",
+    "response:import",
+    "rates:read",
+    "visit:log",
+    "visit:assign",
+    "visit:read",
+  ],
   grid_leader: ["place:read", "response:read", "rates:read", "visit:log", "visit:assign", "visit:read"],
   volunteer: ["place:read", "visit:log"],
   hotline_agent: ["place:read"],

@@ -7,7 +7,10 @@ export type Table = { headers: string[]; rows: { line: number; cells: string[] }
 
 /** Carries an i18n key (`import.table.*`) so the route can show the clerk a translated message. */
 export class TableReadError extends Error {
-  constructor(public key: string, public params: Record<string, string | number> = {}) {
+  constructor(
+    public key: string,
+    public params: Record<string, string | number> = {},
+  ) {
     super(key);
     this.name = "TableReadError";
   }
@@ -27,11 +30,7 @@ const NOT_TEXT = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFD]/;
 
 type RawRecord = { line: number; cells: string[] };
 
-export async function readTable(
-  data: Uint8Array,
-  filename: string,
-  opts: { maxRows?: number } = {},
-): Promise<Table> {
+export async function readTable(data: Uint8Array, filename: string, opts: { maxRows?: number } = {}): Promise<Table> {
   let records: Iterable<RawRecord>;
   if (startsWith(data, ZIP_MAGIC)) {
     records = await xlsxRecords(data, filename);
@@ -72,8 +71,7 @@ function readHeaders(cells: string[], line: number, file: string): string[] {
   const seen = new Set<string>();
   headers.forEach((header, i) => {
     if (header === "") throw new TableReadError("import.table.emptyHeader", { file, line, column: i + 1 });
-    if (seen.has(header))
-      throw new TableReadError("import.table.duplicateHeader", { file, line, column: header });
+    if (seen.has(header)) throw new TableReadError("import.table.duplicateHeader", { file, line, column: header });
     seen.add(header);
   });
   return headers;
@@ -81,8 +79,7 @@ function readHeaders(cells: string[], line: number, file: string): string[] {
 
 function fitToHeaders(cells: string[], width: number, line: number, file: string): string[] {
   const used = lastNonEmpty(cells) + 1;
-  if (used > width)
-    throw new TableReadError("import.table.extraCells", { file, line, cells: used, columns: width });
+  if (used > width) throw new TableReadError("import.table.extraCells", { file, line, cells: used, columns: width });
   return Array.from({ length: width }, (_, i) => cells[i] ?? "");
 }
 

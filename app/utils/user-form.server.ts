@@ -26,7 +26,10 @@ const password = z.string().superRefine((value, ctx) => {
 });
 
 const newUser = profile.extend({
-  username: z.string().trim().regex(/^[A-Za-z0-9_.-]{3,32}$/, "users.error.username"),
+  username: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{3,32}$/, "users.error.username"),
   password,
 });
 

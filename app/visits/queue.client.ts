@@ -56,7 +56,8 @@ export async function refused(round: string): Promise<RefusedVisit[]> {
 }
 export const dismissRefused = (clientKey: string) => run("refused", "readwrite", (s) => void s.delete(clientKey));
 
-export const saveAssignment = (round: string, assignment: unknown) => run("assignments", "readwrite", (s) => void s.put({ round, assignment }));
+export const saveAssignment = (round: string, assignment: unknown) =>
+  run("assignments", "readwrite", (s) => void s.put({ round, assignment }));
 export async function savedAssignment<T>(round: string): Promise<T | null> {
   const row = (await run("assignments", "readonly", (s) => s.get(round))) as { assignment: T } | undefined;
   return row?.assignment ?? null;
@@ -90,7 +91,8 @@ export async function sync(round: string): Promise<boolean> {
     for (const r of results) {
       const visit = batch.find((v) => v.clientKey === r.clientKey);
       if (!visit) continue;
-      if (r.status === "refused") await run("refused", "readwrite", (s) => void s.put({ ...visit, reason: r.reason ?? "", message: r.message ?? r.reason ?? "" }));
+      if (r.status === "refused")
+        await run("refused", "readwrite", (s) => void s.put({ ...visit, reason: r.reason ?? "", message: r.message ?? r.reason ?? "" }));
       await dequeue(r.clientKey);
     }
   }

@@ -29,7 +29,6 @@ const STREETS: { name: string; communities: string[] }[] = [
   { name: "青湖街道", communities: ["东苑社区", "桂香社区", "滨河社区"] },
 ];
 
-
 type Rng = () => number;
 const int = (rng: Rng, min: number, max: number) => min + Math.floor(rng() * (max - min + 1));
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)];
@@ -67,8 +66,24 @@ const STYLES: Style[] = [
     rooms: [2],
     vacancy: 0.02,
     prefixes: [
-      "东风", "红星", "胜利", "建设", "团结", "光明", "前进", "友谊", "工农", "向阳",
-      "粮食局", "供销社", "农机厂", "纺织厂", "水利局", "邮电局", "棉麻公司", "食品厂",
+      "东风",
+      "红星",
+      "胜利",
+      "建设",
+      "团结",
+      "光明",
+      "前进",
+      "友谊",
+      "工农",
+      "向阳",
+      "粮食局",
+      "供销社",
+      "农机厂",
+      "纺织厂",
+      "水利局",
+      "邮电局",
+      "棉麻公司",
+      "食品厂",
     ],
     suffix: (rng, prefix) => (/(局|社|厂|公司)$/.test(prefix) ? "家属院" : pick(rng, ["新村", "小区", "里"])),
   },
@@ -80,8 +95,26 @@ const STYLES: Style[] = [
     rooms: [2, 3],
     vacancy: 0.03,
     prefixes: [
-      "翠柳", "金桂", "幸福", "和平", "书香", "康乐", "安居", "祥和", "春晖", "紫荆",
-      "银杏", "桃源", "丽景", "怡和", "福泰", "兴隆", "长青", "荷塘", "杏林", "梧桐",
+      "翠柳",
+      "金桂",
+      "幸福",
+      "和平",
+      "书香",
+      "康乐",
+      "安居",
+      "祥和",
+      "春晖",
+      "紫荆",
+      "银杏",
+      "桃源",
+      "丽景",
+      "怡和",
+      "福泰",
+      "兴隆",
+      "长青",
+      "荷塘",
+      "杏林",
+      "梧桐",
     ],
     suffix: (rng) => pick(rng, ["苑", "家园", "小区", "雅居", "嘉园", "新苑"]),
   },
@@ -93,8 +126,22 @@ const STYLES: Style[] = [
     rooms: [2, 3, 4],
     vacancy: 0.04,
     prefixes: [
-      "锦绣", "阳光", "御景", "碧水", "明珠", "滨江", "翰林", "泰和", "盛世", "君悦",
-      "香榭", "湖畔", "观澜", "云栖", "星河", "禾润",
+      "锦绣",
+      "阳光",
+      "御景",
+      "碧水",
+      "明珠",
+      "滨江",
+      "翰林",
+      "泰和",
+      "盛世",
+      "君悦",
+      "香榭",
+      "湖畔",
+      "观澜",
+      "云栖",
+      "星河",
+      "禾润",
     ],
     suffix: (rng) => pick(rng, ["花园", "名苑", "华府", "公馆", "湾", "新城"]),
   },
@@ -115,20 +162,126 @@ function nudge<T>(rng: Rng, items: T[], eligible: (t: T) => boolean, step: (t: T
 // Grid leaders and responsible units.
 
 const SURNAMES = [
-  "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
-  "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "程", "曹", "袁",
-  "邓", "许", "傅", "沈", "曾", "彭", "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛", "叶",
+  "王",
+  "李",
+  "张",
+  "刘",
+  "陈",
+  "杨",
+  "赵",
+  "黄",
+  "周",
+  "吴",
+  "徐",
+  "孙",
+  "胡",
+  "朱",
+  "高",
+  "林",
+  "何",
+  "郭",
+  "马",
+  "罗",
+  "梁",
+  "宋",
+  "郑",
+  "谢",
+  "韩",
+  "唐",
+  "冯",
+  "于",
+  "董",
+  "程",
+  "曹",
+  "袁",
+  "邓",
+  "许",
+  "傅",
+  "沈",
+  "曾",
+  "彭",
+  "吕",
+  "苏",
+  "卢",
+  "蒋",
+  "蔡",
+  "贾",
+  "丁",
+  "魏",
+  "薛",
+  "叶",
 ];
 const GIVEN_NAMES = [
-  "建国", "秀英", "丽娟", "志强", "海燕", "伟", "芳", "敏", "静", "军", "磊", "勇", "艳", "杰",
-  "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "玉兰", "红梅", "春燕", "晓东", "文斌",
-  "国华", "德明", "丽华", "建华", "卫东", "淑珍", "雪梅", "小红", "俊杰", "志刚", "海波", "慧敏",
-  "玉珍", "永强", "晓燕", "立新", "凤英", "金华", "振华", "婷婷",
+  "建国",
+  "秀英",
+  "丽娟",
+  "志强",
+  "海燕",
+  "伟",
+  "芳",
+  "敏",
+  "静",
+  "军",
+  "磊",
+  "勇",
+  "艳",
+  "杰",
+  "娟",
+  "涛",
+  "明",
+  "超",
+  "秀兰",
+  "霞",
+  "平",
+  "刚",
+  "桂英",
+  "玉兰",
+  "红梅",
+  "春燕",
+  "晓东",
+  "文斌",
+  "国华",
+  "德明",
+  "丽华",
+  "建华",
+  "卫东",
+  "淑珍",
+  "雪梅",
+  "小红",
+  "俊杰",
+  "志刚",
+  "海波",
+  "慧敏",
+  "玉珍",
+  "永强",
+  "晓燕",
+  "立新",
+  "凤英",
+  "金华",
+  "振华",
+  "婷婷",
 ];
 const DEPARTMENTS = [
-  "县财政局", "县教育局", "县卫健委", "县住建局", "县市场监管局", "县交通运输局", "县文旅局",
-  "县人社局", "县自然资源局", "县农业农村局", "县民政局", "县司法局", "县城管局", "县生态环境局",
-  "县水利局", "县商务局", "县统计局", "县审计局", "县应急管理局", "县退役军人事务局",
+  "县财政局",
+  "县教育局",
+  "县卫健委",
+  "县住建局",
+  "县市场监管局",
+  "县交通运输局",
+  "县文旅局",
+  "县人社局",
+  "县自然资源局",
+  "县农业农村局",
+  "县民政局",
+  "县司法局",
+  "县城管局",
+  "县生态环境局",
+  "县水利局",
+  "县商务局",
+  "县统计局",
+  "县审计局",
+  "县应急管理局",
+  "县退役军人事务局",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -153,8 +306,20 @@ export function generateDemoRegister(seed: number = DEMO_DEFAULT_SEED): Register
   const compoundCounts = communities.map(() => int(rng, 5, 7));
   const indexes = compoundCounts.map((_, i) => i);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  nudge(rng, indexes, (i) => compoundCounts[i] > 5, (i) => compoundCounts[i]--, () => sum(compoundCounts) <= 42);
-  nudge(rng, indexes, (i) => compoundCounts[i] < 7, (i) => compoundCounts[i]++, () => sum(compoundCounts) >= 38);
+  nudge(
+    rng,
+    indexes,
+    (i) => compoundCounts[i] > 5,
+    (i) => compoundCounts[i]--,
+    () => sum(compoundCounts) <= 42,
+  );
+  nudge(
+    rng,
+    indexes,
+    (i) => compoundCounts[i] < 7,
+    (i) => compoundCounts[i]++,
+    () => sum(compoundCounts) >= 38,
+  );
 
   // 2. Compounds: a fixed style mix (30 % old, 40 % mid, 30 % high-rise) in shuffled order, names
   //    unique county-wide, 380–420 buildings in all.
@@ -172,15 +337,30 @@ export function generateDemoRegister(seed: number = DEMO_DEFAULT_SEED): Register
   communities.forEach(({ street, community }, ci) => {
     for (let k = 0; k < compoundCounts[ci]; k++) {
       const style = deck[compounds.length];
-      const prefix = pick(rng, style.prefixes.filter((p) => !usedPrefixes.has(p)));
+      const prefix = pick(
+        rng,
+        style.prefixes.filter((p) => !usedPrefixes.has(p)),
+      );
       usedPrefixes.add(prefix);
       const buildings = int(rng, style.buildings[0], style.buildings[1]);
       compounds.push({ street, community, name: prefix + style.suffix(rng, prefix), style, buildings });
     }
   });
   const buildingTotal = () => sum(compounds.map((c) => c.buildings));
-  nudge(rng, compounds, (c) => c.buildings > c.style.buildings[0], (c) => c.buildings--, () => buildingTotal() <= 420);
-  nudge(rng, compounds, (c) => c.buildings < c.style.buildings[1], (c) => c.buildings++, () => buildingTotal() >= 380);
+  nudge(
+    rng,
+    compounds,
+    (c) => c.buildings > c.style.buildings[0],
+    (c) => c.buildings--,
+    () => buildingTotal() <= 420,
+  );
+  nudge(
+    rng,
+    compounds,
+    (c) => c.buildings < c.style.buildings[1],
+    (c) => c.buildings++,
+    () => buildingTotal() >= 380,
+  );
 
   // 3. Buildings. Those of one compound share a stairwell layout most of the time.
   const buildings: BuildingSpec[] = [];
@@ -203,8 +383,20 @@ export function generateDemoRegister(seed: number = DEMO_DEFAULT_SEED): Register
   let total = sum(buildings.map(householdsOf));
   const dec = (b: BuildingSpec) => (b.floors--, (total -= b.stairwells * b.rooms));
   const inc = (b: BuildingSpec) => (b.floors++, (total += b.stairwells * b.rooms));
-  nudge(rng, buildings, (b) => b.floors > b.style.floors[0], dec, () => total <= HOUSEHOLD_MAX);
-  nudge(rng, buildings, (b) => b.floors < b.style.floors[1], inc, () => total >= HOUSEHOLD_MIN);
+  nudge(
+    rng,
+    buildings,
+    (b) => b.floors > b.style.floors[0],
+    dec,
+    () => total <= HOUSEHOLD_MAX,
+  );
+  nudge(
+    rng,
+    buildings,
+    (b) => b.floors < b.style.floors[1],
+    inc,
+    () => total >= HOUSEHOLD_MIN,
+  );
 
   // 4. Grids: each community's buildings, in order, cut into 3–6 runs of consecutive buildings.
   //    Cuts snap to a compound boundary when one is close, as real grids usually follow them.
@@ -222,9 +414,7 @@ export function generateDemoRegister(seed: number = DEMO_DEFAULT_SEED): Register
       const ideal = Math.round((g * list.length) / k);
       let cut = ideal;
       for (let d = 0; d <= 3; d++) {
-        const at = [ideal - d, ideal + d].find(
-          (i) => i > 0 && i < list.length && list[i].compound !== list[i - 1].compound,
-        );
+        const at = [ideal - d, ideal + d].find((i) => i > 0 && i < list.length && list[i].compound !== list[i - 1].compound);
         if (at !== undefined) {
           cut = at;
           break;
@@ -283,7 +473,17 @@ export function generateDemoRegister(seed: number = DEMO_DEFAULT_SEED): Register
 }
 
 export const REGISTER_CSV_HEADER = [
-  "街道", "社区", "小区", "楼栋", "单元", "房号", "空置", "网格", "网格长", "网格长电话", "责任单位",
+  "街道",
+  "社区",
+  "小区",
+  "楼栋",
+  "单元",
+  "房号",
+  "空置",
+  "网格",
+  "网格长",
+  "网格长电话",
+  "责任单位",
 ] as const;
 
 /**

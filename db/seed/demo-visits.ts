@@ -71,7 +71,8 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
       assignments.push({ county_id: countyId, round_id: round.id, volunteer_id: v, place_id: id, assigned_at: start });
     });
   }
-  for (let i = 0; i < assignments.length; i += CHUNK) await sql`insert into visit_assignments ${sql(assignments.slice(i, i + CHUNK) as never[])}`;
+  for (let i = 0; i < assignments.length; i += CHUNK)
+    await sql`insert into visit_assignments ${sql(assignments.slice(i, i + CHUNK) as never[])}`;
 
   const households = await sql<{ id: number; buildingId: number; vacant: boolean }[]>`
     select h.id, h.building_id as "buildingId", h.vacant from households h
@@ -82,8 +83,15 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
   let key = 0;
   const log = (household: number, volunteer: number, outcome: Row["outcome"], at: Date, note: string | null = null) =>
     rows.push({
-      county_id: countyId, round_id: round.id, household_id: household, volunteer_id: volunteer, outcome, at, note,
-      client_key: `demo-visit-${++key}`, device_id: `demo-device-${volunteer}`,
+      county_id: countyId,
+      round_id: round.id,
+      household_id: household,
+      volunteer_id: volunteer,
+      outcome,
+      at,
+      note,
+      client_key: `demo-visit-${++key}`,
+      device_id: `demo-device-${volunteer}`,
     });
   /** A plausible moment: a day of the round so far, at a Beijing hour, later days a little more likely. */
   const at = (day: number, beijingHour: number) => {
@@ -92,7 +100,11 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
   };
   const firstDay = () => Math.floor(Math.sqrt(rng()) * (elapsed / DAY));
   // 08:00–12:00, 12:00–18:00, 18:00–21:00 Beijing.
-  const SLOTS: [number, number][] = [[8, 4], [12, 6], [18, 3]];
+  const SLOTS: [number, number][] = [
+    [8, 4],
+    [12, 6],
+    [18, 3],
+  ];
   const hourIn = (slot: number) => SLOTS[slot][0] + rng() * SLOTS[slot][1];
   for (const h of households) {
     const volunteer = volunteerOf.get(h.buildingId);
@@ -102,7 +114,8 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
     if (h.vacant) {
       const day = firstDay();
       log(h.id, volunteer, "vacant", at(day, hourIn(Math.floor(rng() * 3))));
-      if (rng() < 0.7 && day + 2 < elapsed / DAY) log(h.id, volunteer, "vacant", at(day + 1 + Math.floor(rng() * 2), hourIn(Math.floor(rng() * 3))));
+      if (rng() < 0.7 && day + 2 < elapsed / DAY)
+        log(h.id, volunteer, "vacant", at(day + 1 + Math.floor(rng() * 2), hourIn(Math.floor(rng() * 3))));
       continue;
     }
     let day = firstDay();
@@ -129,7 +142,10 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
   // 5 seconds apart at 02:10 at night, all with the same note.
   const [third] = communities.slice(2, 3);
   const suspect = volunteersOf.get(third.id)![0];
-  const targets = households.filter((h) => !h.vacant && volunteerOf.get(h.buildingId) === suspect).slice(0, 40).map((h) => h.id);
+  const targets = households
+    .filter((h) => !h.vacant && volunteerOf.get(h.buildingId) === suspect)
+    .slice(0, 40)
+    .map((h) => h.id);
   const night = new Date(start.getTime() + 3 * DAY + 18 * HOUR + 10 * 60_000); // 02:10 Beijing, day 4
   targets.forEach((id, i) => log(id, suspect, "reached", new Date(night.getTime() + i * 5000), "已发放宣传资料"));
 

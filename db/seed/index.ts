@@ -59,8 +59,20 @@ export async function seedDemoCampaigns(countyId: number, now = new Date()) {
   const communities = await sql<{ id: number }[]>`
     select id from places where county_id = ${countyId} and level = 'community' order by sort_order, id`;
   const waves = [
-    { code: "demo-w1", name: "第一轮入户模拟调查", opensAt: new Date(now.getTime() - 70 * DAY), closesAt: new Date(now.getTime() - 42 * DAY), final: "closed" as const },
-    { code: "demo", name: "第二轮入户模拟调查", opensAt: new Date(now.getTime() - 35 * DAY), closesAt: new Date(now.getTime() + 60 * DAY), final: "open" as const },
+    {
+      code: "demo-w1",
+      name: "第一轮入户模拟调查",
+      opensAt: new Date(now.getTime() - 70 * DAY),
+      closesAt: new Date(now.getTime() - 42 * DAY),
+      final: "closed" as const,
+    },
+    {
+      code: "demo",
+      name: "第二轮入户模拟调查",
+      opensAt: new Date(now.getTime() - 35 * DAY),
+      closesAt: new Date(now.getTime() + 60 * DAY),
+      final: "open" as const,
+    },
   ];
   const ids: Record<string, number> = {};
   for (const wave of waves) {

@@ -35,7 +35,9 @@ test.describe("on a desktop", () => {
     const bulletin = page.getByTestId("bulletin");
     await expect(bulletin.getByRole("heading", { level: 1 })).toContainText("满意率周通报");
     await expect(bulletin.locator("figure svg")).toBeVisible();
-    const bulletinRanks = (await page.getByTestId("bulletin-table").locator("tbody tr td:first-child").allInnerTexts()).map((r) => r.trim());
+    const bulletinRanks = (await page.getByTestId("bulletin-table").locator("tbody tr td:first-child").allInnerTexts()).map((r) =>
+      r.trim(),
+    );
     expect(bulletinRanks.filter((r) => /^\d+$/.test(r))).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
     await expect(page.getByRole("link", { name: "导出 Excel" })).toHaveAttribute("href", /^\/bulletin\/xlsx\?/);
     await page.screenshot({ path: `${SHOTS}/bulletin-desktop.png`, fullPage: true });

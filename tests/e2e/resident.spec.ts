@@ -2,7 +2,16 @@ import { expect, test, type Page } from "@playwright/test";
 import ExcelJS from "exceljs";
 import { cli, SHOTS, signIn } from "./helpers";
 
-type Link = { street: string; community: string; compound: string; building: string | null; level: string; code: string; url: string; qrUrl: string };
+type Link = {
+  street: string;
+  community: string;
+  compound: string;
+  building: string | null;
+  level: string;
+  code: string;
+  url: string;
+  qrUrl: string;
+};
 
 function demoBuildingLink(index: number): Link {
   const links = JSON.parse(cli("links", "--campaign", "demo", "--format", "json")) as Link[];
@@ -36,7 +45,11 @@ async function exportedRows(office: Page): Promise<Record<string, unknown>[]> {
   return rows;
 }
 
-test("a resident answers on a phone, survives a lost connection and a reload, and a double tap stores one response", async ({ page, context, browser }) => {
+test("a resident answers on a phone, survives a lost connection and a reload, and a double tap stores one response", async ({
+  page,
+  context,
+  browser,
+}) => {
   const link = demoBuildingLink(3);
   const officeContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const office = await officeContext.newPage();
@@ -144,13 +157,20 @@ async function householdCampaign(office: Page) {
   await office.locator(".target-community").first().locator(".target-compounds > li").first().locator("input[name=target]").first().check();
   await office.getByRole("button", { name: "创建调查批次" }).click();
   await expect(office.getByRole("heading", { level: 1 })).toContainText("入户调查码测试");
-  const row = office.getByTestId("campaign-links").locator("tbody tr").filter({ has: office.getByRole("link", { name: "户码条" }) }).first();
+  const row = office
+    .getByTestId("campaign-links")
+    .locator("tbody tr")
+    .filter({ has: office.getByRole("link", { name: "户码条" }) })
+    .first();
   const link = (await row.locator(".campaign-code").innerText()).trim();
   const slips = (await row.getByRole("link", { name: "户码条" }).getAttribute("href"))!;
   return { link, slips, detail: office.url() };
 }
 
-test("household-code errors stand beside the code field, in view, with and without JavaScript; a campaign not opened says so", async ({ page, browser }) => {
+test("household-code errors stand beside the code field, in view, with and without JavaScript; a campaign not opened says so", async ({
+  page,
+  browser,
+}) => {
   const officeContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const office = await officeContext.newPage();
   await signIn(office, "admin");
@@ -194,7 +214,13 @@ test("household-code errors stand beside the code field, in view, with and witho
 
   // Without JavaScript, on another phone: the used code comes back beside the field at the top,
   // and every answer given is still there.
-  const plain = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: "zh-CN" });
+  const plain = await browser.newContext({
+    javaScriptEnabled: false,
+    viewport: { width: 360, height: 740 },
+    isMobile: true,
+    hasTouch: true,
+    locale: "zh-CN",
+  });
   const phone = await plain.newPage();
   await phone.goto(`/s/${link}`);
   await answerRequired(phone);
@@ -204,8 +230,18 @@ test("household-code errors stand beside the code field, in view, with and witho
   await expect(usedError).toHaveText("这个入户调查码已经用过了，每户只能提交一次。");
   await expect(usedError).toBeInViewport();
   await expect(phone.getByLabel("入户调查码")).toHaveValue(codes[0]);
-  await expect(phone.getByRole("group", { name: /是否知道/ }).getByRole("radio").first()).toBeChecked();
-  await expect(phone.getByRole("group", { name: /是否支持/ }).getByRole("radio").first()).toBeChecked();
+  await expect(
+    phone
+      .getByRole("group", { name: /是否知道/ })
+      .getByRole("radio")
+      .first(),
+  ).toBeChecked();
+  await expect(
+    phone
+      .getByRole("group", { name: /是否支持/ })
+      .getByRole("radio")
+      .first(),
+  ).toBeChecked();
   await phone.screenshot({ path: `${SHOTS_RESIDENT}/household-code-error-nojs.png` });
   // The right code now goes through.
   await phone.getByLabel("入户调查码").fill(codes[1]);
@@ -253,7 +289,9 @@ test("the questionnaire shows its sections, counts long answers and refuses too 
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("required questions read the same as with JavaScript, and a 20,000-character answer comes back with every answer and an error", async ({ page }) => {
+  test("required questions read the same as with JavaScript, and a 20,000-character answer comes back with every answer and an error", async ({
+    page,
+  }) => {
     const link = demoBuildingLink(6);
     await page.goto(`/s/${link.code}`);
     await page.getByRole("button", { name: "提交" }).click();
@@ -267,11 +305,19 @@ test.describe("without JavaScript", () => {
     const advice = page.getByRole("group", { name: /意见和建议/ });
     const long = "小区".repeat(10_000);
     await advice.getByRole("textbox").fill(long);
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === "POST"), page.getByRole("button", { name: "提交" }).click()]);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST"),
+      page.getByRole("button", { name: "提交" }).click(),
+    ]);
     expect(response.status()).not.toBe(413);
     await expect(advice.getByRole("alert")).toHaveText("最多 500 字，现在 20000 字，请删去 19500 字。");
     await expect(advice.getByRole("textbox")).toHaveValue(long);
-    await expect(page.getByRole("group", { name: /是否知道/ }).getByRole("radio").first()).toBeChecked();
+    await expect(
+      page
+        .getByRole("group", { name: /是否知道/ })
+        .getByRole("radio")
+        .first(),
+    ).toBeChecked();
     await expect(page.getByTestId("error-summary").getByRole("link")).toHaveAttribute("href", "#q-suggestion");
     await page.screenshot({ path: `${SHOTS_RESIDENT}/long-answer-error-nojs.png` });
     await advice.getByRole("textbox").fill("多装路灯");

@@ -56,7 +56,9 @@ test("admin builds a questionnaire from the household template, breaks and fixes
   const malformed = [...lines];
   malformed[commaLine] = malformed[commaLine].replace(/,$/, "");
   await editor.fill(malformed.join("\n"));
-  await expect(problems.getByRole("button", { name: new RegExp(`^JSON 格式有误（第 (${commaLine + 1}|${commaLine + 2}) 行`) })).toBeVisible();
+  await expect(
+    problems.getByRole("button", { name: new RegExp(`^JSON 格式有误（第 (${commaLine + 1}|${commaLine + 2}) 行`) }),
+  ).toBeVisible();
   await expect(page.getByText("JSON 格式有误，预览显示的是上一次有效的内容。")).toBeVisible();
   // The server refuses it too, and keeps the text on screen.
   await page.getByRole("button", { name: "保存草稿" }).click();
@@ -99,7 +101,13 @@ test("admin builds a questionnaire from the household template, breaks and fixes
 });
 
 test("the survey pages read well on a phone", async ({ browser }) => {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: "zh-CN", deviceScaleFactor: 2 });
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    isMobile: true,
+    hasTouch: true,
+    locale: "zh-CN",
+    deviceScaleFactor: 2,
+  });
   const page = await context.newPage();
   await signInAsAdmin(page);
   await page.goto("/surveys");

@@ -133,9 +133,18 @@ describe("scope", () => {
 
   it("refuses a scope from another county", async () => {
     const other = await sql<{ id: number }[]>`insert into counties (code, name) values ('other', '他县') returning id`;
-    const [root] = await sql<{ id: number }[]>`insert into places (county_id, level, name) values (${other[0].id}, 'county', '他县') returning id`;
+    const [root] = await sql<
+      { id: number }[]
+    >`insert into places (county_id, level, name) values (${other[0].id}, 'county', '他县') returning id`;
     expect(
-      await createUser(countyId, { username: "intruder", displayName: "x", phone: null, role: "admin", scope: { placeId: root.id }, password: "secret123" }),
+      await createUser(countyId, {
+        username: "intruder",
+        displayName: "x",
+        phone: null,
+        role: "admin",
+        scope: { placeId: root.id },
+        password: "secret123",
+      }),
     ).toEqual({ problem: "scopeNotFound" });
   });
 });

@@ -40,7 +40,11 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 
 const DEFINITION = {
   title: "创文满意度调查",
-  pages: [{ elements: [{ type: "radiogroup", name: "env", title: "环境卫生满意吗？", isRequired: true, choices: ["满意", "基本满意", "不满意"] }] }],
+  pages: [
+    {
+      elements: [{ type: "radiogroup", name: "env", title: "环境卫生满意吗？", isRequired: true, choices: ["满意", "基本满意", "不满意"] }],
+    },
+  ],
 };
 
 let countyId: number;
@@ -160,7 +164,9 @@ describe("creating a campaign", () => {
     expect(await createCampaign(actor, campaignInput([compound.id], { code: "Bad Code" }))).toEqual({ problem: "codeInvalid" });
     expect(await createCampaign(actor, campaignInput([compound.id], { code: takenCode }))).toEqual({ problem: "codeTaken" });
     expect(await createCampaign(actor, campaignInput([]))).toEqual({ problem: "noTargets" });
-    expect(await createCampaign(actor, campaignInput([compound.id], { surveyVersionId: otherVersion }))).toEqual({ problem: "versionNotFound" });
+    expect(await createCampaign(actor, campaignInput([compound.id], { surveyVersionId: otherVersion }))).toEqual({
+      problem: "versionNotFound",
+    });
     expect(await createCampaign(actor, campaignInput([other.rootPlaceId]))).toEqual({ problem: "targetNotFound" });
     expect(await createCampaign(actor, campaignInput([street.id]))).toEqual({ problem: "targetNotFound" });
   });
@@ -200,7 +206,11 @@ describe("state changes", () => {
     const { id } = await created([compound.id]);
     const post = (state: string) =>
       detailAction({
-        request: new Request(`http://test/campaigns/${id}`, { method: "POST", body: new URLSearchParams({ state }), headers: { Cookie: adminCookie } }),
+        request: new Request(`http://test/campaigns/${id}`, {
+          method: "POST",
+          body: new URLSearchParams({ state }),
+          headers: { Cookie: adminCookie },
+        }),
         params: { campaignId: String(id) },
         context,
       });
@@ -208,7 +218,8 @@ describe("state changes", () => {
     const refused = (await post("draft")) as unknown as { data: { changed: boolean }; init: { status: number } };
     expect(refused.data.changed).toBe(false);
     expect(refused.init.status).toBe(409);
-    const audit = await sql`select target, details from audit_log where action = 'campaign.state' and details->>'campaignId' = ${String(id)}`;
+    const audit =
+      await sql`select target, details from audit_log where action = 'campaign.state' and details->>'campaignId' = ${String(id)}`;
     expect(audit).toHaveLength(1);
     expect(audit[0].details).toMatchObject({ from: "draft", to: "open" });
   });
@@ -225,7 +236,14 @@ describe("the new-campaign form", () => {
   it("answers bad fields with Chinese messages and creates nothing", async () => {
     const before = await sql`select count(*)::int as n from campaigns`;
     const result = (await newAction({
-      request: form({ name: "", code: "Bad Code", surveyVersionId: "x", opensAt: "2026-03-10T09:00", closesAt: "2026-03-01T09:00", duplicatePolicy: "maybe" }),
+      request: form({
+        name: "",
+        code: "Bad Code",
+        surveyVersionId: "x",
+        opensAt: "2026-03-10T09:00",
+        closesAt: "2026-03-01T09:00",
+        duplicatePolicy: "maybe",
+      }),
       params: {},
       context,
     })) as unknown as Refusal;
@@ -267,7 +285,15 @@ describe("the new-campaign form", () => {
     expect(audit.details).toMatchObject({ campaignId: row.id, duplicatePolicy: "device", targets: [compound.id] });
 
     const again = (await newAction({
-      request: form({ name: "重复", code: "form-made", surveyVersionId: String(versionId), opensAt: "2026-03-01T08:00", closesAt: "2026-03-31T20:00", duplicatePolicy: "device", target: String(compound.id) }),
+      request: form({
+        name: "重复",
+        code: "form-made",
+        surveyVersionId: String(versionId),
+        opensAt: "2026-03-01T08:00",
+        closesAt: "2026-03-31T20:00",
+        duplicatePolicy: "device",
+        target: String(compound.id),
+      }),
       params: {},
       context,
     })) as unknown as Refusal;
@@ -325,7 +351,11 @@ describe("links in the office", () => {
     const svg = await response.text();
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 \d+ \d+"/);
     expect(svg).toContain("<path");
-    const expected = await QRCode.toString(`http://office.example:8080/s/${linkCode}?src=qr`, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
+    const expected = await QRCode.toString(`http://office.example:8080/s/${linkCode}?src=qr`, {
+      type: "svg",
+      errorCorrectionLevel: "M",
+      margin: 1,
+    });
     expect(svg).toBe(expected);
   });
 
@@ -353,7 +383,11 @@ describe("links in the office", () => {
       params: { campaignId: String(campaignId), linkCode },
       context,
     })) as Response;
-    const expected = await QRCode.toString(`https://wenming.example.cn/s/${linkCode}?src=qr`, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
+    const expected = await QRCode.toString(`https://wenming.example.cn/s/${linkCode}?src=qr`, {
+      type: "svg",
+      errorCorrectionLevel: "M",
+      margin: 1,
+    });
     expect(await response.text()).toBe(expected);
   });
 
@@ -372,7 +406,8 @@ describe("links in the office", () => {
     expect(lines).toHaveLength(n + 1);
     expect(lines[1]).toMatch(/^[^,]+街道,[^,]+社区,[^,]+,,小区,\w{8},http:\/\/test\/s\/\w{8},http:\/\/test\/s\/\w{8}\?src=qr$/);
     expect(lines[2]).toMatch(/,楼栋,\w{8},/);
-    const [audit] = await sql`select details from audit_log where action = 'campaign.links.export' and details->>'campaignId' = ${String(campaignId)}`;
+    const [audit] =
+      await sql`select details from audit_log where action = 'campaign.links.export' and details->>'campaignId' = ${String(campaignId)}`;
     expect(audit.details).toMatchObject({ format: "csv", rows: n });
   });
 
@@ -405,7 +440,11 @@ describe("links in the office", () => {
       context,
     });
     const slip = page.codes[0];
-    const expected = await QRCode.toString(`http://test/s/${linkCode}?src=qr&h=${slip.code}`, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
+    const expected = await QRCode.toString(`http://test/s/${linkCode}?src=qr&h=${slip.code}`, {
+      type: "svg",
+      errorCorrectionLevel: "M",
+      margin: 1,
+    });
     expect(slip.svg).toBe(expected);
   });
 });
@@ -468,7 +507,9 @@ describe("community staff print within their community", () => {
   });
 
   it("prints posters and household slips inside their community; a place outside answers 404", async () => {
-    const posters = await postersLoader(args(`/campaigns/${inside}/posters/${jinhuCompound}`, { campaignId: String(inside), placeId: String(jinhuCompound) }));
+    const posters = await postersLoader(
+      args(`/campaigns/${inside}/posters/${jinhuCompound}`, { campaignId: String(inside), placeId: String(jinhuCompound) }),
+    );
     expect(posters.posters.length).toBeGreaterThan(1);
     expect(await status(postersLoader(args("", { campaignId: String(inside), placeId: String(wenchangCompound) })))).toBe(404);
 
@@ -480,7 +521,11 @@ describe("community staff print within their community", () => {
     expect(await status(codesLoader(args("", { campaignId: String(inside), placeId: String(otherBuilding.id) })))).toBe(404);
 
     const csv = (await csvLoader(args(`/campaigns/${inside}/links.csv`, { campaignId: String(inside) }))) as Response;
-    const rows = new TextDecoder().decode(await csv.arrayBuffer()).trimEnd().split("\r\n").slice(1);
+    const rows = new TextDecoder()
+      .decode(await csv.arrayBuffer())
+      .trimEnd()
+      .split("\r\n")
+      .slice(1);
     expect(rows).toHaveLength((await linksOf(await signedIn("community", DEMO_PASSWORD), inside)).length);
     expect(rows.every((r) => r.split(",")[1] === "锦湖社区")).toBe(true);
     expect(await status(csvLoader(args("", { campaignId: String(outside) })))).toBe(404);
@@ -521,7 +566,8 @@ describe("npm run cli -- links", () => {
     expect(output.startsWith("\uFEFF街道,社区,小区,楼栋,层级,链接码,链接,二维码地址\r\n")).toBe(true);
     const rows = output.trimEnd().split("\r\n").slice(1);
     expect(rows).toHaveLength(total);
-    for (const row of rows) expect(row).toMatch(/,(小区|楼栋),(\w{8}),https:\/\/wm\.example\.cn\/s\/\2,https:\/\/wm\.example\.cn\/s\/\2\?src=qr$/);
+    for (const row of rows)
+      expect(row).toMatch(/,(小区|楼栋),(\w{8}),https:\/\/wm\.example\.cn\/s\/\2,https:\/\/wm\.example\.cn\/s\/\2\?src=qr$/);
   });
 
   it("writes JSON with the place of each link", async () => {
@@ -574,7 +620,9 @@ describe("npm run cli -- links", () => {
     await npm(["run", "cli", "--", "links", "--campaign", code, "--format", "csv", "--out", csv]);
     expect(readFileSync(csv, "utf8").startsWith("\uFEFF街道,社区,小区,楼栋,层级,链接码,链接,二维码地址\r\n")).toBe(true);
     // A folder that does not exist: a clear message, exit code 2.
-    const failed = await npm(["run", "-s", "cli", "--", "links", "--campaign", code, "--out", path.join(dir, "no", "such", "x.csv")]).catch((e: { code: number; stderr: string }) => e);
+    const failed = await npm(["run", "-s", "cli", "--", "links", "--campaign", code, "--out", path.join(dir, "no", "such", "x.csv")]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining("cannot write") });
   });
 

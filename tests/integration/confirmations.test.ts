@@ -30,7 +30,13 @@ let responseId: string;
 
 type Result = { data: Record<string, unknown>; init: { status?: number } | null };
 
-async function post(action: (args: ActionFunctionArgs) => Promise<unknown>, url: string, params: Record<string, string>, fields: Record<string, string>, multipart = false) {
+async function post(
+  action: (args: ActionFunctionArgs) => Promise<unknown>,
+  url: string,
+  params: Record<string, string>,
+  fields: Record<string, string>,
+  multipart = false,
+) {
   const body = multipart ? new FormData() : new URLSearchParams();
   for (const [k, v] of Object.entries(fields)) body.append(k, v);
   const request = new Request(`http://test${url}`, { method: "POST", body, headers: { Cookie: cookie } });
@@ -63,21 +69,32 @@ beforeAll(async () => {
   await setCampaignState(countyId, campaignId, "open");
   const [link] = await sql<{ code: string }[]>`select code from campaign_links where campaign_id = ${campaignId} order by id limit 1`;
   const outcome = await submitResponse({
-    code: link.code, clientKey: "confirm-0000", versionId, answers: { env: "满意" }, startedAt: null,
-    deviceId: null, householdCode: null, userAgent: null, channel: "qr", collectedBy: null,
+    code: link.code,
+    clientKey: "confirm-0000",
+    versionId,
+    answers: { env: "满意" },
+    startedAt: null,
+    deviceId: null,
+    householdCode: null,
+    userAgent: null,
+    channel: "qr",
+    collectedBy: null,
   });
   if (!outcome.ok) throw new Error(JSON.stringify(outcome));
   responseId = outcome.responseId;
 });
 
 describe("closing a campaign", () => {
-  const close = (fields: Record<string, string>) => post(campaignAction, `/campaigns/${campaignId}`, { campaignId: String(campaignId) }, fields);
+  const close = (fields: Record<string, string>) =>
+    post(campaignAction, `/campaigns/${campaignId}`, { campaignId: String(campaignId) }, fields);
 
   it("without the confirmation answers with the step and the campaign stays open", async () => {
     const result = await close({ state: "closed" });
     expect(result.data).toEqual({ confirm: "closed" });
     expect((await getCampaign(countyId, campaignId))!.state).toBe("open");
-    expect(await sql`select 1 from audit_log where action = 'campaign.state' and details->>'campaignId' = ${String(campaignId)}`).toHaveLength(0);
+    expect(
+      await sql`select 1 from audit_log where action = 'campaign.state' and details->>'campaignId' = ${String(campaignId)}`,
+    ).toHaveLength(0);
   });
 
   it("reversible moves need no confirmation; closing with it closes", async () => {
@@ -129,12 +146,23 @@ describe("disabling an account", () => {
 describe("publishing a survey version", () => {
   const changed = { ...DEFINITION, pages: [{ elements: [{ ...DEFINITION.pages[0].elements[0], title: "小区环境卫生满意吗？" }] }] };
   const publish = (fields: Record<string, string>) =>
-    post(surveyAction, `/surveys/${surveyId}`, { surveyId: String(surveyId) }, { intent: "publish", title: "确认测试问卷", definition: JSON.stringify(changed), ...fields }, true);
-  const versions = async () => (await sql<{ n: number }[]>`select count(*)::int as n from survey_versions where survey_id = ${surveyId}`)[0].n;
+    post(
+      surveyAction,
+      `/surveys/${surveyId}`,
+      { surveyId: String(surveyId) },
+      { intent: "publish", title: "确认测试问卷", definition: JSON.stringify(changed), ...fields },
+      true,
+    );
+  const versions = async () =>
+    (await sql<{ n: number }[]>`select count(*)::int as n from survey_versions where survey_id = ${surveyId}`)[0].n;
 
   it("without the confirmation answers with the step (echoing what would be frozen) and publishes nothing", async () => {
     const result = await publish({});
-    expect(result.data).toEqual({ ok: false, errors: [], confirm: { title: "确认测试问卷", definition: JSON.stringify(changed), version: 2 } });
+    expect(result.data).toEqual({
+      ok: false,
+      errors: [],
+      confirm: { title: "确认测试问卷", definition: JSON.stringify(changed), version: 2 },
+    });
     expect(await versions()).toBe(1);
     // Not even the draft changes.
     expect((await getSurvey(countyId, surveyId))!.draft).toEqual(DEFINITION);

@@ -30,16 +30,26 @@ beforeAll(async () => {
   ({ countyId } = await seedDemoCounty());
   const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
   admin = { countyId, scopePlaceId: root.id, scopeGridId: null };
-  communities = (await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community' order by sort_order, id`).map((r) => r.id);
+  communities = (
+    await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community' order by sort_order, id`
+  ).map((r) => r.id);
   const definition = JSON.parse(readFileSync(path.resolve(__dirname, "../../surveys/household-satisfaction.json"), "utf8"));
   const surveyId = await createSurvey({ id: null, countyId }, { title: "入户问卷", kind: "household", draft: definition });
   const version = await publishSurvey({ id: null, countyId }, surveyId);
-  for (const [code, seed, opens] of [["spring", 11, "2026-03-01"], ["autumn", 12, "2026-09-01"]] as const) {
+  for (const [code, seed, opens] of [
+    ["spring", 11, "2026-03-01"],
+    ["autumn", 12, "2026-09-01"],
+  ] as const) {
     const created = await createCampaign(
       { id: null, countyId },
       {
-        code, name: code, surveyVersionId: version!.id, opensAt: new Date(`${opens}T00:00:00Z`), closesAt: new Date("2027-12-31T00:00:00Z"),
-        duplicatePolicy: "unlimited", targetPlaceIds: communities,
+        code,
+        name: code,
+        surveyVersionId: version!.id,
+        opensAt: new Date(`${opens}T00:00:00Z`),
+        closesAt: new Date("2027-12-31T00:00:00Z"),
+        duplicatePolicy: "unlimited",
+        targetPlaceIds: communities,
       },
     );
     if ("problem" in created) throw new Error(created.problem);
@@ -58,14 +68,24 @@ describe("bulletin", () => {
     const campaigns = await listRateCampaigns(admin);
     const autumn = pickCampaign(campaigns, "autumn")!;
     const week = autumn.lastWeek!;
-    const page = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", week: "", span: "cumulative", target: "85" })), new Date());
+    const page = await bulletinPage(
+      admin,
+      parseBulletinParams(new URLSearchParams({ campaign: "autumn", week: "", span: "cumulative", target: "85" })),
+      new Date(),
+    );
     if (page === "notFound" || !page.bulletin) throw new Error("no bulletin");
     const { bulletin } = page;
     expect(bulletin.level).toBe("community");
     expect(bulletin.rows).toHaveLength(7);
     expect(page.levels).toEqual(["street", "community", "compound", "building", "grid", "unit"]);
     // Cumulative up to the end of the week shown = the same figures as the rates table for that range.
-    const table = await rateTable(admin, { campaign: autumn, measure: "satisfaction", level: "community", range: { from: null, to: addWeeks(bulletin.week, 1) }, minN: 30 });
+    const table = await rateTable(admin, {
+      campaign: autumn,
+      measure: "satisfaction",
+      level: "community",
+      range: { from: null, to: addWeeks(bulletin.week, 1) },
+      minN: 30,
+    });
     for (const row of bulletin.rows) {
       const same = table.units.find((u) => u.key === row.unit.key)!;
       expect(row.unit.figure).toEqual(same.figure);
@@ -83,11 +103,21 @@ describe("bulletin", () => {
   });
 
   it("ranks grids and responsible units too, and a week alone has fewer responses than the cumulative view", async () => {
-    const weekly = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", level: "unit", span: "week" })), new Date());
-    const total = await bulletinPage(admin, parseBulletinParams(new URLSearchParams({ campaign: "autumn", level: "unit", span: "cumulative" })), new Date());
+    const weekly = await bulletinPage(
+      admin,
+      parseBulletinParams(new URLSearchParams({ campaign: "autumn", level: "unit", span: "week" })),
+      new Date(),
+    );
+    const total = await bulletinPage(
+      admin,
+      parseBulletinParams(new URLSearchParams({ campaign: "autumn", level: "unit", span: "cumulative" })),
+      new Date(),
+    );
     if (weekly === "notFound" || total === "notFound") throw new Error("no bulletin");
     expect(weekly.bulletin!.level).toBe("unit");
-    const units = await sql<{ unit: string }[]>`select distinct responsible_unit as unit from grids where county_id = ${countyId} and responsible_unit is not null`;
+    const units = await sql<
+      { unit: string }[]
+    >`select distinct responsible_unit as unit from grids where county_id = ${countyId} and responsible_unit is not null`;
     expect(weekly.bulletin!.rows.map((r) => r.unit.name).sort()).toEqual(units.map((u) => u.unit).sort());
     expect(weekly.bulletin!.total.unit.responses).toBeLessThan(total.bulletin!.total.unit.responses);
   });
@@ -116,13 +146,19 @@ describe("bulletin change", () => {
     let rows = 0;
     for (const level of ["community", "grid"]) {
       for (const span of ["week", "cumulative"]) {
-        const request = new Request(`http://test/bulletin/xlsx?campaign=autumn&level=${level}&span=${span}&minN=5`, { headers: { Cookie: c } });
+        const request = new Request(`http://test/bulletin/xlsx?campaign=autumn&level=${level}&span=${span}&minN=5`, {
+          headers: { Cookie: c },
+        });
         const response = await xlsxLoader({ request, params: {}, context: { cspNonce: "", clientIp: "127.0.0.1" } });
         const workbook = new ExcelJS.Workbook();
         await workbook.xlsx.load(await response.arrayBuffer());
         const sheet = workbook.worksheets[0];
         const header = (sheet.getRow(1).values as unknown[]).map(String);
-        const [now, last, change] = [header.findIndex((h) => /^满意率（加权/.test(h)), header.findIndex((h) => /^上周/.test(h)), header.indexOf("变化（百分点）")];
+        const [now, last, change] = [
+          header.findIndex((h) => /^满意率（加权/.test(h)),
+          header.findIndex((h) => /^上周/.test(h)),
+          header.indexOf("变化（百分点）"),
+        ];
         expect([now, last, change].every((i) => i > 0)).toBe(true);
         sheet.eachRow((row, i) => {
           if (i === 1 || row.getCell(now).value === null) return;
@@ -198,14 +234,18 @@ describe("planning", () => {
   it("downloads the draw as CSV (UTF-8 with BOM, Chinese headers), only inside the user's scope", async () => {
     const c = await cookie("community");
     const jinhu = await placeId(countyId, "禾城街道", "锦湖社区");
-    const request = new Request(`http://test/planning/sample?seed=42&format=csv&community=${communities.join("&community=")}`, { headers: { Cookie: c } });
+    const request = new Request(`http://test/planning/sample?seed=42&format=csv&community=${communities.join("&community=")}`, {
+      headers: { Cookie: c },
+    });
     const response = await sampleLoader({ request, params: {}, context: { cspNonce: "", clientIp: null } });
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = new TextDecoder().decode(bytes);
     expect(text.startsWith("序号,街道,社区,小区,楼栋,单元,房号,抽中顺序")).toBe(true);
     const rows = text.trim().split("\r\n").slice(1);
-    const [{ households }] = await sql<{ households: number }[]>`select count(*)::int as households from households where path @> array[${jinhu}]::int[] and not vacant`;
+    const [{ households }] = await sql<
+      { households: number }[]
+    >`select count(*)::int as households from households where path @> array[${jinhu}]::int[] and not vacant`;
     expect(rows).toHaveLength(sampleSize({ margin: 0.05, population: households }));
     expect(rows.every((r) => r.split(",")[2] === "锦湖社区")).toBe(true);
   });
@@ -218,11 +258,23 @@ describe("planning", () => {
     await rename("=1+1");
     try {
       const url = `http://test/planning/sample?seed=42&community=${jinhu}`;
-      const csv = await sampleLoader({ request: new Request(`${url}&format=csv`, { headers: { Cookie: c } }), params: {}, context: { cspNonce: "", clientIp: null } });
-      const rows = new TextDecoder().decode(await csv.arrayBuffer()).trim().split("\r\n").slice(1);
+      const csv = await sampleLoader({
+        request: new Request(`${url}&format=csv`, { headers: { Cookie: c } }),
+        params: {},
+        context: { cspNonce: "", clientIp: null },
+      });
+      const rows = new TextDecoder()
+        .decode(await csv.arrayBuffer())
+        .trim()
+        .split("\r\n")
+        .slice(1);
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.every((r) => r.split(",")[1] === "'=1+1")).toBe(true);
-      const xlsx = await sampleLoader({ request: new Request(url, { headers: { Cookie: c } }), params: {}, context: { cspNonce: "", clientIp: null } });
+      const xlsx = await sampleLoader({
+        request: new Request(url, { headers: { Cookie: c } }),
+        params: {},
+        context: { cspNonce: "", clientIp: null },
+      });
       const workbook = new ExcelJS.Workbook();
       await workbook.xlsx.load(await xlsx.arrayBuffer());
       const cell = workbook.worksheets[0].getCell(2, 2);
@@ -236,21 +288,45 @@ describe("planning", () => {
 describe("forecast", () => {
   it("gives 37 × the weighted satisfaction rate, with the interval carried over; deductions below 90%", async () => {
     const autumn = pickCampaign(await listRateCampaigns(admin), "autumn")!;
-    const proportional = await forecastPoints(admin, { campaign: autumn, basis: "satisfaction", override: {}, maxPoints: 37, scoring: { kind: "proportional" }, minN: 30 });
+    const proportional = await forecastPoints(admin, {
+      campaign: autumn,
+      basis: "satisfaction",
+      override: {},
+      maxPoints: 37,
+      scoring: { kind: "proportional" },
+      minN: 30,
+    });
     const w = proportional.total.unit.figure.weighted;
     expect(proportional.total.forecast).toEqual({ points: 37 * w.rate!, lower: 37 * w.lower, upper: 37 * w.upper, maxPoints: 37 });
     expect(proportional.rows).toHaveLength(7);
     const deduction = await forecastPoints(admin, {
-      campaign: autumn, basis: "satisfaction", override: {}, maxPoints: 37, scoring: { kind: "deduction", full: 0.9, perPoint: 1 }, minN: 30,
+      campaign: autumn,
+      basis: "satisfaction",
+      override: {},
+      maxPoints: 37,
+      scoring: { kind: "deduction", full: 0.9, perPoint: 1 },
+      minN: 30,
     });
     expect(deduction.total.forecast!.points).toBeCloseTo(Math.max(0, 37 - Math.max(0, 0.9 - w.rate!) * 100), 10);
   });
 
   it("scores with the questionnaire's points unless overridden", async () => {
     const autumn = pickCampaign(await listRateCampaigns(admin), "autumn")!;
-    const base = await forecastPoints(admin, { campaign: autumn, basis: "score", override: {}, maxPoints: 37, scoring: { kind: "proportional" }, minN: 30 });
+    const base = await forecastPoints(admin, {
+      campaign: autumn,
+      basis: "score",
+      override: {},
+      maxPoints: 37,
+      scoring: { kind: "proportional" },
+      minN: 30,
+    });
     const generous = await forecastPoints(admin, {
-      campaign: autumn, basis: "score", override: { scores: { sat_environment: { 基本满意: 100 } } }, maxPoints: 37, scoring: { kind: "proportional" }, minN: 30,
+      campaign: autumn,
+      basis: "score",
+      override: { scores: { sat_environment: { 基本满意: 100 } } },
+      maxPoints: 37,
+      scoring: { kind: "proportional" },
+      minN: 30,
     });
     expect(generous.total.forecast!.points).toBeGreaterThan(base.total.forecast!.points);
   });
@@ -258,14 +334,23 @@ describe("forecast", () => {
 
 describe("default campaign", () => {
   it("is the open campaign with the most responses, not a newer one with two answers", async () => {
-    const [building] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'building' order by id limit 1`;
+    const [building] = await sql<
+      { id: number }[]
+    >`select id from places where county_id = ${countyId} and level = 'building' order by id limit 1`;
     const survey = (await listRateCampaigns(admin)).find((c) => c.code === "autumn")!;
-    const [{ versionId }] = await sql<{ versionId: number }[]>`select survey_version_id as "versionId" from campaigns where code = 'autumn'`;
+    const [{ versionId }] = await sql<
+      { versionId: number }[]
+    >`select survey_version_id as "versionId" from campaigns where code = 'autumn'`;
     const fresh = await createCampaign(
       { id: null, countyId },
       {
-        code: "fresh", name: "fresh", surveyVersionId: versionId, opensAt: new Date("2026-11-01T00:00:00Z"), closesAt: new Date("2027-12-31T00:00:00Z"),
-        duplicatePolicy: "unlimited", targetPlaceIds: [building.id],
+        code: "fresh",
+        name: "fresh",
+        surveyVersionId: versionId,
+        opensAt: new Date("2026-11-01T00:00:00Z"),
+        closesAt: new Date("2027-12-31T00:00:00Z"),
+        duplicatePolicy: "unlimited",
+        targetPlaceIds: [building.id],
       },
     );
     if ("problem" in fresh) throw new Error(fresh.problem);
@@ -284,7 +369,13 @@ describe("default campaign", () => {
     expect(open.find((c) => c.code === "fresh")!.responses).toBeLessThan(5);
     expect(pickCampaign(open)!.code).toBe("autumn");
     // The fresh campaign's headline is greyed, as its table rows are.
-    const tiny = await rateTable(admin, { campaign: pickCampaign(open, "fresh")!, measure: "satisfaction", level: null, range: ALL_WEEKS, minN: 30 });
+    const tiny = await rateTable(admin, {
+      campaign: pickCampaign(open, "fresh")!,
+      measure: "satisfaction",
+      level: null,
+      range: ALL_WEEKS,
+      minN: 30,
+    });
     expect(tiny.total.figure.belowMinimum).toBe(true);
   });
 });

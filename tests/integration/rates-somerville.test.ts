@@ -26,7 +26,15 @@ const definition = {
     {
       name: "p1",
       elements: [
-        { type: "radiogroup", name: "D", title: "幸福吗", choices: [{ value: 0, text: "不幸福" }, { value: 1, text: "幸福" }] },
+        {
+          type: "radiogroup",
+          name: "D",
+          title: "幸福吗",
+          choices: [
+            { value: 0, text: "不幸福" },
+            { value: 1, text: "幸福" },
+          ],
+        },
         ...RATINGS.map((name, i) => ({
           type: "radiogroup",
           name,
@@ -64,17 +72,28 @@ beforeAll(async () => {
   const user = await signedIn("admin", DEMO_PASSWORD);
   admin = user;
   const community = await placeId(countyId, "禾城街道", "锦湖社区");
-  [{ id: building }] = await sql<{ id: number }[]>`select id from places where level = 'building' and path @> array[${community}]::int[] order by id limit 1`;
+  [{ id: building }] = await sql<
+    { id: number }[]
+  >`select id from places where level = 'building' and path @> array[${community}]::int[] order by id limit 1`;
   const surveyId = await createSurvey(user, { title: definition.title, kind: "household", draft: definition });
   const version = await publishSurvey(user, surveyId);
   const campaign = await createCampaign(user, {
-    code: "somerville", name: "Somerville 2015", surveyVersionId: version!.id, opensAt: new Date("2015-01-01T00:00:00Z"),
-    closesAt: new Date("2030-01-01T00:00:00Z"), duplicatePolicy: "unlimited", targetPlaceIds: [community],
+    code: "somerville",
+    name: "Somerville 2015",
+    surveyVersionId: version!.id,
+    opensAt: new Date("2015-01-01T00:00:00Z"),
+    closesAt: new Date("2030-01-01T00:00:00Z"),
+    duplicatePolicy: "unlimited",
+    targetPlaceIds: [community],
   });
   if ("problem" in campaign) throw new Error(campaign.problem);
 
   const data = readFileSync(FIXTURE);
-  const staged = await stageResponseUpload(user, { campaignId: campaign.id, filename: "somerville-happiness-2015.csv", data: new Uint8Array(data) });
+  const staged = await stageResponseUpload(user, {
+    campaignId: campaign.id,
+    filename: "somerville-happiness-2015.csv",
+    data: new Uint8Array(data),
+  });
   if (!staged.ok) throw new Error(JSON.stringify(staged.issues));
   const plan = await planResponseImport(user, staged.uploadId, null);
   if (!plan) throw new Error("no plan");
@@ -94,9 +113,9 @@ describe("Somerville Happiness Survey 2015 through the import", () => {
 
     const report = (await placeReport(admin, { campaign, placeId: building, measure: "satisfaction", range: ALL_WEEKS, minN: 30 }))!;
     const satisfaction = report.measures.find((m) => m.formula.measure === "satisfaction")!;
-    expect(satisfaction.questions.map((q) => ({ name: q.name, positive: q.figure.counts.successes, valid: q.figure.counts.trials }))).toEqual(
-      expected.perQuestion,
-    );
+    expect(
+      satisfaction.questions.map((q) => ({ name: q.name, positive: q.figure.counts.successes, valid: q.figure.counts.trials })),
+    ).toEqual(expected.perQuestion);
     for (const [i, q] of satisfaction.questions.entries()) {
       const { positive, valid } = expected.perQuestion[i];
       const ci = wilsonInterval(positive, valid);

@@ -26,17 +26,29 @@ const DEFINITION = {
       name: "p1",
       elements: [
         {
-          type: "radiogroup", name: "env", title: "环境", measure: "satisfaction", isRequired: true,
-          choices: ["满意", "基本满意", "不满意", "不清楚"], positiveAnswers: ["满意", "基本满意"], excludedAnswers: ["不清楚"],
+          type: "radiogroup",
+          name: "env",
+          title: "环境",
+          measure: "satisfaction",
+          isRequired: true,
+          choices: ["满意", "基本满意", "不满意", "不清楚"],
+          positiveAnswers: ["满意", "基本满意"],
+          excludedAnswers: ["不清楚"],
           answerScores: { 满意: 100, 基本满意: 60, 不满意: 0 },
         },
         {
-          type: "panel", name: "more",
+          type: "panel",
+          name: "more",
           elements: [
             {
-              type: "radiogroup", name: "overall", title: "总体", measure: "satisfaction",
-              choices: ["满意", "基本满意", "不满意"], positiveAnswers: ["满意", "基本满意"],
-              answerScores: { 满意: 100, 基本满意: 60, 不满意: 0 }, weight: 2,
+              type: "radiogroup",
+              name: "overall",
+              title: "总体",
+              measure: "satisfaction",
+              choices: ["满意", "基本满意", "不满意"],
+              positiveAnswers: ["满意", "基本满意"],
+              answerScores: { 满意: 100, 基本满意: 60, 不满意: 0 },
+              weight: 2,
             },
           ],
         },
@@ -60,8 +72,13 @@ async function newCampaign(code: string, versionId: number, targets: number[]) {
   const created = await createCampaign(
     { id: null, countyId },
     {
-      code, name: code, surveyVersionId: versionId, opensAt: new Date("2026-01-01T00:00:00Z"),
-      closesAt: new Date("2027-12-31T00:00:00Z"), duplicatePolicy: "unlimited", targetPlaceIds: targets,
+      code,
+      name: code,
+      surveyVersionId: versionId,
+      opensAt: new Date("2026-01-01T00:00:00Z"),
+      closesAt: new Date("2027-12-31T00:00:00Z"),
+      duplicatePolicy: "unlimited",
+      targetPlaceIds: targets,
     },
   );
   if ("problem" in created) throw new Error(created.problem);
@@ -76,8 +93,14 @@ async function respond(campaignId: number, rows: Answered[]) {
   return sql<{ id: string }[]>`
     insert into responses ${sql(
       rows.map((r) => ({
-        county_id: countyId, campaign_id: campaignId, survey_version_id: c.versionId, place_id: r.place, channel: "volunteer",
-        answers: sql.json(r.answers as never), client_key: `test-key-${++clientKey}`, finished_at: new Date(r.at ?? "2026-11-10T03:00:00Z"),
+        county_id: countyId,
+        campaign_id: campaignId,
+        survey_version_id: c.versionId,
+        place_id: r.place,
+        channel: "volunteer",
+        answers: sql.json(r.answers as never),
+        client_key: `test-key-${++clientKey}`,
+        finished_at: new Date(r.at ?? "2026-11-10T03:00:00Z"),
       })) as never[],
     )} returning id::text`;
 }
@@ -99,7 +122,9 @@ beforeAll(async () => {
     select id from places where level = 'building' and path @> array[${jinhu}]::int[] order by id limit 1`;
   [{ id: otherBuilding }] = await sql<{ id: number }[]>`
     select id from places where level = 'building' and not path @> array[${jinhu}]::int[] order by id limit 1`;
-  const communities = (await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community'`).map((r) => r.id);
+  const communities = (await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community'`).map(
+    (r) => r.id,
+  );
 
   const surveyId = await createSurvey({ id: null, countyId }, { title: "测试问卷", kind: "household", draft: DEFINITION });
   const version = await publishSurvey({ id: null, countyId }, surveyId);
@@ -125,12 +150,21 @@ beforeAll(async () => {
 describe("tagged questions", () => {
   it("the database lists the same tagged questions as taggedQuestions(), for the test and every shipped template", async () => {
     const dir = path.resolve(__dirname, "../../surveys");
-    const definitions = [DEFINITION, ...readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")))];
+    const definitions = [
+      DEFINITION,
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8"))),
+    ];
     for (const definition of definitions) {
       const surveyId = await createSurvey({ id: null, countyId }, { title: "模板", kind: "other", draft: definition });
       const version = await publishSurvey({ id: null, countyId }, surveyId);
       const rows = await sql<{ name: string }[]>`select name from rate_questions where survey_version_id = ${version!.id} order by name`;
-      expect(rows.map((r) => r.name)).toEqual(taggedQuestions(definition).map((q) => q.name).sort());
+      expect(rows.map((r) => r.name)).toEqual(
+        taggedQuestions(definition)
+          .map((q) => q.name)
+          .sort(),
+      );
     }
   });
 });
@@ -194,7 +228,9 @@ describe("tallies", () => {
 
   it("take voided responses out, at once and for good", async () => {
     const before = (await table(demo, "satisfaction", "community")).total;
-    const voided = await sql<{ id: string }[]>`select id::text from responses where campaign_id = ${demo.id} and voided_at is null order by id limit 25`;
+    const voided = await sql<
+      { id: string }[]
+    >`select id::text from responses where campaign_id = ${demo.id} and voided_at is null order by id limit 25`;
     await voidResponses(voided.map((r) => r.id));
     const after = (await table(demo, "satisfaction", "community")).total;
     expect(after.responses).toBe(before.responses - 25);
@@ -206,7 +242,9 @@ describe("tallies", () => {
 
   it("stay exact under concurrent single submissions to the same building and week", async () => {
     await Promise.all(
-      Array.from({ length: 24 }, (_, i) => respond(campaign.id, [{ place: otherBuilding, answers: { env: i % 3 ? "满意" : "不满意", overall: "满意" } }])),
+      Array.from({ length: 24 }, (_, i) =>
+        respond(campaign.id, [{ place: otherBuilding, answers: { env: i % 3 ? "满意" : "不满意", overall: "满意" } }]),
+      ),
     );
     expect(await tallyDifferences(campaign.id)).toBe(0);
     const b = (await table(await refresh("hand"), "satisfaction", "building", 5)).units.find((u) => u.placeId === otherBuilding)!;
@@ -224,8 +262,12 @@ describe("tallies", () => {
 
 describe("weeks", () => {
   it("follow the Beijing calendar: Sunday 16:30 UTC is already Monday's week", async () => {
-    const communities = (await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community'`).map((r) => r.id);
-    const [{ versionId }] = await sql<{ versionId: number }[]>`select survey_version_id as "versionId" from campaigns where id = ${campaign.id}`;
+    const communities = (await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community'`).map(
+      (r) => r.id,
+    );
+    const [{ versionId }] = await sql<
+      { versionId: number }[]
+    >`select survey_version_id as "versionId" from campaigns where id = ${campaign.id}`;
     const id = await newCampaign("weeks", versionId, communities);
     await respond(id, [
       { place: building, answers: { env: "满意" }, at: "2026-03-01T15:59:00Z" }, // Sunday 23:59 in Beijing
@@ -241,7 +283,13 @@ describe("weeks", () => {
       ["2026-03-09", 0, 0],
       ["2026-03-16", 1, 1],
     ]);
-    const range = await rateTable(admin, { campaign: weeks, measure: "satisfaction", level: "building", range: { from: "2026-03-02", to: "2026-03-16" }, minN: 1 });
+    const range = await rateTable(admin, {
+      campaign: weeks,
+      measure: "satisfaction",
+      level: "building",
+      range: { from: "2026-03-02", to: "2026-03-16" },
+      minN: 1,
+    });
     expect(range.units.find((u) => u.placeId === building)!.responses).toBe(1);
   });
 });
@@ -283,7 +331,8 @@ describe("roll-up", () => {
     expect(small.length).toBeGreaterThan(0);
     for (const u of small) expect([u.figure.belowMinimum, u.rank]).toEqual([true, null]);
     const ranked = units.filter((u) => u.rank !== null).sort((a, b) => a.rank! - b.rank!);
-    for (let i = 1; i < ranked.length; i++) expect(ranked[i - 1].figure.weighted.rate!).toBeGreaterThanOrEqual(ranked[i].figure.weighted.rate!);
+    for (let i = 1; i < ranked.length; i++)
+      expect(ranked[i - 1].figure.weighted.rate!).toBeGreaterThanOrEqual(ranked[i].figure.weighted.rate!);
     const lenient = await table(demo, "satisfaction", "building", 1);
     expect(lenient.units.filter((u) => u.rank !== null).length).toBeGreaterThan(ranked.length);
   });
@@ -317,7 +366,13 @@ describe("scope", () => {
     const user = await signedIn("community", DEMO_PASSWORD);
     expect(user.scopePlaceId).toBe(jinhu);
     const [mine] = await listRateCampaigns(user).then((cs) => cs.filter((c) => c.code === "wave"));
-    const { total, units, levels } = await rateTable(user, { campaign: mine, measure: "satisfaction", level: "county", range: ALL_WEEKS, minN: 30 });
+    const { total, units, levels } = await rateTable(user, {
+      campaign: mine,
+      measure: "satisfaction",
+      level: "county",
+      range: ALL_WEEKS,
+      minN: 30,
+    });
     expect(levels).not.toContain("county");
     expect(levels).not.toContain("street");
     expect(total.placeId).toBe(jinhu);
@@ -328,7 +383,9 @@ describe("scope", () => {
     const buildings = await rateTable(user, { campaign: mine, measure: "satisfaction", level: "building", range: ALL_WEEKS, minN: 30 });
     const inside = await sql<{ id: number }[]>`select id from places where level = 'building' and path @> array[${jinhu}]::int[]`;
     expect(new Set(buildings.units.map((u) => u.placeId))).toEqual(new Set(inside.map((r) => r.id)));
-    expect(await placeReport(user, { campaign: mine, placeId: otherBuilding, measure: "satisfaction", range: ALL_WEEKS, minN: 30 })).toBeNull();
+    expect(
+      await placeReport(user, { campaign: mine, placeId: otherBuilding, measure: "satisfaction", range: ALL_WEEKS, minN: 30 }),
+    ).toBeNull();
   });
 
   it("a grid leader sees the grid and its buildings", async () => {
@@ -347,11 +404,17 @@ describe("scope", () => {
     const cookie = (await commitSession(new Request("http://test/"), session.token)).split(";")[0];
     const get = (url: string) => new Request(`http://test${url}`, { headers: { Cookie: cookie } });
     const args = { context: { cspNonce: "", clientIp: null } };
-    await expect(placeLoader({ request: get(`/rates/${otherBuilding}?campaign=wave`), params: { placeId: String(otherBuilding) }, ...args })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      placeLoader({ request: get(`/rates/${otherBuilding}?campaign=wave`), params: { placeId: String(otherBuilding) }, ...args }),
+    ).rejects.toMatchObject({ status: 404 });
     const ok = await placeLoader({ request: get(`/rates/${building}?campaign=wave`), params: { placeId: String(building) }, ...args });
     expect(ok.report.place.id).toBe(building);
 
-    const response = await apiLoader({ request: get("/api/rates?campaign=wave&measure=satisfaction&level=building&minN=30"), params: {}, ...args });
+    const response = await apiLoader({
+      request: get("/api/rates?campaign=wave&measure=satisfaction&level=building&minN=30"),
+      params: {},
+      ...args,
+    });
     const body = await response.json();
     expect(body.level).toBe("building");
     const inside = await sql<{ id: number }[]>`select id from places where level = 'building' and path @> array[${jinhu}]::int[]`;

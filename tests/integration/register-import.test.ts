@@ -27,8 +27,12 @@ beforeAll(async () => {
   const county = await createCounty("test", "测试县");
   countyId = county.id;
   await createUser(countyId, {
-    username: "admin", displayName: "管理员", phone: null, role: "admin",
-    scope: { placeId: county.rootPlaceId }, password: "secret123",
+    username: "admin",
+    displayName: "管理员",
+    phone: null,
+    role: "admin",
+    scope: { placeId: county.rootPlaceId },
+    password: "secret123",
   });
   admin = await signedIn("admin", "secret123");
 });
@@ -116,8 +120,12 @@ describe("register import", () => {
   it("refuses rows outside the importing user's scope", async () => {
     const dongmen = await placeId(countyId, "城关街道", "东门社区");
     await createUser(countyId, {
-      username: "dongmen", displayName: "东门社区", phone: null, role: "community_staff",
-      scope: { placeId: dongmen }, password: "secret123",
+      username: "dongmen",
+      displayName: "东门社区",
+      phone: null,
+      role: "community_staff",
+      scope: { placeId: dongmen },
+      password: "secret123",
     });
     const staff = await signedIn("dongmen", "secret123");
     const result = await previewRegisterImport(staff, { name: "small.csv", data: bytes(SMALL) });
@@ -132,8 +140,12 @@ describe("register import", () => {
   it("imports the whole demo register (~20,000 households) from CSV in one go", async () => {
     const county = await createCounty("demo2", "演示县");
     await createUser(county.id, {
-      username: "admin2", displayName: "管理员", phone: null, role: "admin",
-      scope: { placeId: county.rootPlaceId }, password: "secret123",
+      username: "admin2",
+      displayName: "管理员",
+      phone: null,
+      role: "admin",
+      scope: { placeId: county.rootPlaceId },
+      password: "secret123",
     });
     const user = await signedIn("admin2", "secret123");
     const rows = generateDemoRegister();

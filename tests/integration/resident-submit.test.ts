@@ -22,9 +22,25 @@ const DEFINITION = {
   pages: [
     {
       elements: [
-        { type: "radiogroup", name: "know", title: "您是否知道创文？", isRequired: true, choices: ["知道", "不知道"], measure: "awareness", positiveAnswers: ["知道"] },
+        {
+          type: "radiogroup",
+          name: "know",
+          title: "您是否知道创文？",
+          isRequired: true,
+          choices: ["知道", "不知道"],
+          measure: "awareness",
+          positiveAnswers: ["知道"],
+        },
         { type: "checkbox", name: "channel", title: "了解渠道", visibleIf: "{know} = '知道'", choices: ["电视", "微信", "社区宣传"] },
-        { type: "radiogroup", name: "env", title: "环境卫生满意吗？", isRequired: true, choices: ["满意", "基本满意", "不满意"], measure: "satisfaction", positiveAnswers: ["满意", "基本满意"] },
+        {
+          type: "radiogroup",
+          name: "env",
+          title: "环境卫生满意吗？",
+          isRequired: true,
+          choices: ["满意", "基本满意", "不满意"],
+          measure: "satisfaction",
+          positiveAnswers: ["满意", "基本满意"],
+        },
         { type: "comment", name: "advice", title: "建议" },
       ],
     },
@@ -41,7 +57,15 @@ async function campaignWith(policy: DuplicatePolicy, state: "open" | "draft" = "
   const code = `t-${policy}-${Math.random().toString(36).slice(2, 8)}`;
   const created = await createCampaign(
     { id: null, countyId },
-    { code, name: "测试批次", surveyVersionId: versionId, opensAt, closesAt: new Date(opensAt.getTime() + 2 * 86400_000), duplicatePolicy: policy, targetPlaceIds: [buildingId] },
+    {
+      code,
+      name: "测试批次",
+      surveyVersionId: versionId,
+      opensAt,
+      closesAt: new Date(opensAt.getTime() + 2 * 86400_000),
+      duplicatePolicy: policy,
+      targetPlaceIds: [buildingId],
+    },
   );
   if (!("id" in created)) throw new Error(created.problem);
   if (state === "open") await setCampaignState(countyId, created.id, "open");
@@ -67,7 +91,9 @@ beforeAll(async () => {
   ({ countyId } = await seedDemoCounty());
   const surveyId = await createSurvey({ id: null, countyId }, { title: "满意度调查", kind: "household", draft: DEFINITION });
   versionId = (await publishSurvey({ id: null, countyId }, surveyId))!.id;
-  [{ id: buildingId }] = await sql<{ id: number }[]>`select id from places where level = 'building' and county_id = ${countyId} order by id limit 1`;
+  [{ id: buildingId }] = await sql<
+    { id: number }[]
+  >`select id from places where level = 'building' and county_id = ${countyId} order by id limit 1`;
 });
 
 describe("resident submission", () => {
@@ -156,7 +182,11 @@ describe("resident submission", () => {
 
 describe("the page of a campaign that is not open", () => {
   const page = async (code: string) => {
-    const response = await pageLoader({ request: new Request(`http://localhost/s/${code}`), params: { code }, context: { cspNonce: "", clientIp: null } });
+    const response = await pageLoader({
+      request: new Request(`http://localhost/s/${code}`),
+      params: { code },
+      context: { cspNonce: "", clientIp: null },
+    });
     return (response as unknown as { data: Record<string, unknown> }).data;
   };
 
@@ -187,11 +217,22 @@ describe("a long answer posted from the form", () => {
   let link: { code: string; versionId: number };
   beforeAll(async () => {
     // The household template, whose suggestion box takes at most 500 characters.
-    const surveyId = await createSurvey({ id: null, countyId }, { title: "入户问卷", kind: "household", draft: loadTemplate("household-satisfaction.json") });
+    const surveyId = await createSurvey(
+      { id: null, countyId },
+      { title: "入户问卷", kind: "household", draft: loadTemplate("household-satisfaction.json") },
+    );
     const version = (await publishSurvey({ id: null, countyId }, surveyId))!.id;
     const created = await createCampaign(
       { id: null, countyId },
-      { code: `t-long-${Date.now().toString(36)}`, name: "长文本", surveyVersionId: version, opensAt: new Date(Date.now() - 3600_000), closesAt: new Date(Date.now() + 86400_000), duplicatePolicy: "unlimited", targetPlaceIds: [buildingId] },
+      {
+        code: `t-long-${Date.now().toString(36)}`,
+        name: "长文本",
+        surveyVersionId: version,
+        opensAt: new Date(Date.now() - 3600_000),
+        closesAt: new Date(Date.now() + 86400_000),
+        duplicatePolicy: "unlimited",
+        targetPlaceIds: [buildingId],
+      },
     );
     if (!("id" in created)) throw new Error(created.problem);
     await setCampaignState(countyId, created.id, "open");
@@ -199,8 +240,17 @@ describe("a long answer posted from the form", () => {
     link = { code: row.code, versionId: version };
   });
   const answers: [string, string][] = [
-    ["aware", "知道"], ["support", "支持"], ["participation", "参加过"], ["sat_environment", "满意"], ["sat_order", "满意"],
-    ["sat_services", "满意"], ["sat_safety", "满意"], ["sat_overall", "满意"], ["sat_overall_5", "满意"], ["age_band", "60岁以上"], ["residence_years", "10年以上"],
+    ["aware", "知道"],
+    ["support", "支持"],
+    ["participation", "参加过"],
+    ["sat_environment", "满意"],
+    ["sat_order", "满意"],
+    ["sat_services", "满意"],
+    ["sat_safety", "满意"],
+    ["sat_overall", "满意"],
+    ["sat_overall_5", "满意"],
+    ["age_band", "60岁以上"],
+    ["residence_years", "10年以上"],
   ];
 
   it("refuses 20,000 characters for a 500-character question beside it, storing nothing and giving every answer back", async () => {
@@ -208,14 +258,23 @@ describe("a long answer posted from the form", () => {
     const long = "路".repeat(20_000);
     const result = await post(link.code, [["__key", key], ["__version", String(link.versionId)], ...answers, ["suggestion", long]]);
     expect(result.status).toBe(422);
-    expect(result.outcome).toEqual({ ok: false, reason: "invalid", errors: { suggestion: ["最多 500 字，现在 20000 字，请删去 19500 字。"] } });
+    expect(result.outcome).toEqual({
+      ok: false,
+      reason: "invalid",
+      errors: { suggestion: ["最多 500 字，现在 20000 字，请删去 19500 字。"] },
+    });
     expect(result.form?.answers).toMatchObject({ aware: "知道", sat_safety: "满意", suggestion: long });
     expect(result.form?.key).toBe(key);
     expect(await sql`select 1 from responses where client_key = ${key}`).toHaveLength(0);
   });
 
   it("gives back the answers before the cut of a body over the limit", async () => {
-    const result = await post(link.code, [["__key", crypto.randomUUID()], ["__version", String(link.versionId)], ...answers, ["suggestion", "路".repeat(MAX_SUBMISSION_BYTES)]]);
+    const result = await post(link.code, [
+      ["__key", crypto.randomUUID()],
+      ["__version", String(link.versionId)],
+      ...answers,
+      ["suggestion", "路".repeat(MAX_SUBMISSION_BYTES)],
+    ]);
     expect(result.status).toBe(413);
     expect(result.outcome).toEqual({ ok: false, reason: "tooLarge" });
     expect(result.form?.answers).toMatchObject({ aware: "知道", residence_years: "10年以上" });

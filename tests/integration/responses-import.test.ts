@@ -8,11 +8,7 @@ import { sql } from "~/db.server";
 import { encodeValue, type ResponseMapping } from "~/domain/response-mapping";
 import { translate } from "~/i18n";
 import { createCampaign, setCampaignState } from "~/models/campaigns.server";
-import {
-  confirmResponseImport,
-  planResponseImport,
-  stageResponseUpload,
-} from "~/models/response-import.server";
+import { confirmResponseImport, planResponseImport, stageResponseUpload } from "~/models/response-import.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import type { CurrentUser } from "~/models/users.server";
 import { taggedQuestions } from "~/survey/tags";
@@ -134,7 +130,9 @@ describe("importing the Somerville Happiness Survey", () => {
     const outcome = await confirmResponseImport(admin, uploadId, mapping, "127.0.0.1");
     expect(outcome).toMatchObject({ ok: true, inserted: 143, alreadyImported: 0 });
 
-    const stored = await sql<{ answers: Record<string, number>; channel: string; importId: number | null; complete: boolean; placeId: number; versionId: number }[]>`
+    const stored = await sql<
+      { answers: Record<string, number>; channel: string; importId: number | null; complete: boolean; placeId: number; versionId: number }[]
+    >`
       select answers, channel, import_id as "importId", complete, place_id as "placeId", survey_version_id as "versionId"
       from responses where campaign_id = ${campaignId}`;
     expect(stored).toHaveLength(143);
@@ -169,7 +167,11 @@ describe("importing the Somerville Happiness Survey", () => {
     const again = await upload(admin, campaignId, readFileSync(FIXTURE));
     const againPlan = (await planResponseImport(admin, again.uploadId, mapping))!;
     expect(againPlan.counts.alreadyImported).toBe(143);
-    expect(await confirmResponseImport(admin, again.uploadId, mapping, null)).toMatchObject({ ok: true, inserted: 0, alreadyImported: 143 });
+    expect(await confirmResponseImport(admin, again.uploadId, mapping, null)).toMatchObject({
+      ok: true,
+      inserted: 0,
+      alreadyImported: 143,
+    });
     expect(await storedCount(campaignId)).toBe(143);
     // A confirmed upload is gone: a second click finds nothing to import.
     expect(await confirmResponseImport(admin, again.uploadId, mapping, null)).toBeNull();
@@ -210,9 +212,11 @@ describe("importing the Somerville Happiness Survey", () => {
     const [own, other] = await Promise.all([placeId(countyId, "禾城街道", "锦湖社区"), placeId(countyId, "禾城街道", "文昌社区")]);
     const campaignId = await newCampaign([own, other]);
     const building = async (communityId: number) =>
-      (await sql<{ compound: string; building: string; id: number }[]>`
+      (
+        await sql<{ compound: string; building: string; id: number }[]>`
         select c.name as compound, b.name as building, b.id from places b join places c on c.id = b.parent_id
-        where b.level = 'building' and b.path @> array[${communityId}]::int[] order by b.id limit 1`)[0];
+        where b.level = 'building' and b.path @> array[${communityId}]::int[] order by b.id limit 1`
+      )[0];
     const [inside, outside] = await Promise.all([building(own), building(other)]);
     expect(street).toBeGreaterThan(0);
     const csv = [
@@ -264,7 +268,11 @@ describe("importing the Somerville Happiness Survey", () => {
 
   it("reports an unreadable file and a campaign of another county as upload problems", async () => {
     const campaignId = await newCampaign([buildingId]);
-    const bad = await stageResponseUpload(admin, { campaignId, filename: "x.xlsx", data: new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]) });
+    const bad = await stageResponseUpload(admin, {
+      campaignId,
+      filename: "x.xlsx",
+      data: new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]),
+    });
     expect(bad).toEqual({ ok: false, issues: [{ line: null, column: null, key: "import.table.unreadable", params: { file: "x.xlsx" } }] });
     const none = await stageResponseUpload(admin, { campaignId: 999_999, filename: "x.csv", data: new TextEncoder().encode("D\n1") });
     expect(none).toMatchObject({ ok: false, issues: [{ key: "responses.import.noCampaign" }] });

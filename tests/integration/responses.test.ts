@@ -23,7 +23,13 @@ const DEFINITION = {
     {
       elements: [
         { type: "radiogroup", name: "aware", title: "您是否知道创文？", isRequired: true, choices: ["知道", "不知道"] },
-        { type: "checkbox", name: "channels", title: "您通过什么渠道了解创文？", visibleIf: "{aware} = '知道'", choices: ["电视", "微信", "宣传栏"] },
+        {
+          type: "checkbox",
+          name: "channels",
+          title: "您通过什么渠道了解创文？",
+          visibleIf: "{aware} = '知道'",
+          choices: ["电视", "微信", "宣传栏"],
+        },
         { type: "radiogroup", name: "env", title: "您对小区环境卫生满意吗？", isRequired: true, choices: ["满意", "基本满意", "不满意"] },
         { type: "comment", name: "advice", title: "您的建议" },
       ],
@@ -48,7 +54,12 @@ async function cookieFor(username: string) {
   return (await commitSession(new Request("http://localhost/"), result.token)).split(";")[0];
 }
 
-async function get(loader: (args: LoaderFunctionArgs) => Promise<unknown>, url: string, username: string, params: Record<string, string> = {}) {
+async function get(
+  loader: (args: LoaderFunctionArgs) => Promise<unknown>,
+  url: string,
+  username: string,
+  params: Record<string, string> = {},
+) {
   const request = new Request(`http://localhost${url}`, { headers: { Cookie: await cookieFor(username) } });
   try {
     return await loader({ request, params, context });
@@ -84,10 +95,12 @@ beforeAll(async () => {
   campaignId = created.id;
   await setCampaignState(countyId, campaignId, "open");
   const linkIn = async (communityId: number) =>
-    (await sql<{ code: string }[]>`
+    (
+      await sql<{ code: string }[]>`
       select l.code from campaign_links l join places p on p.id = l.place_id
       where l.campaign_id = ${campaignId} and p.level = 'building' and p.path @> array[${communityId}]::int[]
-      order by p.id limit 1`)[0].code;
+      order by p.id limit 1`
+    )[0].code;
   const [jinhuLink, wenchangLink] = await Promise.all([linkIn(jinhu), linkIn(wenchang)]);
   const submit = async (key: string, code: string, answers: Record<string, unknown>) => {
     const outcome = await submitResponse({
@@ -135,7 +148,8 @@ describe("listing responses", () => {
   });
 
   it("filters by area, status, date and campaign", async () => {
-    const ids_ = async (f: Partial<ResponseFilters>) => (await listResponses(admin, { ...ALL, campaignId, ...f })).rows.map((r) => r.id).sort();
+    const ids_ = async (f: Partial<ResponseFilters>) =>
+      (await listResponses(admin, { ...ALL, campaignId, ...f })).rows.map((r) => r.id).sort();
     expect(await ids_({ placeId: wenchang })).toEqual([ids.d, ids.e].sort());
     expect(await ids_({ status: "partial" })).toEqual([ids.imported]);
     expect((await ids_({ status: "complete" })).length).toBe(5);
@@ -184,7 +198,15 @@ describe("a response's detail", () => {
       { name: "env", title: "您对小区环境卫生满意吗？", text: "基本满意" },
       { name: "advice", title: "您的建议", text: "" },
     ]);
-    expect(r).toMatchObject({ campaignName: "答卷测试批次", surveyTitle: "小区满意度调查", version: 1, channel: "qr", complete: true, imported: null, voided: null });
+    expect(r).toMatchObject({
+      campaignName: "答卷测试批次",
+      surveyTitle: "小区满意度调查",
+      version: 1,
+      channel: "qr",
+      complete: true,
+      imported: null,
+      voided: null,
+    });
     expect(r.placeLabel).toMatch(/^禾城街道 锦湖社区 \S+ \d+号楼$/);
     expect(r.durationSeconds).toBeGreaterThanOrEqual(94);
     expect(r.userAgent).toContain("Android");
@@ -250,7 +272,9 @@ describe("exporting", () => {
     const response = (await get(exportLoader, `/responses/export?campaign=${campaignId}&format=xlsx`, "admin")) as Response;
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    expect(decodeURIComponent(response.headers.get("Content-Disposition")!)).toMatch(/filename\*=UTF-8''答卷_答卷测试批次_\d{4}-\d{2}-\d{2}\.xlsx$/);
+    expect(decodeURIComponent(response.headers.get("Content-Disposition")!)).toMatch(
+      /filename\*=UTF-8''答卷_答卷测试批次_\d{4}-\d{2}-\d{2}\.xlsx$/,
+    );
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(await response.arrayBuffer());
     const sheet = workbook.worksheets[0];
@@ -258,8 +282,24 @@ describe("exporting", () => {
     expect(sheet.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
     expect(header).toEqual([
-      "编号", "调查批次", "街道", "社区", "小区", "楼栋", "房号", "户码", "提交时间", "渠道", "用时(秒)", "版本", "是否导入", "状态",
-      "您是否知道创文？", "您通过什么渠道了解创文？", "您对小区环境卫生满意吗？", "您的建议",
+      "编号",
+      "调查批次",
+      "街道",
+      "社区",
+      "小区",
+      "楼栋",
+      "房号",
+      "户码",
+      "提交时间",
+      "渠道",
+      "用时(秒)",
+      "版本",
+      "是否导入",
+      "状态",
+      "您是否知道创文？",
+      "您通过什么渠道了解创文？",
+      "您对小区环境卫生满意吗？",
+      "您的建议",
     ]);
     expect(sheet.getRow(1).font?.bold).toBe(true);
     // Valid responses only (the voided one is left out), oldest first.
@@ -288,7 +328,9 @@ describe("exporting", () => {
     // TextDecoder drops the BOM it has just been shown.
     const text = new TextDecoder().decode(bytes);
     const lines = text.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("编号,调查批次,街道,社区,小区,楼栋,房号,户码,提交时间,渠道,用时(秒),版本,是否导入,状态,您是否知道创文？,您通过什么渠道了解创文？,您对小区环境卫生满意吗？,您的建议");
+    expect(lines[0]).toBe(
+      "编号,调查批次,街道,社区,小区,楼栋,房号,户码,提交时间,渠道,用时(秒),版本,是否导入,状态,您是否知道创文？,您通过什么渠道了解创文？,您对小区环境卫生满意吗？,您的建议",
+    );
     expect(lines).toHaveLength(1 + 6);
     const b = lines.find((l) => l.startsWith(`${ids.b},`))!;
     expect(b).toContain(",志愿者代填,");
@@ -318,7 +360,10 @@ describe("exporting formula-like text", () => {
     await rename(typed);
     try {
       const csvResponse = (await get(exportLoader, `/responses/export?campaign=${campaignId}&format=csv`, "admin")) as Response;
-      const lines = new TextDecoder().decode(await csvResponse.arrayBuffer()).trimEnd().split("\r\n");
+      const lines = new TextDecoder()
+        .decode(await csvResponse.arrayBuffer())
+        .trimEnd()
+        .split("\r\n");
       const b = lines.find((l) => l.startsWith(`${ids.b},`))!;
       expect(b).toContain(",'@SUM(A1:A2),锦湖社区,'-1,'\t+1,");
       expect(b.endsWith(",'=1+1 多装路灯")).toBe(true);
@@ -327,7 +372,12 @@ describe("exporting formula-like text", () => {
       await workbook.xlsx.load(await xlsxResponse.arrayBuffer());
       const sheet = workbook.worksheets[0];
       const row = sheet.getRows(2, sheet.rowCount - 1)!.find((r) => r.getCell(1).value === Number(ids.b))!;
-      for (const [column, text] of [[3, typed[0]], [5, typed[1]], [6, typed[2]], [18, "=1+1 多装路灯"]] as const) {
+      for (const [column, text] of [
+        [3, typed[0]],
+        [5, typed[1]],
+        [6, typed[2]],
+        [18, "=1+1 多装路灯"],
+      ] as const) {
         expect(row.getCell(column).type).toBe(ExcelJS.ValueType.String);
         expect(row.getCell(column).value).toBe(text);
       }
@@ -391,7 +441,10 @@ describe("household-code campaigns", () => {
 
   it("the CSV and XLSX exports carry the room and the household code", async () => {
     const csvResponse = (await get(exportLoader, `/responses/export?campaign=${householdCampaign}&format=csv`, "admin")) as Response;
-    const [header, row, ...rest] = new TextDecoder().decode(await csvResponse.arrayBuffer()).trimEnd().split("\r\n");
+    const [header, row, ...rest] = new TextDecoder()
+      .decode(await csvResponse.arrayBuffer())
+      .trimEnd()
+      .split("\r\n");
     expect(rest).toEqual([]);
     const columns = header.split(",");
     expect(columns.slice(4, 8)).toEqual(["小区", "楼栋", "房号", "户码"]);

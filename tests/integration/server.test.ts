@@ -59,8 +59,12 @@ describe("a running server", () => {
   beforeAll(async () => {
     const county = await createCounty("srv", "测试县");
     await createUser(county.id, {
-      username: "admin", displayName: "管理员", phone: null, role: "admin",
-      scope: { placeId: county.rootPlaceId }, password: "secret123",
+      username: "admin",
+      displayName: "管理员",
+      phone: null,
+      role: "admin",
+      scope: { placeId: county.rootPlaceId },
+      password: "secret123",
     });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -125,7 +129,11 @@ describe("a running server", () => {
 describe("plain form posts", () => {
   it("are not refused for a same-origin page (the referrer policy lets the browser send its origin)", async () => {
     const port = await freePort();
-    const server = startServer({ DATABASE_URL: process.env.DATABASE_URL!, PORT: String(port), SESSION_SECRET: "server-test-secret-0123456789" });
+    const server = startServer({
+      DATABASE_URL: process.env.DATABASE_URL!,
+      PORT: String(port),
+      SESSION_SECRET: "server-test-secret-0123456789",
+    });
     try {
       await waitFor(() => server.output().includes("listening on"), 60_000);
       const page = await fetch(`http://127.0.0.1:${port}/login`);

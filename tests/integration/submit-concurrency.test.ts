@@ -18,10 +18,31 @@ const DEFINITION = {
   pages: [
     {
       elements: [
-        { type: "radiogroup", name: "know", isRequired: true, choices: ["知道", "不知道"], measure: "awareness", positiveAnswers: ["知道"] },
+        {
+          type: "radiogroup",
+          name: "know",
+          isRequired: true,
+          choices: ["知道", "不知道"],
+          measure: "awareness",
+          positiveAnswers: ["知道"],
+        },
         { type: "checkbox", name: "channel", visibleIf: "{know} = '知道'", choices: ["电视", "微信", "社区宣传"] },
-        { type: "radiogroup", name: "env", isRequired: true, choices: ["满意", "基本满意", "不满意"], measure: "satisfaction", positiveAnswers: ["满意", "基本满意"] },
-        { type: "radiogroup", name: "order", choices: ["满意", "不满意", "不清楚"], measure: "satisfaction", positiveAnswers: ["满意"], excludedAnswers: ["不清楚"] },
+        {
+          type: "radiogroup",
+          name: "env",
+          isRequired: true,
+          choices: ["满意", "基本满意", "不满意"],
+          measure: "satisfaction",
+          positiveAnswers: ["满意", "基本满意"],
+        },
+        {
+          type: "radiogroup",
+          name: "order",
+          choices: ["满意", "不满意", "不清楚"],
+          measure: "satisfaction",
+          positiveAnswers: ["满意"],
+          excludedAnswers: ["不清楚"],
+        },
       ],
     },
   ],
@@ -36,7 +57,9 @@ beforeAll(async () => {
   ({ countyId } = await seedDemoCounty());
   const surveyId = await createSurvey({ id: null, countyId }, { title: "并发测试", kind: "household", draft: DEFINITION });
   versionId = (await publishSurvey({ id: null, countyId }, surveyId))!.id;
-  [{ id: communityId }] = await sql<{ id: number }[]>`select id from places where level = 'community' and county_id = ${countyId} order by id limit 1`;
+  [{ id: communityId }] = await sql<
+    { id: number }[]
+  >`select id from places where level = 'community' and county_id = ${countyId} order by id limit 1`;
   [{ id: buildingId }] = await sql<{ id: number }[]>`
     select id from places where level = 'building' and path @> array[${communityId}]::int[] order by id limit 1`;
 });
@@ -45,11 +68,21 @@ async function campaignWith(policy: DuplicatePolicy, target: number) {
   const opensAt = new Date(Date.now() - 3600_000);
   const created = await createCampaign(
     { id: null, countyId },
-    { code: `c-${policy}-${Math.random().toString(36).slice(2, 8)}`, name: "并发", surveyVersionId: versionId, opensAt, closesAt: new Date(opensAt.getTime() + 2 * 86400_000), duplicatePolicy: policy, targetPlaceIds: [target] },
+    {
+      code: `c-${policy}-${Math.random().toString(36).slice(2, 8)}`,
+      name: "并发",
+      surveyVersionId: versionId,
+      opensAt,
+      closesAt: new Date(opensAt.getTime() + 2 * 86400_000),
+      duplicatePolicy: policy,
+      targetPlaceIds: [target],
+    },
   );
   if (!("id" in created)) throw new Error(created.problem);
   await setCampaignState(countyId, created.id, "open");
-  const links = await sql<{ id: number; code: string }[]>`select id, code from campaign_links where campaign_id = ${created.id} order by id`;
+  const links = await sql<
+    { id: number; code: string }[]
+  >`select id, code from campaign_links where campaign_id = ${created.id} order by id`;
   return { id: created.id, links };
 }
 
@@ -62,7 +95,7 @@ async function wholeCounty() {
 describe("concurrent submissions", () => {
   it("stores every acknowledged submission exactly once, replays included, and keeps the tallies exact", { timeout: 120_000 }, async () => {
     const rng = mulberry32(9);
-    const oneOf = <T,>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+    const oneOf = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
     const unlimited = await campaignWith("unlimited", communityId);
     const device = await campaignWith("device", communityId);
     const household = await campaignWith("household", buildingId);
@@ -72,7 +105,12 @@ describe("concurrent submissions", () => {
     const answers = () => {
       if (rng() < 0.08) return { env: "满意" }; // "know" is required: refused
       const know = oneOf(["知道", "不知道"]);
-      return { know, env: oneOf(["满意", "基本满意", "不满意"]), ...(know === "知道" ? { channel: [oneOf(["电视", "微信"])] } : {}), ...(rng() < 0.7 ? { order: oneOf(["满意", "不满意", "不清楚"]) } : {}) };
+      return {
+        know,
+        env: oneOf(["满意", "基本满意", "不满意"]),
+        ...(know === "知道" ? { channel: [oneOf(["电视", "微信"])] } : {}),
+        ...(rng() < 0.7 ? { order: oneOf(["满意", "不满意", "不清楚"]) } : {}),
+      };
     };
     const base = (link: string, over: Partial<Submission> = {}): Submission => ({
       code: link,
@@ -94,7 +132,8 @@ describe("concurrent submissions", () => {
     for (let i = 0; i < 80; i++) submissions.push(base(oneOf(device.links).code, { deviceId: oneOf(phones) }));
     // Household slips: some codes typed twice by different people, a few codes that do not exist.
     const slips = codes.slice(0, 6);
-    for (let i = 0; i < 40; i++) submissions.push(base(household.links[0].code, { householdCode: rng() < 0.1 ? "ZZZZZZZZ" : oneOf(slips).toLowerCase() }));
+    for (let i = 0; i < 40; i++)
+      submissions.push(base(household.links[0].code, { householdCode: rng() < 0.1 ? "ZZZZZZZZ" : oneOf(slips).toLowerCase() }));
 
     // Replays: about a quarter sent two or three times at once (double taps, retries).
     const sends: Submission[] = [];
@@ -116,7 +155,11 @@ describe("concurrent submissions", () => {
       for (const [k, v] of Object.entries(a)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, String(x));
       const request = new Request(`http://localhost/s/${s.code}`, {
         method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "vitest", Cookie: await deviceCookieFor(s.deviceId!) },
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "User-Agent": "vitest",
+          Cookie: await deviceCookieFor(s.deviceId!),
+        },
         body: form,
       });
       return (await handleSubmission(request, s.code)).outcome as SubmitOutcome;
@@ -151,7 +194,9 @@ describe("concurrent submissions", () => {
 
     // Stored exactly once: one row per acknowledged key, with the acknowledged id, nothing else.
     const campaigns = [unlimited.id, device.id, household.id];
-    const rows = await sql<{ id: string; client_key: string; campaign_id: number; device_id: string | null; household_code_id: number | null; link_id: number }[]>`
+    const rows = await sql<
+      { id: string; client_key: string; campaign_id: number; device_id: string | null; household_code_id: number | null; link_id: number }[]
+    >`
       select id::text, client_key, campaign_id, device_id, household_code_id, link_id from responses where campaign_id = any(${campaigns}::int[])`;
     expect(rows.length).toBe(accepted.size);
     for (const r of rows) expect(accepted.get(r.client_key)).toBe(r.id);
@@ -163,7 +208,9 @@ describe("concurrent submissions", () => {
     expect(claims).toBe(deviceRows.length);
     const householdRows = rows.filter((r) => r.campaign_id === household.id);
     expect(new Set(householdRows.map((r) => r.household_code_id)).size).toBe(householdRows.length);
-    const [{ used }] = await sql<{ used: number }[]>`select count(*)::int as used from household_codes where campaign_id = ${household.id} and used_at is not null`;
+    const [{ used }] = await sql<
+      { used: number }[]
+    >`select count(*)::int as used from household_codes where campaign_id = ${household.id} and used_at is not null`;
     expect(used).toBe(householdRows.length);
     expect(householdRows.length).toBeLessThanOrEqual(slips.length);
 

@@ -54,7 +54,12 @@ beforeAll(async () => {
   ] as const;
   for (const [username, role] of users) {
     const created = await createUser(county.id, {
-      username, displayName: username, phone: null, role, scope: { placeId: county.rootPlaceId }, password: PASSWORD,
+      username,
+      displayName: username,
+      phone: null,
+      role,
+      scope: { placeId: county.rootPlaceId },
+      password: PASSWORD,
     });
     if ("problem" in created) throw new Error(created.problem);
     if (username === "admin") admin = { id: created.id, countyId: county.id };
@@ -144,7 +149,9 @@ async function edit(surveyId: number, fields: Record<string, string>, cookie = a
 }
 
 async function auditCount(action: string) {
-  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from audit_log where action = ${action} and county_id = ${county.id}`;
+  const [{ n }] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from audit_log where action = ${action} and county_id = ${county.id}`;
   return n;
 }
 
@@ -210,9 +217,19 @@ describe("the editor refuses bad definitions and saves nothing", () => {
     expect(await getSurvey(county.id, surveyId)).toMatchObject({ title: "编辑器（改）", draft: good });
 
     const before = await auditCount("survey.publish");
-    const published = await edit(surveyId, { intent: "publish", confirmed: "yes", title: "编辑器（改）", definition: definitionText(good) });
+    const published = await edit(surveyId, {
+      intent: "publish",
+      confirmed: "yes",
+      title: "编辑器（改）",
+      definition: definitionText(good),
+    });
     expect(published.data).toEqual({ ok: true, published: { version: 1, created: true } });
-    const unchanged = await edit(surveyId, { intent: "publish", confirmed: "yes", title: "编辑器（改）", definition: definitionText(good) });
+    const unchanged = await edit(surveyId, {
+      intent: "publish",
+      confirmed: "yes",
+      title: "编辑器（改）",
+      definition: definitionText(good),
+    });
     expect(unchanged.data).toEqual({ ok: true, published: { version: 1, created: false } });
     expect(await auditCount("survey.publish")).toBe(before + 1);
   });
@@ -272,7 +289,9 @@ describe("import and export", () => {
   it("imports a valid file as a new draft named after its title, and audits it", async () => {
     const before = await auditCount("survey.import");
     const request = post("/surveys/new", adminCookie, {
-      intent: "import", kind: "quiz", file: file(JSON.stringify({ ...definition("k1"), title: "应知应会" })),
+      intent: "import",
+      kind: "quiz",
+      file: file(JSON.stringify({ ...definition("k1"), title: "应知应会" })),
     });
     const response = (await newAction({ request, params: {}, context })) as Response;
     expect(response.status).toBe(302);
@@ -284,7 +303,7 @@ describe("import and export", () => {
   it("refuses a malformed, an oversized or an invalid file and creates nothing", async () => {
     const before = await surveyCount();
     const cases: [string, number][] = [
-      ["{ \"title\": \"坏的\", ", 422],
+      ['{ "title": "坏的", ', 422],
       [JSON.stringify({ ...definition("env"), description: "x".repeat(MAX_DEFINITION_BYTES) }), 413],
       [JSON.stringify({ ...definition("env"), pages: [{ name: "p", elements: [{ ...question("q"), bogus: 1 }] }] }), 422],
     ];
@@ -302,7 +321,11 @@ describe("import and export", () => {
     await publishSurvey(admin, id);
     await saveDraft(county.id, id, { title: "导出", draft: definition("env", "more") });
     const get = (query: string) =>
-      exportLoader({ request: new Request(`http://test/surveys/${id}/export${query}`, { headers: { Cookie: adminCookie } }), params: { surveyId: String(id) }, context });
+      exportLoader({
+        request: new Request(`http://test/surveys/${id}/export${query}`, { headers: { Cookie: adminCookie } }),
+        params: { surveyId: String(id) },
+        context,
+      });
     const draft = await get("");
     expect(draft.headers.get("Content-Disposition")).toBe(`attachment; filename*=UTF-8''${encodeURIComponent("导出（草稿）.json")}`);
     expect(JSON.parse(await draft.text())).toEqual(definition("env", "more"));

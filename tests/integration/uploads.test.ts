@@ -18,8 +18,12 @@ let cookie: string;
 beforeAll(async () => {
   const county = await createCounty("up", "上传县");
   await createUser(county.id, {
-    username: "up-admin", displayName: "管理员", phone: null, role: "admin",
-    scope: { placeId: county.rootPlaceId }, password: "secret123",
+    username: "up-admin",
+    displayName: "管理员",
+    phone: null,
+    role: "admin",
+    scope: { placeId: county.rootPlaceId },
+    password: "secret123",
   });
   const session = await signIn("up-admin", "secret123", CLIENT);
   if (!session.ok) throw new Error("sign-in failed");
@@ -44,18 +48,45 @@ async function upload(
 
 const empty = (name: string) => new File([], name, { type: "text/csv" });
 const rowCounts = async () =>
-  (await sql<{ imports: number; uploads: number; surveys: number }[]>`
+  (
+    await sql<{ imports: number; uploads: number; surveys: number }[]>`
     select (select count(*)::int from register_imports) as imports,
            (select count(*)::int from response_uploads) as uploads,
-           (select count(*)::int from surveys) as surveys`)[0];
+           (select count(*)::int from surveys) as surveys`
+  )[0];
 
-const UPLOADS: { what: string; action: (args: ActionFunctionArgs) => Promise<unknown>; url: string; fields: Record<string, string>; file: string; issues: (d: Record<string, unknown>) => Issues }[] = [
-  { what: "register import", action: registerAction, url: "/register/import", fields: {}, file: "登记.csv",
-    issues: (d: Record<string, unknown>) => d.issues as Issues },
-  { what: "response import", action: responsesAction, url: "/responses/import", fields: { campaign: "1" }, file: "答卷.xlsx",
-    issues: (d: Record<string, unknown>) => d.issues as Issues },
-  { what: "questionnaire JSON", action: surveysAction, url: "/surveys/new", fields: { intent: "import", kind: "household" }, file: "问卷.json",
-    issues: (d: Record<string, unknown>) => d.errors as Issues },
+const UPLOADS: {
+  what: string;
+  action: (args: ActionFunctionArgs) => Promise<unknown>;
+  url: string;
+  fields: Record<string, string>;
+  file: string;
+  issues: (d: Record<string, unknown>) => Issues;
+}[] = [
+  {
+    what: "register import",
+    action: registerAction,
+    url: "/register/import",
+    fields: {},
+    file: "登记.csv",
+    issues: (d: Record<string, unknown>) => d.issues as Issues,
+  },
+  {
+    what: "response import",
+    action: responsesAction,
+    url: "/responses/import",
+    fields: { campaign: "1" },
+    file: "答卷.xlsx",
+    issues: (d: Record<string, unknown>) => d.issues as Issues,
+  },
+  {
+    what: "questionnaire JSON",
+    action: surveysAction,
+    url: "/surveys/new",
+    fields: { intent: "import", kind: "household" },
+    file: "问卷.json",
+    issues: (d: Record<string, unknown>) => d.errors as Issues,
+  },
 ];
 
 describe.each(UPLOADS)("$what", ({ action, url, fields, file, issues }) => {

@@ -65,13 +65,25 @@ beforeAll(async () => {
   volunteer = await signedIn("volunteer", DEMO_PASSWORD);
   jinhu = await placeId(countyId, "禾城街道", "锦湖社区");
   const created = await createUser(countyId, {
-    username: "vol2", displayName: "第二志愿者", phone: null, role: "volunteer", scope: { placeId: jinhu }, password: DEMO_PASSWORD,
+    username: "vol2",
+    displayName: "第二志愿者",
+    phone: null,
+    role: "volunteer",
+    scope: { placeId: jinhu },
+    password: DEMO_PASSWORD,
   });
   if (!("id" in created)) throw new Error(created.problem);
   other = await signedIn("vol2", DEMO_PASSWORD);
   const made = await createRound(admin, {
-    code: "test-round", name: "测试走访", startsAt: new Date("2026-11-01T00:00:00+08:00"), firstDeadline: new Date("2027-01-05T00:00:00+08:00"),
-    finalDeadline: new Date("2027-01-08T00:00:00+08:00"), campaignId: null, message: null, unreachableAfter: 3, targetPlaceIds: [jinhu],
+    code: "test-round",
+    name: "测试走访",
+    startsAt: new Date("2026-11-01T00:00:00+08:00"),
+    firstDeadline: new Date("2027-01-05T00:00:00+08:00"),
+    finalDeadline: new Date("2027-01-08T00:00:00+08:00"),
+    campaignId: null,
+    message: null,
+    unreachableAfter: 3,
+    targetPlaceIds: [jinhu],
   });
   if (!("id" in made)) throw new Error(made.problem);
   round = (await roundByCode(countyId, "test-round"))!;
@@ -96,13 +108,19 @@ describe("the phone's assignment", () => {
     const households = body.buildings.flatMap((b: { stairwells: { households: { id: number; status: string; attempts: number }[] }[] }) =>
       b.stairwells.flatMap((s) => s.households),
     );
-    expect(households.map((h: { id: number }) => h.id).sort((a: number, b: number) => a - b)).toEqual([...buildings[0].households, ...buildings[1].households].sort((a, b) => a - b));
+    expect(households.map((h: { id: number }) => h.id).sort((a: number, b: number) => a - b)).toEqual(
+      [...buildings[0].households, ...buildings[1].households].sort((a, b) => a - b),
+    );
     expect(households.every((h: { status: string; attempts: number }) => h.status === "pending" && h.attempts === 0)).toBe(true);
     expect(body.buildings[0]).toHaveProperty("compound");
   });
 
   it("answers a signed-out phone with JSON 401, not a redirect", async () => {
-    const response = await assignmentLoader({ request: new Request("http://test/api/visits/assignment?round=test-round"), params: {}, context }).catch((r) => r);
+    const response = await assignmentLoader({
+      request: new Request("http://test/api/visits/assignment?round=test-round"),
+      params: {},
+      context,
+    }).catch((r) => r);
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: "not signed in" });
   });
@@ -130,7 +148,15 @@ describe("sending visits", () => {
     expect(first.status).toBe(200);
     const { results } = await first.json();
     expect(results.map((r: { status: string; reason?: string }) => r.reason ?? r.status)).toEqual([
-      "stored", "stored", "notAssigned", "badOutcome", "inFuture", "beforeRound", "badTime", "badClientKey", "noteTooLong",
+      "stored",
+      "stored",
+      "notAssigned",
+      "badOutcome",
+      "inFuture",
+      "beforeRound",
+      "badTime",
+      "badClientKey",
+      "noteTooLong",
     ]);
     expect(results[2].message).toBe("这户不在分配给您的楼栋里，记录没有保存。");
     const again = await (await post("volunteer", { round: "test-round", visits: [good] })).json();
@@ -160,7 +186,9 @@ describe("sending visits", () => {
     const [units] = [(await coverage(admin, round, "building")).units.find((u) => u.placeId === buildings[1].id)!];
     expect(units.refused).toBe(0);
     expect(units.pending).toBe(buildings[1].households.length);
-    const bogus = await (await post("volunteer", { round: "test-round", visits: [visit(h, "reached", undefined, { undoes: "no-such-key" })] })).json();
+    const bogus = await (
+      await post("volunteer", { round: "test-round", visits: [visit(h, "reached", undefined, { undoes: "no-such-key" })] })
+    ).json();
     expect(bogus.results[0].reason).toBe("undoNotFound");
   });
 
@@ -174,9 +202,15 @@ describe("sending visits", () => {
     const theirs = await (await post("vol2", { round: "test-round", visits: [visit(h, "reached", "2026-11-21T20:00:00+08:00")] })).json();
     expect(theirs.results[0].status).toBe("stored");
     const mine = await (await post("volunteer", { round: "test-round", visits: [queued] })).json();
-    expect(mine.results[0]).toMatchObject({ status: "refused", reason: "assignmentWithdrawn", message: expect.stringContaining("已改派给别人") });
+    expect(mine.results[0]).toMatchObject({
+      status: "refused",
+      reason: "assignmentWithdrawn",
+      message: expect.stringContaining("已改派给别人"),
+    });
     // The history keeps the withdrawn assignment.
-    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from visit_assignments where round_id = ${round.id} and place_id = ${buildings[1].id}`;
+    const [{ n }] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from visit_assignments where round_id = ${round.id} and place_id = ${buildings[1].id}`;
     expect(n).toBe(2);
   });
 
@@ -187,7 +221,10 @@ describe("sending visits", () => {
     await assign(admin, round, { volunteerId: volunteer.id, placeIds: [buildings[2].id] });
     await post("volunteer", { round: "test-round", visits: [visit(h, "reached", "2026-11-23T10:00:00+08:00")] });
     const logs = await sql`select volunteer_id, outcome from visit_logs where household_id = ${h} order by at`;
-    expect(logs).toEqual([{ volunteer_id: other.id, outcome: "refused" }, { volunteer_id: volunteer.id, outcome: "reached" }]);
+    expect(logs).toEqual([
+      { volunteer_id: other.id, outcome: "refused" },
+      { volunteer_id: volunteer.id, outcome: "reached" },
+    ]);
     const unit = (await coverage(admin, round, "building")).units.find((u) => u.placeId === buildings[2].id)!;
     expect(unit.reached).toBeGreaterThanOrEqual(1);
     expect(unit.refused).toBe(0);
@@ -195,7 +232,9 @@ describe("sending visits", () => {
 
   it("refuses everything in a closed round", async () => {
     await setRoundState(countyId, round.id, "closed");
-    const { results } = await (await post("volunteer", { round: "test-round", visits: [visit(buildings[0].households[2], "reached")] })).json();
+    const { results } = await (
+      await post("volunteer", { round: "test-round", visits: [visit(buildings[0].households[2], "reached")] })
+    ).json();
     expect(results[0].reason).toBe("roundClosed");
     await setRoundState(countyId, round.id, "open");
   });
@@ -224,7 +263,9 @@ describe("coverage", () => {
       where l.round_id = ${round.id} and l.outcome = 'reached' and l.undoes is null
         and not exists (select 1 from visit_logs u where u.undoes = l.id)`;
     expect(community).toMatchObject({ name: "锦湖社区", placeId: jinhu, toReach, reached });
-    expect(community.reached + community.notHome + community.refused + community.vacant + community.unreachable + community.pending).toBe(toReach);
+    expect(community.reached + community.notHome + community.refused + community.vacant + community.unreachable + community.pending).toBe(
+      toReach,
+    );
     expect(community.coverage).toEqual({ successes: reached, n: toReach - community.vacant, rate: reached / (toReach - community.vacant) });
     const byVolunteer = (await coverage(admin, round, "volunteer")).units;
     expect(byVolunteer.map((u) => u.userId).sort()).toEqual([volunteer.id, other.id].sort());
@@ -249,7 +290,10 @@ describe("coverage", () => {
 describe("the lists to act on", () => {
   it("list households to knock on again with the times not tried, refusals, buildings not started and quiet volunteers, as XLSX", async () => {
     const h = buildings[0].households[3];
-    await post("volunteer", { round: "test-round", visits: [visit(h, "notHome", "2026-11-24T19:30:00+08:00"), visit(buildings[0].households[4], "refused", "2026-11-24T19:40:00+08:00")] });
+    await post("volunteer", {
+      round: "test-round",
+      visits: [visit(h, "notHome", "2026-11-24T19:30:00+08:00"), visit(buildings[0].households[4], "refused", "2026-11-24T19:40:00+08:00")],
+    });
     const response = (await listsLoader({
       request: new Request("http://test/coverage/lists.xlsx?round=test-round", { headers: { Cookie: await cookie("admin") } }),
       params: {},
@@ -260,7 +304,9 @@ describe("the lists to act on", () => {
     expect(workbook.worksheets.map((w) => w.name)).toEqual(["需再次上门", "拒访", "未开始的楼栋", "两天没有登记的志愿者"]);
     const [revisit, refusals, notStarted, quiet] = workbook.worksheets;
     const [{ room }] = await sql<{ room: string }[]>`select room from households where id = ${h}`;
-    const row = revisit.getSheetValues().find((r) => Array.isArray(r) && String(r[1]).endsWith(` ${room}`) && String(r[4]).length > 0) as unknown[];
+    const row = revisit
+      .getSheetValues()
+      .find((r) => Array.isArray(r) && String(r[1]).endsWith(` ${room}`) && String(r[4]).length > 0) as unknown[];
     expect(row[2]).toBe(1);
     expect(row[4]).toBe("12:00 前、12:00–18:00");
     expect(refusals.rowCount).toBeGreaterThan(1);
@@ -285,7 +331,9 @@ describe("the demo round", () => {
       context,
     })) as Response;
     const mine = await response.json();
-    const statuses = mine.buildings.flatMap((b: { stairwells: { households: { status: string }[] }[] }) => b.stairwells.flatMap((s) => s.households.map((h) => h.status)));
+    const statuses = mine.buildings.flatMap((b: { stairwells: { households: { status: string }[] }[] }) =>
+      b.stairwells.flatMap((s) => s.households.map((h) => h.status)),
+    );
     expect(mine.buildings.length).toBeGreaterThan(3);
     expect(statuses.filter((s: string) => s === "pending").length).toBeGreaterThan(10);
     expect(statuses.filter((s: string) => s === "reached").length).toBeGreaterThan(10);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { CAMPAIGN_CODE, linksCsv, pages, parseShanghaiDateTime, residentUrl, toShanghaiInput, type LinkExportRow } from "~/domain/campaigns";
+import {
+  CAMPAIGN_CODE,
+  linksCsv,
+  pages,
+  parseShanghaiDateTime,
+  residentUrl,
+  toShanghaiInput,
+  type LinkExportRow,
+} from "~/domain/campaigns";
 
 describe("Beijing time in the campaign form", () => {
   it("reads a datetime-local value as UTC+8", () => {
@@ -48,7 +56,12 @@ describe("link list CSV", () => {
     qrUrl: "http://x/s/Ab3dEf7h?src=qr",
     ...over,
   });
-  const csv = (rows: LinkExportRow[]) => linksCsv(rows, (c) => c.toUpperCase(), (l) => (l === "building" ? "楼栋" : "小区"));
+  const csv = (rows: LinkExportRow[]) =>
+    linksCsv(
+      rows,
+      (c) => c.toUpperCase(),
+      (l) => (l === "building" ? "楼栋" : "小区"),
+    );
 
   it("starts with a BOM and uses CRLF rows", () => {
     expect(csv([row()])).toBe(
@@ -66,7 +79,9 @@ describe("link list CSV", () => {
 
   it("defuses every place name a spreadsheet would run as a formula", () => {
     const typed = ["=1+1", "+1", "-1", "@SUM(A1:A2)", "\t=1", "\r=1"];
-    const lines = csv(typed.map((name) => row({ compound: name }))).split("\r\n").slice(1, -1);
+    const lines = csv(typed.map((name) => row({ compound: name })))
+      .split("\r\n")
+      .slice(1, -1);
     expect(lines.map((line) => line.split(",")[2])).toEqual(["'=1+1", "'+1", "'-1", "'@SUM(A1:A2)", "'\t=1", '"\'\r=1"']);
   });
 });
@@ -75,6 +90,11 @@ describe("pages", () => {
   it("splits posters two to a page and slips eight to a page", () => {
     expect(pages([1, 2, 3], 2)).toEqual([[1, 2], [3]]);
     expect(pages([], 8)).toEqual([]);
-    expect(pages(Array.from({ length: 16 }, (_, i) => i), 8).map((p) => p.length)).toEqual([8, 8]);
+    expect(
+      pages(
+        Array.from({ length: 16 }, (_, i) => i),
+        8,
+      ).map((p) => p.length),
+    ).toEqual([8, 8]);
   });
 });

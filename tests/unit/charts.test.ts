@@ -21,7 +21,12 @@ const overlap = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.to
 
 describe("trend chart", () => {
   it.each([85, 85.2, 84.8, 85.6, 84.1, 90, 70])("keeps the value labels clear of the target label (last week at %s%%)", (last) => {
-    const points = [78, 82.5, 84.9, last].map((value, i) => ({ week: `2026-W${40 + i}`, value, lower: value - 4, upper: Math.min(100, value + 4) }));
+    const points = [78, 82.5, 84.9, last].map((value, i) => ({
+      week: `2026-W${40 + i}`,
+      value,
+      lower: value - 4,
+      upper: Math.min(100, value + 4),
+    }));
     const boxes = textBoxes(trendChartSvg({ points, target: 85, unit: "%", label: "满意率" }));
     const target = boxes.filter((b) => b.text === "85%" && b.left > 300);
     expect(target).toHaveLength(1);

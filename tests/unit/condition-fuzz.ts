@@ -12,7 +12,7 @@ export function prng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const int = (n: number) => Math.floor(next() * n);
-  const pick = <T,>(items: readonly T[]): T => items[int(items.length)];
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
   return { next, int, pick };
 }
 
@@ -20,7 +20,29 @@ type Rng = ReturnType<typeof prng>;
 
 export const NAMES = ["a", "b", "c"] as const;
 
-const STRINGS = ["知道", "不知道", "", " ", "a", "A ", "abc", "0", "1", "03", "10", "2.5", "1,5", "-2", "0x10", "true", "False", "null", "undefined", "'q'", "x y"];
+const STRINGS = [
+  "知道",
+  "不知道",
+  "",
+  " ",
+  "a",
+  "A ",
+  "abc",
+  "0",
+  "1",
+  "03",
+  "10",
+  "2.5",
+  "1,5",
+  "-2",
+  "0x10",
+  "true",
+  "False",
+  "null",
+  "undefined",
+  "'q'",
+  "x y",
+];
 const NUMBERS = [0, 1, -1, 2, 2.5, 3, 10, -0.5, 16];
 
 /** A value a question may hold: string, number, boolean, array, object (matrix), or unanswered. */
@@ -60,19 +82,51 @@ export function randomValues(rng: Rng): Record<string, unknown> {
   return values;
 }
 
-const BINARY = ["=", "==", "!=", "<>", ">", "<", ">=", "<=", "=>", "=<", "equal", "notequal", "greater", "less", "greaterorequal", "lessorequal",
-  "contains", "notcontains", "*=", "anyof", "allof", "noneof", "equals", "notequals"];
+const BINARY = [
+  "=",
+  "==",
+  "!=",
+  "<>",
+  ">",
+  "<",
+  ">=",
+  "<=",
+  "=>",
+  "=<",
+  "equal",
+  "notequal",
+  "greater",
+  "less",
+  "greaterorequal",
+  "lessorequal",
+  "contains",
+  "notcontains",
+  "*=",
+  "anyof",
+  "allof",
+  "noneof",
+  "equals",
+  "notequals",
+];
 
 function literal(rng: Rng): string {
   switch (rng.int(9)) {
-    case 0: return `'${rng.pick(STRINGS.filter((s) => !s.includes("'")))}'`;
-    case 1: return `"${rng.pick(STRINGS.filter((s) => !s.includes("'")))}"`;
-    case 2: return String(rng.pick([0, 1, 2, 3, 10, 16, 2.5]));
-    case 3: return `-${rng.pick([1, 2, 0.5])}`;
-    case 4: return rng.pick(["true", "false", "True", "FALSE"]);
-    case 5: return rng.pick(["null", "undefined"]);
-    case 6: return rng.pick(["abc", "x"]);
-    case 7: return "0x10";
+    case 0:
+      return `'${rng.pick(STRINGS.filter((s) => !s.includes("'")))}'`;
+    case 1:
+      return `"${rng.pick(STRINGS.filter((s) => !s.includes("'")))}"`;
+    case 2:
+      return String(rng.pick([0, 1, 2, 3, 10, 16, 2.5]));
+    case 3:
+      return `-${rng.pick([1, 2, 0.5])}`;
+    case 4:
+      return rng.pick(["true", "false", "True", "FALSE"]);
+    case 5:
+      return rng.pick(["null", "undefined"]);
+    case 6:
+      return rng.pick(["abc", "x"]);
+    case 7:
+      return "0x10";
     default: {
       const n = rng.int(4);
       return `[${Array.from({ length: n }, () => literal({ ...rng, int: (k: number) => rng.int(Math.min(k, 5)) })).join(", ")}]`;
@@ -82,7 +136,16 @@ function literal(rng: Rng): string {
 
 function variable(rng: Rng): string {
   const name = rng.pick([...NAMES, "A", "d"]);
-  return rng.pick([`{${name}}`, `{${name}}`, `{${name}.length}`, `{#${name}}`, `{${name}.r1}`, `{${name}.R1.length}`, `{${name}.0}`, `{#${name}.length}`]);
+  return rng.pick([
+    `{${name}}`,
+    `{${name}}`,
+    `{${name}.length}`,
+    `{#${name}}`,
+    `{${name}.r1}`,
+    `{${name}.R1.length}`,
+    `{${name}.0}`,
+    `{#${name}.length}`,
+  ]);
 }
 
 function operand(rng: Rng): string {

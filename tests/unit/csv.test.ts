@@ -28,16 +28,24 @@ async function cellsOf(csv: string): Promise<string[][]> {
 
 describe("writeCsv", () => {
   it("writes a BOM, CRLF rows and a final CRLF; quotes only where needed", () => {
-    expect(writeCsv([["a", "b"], ["1", 2], ['x,"y"', null], [" 空格", "多\n行"]])).toBe(
-      '\uFEFFa,b\r\n1,2\r\n"x,""y""",\r\n" 空格","多\n行"\r\n',
-    );
+    expect(
+      writeCsv([
+        ["a", "b"],
+        ["1", 2],
+        ['x,"y"', null],
+        [" 空格", "多\n行"],
+      ]),
+    ).toBe('\uFEFFa,b\r\n1,2\r\n"x,""y""",\r\n" 空格","多\n行"\r\n');
     expect(writeCsv([["a"]], { bom: false })).toBe("a\r\n");
   });
 
   it("defuses every text cell that would run as a formula, in any column and the header", async () => {
     for (const [typed, shown] of FORMULAS) {
       expect(defuseFormula(typed)).toBe(shown);
-      const csv = writeCsv([[typed, "h"], ["x", typed]]);
+      const csv = writeCsv([
+        [typed, "h"],
+        ["x", typed],
+      ]);
       expect(await cellsOf(csv)).toEqual([
         [shown.trim(), "h"],
         ["x", shown.trim()],

@@ -24,7 +24,7 @@ describe("i18n", () => {
     for (const key of messageKeys("zh")) expect(placeholders(translate("en", key)), key).toEqual(placeholders(translate("zh", key)));
   });
 
-  it("knows every key the code asks for with a literal t(\"…\")", () => {
+  it('knows every key the code asks for with a literal t("…")', () => {
     const known = new Set(messageKeys("zh"));
     const missing: string[] = [];
     for (const file of sourceFiles(APP)) {

@@ -16,7 +16,15 @@ const thrown = (f: () => unknown) => {
 describe("whole numbers and ids", () => {
   it("takes digits only, within the range", () => {
     expect(["7", " 7 ", "0", "-1", "1.5", "1e3", "", "x", "2147483648"].map((v) => wholeNumber(v, 1, 2_147_483_647))).toEqual([
-      7, 7, null, null, null, null, null, null, null,
+      7,
+      7,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
     ]);
     expect(wholeNumber(undefined, 1, 10)).toBeNull();
     expect(wholeNumber("0", 0, 10)).toBe(0);

@@ -35,21 +35,34 @@ const definition = {
     {
       elements: [
         {
-          type: "radiogroup", name: "env", title: "环境卫生", measure: "satisfaction",
-          positiveAnswers: ["满意", "基本满意"], excludedAnswers: ["不清楚"],
+          type: "radiogroup",
+          name: "env",
+          title: "环境卫生",
+          measure: "satisfaction",
+          positiveAnswers: ["满意", "基本满意"],
+          excludedAnswers: ["不清楚"],
           answerScores: { 满意: 100, 基本满意: 60, 不满意: 0 },
         },
         {
-          type: "panel", name: "p",
+          type: "panel",
+          name: "p",
           elements: [
             {
-              type: "radiogroup", name: "overall", title: "总体", measure: "satisfaction",
-              positiveAnswers: ["满意", "基本满意"], answerScores: { 满意: 100, 基本满意: 60, 不满意: 0 }, weight: 2,
+              type: "radiogroup",
+              name: "overall",
+              title: "总体",
+              measure: "satisfaction",
+              positiveAnswers: ["满意", "基本满意"],
+              answerScores: { 满意: 100, 基本满意: 60, 不满意: 0 },
+              weight: 2,
             },
           ],
         },
         {
-          type: "radiogroup", name: "five", title: "五级", measure: "satisfaction",
+          type: "radiogroup",
+          name: "five",
+          title: "五级",
+          measure: "satisfaction",
           positiveAnswers: ["非常满意", "满意"],
         },
         { type: "boolean", name: "know", title: "知道吗", measure: "awareness", positiveAnswers: [true] },
@@ -62,7 +75,13 @@ const tagged = taggedQuestions(definition);
 const tally = (question: string, answer: string, count: number): AnswerTally => ({ question, answer, count });
 
 const counts = (successes: number, trials: number): MeasureCounts => ({
-  successes, trials, valid: trials, excluded: 0, noAnswer: 0, questions: trials > 0 ? 1 : 0, n: trials,
+  successes,
+  trials,
+  valid: trials,
+  excluded: 0,
+  noAnswer: 0,
+  questions: trials > 0 ? 1 : 0,
+  n: trials,
 });
 
 describe("wilsonAt", () => {
@@ -79,7 +98,12 @@ describe("wilsonAt", () => {
   });
 
   it("equals the stats module's Wilson interval for whole counts", () => {
-    for (const [x, n] of [[7, 10], [29, 30], [30, 30], [412, 500]]) {
+    for (const [x, n] of [
+      [7, 10],
+      [29, 30],
+      [30, 30],
+      [412, 500],
+    ]) {
       const a = wilsonAt(x / n, n);
       const b = wilsonInterval(x, n);
       expect(a.lower).toBeCloseTo(b.lower, 12);
@@ -134,13 +158,23 @@ describe("formulaFor", () => {
 describe("counting answers", () => {
   const f = formulaFor("satisfaction", tagged);
   const tallies = [
-    tally("env", "满意", 5), tally("env", "基本满意", 3), tally("env", "不满意", 2), tally("env", "不清楚", 4),
-    tally("overall", "满意", 6), tally("overall", "不满意", 4),
+    tally("env", "满意", 5),
+    tally("env", "基本满意", 3),
+    tally("env", "不满意", 2),
+    tally("env", "不清楚", 4),
+    tally("overall", "满意", 6),
+    tally("overall", "不满意", 4),
   ];
 
   it("one question: positive over valid, excluded and unanswered left out", () => {
     expect(countQuestion("satisfaction", f.questions[0], tallies, 16)).toEqual({
-      successes: 8, trials: 10, valid: 10, excluded: 4, noAnswer: 2, questions: 1, n: 10,
+      successes: 8,
+      trials: 10,
+      valid: 10,
+      excluded: 4,
+      noAnswer: 2,
+      questions: 1,
+      n: 10,
     });
   });
 
@@ -197,7 +231,14 @@ describe("rollUp", () => {
 
   it("greys on the effective n of the weighted figure, not on the respondents", () => {
     // 32 respondents, but 30 of them in the small building: Kish n = 1100² / (100²/30 + 1000²/2) ≈ 2.4.
-    const skewed = rollUp([{ households: 100, parts: [counts(27, 30)] }, { households: 1000, parts: [counts(1, 2)] }], 1100, { minN: 30 });
+    const skewed = rollUp(
+      [
+        { households: 100, parts: [counts(27, 30)] },
+        { households: 1000, parts: [counts(1, 2)] },
+      ],
+      1100,
+      { minN: 30 },
+    );
     expect(skewed.plain.n).toBe(32);
     expect(skewed.weighted.n).toBeCloseTo(1100 ** 2 / (100 ** 2 / 30 + 1000 ** 2 / 2), 9);
     expect(skewed.belowMinimum).toBe(true);
@@ -205,7 +246,14 @@ describe("rollUp", () => {
   });
 
   it("equal sampling fractions make the weighted rate the plain one", () => {
-    const f = rollUp([{ households: 100, parts: [counts(9, 10)] }, { households: 300, parts: [counts(15, 30)] }], 400, { minN: 1 });
+    const f = rollUp(
+      [
+        { households: 100, parts: [counts(9, 10)] },
+        { households: 300, parts: [counts(15, 30)] },
+      ],
+      400,
+      { minN: 1 },
+    );
     expect(f.weighted.rate).toBeCloseTo(f.plain.rate!, 12);
     expect(f.weighted.n).toBeCloseTo(40, 12);
   });
@@ -244,7 +292,11 @@ describe("status, ranking and effective counts", () => {
       { name: "e", f: fig(null, 0) },
     ];
     expect(rank(items, (i) => i.f).map((r) => [r.item.name, r.rank])).toEqual([
-      ["c", 1], ["d", 2], ["a", 3], ["b", null], ["e", null],
+      ["c", 1],
+      ["d", 2],
+      ["a", 3],
+      ["b", null],
+      ["e", null],
     ]);
   });
 

@@ -16,13 +16,19 @@ describe("resident link origin", () => {
     vi.stubEnv("PUBLIC_URL", "https://cw.example.gov.cn/app/");
     const data = dir();
     recordAppOrigin(data, 8080);
-    expect(resolveOrigin(readEnv(), new Request("http://10.0.0.5:3000/campaigns/1"))).toEqual({ origin: "https://cw.example.gov.cn", source: "PUBLIC_URL" });
+    expect(resolveOrigin(readEnv(), new Request("http://10.0.0.5:3000/campaigns/1"))).toEqual({
+      origin: "https://cw.example.gov.cn",
+      source: "PUBLIC_URL",
+    });
     expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "https://cw.example.gov.cn", source: "PUBLIC_URL" });
   });
 
   it("is the request's origin in a page when PUBLIC_URL is unset", () => {
     vi.stubEnv("PUBLIC_URL", "");
-    expect(resolveOrigin(readEnv(), new Request("http://10.0.0.5:8080/campaigns/1/posters/2"))).toEqual({ origin: "http://10.0.0.5:8080", source: "request" });
+    expect(resolveOrigin(readEnv(), new Request("http://10.0.0.5:8080/campaigns/1/posters/2"))).toEqual({
+      origin: "http://10.0.0.5:8080",
+      source: "request",
+    });
   });
 
   it("on the command line, is the port the running app recorded, not 3000", () => {

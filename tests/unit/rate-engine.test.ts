@@ -42,10 +42,7 @@ const rows: RegisterRows = {
 };
 
 const county = buildRegister(rows, { scopePlaceId: 1, scopeGridId: null });
-const community = buildRegister(
-  { ...rows, places: rows.places.filter((p) => p.path.includes(3)) },
-  { scopePlaceId: 3, scopeGridId: null },
-);
+const community = buildRegister({ ...rows, places: rows.places.filter((p) => p.path.includes(3)) }, { scopePlaceId: 3, scopeGridId: null });
 
 const campaign = (over: Partial<RateCampaign> = {}): RateCampaign => ({
   id: 1,
@@ -60,7 +57,17 @@ const campaign = (over: Partial<RateCampaign> = {}): RateCampaign => ({
   responses: 10,
   firstWeek: "2026-10-05",
   lastWeek: "2026-11-30",
-  tagged: [{ name: "sat", title: "满意吗", measure: "satisfaction", positiveAnswers: ["满意", "基本满意"], excludedAnswers: ["不清楚"], answerScores: {}, weight: 1 }],
+  tagged: [
+    {
+      name: "sat",
+      title: "满意吗",
+      measure: "satisfaction",
+      positiveAnswers: ["满意", "基本满意"],
+      excludedAnswers: ["不清楚"],
+      answerScores: {},
+      weight: 1,
+    },
+  ],
   measures: ["satisfaction"],
   ...over,
 });
@@ -173,8 +180,20 @@ describe("choosing the campaign", () => {
   });
 
   it("falls back to the campaign's first measure, and says when a code or measure was not there", () => {
-    expect(chooseCampaign([big], { campaign: null, measure: null })).toEqual({ campaign: big, measure: "satisfaction", unknownCampaign: false, unavailableMeasure: false });
-    expect(chooseCampaign([big], { campaign: null, measure: "score" })).toMatchObject({ measure: "satisfaction", unavailableMeasure: true });
-    expect(chooseCampaign([big], { campaign: "nope", measure: null })).toMatchObject({ campaign: null, measure: null, unknownCampaign: true });
+    expect(chooseCampaign([big], { campaign: null, measure: null })).toEqual({
+      campaign: big,
+      measure: "satisfaction",
+      unknownCampaign: false,
+      unavailableMeasure: false,
+    });
+    expect(chooseCampaign([big], { campaign: null, measure: "score" })).toMatchObject({
+      measure: "satisfaction",
+      unavailableMeasure: true,
+    });
+    expect(chooseCampaign([big], { campaign: "nope", measure: null })).toMatchObject({
+      campaign: null,
+      measure: null,
+      unknownCampaign: true,
+    });
   });
 });

@@ -5,19 +5,7 @@ import { householdKey, parseRegister, REGISTER_COLUMNS, type ImportIssue } from 
 import { importMessages } from "~/i18n/messages/import";
 import type { Table } from "~/utils/tabular.server";
 
-const HEADERS = [
-  "街道",
-  "社区",
-  "小区",
-  "楼栋",
-  "单元",
-  "房号",
-  "空置",
-  "网格",
-  "网格长",
-  "网格长电话",
-  "责任单位",
-];
+const HEADERS = ["街道", "社区", "小区", "楼栋", "单元", "房号", "空置", "网格", "网格长", "网格长电话", "责任单位"];
 const producedIssues: ImportIssue[] = [];
 
 /** Rows are numbered from line 2, as under a header on line 1. */
@@ -53,11 +41,7 @@ const household = (room: string, overrides: Record<string, string> = {}) => {
 describe("parseRegister", () => {
   it("accepts a valid register", () => {
     const { rows, issues } = parse(
-      table(
-        HEADERS,
-        household("301"),
-        household("302", { 空置: "是", 单元: "", 网格长: "", 网格长电话: "", 责任单位: "" }),
-      ),
+      table(HEADERS, household("301"), household("302", { 空置: "是", 单元: "", 网格长: "", 网格长电话: "", 责任单位: "" })),
     );
     expect(issues).toEqual([]);
     expect(rows).toEqual([
@@ -124,9 +108,7 @@ describe("parseRegister", () => {
       false: false,
       "": false,
     };
-    const { rows, issues } = parse(
-      table(HEADERS, ...Object.keys(values).map((v, i) => household(String(100 + i), { 空置: v }))),
-    );
+    const { rows, issues } = parse(table(HEADERS, ...Object.keys(values).map((v, i) => household(String(100 + i), { 空置: v }))));
     expect(issues).toEqual([]);
     expect(rows.map((r) => r.vacant)).toEqual(Object.values(values));
   });
@@ -154,27 +136,14 @@ describe("parseRegister", () => {
   it("accepts mobiles written with separators or +86 and landlines with area code", () => {
     const phones = ["138-1234-5678", "+86 13812345678", "0571-88888888", "010-1234567", "0571－88888888-801"];
     const { rows, issues } = parse(
-      table(
-        HEADERS,
-        ...phones.map((p, i) =>
-          household(String(100 + i), { 楼栋: `${i}栋`, 网格: `网格${i}`, 网格长电话: p }),
-        ),
-      ),
+      table(HEADERS, ...phones.map((p, i) => household(String(100 + i), { 楼栋: `${i}栋`, 网格: `网格${i}`, 网格长电话: p }))),
     );
     expect(issues).toEqual([]);
-    expect(rows.map((r) => r.gridLeaderPhone)).toEqual([
-      "13812345678",
-      "13812345678",
-      "0571-88888888",
-      "010-1234567",
-      "0571-88888888-801",
-    ]);
+    expect(rows.map((r) => r.gridLeaderPhone)).toEqual(["13812345678", "13812345678", "0571-88888888", "010-1234567", "0571-88888888-801"]);
   });
 
   it("reports missing required columns and unknown or repeated columns, and then checks no rows", () => {
-    const { rows, issues } = parse(
-      table(["街道", "社区", "小区", "楼 栋", "房号", "room", "备注"], ["", "", "", "", "", "", ""]),
-    );
+    const { rows, issues } = parse(table(["街道", "社区", "小区", "楼 栋", "房号", "room", "备注"], ["", "", "", "", "", "", ""]));
     expect(rows).toEqual([]);
     expect(issues).toEqual([
       { line: null, column: "楼 栋", key: "import.register.unknownColumn", params: { column: "楼 栋" } },
@@ -196,21 +165,13 @@ describe("parseRegister", () => {
 
   it("reports grid detail columns without a grid column once", () => {
     const { issues } = parse(
-      table(
-        ["街道", "社区", "小区", "楼栋", "房号", "网格长"],
-        ["a", "b", "c", "d", "1", "王芳"],
-        ["a", "b", "c", "d", "2", "王芳"],
-      ),
+      table(["街道", "社区", "小区", "楼栋", "房号", "网格长"], ["a", "b", "c", "d", "1", "王芳"], ["a", "b", "c", "d", "2", "王芳"]),
     );
-    expect(brief(issues)).toEqual([
-      { line: null, column: "网格长", key: "import.register.gridColumnMissing" },
-    ]);
+    expect(brief(issues)).toEqual([{ line: null, column: "网格长", key: "import.register.gridColumnMissing" }]);
   });
 
   it("reports a register without data rows", () => {
-    expect(brief(parse(table(HEADERS)).issues)).toEqual([
-      { line: null, column: null, key: "import.register.noRows" },
-    ]);
+    expect(brief(parse(table(HEADERS)).issues)).toEqual([{ line: null, column: null, key: "import.register.noRows" }]);
   });
 
   it("reports empty required cells, overlong values, bad vacant and bad phone values with their line", () => {
@@ -256,15 +217,11 @@ describe("parseRegister", () => {
   it("reports a duplicate household on the later line, naming the first", () => {
     const { rows, issues } = parse(table(HEADERS, household("301"), household("302"), household("３０１")));
     expect(rows.map((r) => r.room)).toEqual(["301", "302"]);
-    expect(issues).toEqual([
-      { line: 4, column: null, key: "import.register.duplicateHousehold", params: { line: 4, firstLine: 2 } },
-    ]);
+    expect(issues).toEqual([{ line: 4, column: null, key: "import.register.duplicateHousehold", params: { line: 4, firstLine: 2 } }]);
   });
 
   it("treats the same room in another stairwell as another household", () => {
-    const { rows, issues } = parse(
-      table(HEADERS, household("301"), household("301", { 单元: "2单元" }), household("301", { 单元: "" })),
-    );
+    const { rows, issues } = parse(table(HEADERS, household("301"), household("301", { 单元: "2单元" }), household("301", { 单元: "" })));
     expect(issues).toEqual([]);
     expect(new Set(rows.map(householdKey)).size).toBe(3);
   });
@@ -311,12 +268,7 @@ describe("parseRegister", () => {
 
   it("reports a grid name used in two communities, since grid names are unique in the county", () => {
     const { issues } = parse(
-      table(
-        HEADERS,
-        household("301"),
-        household("301", { 社区: "西门社区" }),
-        household("302", { 社区: "西门社区" }),
-      ),
+      table(HEADERS, household("301"), household("301", { 社区: "西门社区" }), household("302", { 社区: "西门社区" })),
     );
     expect(issues).toEqual([
       {
@@ -364,11 +316,7 @@ describe("parseRegister", () => {
 
   it("reports grid details on a row without a grid name", () => {
     const { issues } = parse(
-      table(
-        HEADERS,
-        household("301", { 网格: "", 网格长: "", 网格长电话: "", 责任单位: "" }),
-        household("302", { 网格: "" }),
-      ),
+      table(HEADERS, household("301", { 网格: "", 网格长: "", 网格长电话: "", 责任单位: "" }), household("302", { 网格: "" })),
     );
     expect(issues).toEqual([
       {
@@ -438,9 +386,7 @@ describe("import messages", () => {
     const sources = ["app/utils/tabular.server.ts", "app/domain/register-import.ts"].map((file) =>
       readFileSync(path.resolve(__dirname, "../..", file), "utf8"),
     );
-    const used = new Set(
-      sources.flatMap((source) => [...source.matchAll(/"(import\.[\w.]+)"/g)].map((m) => m[1])),
-    );
+    const used = new Set(sources.flatMap((source) => [...source.matchAll(/"(import\.[\w.]+)"/g)].map((m) => m[1])));
     expect(used.size).toBeGreaterThan(10);
     for (const key of used) {
       expect(zh, key).toHaveProperty([key]);
@@ -454,8 +400,7 @@ describe("import messages", () => {
     for (const issue of producedIssues) {
       for (const dict of [zh, en]) {
         expect(dict, issue.key).toHaveProperty([issue.key]);
-        for (const name of placeholders(dict[issue.key]))
-          expect(issue.params, `${issue.key} {${name}}`).toHaveProperty(name);
+        for (const name of placeholders(dict[issue.key])) expect(issue.params, `${issue.key} {${name}}`).toHaveProperty(name);
       }
     }
   });

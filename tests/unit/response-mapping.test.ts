@@ -36,7 +36,16 @@ const DEFINITION = {
         { type: "rating", name: "overall", title: "总体满意度打分", rateMin: 1, rateMax: 5 },
         { type: "checkbox", name: "channel", title: "您从哪些渠道了解创文？", choices: ["电视", "微信", "社区宣传"], showOtherItem: true },
         { type: "boolean", name: "joined", title: "您参加过志愿活动吗？" },
-        { type: "matrix", name: "grid", title: "各项满意度", rows: [{ value: "road", text: "道路" }, { value: "light", text: "路灯" }], columns: ["满意", "不满意"] },
+        {
+          type: "matrix",
+          name: "grid",
+          title: "各项满意度",
+          rows: [
+            { value: "road", text: "道路" },
+            { value: "light", text: "路灯" },
+          ],
+          columns: ["满意", "不满意"],
+        },
         { type: "comment", name: "advice", title: "您的建议" },
         {
           type: "radiogroup",
@@ -77,7 +86,17 @@ describe("normalizeText", () => {
 
 describe("mappingTargets", () => {
   it("lists questions in page order, matrix rows as their own targets, other as a choice", () => {
-    expect(targets.map((t) => t.id)).toEqual(["know", "env", "overall", "channel", "joined", "grid::road", "grid::light", "advice", "happy"]);
+    expect(targets.map((t) => t.id)).toEqual([
+      "know",
+      "env",
+      "overall",
+      "channel",
+      "joined",
+      "grid::road",
+      "grid::light",
+      "advice",
+      "happy",
+    ]);
     expect(target("overall").choices.map((c) => c.value)).toEqual([1, 2, 3, 4, 5]);
     expect(target("channel")).toMatchObject({ kind: "multi" });
     expect(target("channel").choices.at(-1)).toEqual({ value: "other", text: "其他（请注明）" });
@@ -89,10 +108,7 @@ describe("mappingTargets", () => {
 describe("suggestColumns", () => {
   it("maps question names case-insensitively (the Somerville file's D, X1 …)", () => {
     const survey = buildRenderSurvey({
-      elements: [
-        { type: "radiogroup", name: "d", choices: [0, 1] },
-        ...[1, 2, 3, 4, 5, 6].map((i) => ({ type: "rating", name: `x${i}` })),
-      ],
+      elements: [{ type: "radiogroup", name: "d", choices: [0, 1] }, ...[1, 2, 3, 4, 5, 6].map((i) => ({ type: "rating", name: `x${i}` }))],
     });
     const t = mappingTargets(survey);
     expect(suggestColumns(["D", "X1", "X2", "X3", "X4", "X5", "X6"], t)).toEqual(["q:d", "q:x1", "q:x2", "q:x3", "q:x4", "q:x5", "q:x6"]);
@@ -182,7 +198,17 @@ describe("encodeValue / decodeValue", () => {
 
 describe("mapRows", () => {
   const headers = ["知晓", "环境", "打分", "渠道", "志愿", "道路", "建议", "提交时间", "用时"];
-  const columns: ResponseMapping["columns"] = ["q:know", "q:env", "q:overall", "q:channel", "q:joined", "q:grid::road", "q:advice", "finishedAt", "duration"];
+  const columns: ResponseMapping["columns"] = [
+    "q:know",
+    "q:env",
+    "q:overall",
+    "q:channel",
+    "q:joined",
+    "q:grid::road",
+    "q:advice",
+    "finishedAt",
+    "duration",
+  ];
   const fixed = (mapping: Partial<ResponseMapping> = {}): ResponseMapping => ({
     columns,
     place: { mode: "fixed", placeId: 7 },
@@ -191,7 +217,17 @@ describe("mapRows", () => {
   });
 
   it("stores typed values: numbers, booleans, checkbox lists, other text, matrix cells, comments and timing", () => {
-    const t = table(headers, ["知道", "2", "5分", "电视┋微信┋其他〖菜市场广播〗", "是", "满意", " 多装路灯 ", "2026-05-01 14:30", "3分5秒"]);
+    const t = table(headers, [
+      "知道",
+      "2",
+      "5分",
+      "电视┋微信┋其他〖菜市场广播〗",
+      "是",
+      "满意",
+      " 多装路灯 ",
+      "2026-05-01 14:30",
+      "3分5秒",
+    ]);
     const { rows, issues } = mapped(t, fixed());
     expect(issues).toEqual([]);
     expect(rows).toEqual([
@@ -233,7 +269,12 @@ describe("mapRows", () => {
     const t = table(["打分"], ["5"], ["很满意啦"], ["4"], ["很满意啦"]);
     const { issues } = mapped(t, fixed({ columns: ["q:overall"] }));
     expect(issues).toEqual([
-      { line: 3, column: "打分", key: "responses.import.unmappedValue", params: { column: "打分", value: "很满意啦", count: 2, lines: "3、5" } },
+      {
+        line: 3,
+        column: "打分",
+        key: "responses.import.unmappedValue",
+        params: { column: "打分", value: "很满意啦", count: 2, lines: "3、5" },
+      },
     ]);
     expect(translate("zh", issues[0].key, issues[0].params)).toBe(
       "列「打分」中的答案“很满意啦”（2 行：第 3、5 行）没有对应的选项。请在“答案对应的选项”中为它选择一个选项或“视为未答”，或修改文件。",
@@ -260,13 +301,20 @@ describe("mapRows", () => {
 
   it("checks the mapping itself: one column per role, a question, and a place", () => {
     const t = table(["a", "b", "小区"], ["5", "4", "锦湖苑"]);
-    const keys = (m: ResponseMapping) => mapped(t, m).issues.filter((i) => i.line === null).map((i) => i.key);
+    const keys = (m: ResponseMapping) =>
+      mapped(t, m)
+        .issues.filter((i) => i.line === null)
+        .map((i) => i.key);
     expect(keys(fixed({ columns: ["q:overall", "q:overall", ""] }))).toEqual(["responses.import.sameRole"]);
     expect(keys(fixed({ columns: ["", "", "compound"] }))).toEqual(["responses.import.noQuestions"]);
     expect(keys({ columns: ["q:overall", "", ""], place: { mode: "columns" }, values: {} })).toEqual(["responses.import.noPlaceColumn"]);
-    expect(keys({ columns: ["q:overall", "", ""], place: { mode: "fixed", placeId: null }, values: {} })).toEqual(["responses.import.noFixedPlace"]);
+    expect(keys({ columns: ["q:overall", "", ""], place: { mode: "fixed", placeId: null }, values: {} })).toEqual([
+      "responses.import.noFixedPlace",
+    ]);
     expect(keys({ columns: ["q:overall", "", "compound"], place: { mode: "columns" }, values: {} })).toEqual([]);
-    expect(mapped(t, { columns: ["q:overall", "", "compound"], place: { mode: "columns" }, values: {} }).rows[0].places).toEqual({ compound: "锦湖苑" });
+    expect(mapped(t, { columns: ["q:overall", "", "compound"], place: { mode: "columns" }, values: {} }).rows[0].places).toEqual({
+      compound: "锦湖苑",
+    });
   });
 
   it("refuses a free-text column mapped to a choice question", () => {
@@ -287,8 +335,14 @@ describe("suggestMapping / completeMapping", () => {
   });
 
   it("keeps the office's choices, suggests for newly mapped columns and forgets unmapped ones", () => {
-    const chosen: ResponseMapping = { columns: ["q:env", "", ""], place: { mode: "fixed", placeId: 3 }, values: { env: { 很满意啦: encodeValue("满意"), 满意: "" } } };
-    expect(completeMapping(chosen, t, targets).values).toEqual({ env: { "2": encodeValue("基本满意"), 很满意啦: encodeValue("满意"), 满意: "" } });
+    const chosen: ResponseMapping = {
+      columns: ["q:env", "", ""],
+      place: { mode: "fixed", placeId: 3 },
+      values: { env: { 很满意啦: encodeValue("满意"), 满意: "" } },
+    };
+    expect(completeMapping(chosen, t, targets).values).toEqual({
+      env: { "2": encodeValue("基本满意"), 很满意啦: encodeValue("满意"), 满意: "" },
+    });
     const moved = { ...chosen, columns: ["q:overall", "", ""] as ResponseMapping["columns"] };
     expect(completeMapping(moved, t, targets).values).toEqual({ overall: { "2": encodeValue(2), 很满意啦: "", 满意: "" } });
   });
@@ -299,8 +353,20 @@ describe("suggestMapping / completeMapping", () => {
   });
 
   it("lists distinct answer texts in natural order with their counts", () => {
-    const d = distinctAnswers(table(["打分"], ["10"], ["2"], ["2"], [""]), { columns: ["q:overall"], place: { mode: "columns" }, values: {} }, targets);
-    expect(d.map((x) => ({ column: x.column, texts: x.texts }))).toEqual([{ column: "打分", texts: [{ text: "2", count: 2 }, { text: "10", count: 1 }] }]);
+    const d = distinctAnswers(
+      table(["打分"], ["10"], ["2"], ["2"], [""]),
+      { columns: ["q:overall"], place: { mode: "columns" }, values: {} },
+      targets,
+    );
+    expect(d.map((x) => ({ column: x.column, texts: x.texts }))).toEqual([
+      {
+        column: "打分",
+        texts: [
+          { text: "2", count: 2 },
+          { text: "10", count: 1 },
+        ],
+      },
+    ]);
   });
 });
 
@@ -322,8 +388,18 @@ describe("mappingFromForm", () => {
       place: { mode: "columns" },
       values: { env: { 很满意啦: '"满意"', "a:b": "null" } },
     });
-    expect(mappingFromForm([["placeMode", "fixed"], ["placeId", "12"]]).place).toEqual({ mode: "fixed", placeId: 12 });
-    expect(mappingFromForm([["placeMode", "fixed"], ["placeId", "x"]]).place).toEqual({ mode: "fixed", placeId: null });
+    expect(
+      mappingFromForm([
+        ["placeMode", "fixed"],
+        ["placeId", "12"],
+      ]).place,
+    ).toEqual({ mode: "fixed", placeId: 12 });
+    expect(
+      mappingFromForm([
+        ["placeMode", "fixed"],
+        ["placeId", "x"],
+      ]).place,
+    ).toEqual({ mode: "fixed", placeId: null });
   });
 });
 
@@ -385,7 +461,14 @@ describe("checkRowAnswers", () => {
       {
         elements: [
           { type: "radiogroup", name: "aware", isRequired: true, choices: ["知道", "不知道"] },
-          { type: "checkbox", name: "channel", isRequired: true, visibleIf: "{aware} = '知道'", choices: ["电视", "微信"], showOtherItem: true },
+          {
+            type: "checkbox",
+            name: "channel",
+            isRequired: true,
+            visibleIf: "{aware} = '知道'",
+            choices: ["电视", "微信"],
+            showOtherItem: true,
+          },
           { type: "radiogroup", name: "why", visibleIf: "{channel} contains '电视'", choices: ["广告", "新闻"] },
           { type: "text", name: "age", inputType: "number" },
           { type: "comment", name: "advice", maxLength: 5 },
@@ -395,7 +478,11 @@ describe("checkRowAnswers", () => {
   });
 
   it("is complete when every visible required question is answered", () => {
-    expect(checkRowAnswers(survey, { aware: "知道", channel: ["电视"] })).toEqual({ answers: { aware: "知道", channel: ["电视"] }, complete: true, problems: [] });
+    expect(checkRowAnswers(survey, { aware: "知道", channel: ["电视"] })).toEqual({
+      answers: { aware: "知道", channel: ["电视"] },
+      complete: true,
+      problems: [],
+    });
     // channel is required only while shown
     expect(checkRowAnswers(survey, { aware: "不知道" }).complete).toBe(true);
     expect(checkRowAnswers(survey, { aware: "知道" }).complete).toBe(false);
@@ -419,7 +506,17 @@ describe("checkRowAnswers", () => {
 describe("withoutRequired", () => {
   it("takes out every must-answer rule, deep, and nothing else", () => {
     const relaxed = withoutRequired({
-      pages: [{ elements: [{ type: "panel", isRequired: true, elements: [{ type: "text", name: "a", isRequired: true, requiredIf: "{b} = 1", maxLength: 5 }] }] }],
+      pages: [
+        {
+          elements: [
+            {
+              type: "panel",
+              isRequired: true,
+              elements: [{ type: "text", name: "a", isRequired: true, requiredIf: "{b} = 1", maxLength: 5 }],
+            },
+          ],
+        },
+      ],
     });
     expect(relaxed).toEqual({ pages: [{ elements: [{ type: "panel", elements: [{ type: "text", name: "a", maxLength: 5 }] }] }] });
   });

@@ -16,7 +16,11 @@ describe("planSample", () => {
 
   it("counts what is still missing and never asks for more than the households", () => {
     expect(planSample({ households: 1000, collected: 200, margin: 0.05 })).toEqual({
-      households: 1000, needed: 278, collected: 200, effective: 200, remaining: 78,
+      households: 1000,
+      needed: 278,
+      collected: 200,
+      effective: 200,
+      remaining: 78,
     });
     expect(planSample({ households: 1000, collected: 300, margin: 0.05 }).remaining).toBe(0);
     expect(planSample({ households: 12, collected: 0, margin: 0.05 }).needed).toBe(12);

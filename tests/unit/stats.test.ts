@@ -1,14 +1,7 @@
 // Expected values come from published tables (cited per block) or from an independent computation
 // (SciPy, exact rational arithmetic), never from this module's own output.
 import { describe, expect, it } from "vitest";
-import {
-  compareEstimates,
-  compareProportions,
-  criticalZ,
-  proportion,
-  sampleSize,
-  wilsonInterval,
-} from "~/domain/stats";
+import { compareEstimates, compareProportions, criticalZ, proportion, sampleSize, wilsonInterval } from "~/domain/stats";
 
 describe("criticalZ", () => {
   it("matches the standard normal table", () => {
@@ -72,7 +65,13 @@ describe("wilsonInterval", () => {
   });
 
   it("the continuity-corrected interval contains the uncorrected one", () => {
-    for (const [x, n] of [[81, 263], [15, 148], [1, 29], [5, 10], [9, 10]]) {
+    for (const [x, n] of [
+      [81, 263],
+      [15, 148],
+      [1, 29],
+      [5, 10],
+      [9, 10],
+    ]) {
       const plain = wilsonInterval(x, n);
       const corrected = wilsonInterval(x, n, { continuityCorrection: true });
       expect(corrected.lower).toBeLessThan(plain.lower);
@@ -133,7 +132,12 @@ describe("proportion", () => {
 
 describe("compareEstimates", () => {
   it("is compareProportions when given whole counts with their Wilson intervals", () => {
-    for (const [xA, nA, xB, nB] of [[56, 70, 48, 80], [9, 10, 3, 10], [10, 10, 0, 20], [5, 56, 0, 29]]) {
+    for (const [xA, nA, xB, nB] of [
+      [56, 70, 48, 80],
+      [9, 10, 3, 10],
+      [10, 10, 0, 20],
+      [5, 56, 0, 29],
+    ]) {
       const a = { rate: xA / nA, n: nA, ...wilsonInterval(xA, nA) };
       const b = { rate: xB / nB, n: nB, ...wilsonInterval(xB, nB) };
       const expected = compareProportions({ successes: xA, n: nA }, { successes: xB, n: nB });
@@ -143,7 +147,9 @@ describe("compareEstimates", () => {
   });
 
   it("refuses an empty sample", () => {
-    expect(() => compareEstimates({ rate: 0.5, n: 0, lower: 0, upper: 1 }, { rate: 0.5, n: 3, lower: 0.1, upper: 0.9 })).toThrow(RangeError);
+    expect(() => compareEstimates({ rate: 0.5, n: 0, lower: 0, upper: 1 }, { rate: 0.5, n: 3, lower: 0.1, upper: 0.9 })).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -198,7 +204,10 @@ describe("compareProportions", () => {
   });
 
   it("gives z = 0 and p = 1 when the pooled variance is 0", () => {
-    for (const [xA, nA, xB, nB] of [[0, 10, 0, 20], [10, 10, 20, 20]]) {
+    for (const [xA, nA, xB, nB] of [
+      [0, 10, 0, 20],
+      [10, 10, 20, 20],
+    ]) {
       const result = compareProportions({ successes: xA, n: nA }, { successes: xB, n: nB });
       expect(result.z).toBe(0);
       expect(result.pValue).toBe(1);
@@ -226,18 +235,10 @@ describe("compareProportions", () => {
   });
 
   it("rejects empty groups and impossible counts", () => {
-    expect(() => compareProportions({ successes: 0, n: 0 }, { successes: 1, n: 2 })).toThrow(
-      /a\.n must be at least 1/,
-    );
-    expect(() => compareProportions({ successes: 1, n: 2 }, { successes: 0, n: 0 })).toThrow(
-      /b\.n must be at least 1/,
-    );
-    expect(() => compareProportions({ successes: 3, n: 2 }, { successes: 1, n: 2 })).toThrow(
-      RangeError,
-    );
-    expect(() => compareProportions({ successes: 1, n: 2 }, { successes: 1, n: 2 }, { confidence: 2 })).toThrow(
-      RangeError,
-    );
+    expect(() => compareProportions({ successes: 0, n: 0 }, { successes: 1, n: 2 })).toThrow(/a\.n must be at least 1/);
+    expect(() => compareProportions({ successes: 1, n: 2 }, { successes: 0, n: 0 })).toThrow(/b\.n must be at least 1/);
+    expect(() => compareProportions({ successes: 3, n: 2 }, { successes: 1, n: 2 })).toThrow(RangeError);
+    expect(() => compareProportions({ successes: 1, n: 2 }, { successes: 1, n: 2 }, { confidence: 2 })).toThrow(RangeError);
   });
 });
 

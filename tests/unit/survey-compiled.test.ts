@@ -22,13 +22,27 @@ const extra = {
       elements: [
         { type: "rating", name: "score", isRequired: true },
         { type: "rating", name: "stars", rateMin: 0, rateMax: 10, rateStep: 2 },
-        { type: "rating", name: "words", rateValues: [{ value: "好", text: "好" }, { value: "差", text: "差" }], visibleIf: "{score} >= 3" },
+        {
+          type: "rating",
+          name: "words",
+          rateValues: [
+            { value: "好", text: "好" },
+            { value: "差", text: "差" },
+          ],
+          visibleIf: "{score} >= 3",
+        },
         { type: "boolean", name: "agree", isRequired: true },
         { type: "text", name: "age", inputType: "number", visibleIf: "{agree} = true" },
         { type: "text", name: "phone", inputType: "tel", maxLength: 11 },
         { type: "text", name: "note" },
         { type: "dropdown", name: "floor", choices: [1, 2, 3], showOtherItem: true, isRequired: true },
-        { type: "checkbox", name: "pick", choices: ["a", "b", { value: "c", text: "C" }], showOtherItem: true, visibleIf: "{floor} notempty" },
+        {
+          type: "checkbox",
+          name: "pick",
+          choices: ["a", "b", { value: "c", text: "C" }],
+          showOtherItem: true,
+          visibleIf: "{floor} notempty",
+        },
         { type: "comment", name: "why", isRequired: true, visibleIf: "{pick} contains 'a'", maxLength: 5 },
         { type: "html", name: "intro", html: "<p>hi</p>" },
         {
@@ -52,7 +66,7 @@ const extra = {
 function answerSets(definition: unknown, count: number, seed: number): Record<string, unknown>[] {
   const survey = buildRenderSurvey(definition);
   const rng = mulberry32(seed);
-  const oneOf = <T,>(xs: T[]): T => xs[Math.floor(rng() * xs.length)];
+  const oneOf = <T>(xs: T[]): T => xs[Math.floor(rng() * xs.length)];
   const sets: Record<string, unknown>[] = [];
   for (let i = 0; i < count; i++) {
     const answers: Record<string, unknown> = {};

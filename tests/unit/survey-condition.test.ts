@@ -235,7 +235,11 @@ describe("generated conditions agree with survey-core", () => {
 /** What checkDefinition lets through: survey-core can run it and the phone supports it. */
 function definitionAccepts(expression: string): boolean {
   try {
-    return Boolean(new ConditionsParser().parseExpression(expression)) && new ConditionRunner(expression).canRun() && isSupportedCondition(expression);
+    return (
+      Boolean(new ConditionsParser().parseExpression(expression)) &&
+      new ConditionRunner(expression).canRun() &&
+      isSupportedCondition(expression)
+    );
   } catch {
     return false;
   }

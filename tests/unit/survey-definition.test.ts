@@ -23,7 +23,9 @@ function errorsOf(text: string): DefinitionError[] {
 
 /** A small valid definition as office staff would write it, one property per line. */
 const lines = (...elements: string[]) =>
-  ["{", '  "title": "测试",', '  "pages": [{', '    "name": "p1",', '    "elements": [', elements.join(",\n"), "    ]", "  }]", "}"].join("\n");
+  ["{", '  "title": "测试",', '  "pages": [{', '    "name": "p1",', '    "elements": [', elements.join(",\n"), "    ]", "  }]", "}"].join(
+    "\n",
+  );
 // Elements start on line 6.
 
 const aware = `      { "type": "radiogroup", "name": "aware", "choices": ["知道", "不知道"] }`;
@@ -57,9 +59,7 @@ describe("checkDefinitionText: the text", () => {
     const padded = (chars: string) => JSON.stringify({ title: "t", description: chars, pages: JSON.parse(lines(aware)).pages });
     expect(checkDefinitionText(padded("a".repeat(MAX_DEFINITION_BYTES - 200))).ok).toBe(true);
     // 200,000 Chinese characters are 600,000 bytes.
-    expect(errorsOf(padded("满".repeat(200_000)))).toEqual([
-      { key: "surveyDef.tooLarge", params: { size: 587, max: 512 }, line: null },
-    ]);
+    expect(errorsOf(padded("满".repeat(200_000)))).toEqual([{ key: "surveyDef.tooLarge", params: { size: 587, max: 512 }, line: null }]);
   });
 
   it("refuses what is not an object with pages or elements", () => {
@@ -82,9 +82,7 @@ describe("checkDefinitionText: the text", () => {
 describe("checkDefinitionText: what survey-core makes of it", () => {
   it("points at the line of an unknown property", () => {
     const text = lines(aware, `      { "type": "text", "name": "phone",\n        "colour": "red" }`);
-    expect(errorsOf(text)).toEqual([
-      { key: "surveyDef.unknownProperty", params: { name: "phone", property: "colour" }, line: 8 },
-    ]);
+    expect(errorsOf(text)).toEqual([{ key: "surveyDef.unknownProperty", params: { name: "phone", property: "colour" }, line: 8 }]);
   });
 
   it("names unknown survey properties, unknown types and missing names", () => {
@@ -106,13 +104,14 @@ describe("checkDefinitionText: what survey-core makes of it", () => {
 
   it("refuses a value outside a property's list", () => {
     const text = lines(`      { "type": "text", "name": "t", "inputType": "phone" }`);
-    expect(errorsOf(text)).toEqual([
-      { key: "surveyDef.badValue", params: { name: "t", property: "inputType", value: "phone" }, line: 6 },
-    ]);
+    expect(errorsOf(text)).toEqual([{ key: "surveyDef.badValue", params: { name: "t", property: "inputType", value: "phone" }, line: 6 }]);
   });
 
   it("finds duplicate question names, ignoring case, on the second one", () => {
-    const text = lines(aware, `      { "type": "panel", "name": "p", "elements": [\n        { "type": "text", "name": "Aware" }\n      ] }`);
+    const text = lines(
+      aware,
+      `      { "type": "panel", "name": "p", "elements": [\n        { "type": "text", "name": "Aware" }\n      ] }`,
+    );
     expect(errorsOf(text)).toEqual([{ key: "surveyDef.duplicateName", params: { name: "Aware" }, line: 8 }]);
   });
 });
@@ -186,7 +185,11 @@ describe("checkDefinitionText: measure tags", () => {
   });
 
   it("refuses a measure on a question without a list of answers", () => {
-    for (const [type, choices] of [["text", ""], ["comment", ""], ["checkbox", '"choices": ["是"], ']]) {
+    for (const [type, choices] of [
+      ["text", ""],
+      ["comment", ""],
+      ["checkbox", '"choices": ["是"], '],
+    ]) {
       const text = tagged(`{ "type": "${type}", "name": "a", ${choices}"measure": "awareness", "positiveAnswers": ["是"] }`);
       expect(errorsOf(text)).toEqual([{ key: "surveyDef.measureNeedsChoices", params: { name: "a", type }, line: 6 }]);
     }
@@ -202,8 +205,10 @@ describe("checkDefinitionText: measure tags", () => {
     ]);
   });
 
-  it("compares answers as text, as the rates do: a rating's 5 may be written \"5\", but 6 is no answer", () => {
-    expect(checkDefinitionText(tagged(`{ "type": "rating", "name": "r", "measure": "satisfaction", "positiveAnswers": ["5"] }`)).ok).toBe(true);
+  it('compares answers as text, as the rates do: a rating\'s 5 may be written "5", but 6 is no answer', () => {
+    expect(checkDefinitionText(tagged(`{ "type": "rating", "name": "r", "measure": "satisfaction", "positiveAnswers": ["5"] }`)).ok).toBe(
+      true,
+    );
     const text = tagged(`{ "type": "rating", "name": "r", "measure": "satisfaction", "positiveAnswers": [5, 6] }`);
     expect(errorsOf(text)).toEqual([
       { key: "surveyDef.answerNotAChoice", params: { name: "r", property: "positiveAnswers", value: "6" }, line: 6 },

@@ -15,7 +15,9 @@ const DEF = {
           type: "panel",
           name: "p",
           visibleIf: "{know} = '知道'",
-          elements: [{ type: "checkbox", name: "ch", title: "渠道", visibleIf: "{know} notempty", choices: [{ value: "tv", text: "电视" }, "微信"] }],
+          elements: [
+            { type: "checkbox", name: "ch", title: "渠道", visibleIf: "{know} notempty", choices: [{ value: "tv", text: "电视" }, "微信"] },
+          ],
         },
         { type: "rating", name: "score", title: "打分", rateMin: 1, rateMax: 5, minRateDescription: "很差", maxRateDescription: "很好" },
         { type: "boolean", name: "agree", title: "同意" },
@@ -61,7 +63,12 @@ describe("buildRenderSurvey", () => {
       { title: "知晓情况", description: null, level: 1, parent: null },
       { title: "环境", description: "近一个月的感受", level: 2, parent: null },
     ]);
-    expect(built.elements.map((e) => [e.name, e.section])).toEqual([["a", 0], ["b", null], ["c", 1], ["d", null]]);
+    expect(built.elements.map((e) => [e.name, e.section])).toEqual([
+      ["a", 0],
+      ["b", null],
+      ["c", 1],
+      ["d", null],
+    ]);
   });
 
   it("expands ratings and booleans into choices and reports types it cannot draw", () => {
@@ -96,7 +103,15 @@ describe("answersFromForm", () => {
   });
 
   it("keeps the other-text only when 'other' is chosen and the question offers it", () => {
-    expect(answersFromForm(survey, form([["know", "other"], ["know-Comment", "听说过"]]))).toEqual({ know: "other", "know-Comment": "听说过" });
+    expect(
+      answersFromForm(
+        survey,
+        form([
+          ["know", "other"],
+          ["know-Comment", "听说过"],
+        ]),
+      ),
+    ).toEqual({ know: "other", "know-Comment": "听说过" });
     expect(answersFromForm(survey, form([["score", "9"]]))).toEqual({});
   });
 
@@ -126,7 +141,10 @@ describe("conditionValues", () => {
       const form = new URLSearchParams({ ...typed, more: "想说的话" });
       const server = validateAnswers(def, answersFromForm(survey, form));
       const kept = server.ok && "more" in server.answers;
-      expect(evaluateCondition("{age.length} > 0 or {name.length} > 3 or {name} empty", conditionValues(survey, { ...typed, more: "想说的话" })), JSON.stringify(typed)).toBe(kept);
+      expect(
+        evaluateCondition("{age.length} > 0 or {name.length} > 3 or {name} empty", conditionValues(survey, { ...typed, more: "想说的话" })),
+        JSON.stringify(typed),
+      ).toBe(kept);
     }
   });
 });
@@ -146,7 +164,9 @@ describe("length limits", () => {
         ],
       };
       const survey = new Model(def);
-      const server = Object.fromEntries(survey.getAllQuestions().map((q: Question) => [q.name, (q as Question & { getMaxLength(): number | null }).getMaxLength()]));
+      const server = Object.fromEntries(
+        survey.getAllQuestions().map((q: Question) => [q.name, (q as Question & { getMaxLength(): number | null }).getMaxLength()]),
+      );
       const phone = Object.fromEntries(buildRenderSurvey(def).elements.map((e) => [e.name, "maxLength" in e ? e.maxLength : null]));
       expect({ maxTextLength, phone }).toEqual({ maxTextLength, phone: server });
     }

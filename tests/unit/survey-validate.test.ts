@@ -69,7 +69,10 @@ describe("validateAnswers", () => {
   });
 
   it("refuses text over the question's length limit with a Chinese message, counting characters", () => {
-    expect(validateAnswers(household, { ...complete, suggestion: "路".repeat(500) })).toEqual({ ok: true, answers: { ...complete, suggestion: "路".repeat(500) } });
+    expect(validateAnswers(household, { ...complete, suggestion: "路".repeat(500) })).toEqual({
+      ok: true,
+      answers: { ...complete, suggestion: "路".repeat(500) },
+    });
     expect(validateAnswers(household, { ...complete, suggestion: "路".repeat(20_000) })).toEqual({
       ok: false,
       errors: { suggestion: ["最多 500 字，现在 20000 字，请删去 19500 字。"] },
@@ -158,9 +161,19 @@ describe("describeAnswers", () => {
   it("lists every question in page order with the answer as people read it", () => {
     const lines = describeAnswers(household, { ...complete, age_band: undefined });
     expect(lines.map((l) => l.name)).toEqual([
-      "aware", "channels", "support", "participation",
-      "sat_environment", "sat_order", "sat_services", "sat_safety", "sat_overall", "sat_overall_5",
-      "age_band", "residence_years", "suggestion",
+      "aware",
+      "channels",
+      "support",
+      "participation",
+      "sat_environment",
+      "sat_order",
+      "sat_services",
+      "sat_safety",
+      "sat_overall",
+      "sat_overall_5",
+      "age_band",
+      "residence_years",
+      "suggestion",
     ]);
     expect(lines[0]).toEqual({ name: "aware", title: "您是否知道本县正在创建全国文明城市？", text: "知道" });
     expect(lines[1].text).toBe("报纸、其他：楼道里的海报");
@@ -173,7 +186,14 @@ describe("describeAnswers", () => {
       elements: [
         { type: "rating", name: "score" },
         { type: "boolean", name: "agree" },
-        { type: "dropdown", name: "floor", choices: [{ value: 1, text: "一楼" }, { value: 2, text: "二楼" }] },
+        {
+          type: "dropdown",
+          name: "floor",
+          choices: [
+            { value: 1, text: "一楼" },
+            { value: 2, text: "二楼" },
+          ],
+        },
       ],
     };
     const texts = answerDescriber(definition)({ score: 4, agree: false, floor: 2 }).map((l) => l.text);
@@ -190,7 +210,15 @@ describe("describeAnswers for ratings", () => {
   it("reads rate values with texts as their texts and plain scales as numbers", () => {
     const definition = {
       elements: [
-        { type: "rating", name: "a", title: "A", rateValues: [{ value: 1, text: "很差" }, { value: 2, text: "很好" }] },
+        {
+          type: "rating",
+          name: "a",
+          title: "A",
+          rateValues: [
+            { value: 1, text: "很差" },
+            { value: 2, text: "很好" },
+          ],
+        },
         { type: "rating", name: "b", title: "B", rateMax: 5 },
       ],
     };

@@ -15,11 +15,7 @@ function utf16(text: string, endian: "le" | "be"): Uint8Array {
 }
 
 /** Asserts the read fails with `key` and that the message exists in both languages with every placeholder filled. */
-async function expectReadError(
-  read: Promise<unknown>,
-  key: string,
-  params?: Record<string, string | number>,
-) {
+async function expectReadError(read: Promise<unknown>, key: string, params?: Record<string, string | number>) {
   const error = await read.then(
     () => null,
     (e: unknown) => e,
@@ -78,10 +74,7 @@ describe("readTable: text encodings", () => {
 
   it("rejects random binary bytes", async () => {
     let seed = 42;
-    const bytes = Uint8Array.from(
-      { length: 4096 },
-      () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 23,
-    );
+    const bytes = Uint8Array.from({ length: 4096 }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 23);
     await expectReadError(readTable(bytes, "photo.csv"), "import.table.unreadable", { file: "photo.csv" });
   });
 
@@ -97,11 +90,7 @@ describe("readTable: text encodings", () => {
 
 describe("readTable: CSV structure", () => {
   it("detects tab and semicolon delimiters, ignoring delimiters inside quotes", async () => {
-    expect((await readTable(utf8("a\tb,c\td\n1\t2,3\t4\n"), "a.tsv")).rows[0].cells).toEqual([
-      "1",
-      "2,3",
-      "4",
-    ]);
+    expect((await readTable(utf8("a\tb,c\td\n1\t2,3\t4\n"), "a.tsv")).rows[0].cells).toEqual(["1", "2,3", "4"]);
     expect((await readTable(utf8('"x,y";b\n1;2\n'), "a.csv")).headers).toEqual(["x,y", "b"]);
   });
 
@@ -258,7 +247,10 @@ describe("readTable: CSV on papaparse", () => {
   });
 
   it("reads UTF-16LE with BOM, semicolon-separated", async () => {
-    expect(await readTable(utf16("a;b\r\n1;2\r\n", "le"), "a.csv")).toEqual({ headers: ["a", "b"], rows: [{ line: 2, cells: ["1", "2"] }] });
+    expect(await readTable(utf16("a;b\r\n1;2\r\n", "le"), "a.csv")).toEqual({
+      headers: ["a", "b"],
+      rows: [{ line: 2, cells: ["1", "2"] }],
+    });
   });
 
   it("reads mixed line ends, and a blank before an opening quote, keeping quoted text as it is", async () => {

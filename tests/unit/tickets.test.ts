@@ -52,10 +52,36 @@ describe("parseTicketTime", () => {
 
 describe("columns", () => {
   it("recognises the common Chinese headers, full-width and spaced ones too", () => {
-    const headers = ["工单号", "来电时间", "办结时间", "截止时间", "责任单位", "事项分类", "诉求内容", "联系电话", "来电人", "所属街道", "所属社区", "办理结果", "满意度", "备注"];
+    const headers = [
+      "工单号",
+      "来电时间",
+      "办结时间",
+      "截止时间",
+      "责任单位",
+      "事项分类",
+      "诉求内容",
+      "联系电话",
+      "来电人",
+      "所属街道",
+      "所属社区",
+      "办理结果",
+      "满意度",
+      "备注",
+    ];
     expect(recogniseColumns(headers).columns).toEqual({
-      number: "工单号", receivedAt: "来电时间", completedAt: "办结时间", dueAt: "截止时间", department: "责任单位", category: "事项分类",
-      content: "诉求内容", phone: "联系电话", caller: "来电人", street: "所属街道", community: "所属社区", result: "办理结果", rating: "满意度",
+      number: "工单号",
+      receivedAt: "来电时间",
+      completedAt: "办结时间",
+      dueAt: "截止时间",
+      department: "责任单位",
+      category: "事项分类",
+      content: "诉求内容",
+      phone: "联系电话",
+      caller: "来电人",
+      street: "所属街道",
+      community: "所属社区",
+      result: "办理结果",
+      rating: "满意度",
     });
     expect(recogniseColumns([" 工单编号 ", "受理时间"]).columns).toEqual({ number: " 工单编号 ", receivedAt: "受理时间" });
     expect(missingColumns(recogniseColumns(["受理时间", "承办单位"]), ["受理时间", "承办单位"])).toEqual(["number"]);
@@ -74,7 +100,10 @@ describe("the NYC 311 export through the nyc311 mapping", () => {
       tickets.push(result.ticket);
     }
     // The independent count: papaparse and V8's own date reading, nothing of ours.
-    const file = Papa.parse<Record<string, string>>(readFileSync(fixture("nyc311-sample-2011.csv"), "utf8"), { header: true, skipEmptyLines: true });
+    const file = Papa.parse<Record<string, string>>(readFileSync(fixture("nyc311-sample-2011.csv"), "utf8"), {
+      header: true,
+      skipEmptyLines: true,
+    });
     expect(tickets).toHaveLength(file.data.length);
     expect(file.data.length).toBe(999);
     const count = new Map<string, { tickets: number; withDue: number; onTime: number }>();
@@ -104,7 +133,9 @@ describe("the NYC 311 export through the nyc311 mapping", () => {
 
   it("reads the older 2013 layout with the same mapping; open tickets have no completion time", async () => {
     const table = await readTable(new Uint8Array(readFileSync(fixture("nyc311-sample-2013.csv"))), "nyc311-sample-2013.csv");
-    const results = table.rows.map(({ cells }) => ticketFromRow(Object.fromEntries(table.headers.map((h, i) => [h, cells[i] ?? ""])), NYC311_MAPPING));
+    const results = table.rows.map(({ cells }) =>
+      ticketFromRow(Object.fromEntries(table.headers.map((h, i) => [h, cells[i] ?? ""])), NYC311_MAPPING),
+    );
     const tickets = results.flatMap((r) => ("ticket" in r ? [r.ticket] : []));
     expect(tickets).toHaveLength(199);
     const open = tickets.filter((t) => t.completedAt === null);
@@ -114,9 +145,15 @@ describe("the NYC 311 export through the nyc311 mapping", () => {
 
   it("lists a row's problems by field: a missing number, a bad date", () => {
     const mapping = recogniseColumns(["工单编号", "受理时间", "办结时间"]);
-    expect(ticketFromRow({ 工单编号: "", 受理时间: "2024-01-05 08:00", 办结时间: "" }, mapping)).toEqual({ problems: [{ field: "number", key: "tickets.error.missing" }] });
-    expect(ticketFromRow({ 工单编号: "A1", 受理时间: "2024-01-05 08:00", 办结时间: "下周" }, mapping)).toEqual({ problems: [{ field: "completedAt", key: "tickets.error.date" }] });
-    expect(ticketFromRow({ 工单编号: "A1", 受理时间: "x".repeat(20_001), 办结时间: "" }, mapping)).toEqual({ problems: [{ field: "receivedAt", key: "tickets.error.tooLong" }] });
+    expect(ticketFromRow({ 工单编号: "", 受理时间: "2024-01-05 08:00", 办结时间: "" }, mapping)).toEqual({
+      problems: [{ field: "number", key: "tickets.error.missing" }],
+    });
+    expect(ticketFromRow({ 工单编号: "A1", 受理时间: "2024-01-05 08:00", 办结时间: "下周" }, mapping)).toEqual({
+      problems: [{ field: "completedAt", key: "tickets.error.date" }],
+    });
+    expect(ticketFromRow({ 工单编号: "A1", 受理时间: "x".repeat(20_001), 办结时间: "" }, mapping)).toEqual({
+      problems: [{ field: "receivedAt", key: "tickets.error.tooLong" }],
+    });
   });
 });
 

@@ -1,6 +1,15 @@
 // A household's door-to-door status from its visit logs: the rules of a round, by hand.
 import { describe, expect, it } from "vitest";
-import { beijingDay, countedLogs, householdVisitState, needsVisit, pace, timeSlot, type VisitLog, type VisitOutcome } from "~/domain/visits";
+import {
+  beijingDay,
+  countedLogs,
+  householdVisitState,
+  needsVisit,
+  pace,
+  timeSlot,
+  type VisitLog,
+  type VisitOutcome,
+} from "~/domain/visits";
 
 let seq = 0;
 /** A log at a Beijing wall-clock time ("2026-12-20 19:30"). */
@@ -15,9 +24,11 @@ const state = (...logs: VisitLog[]) => householdVisitState(logs);
 
 describe("Beijing days and time slots", () => {
   it("cuts the day at 12:00 and 18:00 Beijing time, whatever the server's zone", () => {
-    expect(["2026-12-20 07:00", "2026-12-20 11:59", "2026-12-20 12:00", "2026-12-20 17:59", "2026-12-20 18:00", "2026-12-20 23:59"].map((w) => timeSlot(log(w, "notHome").at))).toEqual([
-      "morning", "morning", "afternoon", "afternoon", "evening", "evening",
-    ]);
+    expect(
+      ["2026-12-20 07:00", "2026-12-20 11:59", "2026-12-20 12:00", "2026-12-20 17:59", "2026-12-20 18:00", "2026-12-20 23:59"].map((w) =>
+        timeSlot(log(w, "notHome").at),
+      ),
+    ).toEqual(["morning", "morning", "afternoon", "afternoon", "evening", "evening"]);
     // 00:30 in Beijing is 16:30 UTC the day before.
     expect(beijingDay(new Date("2026-12-19T16:30:00Z"))).toBe("2026-12-20");
   });
@@ -26,7 +37,12 @@ describe("Beijing days and time slots", () => {
 describe("householdVisitState", () => {
   it("is pending without logs, and notHome after a knock nobody answered", () => {
     expect(state()).toMatchObject({ status: "pending", attempts: 0, last: null, untriedSlots: ["morning", "afternoon", "evening"] });
-    expect(state(log("2026-12-20 19:00", "notHome"))).toMatchObject({ status: "notHome", attempts: 1, triedSlots: 1, untriedSlots: ["morning", "afternoon"] });
+    expect(state(log("2026-12-20 19:00", "notHome"))).toMatchObject({
+      status: "notHome",
+      attempts: 1,
+      triedSlots: 1,
+      untriedSlots: ["morning", "afternoon"],
+    });
   });
 
   it("is reached once the material was delivered, and a later not-home does not take it back", () => {
@@ -63,7 +79,9 @@ describe("householdVisitState", () => {
     expect(state(log("2026-12-20 10:00", "refused"))).toMatchObject({ status: "refused", conflict: false });
     const disputed = state(log("2026-12-20 10:00", "refused", 1), log("2026-12-21 10:00", "reached", 2));
     expect(disputed).toMatchObject({ status: "reached", conflict: true });
-    expect(state(log("2026-12-20 10:00", "reached", 1), log("2026-12-22 10:00", "vacant", 2), log("2026-12-24 10:00", "vacant", 2)).conflict).toBe(true);
+    expect(
+      state(log("2026-12-20 10:00", "reached", 1), log("2026-12-22 10:00", "vacant", 2), log("2026-12-24 10:00", "vacant", 2)).conflict,
+    ).toBe(true);
     // One volunteer changing their mind is not a conflict.
     expect(state(log("2026-12-20 10:00", "refused", 1), log("2026-12-21 10:00", "reached", 1)).conflict).toBe(false);
   });
@@ -100,7 +118,10 @@ describe("pace", () => {
 
   it("projects the end at the last three days' pace and says when it misses the deadline", () => {
     // 30 finished over 18–20 December (and older ones that do not count): 10 a day.
-    const finished = [...days(...Array(10).fill("2026-12-18"), ...Array(10).fill("2026-12-19"), ...Array(10).fill("2026-12-20")), ...days("2026-12-01", "2026-12-17")];
+    const finished = [
+      ...days(...Array(10).fill("2026-12-18"), ...Array(10).fill("2026-12-19"), ...Array(10).fill("2026-12-20")),
+      ...days("2026-12-01", "2026-12-17"),
+    ];
     const onTime = pace({ remaining: 100, finishedAt: finished, deadline, now });
     expect(onTime).toMatchObject({ lastThreeDays: 10, projected: "2026-12-29", late: false });
     const behind = pace({ remaining: 200, finishedAt: finished, deadline, now });
@@ -109,6 +130,10 @@ describe("pace", () => {
 
   it("is done when nothing is left, and has no days once the deadline has passed", () => {
     expect(pace({ remaining: 0, finishedAt: [], deadline, now })).toMatchObject({ projected: "2026-12-20", late: false });
-    expect(pace({ remaining: 5, finishedAt: [], deadline, now: new Date("2027-01-06T09:00:00+08:00") })).toMatchObject({ daysLeft: 0, neededPerDay: null, late: true });
+    expect(pace({ remaining: 5, finishedAt: [], deadline, now: new Date("2027-01-06T09:00:00+08:00") })).toMatchObject({
+      daysLeft: 0,
+      neededPerDay: null,
+      late: true,
+    });
   });
 });

@@ -2,7 +2,12 @@
 import { isRouteErrorResponse, useRouteError } from "@remix-run/react";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
 
-export function ResidentNotice({ reason, place, campaignName, opensAt }: {
+export function ResidentNotice({
+  reason,
+  place,
+  campaignName,
+  opensAt,
+}: {
   reason: string;
   place?: string | null;
   campaignName?: string | null;

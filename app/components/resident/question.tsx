@@ -17,7 +17,13 @@ type Props = {
 
 const same = (a: unknown, b: Choice["value"]) => a !== undefined && String(a) === String(b);
 
-function Options({ name, type, choices, value, onPick }: {
+function Options({
+  name,
+  type,
+  choices,
+  value,
+  onPick,
+}: {
   name: string;
   type: "radio" | "checkbox";
   choices: Choice[];
@@ -78,7 +84,13 @@ export function Question({ q, number, value, otherText, errors, onChange, requir
           <div className="rating" role="radiogroup">
             {q.choices.map((c) => (
               <label key={String(c.value)} className={same(value, c.value) ? "rate checked" : "rate"}>
-                <input type="radio" name={q.name} value={String(c.value)} checked={same(value, c.value)} onChange={() => onChange(q.name, c.value)} />
+                <input
+                  type="radio"
+                  name={q.name}
+                  value={String(c.value)}
+                  checked={same(value, c.value)}
+                  onChange={() => onChange(q.name, c.value)}
+                />
                 <span>{c.text}</span>
               </label>
             ))}
@@ -153,12 +165,17 @@ export function Question({ q, number, value, otherText, errors, onChange, requir
     }
   }
   return (
-    <fieldset className={errors?.length ? "question invalid" : "question"} id={`q-${q.name}`} aria-describedby={errors?.length ? errorId : undefined}>
+    <fieldset
+      className={errors?.length ? "question invalid" : "question"}
+      id={`q-${q.name}`}
+      aria-describedby={errors?.length ? errorId : undefined}
+    >
       <legend>
         <span className="qnum">{number}.</span> {q.title}
         {q.isRequired && (
           <span className="required" aria-label={requiredLabel}>
-            {" "}*
+            {" "}
+            *
           </span>
         )}
       </legend>

@@ -33,7 +33,8 @@ const zh = {
   "campaigns.form.closesAt": "结束时间",
   "campaigns.form.timeHint": "北京时间。批次还需手动“开放”后，居民才能在此时间段内填写。",
   "campaigns.form.targets": "调查范围",
-  "campaigns.form.targetsHint": "勾选社区（含其全部小区和楼栋）、小区，或点小区旁的“N 栋”单独勾选楼栋。每个小区和楼栋都会生成一个链接和二维码。户数不含空置户。",
+  "campaigns.form.targetsHint":
+    "勾选社区（含其全部小区和楼栋）、小区，或点小区旁的“N 栋”单独勾选楼栋。每个小区和楼栋都会生成一个链接和二维码。户数不含空置户。",
   "campaigns.form.selectBuildings": "{n} 栋",
   "campaigns.form.households": "{n} 户",
   "campaigns.form.coveredByParent": "已含在所选范围内",
@@ -63,7 +64,8 @@ const zh = {
   "campaigns.action.closed": "关闭",
   "campaigns.closeHint": "关闭后不能重新开放。",
   "campaigns.confirmClose.title": "确认关闭“{name}”？",
-  "campaigns.confirmClose.body": "关闭后不能重新开放，居民将无法再填写本批次问卷（链接和二维码显示“已结束”）；已收到的 {n} 份答卷保留，满意率照常计算。",
+  "campaigns.confirmClose.body":
+    "关闭后不能重新开放，居民将无法再填写本批次问卷（链接和二维码显示“已结束”）；已收到的 {n} 份答卷保留，满意率照常计算。",
   "campaigns.confirmClose.submit": "确认关闭",
   "campaigns.availability": "居民端",
   "campaigns.availability.open": "正在接受填写",
@@ -142,18 +144,21 @@ const en: Record<keyof typeof zh, string> = {
   "campaigns.policyHint.unlimited": "No limit; for a volunteer helping many households on one phone.",
 
   "campaigns.form.nameHint": "e.g. March 2026 household satisfaction mock survey",
-  "campaigns.form.codeHint": "Identifies the campaign: lowercase letters, digits and hyphens (2–40), unique in the county, e.g. 2026-03-jinhu",
+  "campaigns.form.codeHint":
+    "Identifies the campaign: lowercase letters, digits and hyphens (2–40), unique in the county, e.g. 2026-03-jinhu",
   "campaigns.form.version": "Questionnaire version (published)",
   "campaigns.form.noVersions": "No questionnaire is published yet. Publish one under Questionnaires first, then create a campaign.",
   "campaigns.form.opensAt": "Opens",
   "campaigns.form.closesAt": "Closes",
   "campaigns.form.timeHint": "China Standard Time. The campaign must also be opened by hand before residents can answer in this period.",
   "campaigns.form.targets": "Target areas",
-  "campaigns.form.targetsHint": "Tick communities (with all their compounds and buildings), compounds, or open “N buildings” beside a compound to tick single buildings. Every compound and building gets a link and a QR code. Household counts exclude vacant ones.",
+  "campaigns.form.targetsHint":
+    "Tick communities (with all their compounds and buildings), compounds, or open “N buildings” beside a compound to tick single buildings. Every compound and building gets a link and a QR code. Household counts exclude vacant ones.",
   "campaigns.form.selectBuildings": "{n} buildings",
   "campaigns.form.households": "{n} households",
   "campaigns.form.coveredByParent": "Included in the selection above",
-  "campaigns.form.selected": "Selected: {communities} communities, {compounds} compounds, {buildings} buildings, about {households} households",
+  "campaigns.form.selected":
+    "Selected: {communities} communities, {compounds} compounds, {buildings} buildings, about {households} households",
   "campaigns.form.submit": "Create campaign",
   "campaigns.form.creating": "Creating…",
   "campaigns.form.fixErrors": "Please correct the marked fields and submit again.",
@@ -179,7 +184,8 @@ const en: Record<keyof typeof zh, string> = {
   "campaigns.action.closed": "Close",
   "campaigns.closeHint": "A closed campaign cannot be reopened.",
   "campaigns.confirmClose.title": "Close “{name}”?",
-  "campaigns.confirmClose.body": "A closed campaign cannot be reopened: residents can no longer answer it (its links and QR codes say it has ended). The {n} responses received are kept and still count in the rates.",
+  "campaigns.confirmClose.body":
+    "A closed campaign cannot be reopened: residents can no longer answer it (its links and QR codes say it has ended). The {n} responses received are kept and still count in the rates.",
   "campaigns.confirmClose.submit": "Close for good",
   "campaigns.availability": "Residents",
   "campaigns.availability.open": "Accepting answers",
@@ -195,7 +201,8 @@ const en: Record<keyof typeof zh, string> = {
   "campaigns.col.opens": "Opens",
   "campaigns.col.starts": "Starts",
   "campaigns.col.completions": "Sent",
-  "campaigns.countsHint": "Opens, starts and submissions are counted per link (a person opening twice counts twice); valid responses exclude voided ones.",
+  "campaigns.countsHint":
+    "Opens, starts and submissions are counted per link (a person opening twice counts twice); valid responses exclude voided ones.",
   "campaigns.downloadCsv": "Download the link list (CSV)",
   "campaigns.linkTable": "Links and QR codes",
   "campaigns.noLinks": "This campaign has no links inside your scope.",
@@ -214,7 +221,8 @@ const en: Record<keyof typeof zh, string> = {
   "campaigns.poster.window": "调查时间：{from} 至 {to}",
   "campaigns.poster.typeUrl": "无法扫码？用手机浏览器打开：",
   "campaigns.slipsTitle": "Household slips: {place}",
-  "campaigns.slipsCount": "{n} households (vacant ones excluded), 8 slips per A4 sheet; cut along the dashed lines and hand one to each household.",
+  "campaigns.slipsCount":
+    "{n} households (vacant ones excluded), 8 slips per A4 sheet; cut along the dashed lines and hand one to each household.",
   "campaigns.slipsNone": "This building has no occupied households in the register; there is nothing to print.",
   "campaigns.slip.room": "房号",
   "campaigns.slip.code": "户码",

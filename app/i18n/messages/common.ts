@@ -76,8 +76,10 @@ const zh = {
   "grids.sizeLine": "{buildings} 栋楼，{households} 户",
 
   "register.title": "导入住户登记",
-  "register.intro": "上传 CSV 或 Excel（.xlsx）文件。系统先检查并预览，确认后一次性全部导入；有任何错误时不会修改数据。重复导入同一文件不会产生变化。",
-  "register.columns": "列：街道、社区、小区、楼栋、单元（可选）、房号、空置（可选，是/否）、网格、网格长、网格长电话、责任单位（网格各列可选）。支持 UTF-8、带 BOM 的 UTF-8 和 GBK 编码。文件中没有的住户不会被删除。",
+  "register.intro":
+    "上传 CSV 或 Excel（.xlsx）文件。系统先检查并预览，确认后一次性全部导入；有任何错误时不会修改数据。重复导入同一文件不会产生变化。",
+  "register.columns":
+    "列：街道、社区、小区、楼栋、单元（可选）、房号、空置（可选，是/否）、网格、网格长、网格长电话、责任单位（网格各列可选）。支持 UTF-8、带 BOM 的 UTF-8 和 GBK 编码。文件中没有的住户不会被删除。",
   "register.template": "下载导入模板（CSV）",
   "register.file": "登记文件",
   "register.upload": "上传并预览",
@@ -282,8 +284,10 @@ const en: Record<keyof typeof zh, string> = {
   "grids.sizeLine": "{buildings} buildings, {households} households",
 
   "register.title": "Import the household register",
-  "register.intro": "Upload a CSV or Excel (.xlsx) file. It is checked and previewed first; on confirmation everything is imported at once, and nothing changes if there is any error. Importing the same file again changes nothing.",
-  "register.columns": "Columns: street, community, compound, building, stairwell (optional), room, vacant (optional, yes/no), grid, grid leader, grid leader phone, responsible unit (grid columns optional). UTF-8, UTF-8 with BOM and GBK are accepted. Households missing from the file are not deleted.",
+  "register.intro":
+    "Upload a CSV or Excel (.xlsx) file. It is checked and previewed first; on confirmation everything is imported at once, and nothing changes if there is any error. Importing the same file again changes nothing.",
+  "register.columns":
+    "Columns: street, community, compound, building, stairwell (optional), room, vacant (optional, yes/no), grid, grid leader, grid leader phone, responsible unit (grid columns optional). UTF-8, UTF-8 with BOM and GBK are accepted. Households missing from the file are not deleted.",
   "register.template": "Download the template (CSV)",
   "register.file": "Register file",
   "register.upload": "Upload and preview",
@@ -352,7 +356,8 @@ const en: Record<keyof typeof zh, string> = {
   "users.enable": "Enable account",
   "users.disabledNow": "Account disabled.",
   "users.confirmDisable.title": "Disable the account of “{name}”?",
-  "users.confirmDisable.body": "{name} is signed out on every device at once and cannot sign in until an administrator enables the account again; the account's audit records are kept.",
+  "users.confirmDisable.body":
+    "{name} is signed out on every device at once and cannot sign in until an administrator enables the account again; the account's audit records are kept.",
   "users.confirmDisable.submit": "Disable",
   "users.enabledNow": "Account enabled.",
   "users.error.username": "Username: 3–32 letters, digits or _ . -",

@@ -56,7 +56,8 @@ const zh = {
   "rates.coverageShort": "{pct}% 有数据",
   "rates.belowMinimumHint": "有效样本量低于最小值，数字仅供参考，不参与排名和红黄绿评定。",
   "rates.byLevel": "各{level}",
-  "rates.tableNote": "先按加权率排名；有效样本量小于 {minN} 的灰显、不排名，排在最后。每个率后是 95% 区间和有效样本量：按楼栋住户数加权后相当于多少份简单随机样本，通常少于答卷数（答卷数另列）。",
+  "rates.tableNote":
+    "先按加权率排名；有效样本量小于 {minN} 的灰显、不排名，排在最后。每个率后是 95% 区间和有效样本量：按楼栋住户数加权后相当于多少份简单随机样本，通常少于答卷数（答卷数另列）。",
   "rates.statusNote": "评定（与周通报同一规则）：95% 区间整体低于目标 {target} 为红，整体高于为绿，包含目标为黄；样本不足的不评定。",
   "rates.total": "合计",
   "rates.listSeparator": "、",
@@ -79,8 +80,10 @@ const zh = {
   "rates.formula.points": "答案分值：{answers}（{n} 题）",
   "rates.formula.weights": "题目权重：{weights}",
   "rates.formula.excluded": "不计入分母：{answers}未作答、已作废的答卷",
-  "rates.formula.interval": "区间：95% Wilson 区间，n = 有效回答数 ÷ 作答题数（同一人的各题回答按完全相关计，区间偏宽、保守）；加权率的有效样本量小于 {minN} 时灰显、不排名",
-  "rates.formula.weighted": "加权：各楼栋的率按楼栋非空置住户数加权（事后分层），区间按 Kish 有效样本量 (ΣH)² ÷ Σ(H² ÷ n) 计算；未加权的数字一并列出",
+  "rates.formula.interval":
+    "区间：95% Wilson 区间，n = 有效回答数 ÷ 作答题数（同一人的各题回答按完全相关计，区间偏宽、保守）；加权率的有效样本量小于 {minN} 时灰显、不排名",
+  "rates.formula.weighted":
+    "加权：各楼栋的率按楼栋非空置住户数加权（事后分层），区间按 Kish 有效样本量 (ΣH)² ÷ Σ(H² ÷ n) 计算；未加权的数字一并列出",
   "rates.formula.noQuestions": "这一版问卷没有此指标的题目。",
 
   "rates.byQuestion": "分题",
@@ -93,7 +96,8 @@ const zh = {
   "rates.trendNote": "按北京时间的 ISO 周（周一至周日）统计每周提交的答卷；折线为加权率，阴影为 95% 区间，样本不足的周不画。",
 
   "rates.compareTitle": "两轮对比",
-  "rates.compareNote": "差值 = {a} − {b}（百分点），区间为 Newcombe 混合得分区间，P 值为双比例 z 检验；两轮都按显示的加权率、其区间和 Kish 有效样本量比较；差值即两轮显示的率之差。",
+  "rates.compareNote":
+    "差值 = {a} − {b}（百分点），区间为 Newcombe 混合得分区间，P 值为双比例 z 检验；两轮都按显示的加权率、其区间和 Kish 有效样本量比较；差值即两轮显示的率之差。",
   "rates.diffPp": "{d} 个百分点",
   "rates.pValue": "P = {p}",
   "rates.significantP": "差异显著，P = {p}",
@@ -118,7 +122,8 @@ const zh = {
   "bulletin.col.lastWeek": "上周",
   "bulletin.col.change": "变化",
   "bulletin.col.status": "评定",
-  "bulletin.legend": "红：95% 区间整体低于目标 {target}；绿：整体高于目标；黄：区间包含目标，尚不能判断；样本不足：有效样本量小于 {minN}，不排名、不评定。",
+  "bulletin.legend":
+    "红：95% 区间整体低于目标 {target}；绿：整体高于目标；黄：区间包含目标，尚不能判断；样本不足：有效样本量小于 {minN}，不排名、不评定。",
   "bulletin.chartLabel": "{week} {measure}排名（条形为加权率，横线为 95% 区间，虚线为目标）",
   "bulletin.xlsx.context": "所属",
   "bulletin.xlsx.weighted": "{measure}（加权，%）",
@@ -146,8 +151,10 @@ const zh = {
   "planning.plannerLink": "样本量与模拟抽样",
   "planning.forecastLink": "测评得分预测",
   "planning.planTitle": "各社区需要的样本量",
-  "planning.planIntro": "按社区（或小区）非空置住户数计算：达到所选误差范围需要多大的有效样本量（Cochran 公式，含有限总体校正）；已收集的答卷按楼栋住户数加权后相当于多少有效样本（与各率区间用的 n 相同）；还要再调查多少户。",
-  "planning.planNote": "误差 ±{margin}%，置信水平 {confidence}%，预期比例 {p}%（50% 时需要的样本最多）。还需调查户数 =（需要 − 已有有效样本量）× 已收答卷 ÷ 已有有效样本量：假定新答卷在各楼栋的分布和已有的一样；各楼栋按住户数比例补齐时需要的更少。",
+  "planning.planIntro":
+    "按社区（或小区）非空置住户数计算：达到所选误差范围需要多大的有效样本量（Cochran 公式，含有限总体校正）；已收集的答卷按楼栋住户数加权后相当于多少有效样本（与各率区间用的 n 相同）；还要再调查多少户。",
+  "planning.planNote":
+    "误差 ±{margin}%，置信水平 {confidence}%，预期比例 {p}%（50% 时需要的样本最多）。还需调查户数 =（需要 − 已有有效样本量）× 已收答卷 ÷ 已有有效样本量：假定新答卷在各楼栋的分布和已有的一样；各楼栋按住户数比例补齐时需要的更少。",
   "planning.field.margin": "误差范围 ±（%）",
   "planning.field.confidence": "置信水平",
   "planning.field.p": "预期比例（%）",
@@ -167,7 +174,8 @@ const zh = {
   "planning.col.visitor": "调查员",
   "planning.col.result": "完成情况",
   "planning.drawTitle": "模拟测评抽样",
-  "planning.drawIntro": "像测评组一样，从登记台账中随机抽取住户：每个社区按上表的需调查户数，从非空置住户中简单随机抽样。名单可下载后分配给调查员。",
+  "planning.drawIntro":
+    "像测评组一样，从登记台账中随机抽取住户：每个社区按上表的需调查户数，从非空置住户中简单随机抽样。名单可下载后分配给调查员。",
   "planning.allIfNone": "不勾选则抽取范围内全部社区。",
   "planning.needs": "需 {n} 户",
   "planning.seedHint": "记下种子：相同种子、相同台账，抽出的名单完全相同，可复核。",
@@ -270,8 +278,10 @@ const en: Record<keyof typeof zh, string> = {
   "rates.coverageShort": "{pct}% with data",
   "rates.belowMinimumHint": "The sample is below the minimum n: shown for reference only, not ranked or coloured.",
   "rates.byLevel": "By {level}",
-  "rates.tableNote": "Ranked by the weighted rate; figures whose effective n is below {minN} are greyed, unranked and listed last. Each rate shows its 95% interval and effective n: how many simple random responses the household-weighted figure is worth, usually fewer than the responses (listed separately).",
-  "rates.statusNote": "Rating (the bulletin's rule): red when the whole 95% interval lies below the target {target}, green when wholly above, yellow when it contains the target; too few answers get no rating.",
+  "rates.tableNote":
+    "Ranked by the weighted rate; figures whose effective n is below {minN} are greyed, unranked and listed last. Each rate shows its 95% interval and effective n: how many simple random responses the household-weighted figure is worth, usually fewer than the responses (listed separately).",
+  "rates.statusNote":
+    "Rating (the bulletin's rule): red when the whole 95% interval lies below the target {target}, green when wholly above, yellow when it contains the target; too few answers get no rating.",
   "rates.total": "Total",
   "rates.listSeparator": ", ",
 
@@ -287,14 +297,17 @@ const en: Record<keyof typeof zh, string> = {
   "rates.col.week": "Week",
   "rates.col.difference": "Difference (95% interval)",
 
-  "rates.formula.rate": "positive answers ÷ valid answers (answer level: all the measure's questions pooled; each question's rate is listed too)",
+  "rates.formula.rate":
+    "positive answers ÷ valid answers (answer level: all the measure's questions pooled; each question's rate is listed too)",
   "rates.formula.score": "Σ (question weight × answer points) ÷ Σ question weights (over valid answers, out of 100)",
   "rates.formula.positive": "Positive: {answers} ({n} questions)",
   "rates.formula.points": "Points: {answers} ({n} questions)",
   "rates.formula.weights": "Question weights: {weights}",
   "rates.formula.excluded": "Left out of the denominator: {answers}no answer, voided responses",
-  "rates.formula.interval": "Interval: 95% Wilson, n = valid answers ÷ questions answered (one person's answers treated as perfectly correlated: a conservative, wider interval); a weighted figure whose effective n is below {minN} is greyed and not ranked",
-  "rates.formula.weighted": "Weighted: each building's rate weighted by its non-vacant households (post-stratification), interval at Kish's effective n (ΣH)² ÷ Σ(H² ÷ n); the unweighted figures are shown too",
+  "rates.formula.interval":
+    "Interval: 95% Wilson, n = valid answers ÷ questions answered (one person's answers treated as perfectly correlated: a conservative, wider interval); a weighted figure whose effective n is below {minN} is greyed and not ranked",
+  "rates.formula.weighted":
+    "Weighted: each building's rate weighted by its non-vacant households (post-stratification), interval at Kish's effective n (ΣH)² ÷ Σ(H² ÷ n); the unweighted figures are shown too",
   "rates.formula.noQuestions": "This questionnaire version has no questions for this measure.",
 
   "rates.byQuestion": "By question",
@@ -304,10 +317,12 @@ const en: Record<keyof typeof zh, string> = {
   "rates.trendsTitle": "{name}: weekly trend",
   "rates.trendChart": "{name} {measure} by week (weighted; band = 95% interval)",
   "rates.trendEmpty": "Every week has a sample below {minN}, so nothing is plotted; see the table.",
-  "rates.trendNote": "Responses by ISO week (Monday to Sunday, Beijing time). The line is the weighted rate, the band its 95% interval; weeks with too few answers are not plotted.",
+  "rates.trendNote":
+    "Responses by ISO week (Monday to Sunday, Beijing time). The line is the weighted rate, the band its 95% interval; weeks with too few answers are not plotted.",
 
   "rates.compareTitle": "Compare waves",
-  "rates.compareNote": "Difference = {a} − {b} in percentage points, Newcombe hybrid score interval, p-value of the two-proportion z-test; both waves compared on the weighted rates shown, their intervals and Kish's effective n; the difference is that of the two rates shown.",
+  "rates.compareNote":
+    "Difference = {a} − {b} in percentage points, Newcombe hybrid score interval, p-value of the two-proportion z-test; both waves compared on the weighted rates shown, their intervals and Kish's effective n; the difference is that of the two rates shown.",
   "rates.diffPp": "{d} points",
   "rates.pValue": "p = {p}",
   "rates.significantP": "significant, p = {p}",
@@ -332,7 +347,8 @@ const en: Record<keyof typeof zh, string> = {
   "bulletin.col.lastWeek": "Last week",
   "bulletin.col.change": "Change",
   "bulletin.col.status": "Rating",
-  "bulletin.legend": "Red: the whole 95% interval lies below the target {target}; green: wholly above; yellow: the interval contains the target, no verdict yet; too few: effective n below {minN}, not ranked or rated.",
+  "bulletin.legend":
+    "Red: the whole 95% interval lies below the target {target}; green: wholly above; yellow: the interval contains the target, no verdict yet; too few: effective n below {minN}, not ranked or rated.",
   "bulletin.chartLabel": "{week} {measure} ranking (bars: weighted rate; whiskers: 95% interval; dashed line: target)",
   "bulletin.xlsx.context": "In",
   "bulletin.xlsx.weighted": "{measure} (weighted, %)",
@@ -360,8 +376,10 @@ const en: Record<keyof typeof zh, string> = {
   "planning.plannerLink": "Sample sizes and mock draw",
   "planning.forecastLink": "Evaluation forecast",
   "planning.planTitle": "Households needed per community",
-  "planning.planIntro": "From each community's (or compound's) non-vacant households: the effective sample size the chosen margin needs (Cochran with finite-population correction), the effective n the responses so far give the household-weighted rate (the n of the rate intervals), and how many more households to survey.",
-  "planning.planNote": "Margin ±{margin}%, confidence {confidence}%, anticipated rate {p}% (50% needs the most households). Households still to survey = (needed − effective n) × responses ÷ effective n, assuming new responses spread over the buildings as the present ones do; filling buildings in proportion to their households needs fewer.",
+  "planning.planIntro":
+    "From each community's (or compound's) non-vacant households: the effective sample size the chosen margin needs (Cochran with finite-population correction), the effective n the responses so far give the household-weighted rate (the n of the rate intervals), and how many more households to survey.",
+  "planning.planNote":
+    "Margin ±{margin}%, confidence {confidence}%, anticipated rate {p}% (50% needs the most households). Households still to survey = (needed − effective n) × responses ÷ effective n, assuming new responses spread over the buildings as the present ones do; filling buildings in proportion to their households needs fewer.",
   "planning.field.margin": "Margin ± (%)",
   "planning.field.confidence": "Confidence",
   "planning.field.p": "Anticipated rate (%)",
@@ -381,7 +399,8 @@ const en: Record<keyof typeof zh, string> = {
   "planning.col.visitor": "Surveyor",
   "planning.col.result": "Result",
   "planning.drawTitle": "Mock-evaluation draw",
-  "planning.drawIntro": "Draw households at random from the register, as the inspectors do: per community, the number needed above, by simple random sampling of its non-vacant households. Download the list to assign it.",
+  "planning.drawIntro":
+    "Draw households at random from the register, as the inspectors do: per community, the number needed above, by simple random sampling of its non-vacant households. Download the list to assign it.",
   "planning.allIfNone": "With none ticked, every community in your area is drawn.",
   "planning.needs": "needs {n}",
   "planning.seedHint": "Keep the seed: the same seed and register give exactly the same list, so a draw can be checked.",
@@ -394,7 +413,8 @@ const en: Record<keyof typeof zh, string> = {
   "planning.fileName": "mock-evaluation-sample",
 
   "forecast.title": "Evaluation forecast",
-  "forecast.intro": "The points the household questionnaire would give today, from the responses so far, with an interval from the sampling error. The 12345 part joins once callbacks exist.",
+  "forecast.intro":
+    "The points the household questionnaire would give today, from the responses so far, with an interval from the sampling error. The 12345 part joins once callbacks exist.",
   "forecast.field.basis": "Based on",
   "forecast.basis.satisfaction": "Satisfaction rate",
   "forecast.basis.score": "100-point score",
@@ -420,7 +440,8 @@ const en: Record<keyof typeof zh, string> = {
   "forecast.hotlinePending": "Joins when callbacks exist",
   "forecast.points": "{points} points",
   "forecast.ruleNote.proportional": "Expected points = {max} × weighted rate; the interval limits are converted the same way.",
-  "forecast.ruleNote.deduction": "A weighted rate of {full}% or more gives the full {max} points, minus {perPoint} per percentage point below, at least 0; the interval limits are converted the same way.",
+  "forecast.ruleNote.deduction":
+    "A weighted rate of {full}% or more gives the full {max} points, minus {perPoint} per percentage point below, at least 0; the interval limits are converted the same way.",
   "forecast.byCommunity": "By community",
 
   "audit.action.bulletin.export": "Exported the weekly bulletin",

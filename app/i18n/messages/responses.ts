@@ -89,7 +89,8 @@ const zh = {
   "responses.export.all": "全部批次",
 
   "responses.import.title": "导入答卷",
-  "responses.import.intro": "把纸质问卷录入的 Excel 表格或其他问卷工具（如问卷星）导出的答卷导入到一个调查批次。上传后逐列选择对应的题目、把答案文字对应到选项，预览无误后一次性全部导入；有任何问题时不会导入任何答卷。导入的答卷会标记为“导入”。重复导入同一文件不会产生重复答卷。",
+  "responses.import.intro":
+    "把纸质问卷录入的 Excel 表格或其他问卷工具（如问卷星）导出的答卷导入到一个调查批次。上传后逐列选择对应的题目、把答案文字对应到选项，预览无误后一次性全部导入；有任何问题时不会导入任何答卷。导入的答卷会标记为“导入”。重复导入同一文件不会产生重复答卷。",
   "responses.import.formats": "支持 .xlsx 和 CSV（UTF-8、GBK、UTF-16，逗号、分号或制表符分隔）。第一行为列名，每行一份答卷。",
   "responses.import.campaign": "导入到调查批次",
   "responses.import.chooseCampaign": "请选择批次",
@@ -114,7 +115,8 @@ const zh = {
   "responses.import.place.fixed": "全部答卷都属于同一个小区或楼栋：",
   "responses.import.place.choose": "请选择小区或楼栋",
   "responses.import.values": "答案对应的选项",
-  "responses.import.valuesIntro": "文件中每种答案文字对应问卷中的哪个选项。系统已按文字和编号（如 1–5 分）自动对应，请检查；“视为未答”的答案不会保存。",
+  "responses.import.valuesIntro":
+    "文件中每种答案文字对应问卷中的哪个选项。系统已按文字和编号（如 1–5 分）自动对应，请检查；“视为未答”的答案不会保存。",
   "responses.import.valueText": "文件中的答案",
   "responses.import.valueCount": "份数",
   "responses.import.valueChoice": "对应选项",
@@ -142,7 +144,8 @@ const zh = {
   "responses.import.noPlaceColumn": "按列查找地点时，需要把某一列选为“小区”或“楼栋”；也可以选择“全部答卷都属于同一个小区或楼栋”。",
   "responses.import.noFixedPlace": "请选择这些答卷所属的小区或楼栋（须在本批次的调查范围和您的管辖范围内）。",
   "responses.import.tooManyAnswers": "列「{column}」有 {n} 种不同的答案，不像选择题。请检查这一列对应的题目。",
-  "responses.import.unmappedValue": "列「{column}」中的答案“{value}”（{count} 行：第 {lines} 行）没有对应的选项。请在“答案对应的选项”中为它选择一个选项或“视为未答”，或修改文件。",
+  "responses.import.unmappedValue":
+    "列「{column}」中的答案“{value}”（{count} 行：第 {lines} 行）没有对应的选项。请在“答案对应的选项”中为它选择一个选项或“视为未答”，或修改文件。",
   "responses.import.badTime": "第 {line} 行「{column}」：无法识别时间“{value}”，请写成 2026-05-01 14:30 这样的格式。",
   "responses.import.badDuration": "第 {line} 行「{column}」：无法识别用时“{value}”，请填写秒数（如 185）或“3分5秒”。",
   "responses.import.emptyRow": "第 {line} 行：没有任何已对应题目的答案。请删除这一行，或检查列的对应关系。",
@@ -210,7 +213,7 @@ const en: Record<keyof typeof zh, string> = {
   "responses.detail.userAgent": "Device",
   "responses.detail.collectedBy": "Collected by",
   "responses.detail.imported": "Imported",
-  "responses.detail.importedValue": "From the file \"{file}\" ({by}, {at})",
+  "responses.detail.importedValue": 'From the file "{file}" ({by}, {at})',
   "responses.detail.status": "Status",
   "responses.detail.complete": "Complete",
   "responses.detail.partial": "Partial: required questions unanswered",
@@ -219,11 +222,13 @@ const en: Record<keyof typeof zh, string> = {
   "responses.detail.unknown": "—",
   "responses.detail.voidedBanner": "Voided on {at} by {by}; it no longer counts. Reason: {reason}",
   "responses.void.title": "Void this response",
-  "responses.void.intro": "Responses cannot be edited. A voided response and the reason are kept and audited, but it no longer counts. Voiding cannot be undone.",
+  "responses.void.intro":
+    "Responses cannot be edited. A voided response and the reason are kept and audited, but it no longer counts. Voiding cannot be undone.",
   "responses.void.reason": "Reason",
   "responses.void.submit": "Void",
   "responses.void.confirmTitle": "Void response {id}?",
-  "responses.void.confirmBody": "Voiding cannot be undone: the response no longer counts in the rates and statistics and is kept for reference only; the reason “{reason}” and your name go into the audit log.",
+  "responses.void.confirmBody":
+    "Voiding cannot be undone: the response no longer counts in the rates and statistics and is kept for reference only; the reason “{reason}” and your name go into the audit log.",
   "responses.void.confirmSubmit": "Void for good",
   "responses.void.reasonRequired": "Give a reason (2–{max} characters).",
   "responses.void.done": "The response was voided.",
@@ -246,8 +251,10 @@ const en: Record<keyof typeof zh, string> = {
   "responses.export.all": "all-campaigns",
 
   "responses.import.title": "Import responses",
-  "responses.import.intro": "Import answers typed into Excel from paper questionnaires, or exported from another survey tool (such as 问卷星), into a campaign. After uploading, choose the question of each column and the option of each answer text; preview, then everything is imported at once, and nothing is imported if there is any problem. Imported responses are marked as such. Importing the same file again creates no duplicates.",
-  "responses.import.formats": ".xlsx and CSV (UTF-8, GBK, UTF-16; comma, semicolon or tab separated). Column names in the first row, one response per row.",
+  "responses.import.intro":
+    "Import answers typed into Excel from paper questionnaires, or exported from another survey tool (such as 问卷星), into a campaign. After uploading, choose the question of each column and the option of each answer text; preview, then everything is imported at once, and nothing is imported if there is any problem. Imported responses are marked as such. Importing the same file again creates no duplicates.",
+  "responses.import.formats":
+    ".xlsx and CSV (UTF-8, GBK, UTF-16; comma, semicolon or tab separated). Column names in the first row, one response per row.",
   "responses.import.campaign": "Import into campaign",
   "responses.import.chooseCampaign": "Choose a campaign",
   "responses.import.file": "Answers file",
@@ -271,14 +278,16 @@ const en: Record<keyof typeof zh, string> = {
   "responses.import.place.fixed": "All responses belong to one compound or building:",
   "responses.import.place.choose": "Choose a compound or building",
   "responses.import.values": "Options for the answers",
-  "responses.import.valuesIntro": "Which option each answer text in the file means. Texts and option numbers (such as 1–5 points) were matched automatically; check them. Answers marked \"no answer\" are not stored.",
+  "responses.import.valuesIntro":
+    'Which option each answer text in the file means. Texts and option numbers (such as 1–5 points) were matched automatically; check them. Answers marked "no answer" are not stored.',
   "responses.import.valueText": "Answer in the file",
   "responses.import.valueCount": "Rows",
   "responses.import.valueChoice": "Option",
   "responses.import.unmapped": "(choose)",
   "responses.import.skip": "(treat as no answer)",
   "responses.import.refresh": "Update the preview",
-  "responses.import.problems": "{n} problems found. Change the mapping above, or fix the file and upload it again; nothing can be imported until they are solved:",
+  "responses.import.problems":
+    "{n} problems found. Change the mapping above, or fix the file and upload it again; nothing can be imported until they are solved:",
   "responses.import.counts": "{rows} rows. Ready to import: {complete} complete, {partial} partial (required questions unanswered).",
   "responses.import.alreadyCounted": "{n} of them were imported before and will not be imported again.",
   "responses.import.preview": "Preview (first {n} rows, as they will be stored)",
@@ -294,23 +303,30 @@ const en: Record<keyof typeof zh, string> = {
   "responses.import.again": "Import another file",
 
   "responses.import.noRows": "The file holds no responses. Column names go in the first row, one response per row below.",
-  "responses.import.noQuestions": "No column is mapped to a question. Choose the question of each answer column under \"What each column holds\".",
-  "responses.import.sameRole": "Columns \"{column}\" and \"{other}\" are mapped to the same thing; each can be mapped from one column only.",
-  "responses.import.noPlaceColumn": "To find places from columns, map a column to \"compound\" or \"building\"; or choose \"all responses belong to one compound or building\".",
-  "responses.import.noFixedPlace": "Choose the compound or building these responses belong to (inside the campaign's areas and your own area).",
-  "responses.import.tooManyAnswers": "Column \"{column}\" has {n} different answers, too many for a choice question. Check the question it is mapped to.",
-  "responses.import.unmappedValue": "The answer \"{value}\" in column \"{column}\" ({count} rows: line {lines}) matches no option. Choose an option or \"no answer\" for it under \"Options for the answers\", or fix the file.",
-  "responses.import.badTime": "Line {line}, \"{column}\": \"{value}\" is not a time; write it like 2026-05-01 14:30.",
-  "responses.import.badDuration": "Line {line}, \"{column}\": \"{value}\" is not a duration; give seconds (such as 185) or \"3分5秒\".",
+  "responses.import.noQuestions":
+    'No column is mapped to a question. Choose the question of each answer column under "What each column holds".',
+  "responses.import.sameRole": 'Columns "{column}" and "{other}" are mapped to the same thing; each can be mapped from one column only.',
+  "responses.import.noPlaceColumn":
+    'To find places from columns, map a column to "compound" or "building"; or choose "all responses belong to one compound or building".',
+  "responses.import.noFixedPlace":
+    "Choose the compound or building these responses belong to (inside the campaign's areas and your own area).",
+  "responses.import.tooManyAnswers":
+    'Column "{column}" has {n} different answers, too many for a choice question. Check the question it is mapped to.',
+  "responses.import.unmappedValue":
+    'The answer "{value}" in column "{column}" ({count} rows: line {lines}) matches no option. Choose an option or "no answer" for it under "Options for the answers", or fix the file.',
+  "responses.import.badTime": 'Line {line}, "{column}": "{value}" is not a time; write it like 2026-05-01 14:30.',
+  "responses.import.badDuration": 'Line {line}, "{column}": "{value}" is not a duration; give seconds (such as 185) or "3分5秒".',
   "responses.import.emptyRow": "Line {line}: no answer in any mapped column. Delete the row or check the column mapping.",
   "responses.import.place.missing": "Line {line}: no compound or building given.",
-  "responses.import.place.notFound": "Line {line}: \"{place}\" is not in the register. Check the street, community, compound and building names.",
-  "responses.import.place.ambiguous": "Line {line}: more than one place is called \"{place}\"; add a community or compound column to tell them apart.",
-  "responses.import.outOfScope": "Line {line}: \"{place}\" is outside your area and cannot be imported.",
-  "responses.import.outOfCampaign": "Line {line}: \"{place}\" is not among the campaign's areas.",
-  "responses.import.invalidAnswer": "Line {line}, \"{column}\": {message}",
-  "responses.import.tooLong": "Line {line}, \"{column}\": too long; at most {max} characters.",
-  "responses.import.notNumber": "Line {line}, \"{column}\": \"{value}\" is not a number; this question takes numbers only.",
+  "responses.import.place.notFound":
+    'Line {line}: "{place}" is not in the register. Check the street, community, compound and building names.',
+  "responses.import.place.ambiguous":
+    'Line {line}: more than one place is called "{place}"; add a community or compound column to tell them apart.',
+  "responses.import.outOfScope": 'Line {line}: "{place}" is outside your area and cannot be imported.',
+  "responses.import.outOfCampaign": 'Line {line}: "{place}" is not among the campaign\'s areas.',
+  "responses.import.invalidAnswer": 'Line {line}, "{column}": {message}',
+  "responses.import.tooLong": 'Line {line}, "{column}": too long; at most {max} characters.',
+  "responses.import.notNumber": 'Line {line}, "{column}": "{value}" is not a number; this question takes numbers only.',
 };
 
 export const responseMessages = { zh, en };

@@ -30,7 +30,7 @@ const zh = {
   "surveyDef.noPositiveAnswers": "“{name}”设置了统计指标，但没有列出算作肯定的答案（positiveAnswers）。",
   "surveyDef.answerNotAChoice": "“{name}”的 {property} 中的“{value}”不是这道题的选项。",
   "surveyDef.answerInBoth": "“{name}”的答案“{value}”不能既算作肯定（positiveAnswers）又被排除（excludedAnswers）。",
-  "surveyDef.badScores": "“{name}”的 answerScores 必须写成 { \"选项\": 分值 } 的形式。",
+  "surveyDef.badScores": '“{name}”的 answerScores 必须写成 { "选项": 分值 } 的形式。',
   "surveyDef.badScore": "“{name}”的 answerScores 中“{answer}”的分值必须是数字。",
   "surveyDef.badWeight": "“{name}”的权重 weight 必须大于 0。",
   "surveyDef.tagsWithoutMeasure": "“{name}”写了计分设置，但没有设置统计指标 measure，这些设置不会生效。",
@@ -87,7 +87,8 @@ const zh = {
   "surveys.saved": "草稿已保存。",
   "surveys.publish": "发布",
   "surveys.confirmPublish.title": "确认发布第 {n} 版？",
-  "surveys.confirmPublish.body": "发布后第 {n} 版即冻结，不能修改也不能撤回：调查批次可以选用它，居民的答卷都指向这一版。以后的修改只能再发布为新版本。",
+  "surveys.confirmPublish.body":
+    "发布后第 {n} 版即冻结，不能修改也不能撤回：调查批次可以选用它，居民的答卷都指向这一版。以后的修改只能再发布为新版本。",
   "surveys.confirmPublish.submit": "确认发布第 {n} 版",
   "surveys.publishing": "正在发布…",
   "surveys.publishHint": "发布会把当前内容保存为一个不可修改的新版本；之后的修改只改草稿，再次发布才生成下一版。",
@@ -128,11 +129,12 @@ const en: Record<keyof typeof zh, string> = {
   "surveyDef.unsupportedExpression":
     "The condition {property} of “{name}” cannot be evaluated on residents' phones: {expression}. Use only {question name}, quoted text, numbers, =, !=, >, <, >=, <=, empty, notempty, contains, notcontains, anyof, allof, noneof, and, or, ! and brackets.",
   "surveyDef.unknownMeasure": "The measure “{measure}” of “{name}” does not exist; choose one of {measures}.",
-  "surveyDef.measureNeedsChoices": "“{name}” is a {type} question and cannot feed a rate. Only single-choice, dropdown, rating and yes/no questions can have a measure.",
+  "surveyDef.measureNeedsChoices":
+    "“{name}” is a {type} question and cannot feed a rate. Only single-choice, dropdown, rating and yes/no questions can have a measure.",
   "surveyDef.noPositiveAnswers": "“{name}” has a measure but lists no answers that count as positive (positiveAnswers).",
   "surveyDef.answerNotAChoice": "“{value}” in {property} of “{name}” is not one of the question's answers.",
   "surveyDef.answerInBoth": "The answer “{value}” of “{name}” cannot be both positive and excluded.",
-  "surveyDef.badScores": "The answerScores of “{name}” must be written as { \"answer\": points }.",
+  "surveyDef.badScores": 'The answerScores of “{name}” must be written as { "answer": points }.',
   "surveyDef.badScore": "The points for “{answer}” in the answerScores of “{name}” must be a number.",
   "surveyDef.badWeight": "The weight of “{name}” must be greater than 0.",
   "surveyDef.tagsWithoutMeasure": "“{name}” has scoring settings but no measure, so they have no effect.",
@@ -189,10 +191,12 @@ const en: Record<keyof typeof zh, string> = {
   "surveys.saved": "Draft saved.",
   "surveys.publish": "Publish",
   "surveys.confirmPublish.title": "Publish version {n}?",
-  "surveys.confirmPublish.body": "Version {n} is frozen once published: it cannot be changed or withdrawn; campaigns can use it and every response points to it. Later changes can only be published as a new version.",
+  "surveys.confirmPublish.body":
+    "Version {n} is frozen once published: it cannot be changed or withdrawn; campaigns can use it and every response points to it. Later changes can only be published as a new version.",
   "surveys.confirmPublish.submit": "Publish version {n}",
   "surveys.publishing": "Publishing…",
-  "surveys.publishHint": "Publishing saves the current text as a new version that never changes; later edits change the draft until you publish again.",
+  "surveys.publishHint":
+    "Publishing saves the current text as a new version that never changes; later edits change the draft until you publish again.",
   "surveys.published": "Published version {n}.",
   "surveys.publishedUnchanged": "Same as version {n}; no new version was made.",
   "surveys.preview": "Phone preview",

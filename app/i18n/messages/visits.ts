@@ -40,7 +40,8 @@ const zh = {
   "coverage.projected": "按此进度 {date} 完成",
   "coverage.noPace": "近 3 天没有完成的住户，无法预计完成日期",
   "coverage.late": "按当前进度赶不上",
-  "coverage.rule": "覆盖率 = 已走访 ÷（应走访 − 走访确认空置）。应走访：登记在册、不空置的住户；这是全部住户的普查，不是抽样，所以没有置信区间。空置需在另一天再次确认；在 {n} 个不同的（日期、时段）上门都没人才算无法联系（时段：12 点前、12–18 点、18 点后，北京时间）。",
+  "coverage.rule":
+    "覆盖率 = 已走访 ÷（应走访 − 走访确认空置）。应走访：登记在册、不空置的住户；这是全部住户的普查，不是抽样，所以没有置信区间。空置需在另一天再次确认；在 {n} 个不同的（日期、时段）上门都没人才算无法联系（时段：12 点前、12–18 点、18 点后，北京时间）。",
   "coverage.byLevel": "各{level}",
   "coverage.empty": "这个层级没有单位。",
   "coverage.col.unit": "单位",
@@ -150,7 +151,8 @@ const en: Record<keyof typeof zh, string> = {
   "coverage.projected": "At this pace done on {date}",
   "coverage.noPace": "Nothing finished in the last 3 days: no end date to project",
   "coverage.late": "Behind: misses the deadline at this pace",
-  "coverage.rule": "Coverage = visited ÷ (to reach − found vacant). To reach: registered households not marked vacant; a census of all households, not a sample, so there is no confidence interval. Vacant needs a second confirmation on another day; unreachable after {n} tries in as many different (day, time slot) pairs (before 12:00, 12:00–18:00, after 18:00 Beijing).",
+  "coverage.rule":
+    "Coverage = visited ÷ (to reach − found vacant). To reach: registered households not marked vacant; a census of all households, not a sample, so there is no confidence interval. Vacant needs a second confirmation on another day; unreachable after {n} tries in as many different (day, time slot) pairs (before 12:00, 12:00–18:00, after 18:00 Beijing).",
   "coverage.byLevel": "By {level}",
   "coverage.empty": "No units at this level.",
   "coverage.col.unit": "Unit",
@@ -214,7 +216,8 @@ const en: Record<keyof typeof zh, string> = {
   "visits.refused.beforeRound": "The visit is earlier than the start of the round; check the phone's date and time.",
   "visits.refused.noteTooLong": "A note has at most 500 characters.",
   "visits.refused.notAssigned": "This household is not in your buildings; the log was not stored.",
-  "visits.refused.assignmentWithdrawn": "This building was given to someone else; the log you made offline was not stored. Ask your grid leader.",
+  "visits.refused.assignmentWithdrawn":
+    "This building was given to someone else; the log you made offline was not stored. Ask your grid leader.",
   "visits.refused.undoNotFound": "The log to take back was not found.",
   "visits.refused.repeatedInRequest": "The same log was sent twice.",
 };
