@@ -7,15 +7,13 @@ const percent = (text: string) => Number(/(-?\d+\.\d)%/.exec(text)![1]);
 const effectiveN = (text: string) => Number(/有效样本量 ([\d,]+(?:\.\d)?)/.exec(text)![1].replace(/,/g, ""));
 
 async function rows(table: Locator) {
-  return table
-    .locator("tbody tr")
-    .evaluateAll((trs) =>
-      trs.map((tr) => ({
-        greyed: tr.classList.contains("greyed"),
-        total: tr.classList.contains("total"),
-        cells: [...tr.querySelectorAll("td")].map((td) => (td as HTMLElement).innerText.trim()),
-      })),
-    );
+  return table.locator("tbody tr").evaluateAll((trs) =>
+    trs.map((tr) => ({
+      greyed: tr.classList.contains("greyed"),
+      total: tr.classList.contains("total"),
+      cells: [...tr.querySelectorAll("td")].map((td) => (td as HTMLElement).innerText.trim()),
+    })),
+  );
 }
 
 async function rankedRowsObeyTheMinimum(page: Page, minN: number) {
