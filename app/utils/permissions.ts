@@ -22,32 +22,24 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+/** Street and community staff do the same work, each inside their own scope. */
+const AREA_STAFF: readonly Permission[] = [
+  "place:read",
+  "register:import",
+  "campaign:print",
+  "response:read",
+  "response:export",
+  "response:import",
+  "rates:read",
+  "visit:log",
+  "visit:assign",
+  "visit:read",
+];
+
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  street_staff: [
-    "place:read",
-    "register:import",
-    "campaign:print",
-    "response:read",
-    "response:export",
-    "response:import",
-    "rates:read",
-    "visit:log",
-    "visit:assign",
-    "visit:read",
-  ],
-  community_staff: [
-    "place:read",
-    "register:import",
-    "campaign:print",
-    "response:read",
-    "response:export",
-    "response:import",
-    "rates:read",
-    "visit:log",
-    "visit:assign",
-    "visit:read",
-  ],
+  street_staff: AREA_STAFF,
+  community_staff: AREA_STAFF,
   grid_leader: ["place:read", "response:read", "rates:read", "visit:log", "visit:assign", "visit:read"],
   volunteer: ["place:read", "visit:log"],
   hotline_agent: ["place:read"],

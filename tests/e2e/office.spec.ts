@@ -29,6 +29,7 @@ for (const { user, scope } of ROLES) {
   test(`${user}: every menu link fits a 360 px phone and the account shows the real scope`, async ({ page }) => {
     await signIn(page, user);
     const links = page.getByRole("navigation", { name: "主导航" }).getByRole("link");
+    await expect(links.first()).toBeVisible();
     const count = await links.count();
     expect(count).toBeGreaterThan(0);
     for (let i = 0; i < count; i++) {
