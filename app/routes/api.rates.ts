@@ -9,7 +9,7 @@ import { translator } from "~/i18n";
 import { chooseCampaign, type RateUnit } from "~/domain/rate-engine";
 import { listRateCampaigns, rateTable } from "~/models/rates.server";
 import { getLang } from "~/utils/request.server";
-import { requirePermission } from "~/utils/session.server";
+import { requireApiPermission } from "~/utils/session.server";
 
 function unitJson(u: RateUnit) {
   const { figure: f } = u;
@@ -32,7 +32,7 @@ function unitJson(u: RateUnit) {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, "rates:read");
+  const user = await requireApiPermission(request, "rates:read");
   const params = parseRateParams(new URL(request.url).searchParams);
   const [campaigns, lang] = await Promise.all([listRateCampaigns(user), getLang(request)]);
   const { campaign, measure, unavailableMeasure } = chooseCampaign(campaigns, params);

@@ -424,4 +424,14 @@ describe("scope", () => {
     const expected = await rateTable(user, { campaign: mine, measure: "satisfaction", level: "building", range: ALL_WEEKS, minN: 30 });
     expect(body.total.weighted).toEqual(expected.total.figure.weighted);
   });
+
+  it("the API answers a signed-out caller with JSON 401, not a redirect to the sign-in page", async () => {
+    const thrown = await apiLoader({
+      request: new Request("http://test/api/rates"),
+      params: {},
+      context: { cspNonce: "", clientIp: null },
+    }).catch((r) => r);
+    expect(thrown.status).toBe(401);
+    expect(await thrown.json()).toMatchObject({ error: "not signed in" });
+  });
 });
