@@ -75,6 +75,7 @@ function Header({ user }: { user: RootData["user"] }) {
     { to: "/campaigns", label: t("nav.campaigns"), show: (r) => can(r, "campaign:print") },
     { to: "/responses", label: t("nav.responses"), show: (r) => can(r, "response:read") },
     { to: "/coverage", label: t("nav.coverage"), show: (r) => can(r, "visit:read") },
+    { to: "/rounds", label: t("nav.rounds"), show: (r) => can(r, "visit:assign") },
     { to: "/rates", label: t("nav.rates"), show: (r) => can(r, "rates:read") },
     { to: "/bulletin", label: t("nav.bulletin"), show: (r) => can(r, "rates:read") },
     { to: "/planning", label: t("nav.planning"), show: (r) => can(r, "rates:read") },

@@ -649,3 +649,47 @@ export async function actionLists(user: ScopedUser, round: VisitRound, now = new
     .map(([id, v]) => ({ volunteer: people.get(id) ?? String(id), lastAt: v.lastAt, buildings: v.buildings }));
   return { revisit, refusals, notStarted, quiet };
 }
+
+/** People who can be given buildings by this user: volunteers, grid leaders and community staff of the user's area. */
+export async function assignablePeople(user: ScopedUser): Promise<{ id: number; name: string; role: string }[]> {
+  return sql<{ id: number; name: string; role: string }[]>`
+    select u.id, u.display_name as name, u.role from users u join places p on p.id = u.scope_place_id
+    where u.county_id = ${user.countyId} and not u.disabled and u.role in ('volunteer', 'grid_leader', 'community_staff')
+      and (${inScope(user, "p.path")} or p.path @> array[${user.scopePlaceId}]::int[])
+    order by u.role <> 'volunteer', u.display_name, u.id`;
+}
+
+export type RoundBuilding = {
+  id: number;
+  name: string;
+  compound: string;
+  community: string;
+  households: number;
+  volunteer: string | null;
+  stairwellsAssigned: number;
+};
+
+/** The round's buildings inside the user's scope, with who has each now. */
+export async function roundBuildings(user: ScopedUser, round: VisitRound): Promise<RoundBuilding[]> {
+  return sql<RoundBuilding[]>`
+    select b.id, b.name, cp.name as compound, cm.name as community,
+      (select count(*)::int from households h where h.building_id = b.id and not h.vacant) as households,
+      (select u.display_name from visit_assignments a join users u on u.id = a.volunteer_id
+        where a.round_id = ${round.id} and a.place_id = b.id and a.withdrawn_at is null limit 1) as volunteer,
+      (select count(*)::int from visit_assignments a join places s on s.id = a.place_id
+        where a.round_id = ${round.id} and s.parent_id = b.id and a.withdrawn_at is null) as "stairwellsAssigned"
+    from places b join places cp on cp.id = b.parent_id join places cm on cm.id = cp.parent_id
+    where b.county_id = ${user.countyId} and b.level = 'building' and ${inScope(user, "b.path")}
+      and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and b.path @> array[t.place_id])
+    order by cm.sort_order, cm.id, cp.sort_order, cp.id, b.sort_order, b.id`;
+}
+
+/** Withdraws whatever is assigned of these buildings (the buildings and their stairwells) inside the user's scope. */
+export async function withdrawPlaces(actor: ScopedUser & { id: number }, round: VisitRound, buildingIds: number[]): Promise<number> {
+  const result = await sql`
+    update visit_assignments a set withdrawn_at = now(), withdrawn_by = ${actor.id}
+    from places p
+    where a.round_id = ${round.id} and a.county_id = ${actor.countyId} and a.withdrawn_at is null and p.id = a.place_id
+      and (p.id = any(${buildingIds}::int[]) or p.parent_id = any(${buildingIds}::int[])) and ${inScope(actor, "p.path")}`;
+  return result.count;
+}

@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   "response:import",
   "response:void",
   "rates:read", // rates, rankings, bulletin, planning
+  "visit:manage", // create and close door-to-door rounds
   "visit:log", // log door-to-door visits of the households assigned to oneself
   "visit:assign", // door-to-door rounds and assignments inside the scope
   "visit:read", // door-to-door coverage inside the scope

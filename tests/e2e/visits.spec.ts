@@ -138,3 +138,43 @@ test("the office reads coverage and pace on a phone, down to a building's floors
   await expect(page.getByTestId("building-grid").locator(".room").first()).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/coverage-building-phone.png`, fullPage: true });
 });
+
+test("the office creates a round over a community, community staff assign buildings, and the volunteer finds them", async ({
+  page,
+  browser,
+}) => {
+  await signIn(page, "admin");
+  await page.goto("/rounds");
+  const form = page.getByTestId("new-round");
+  await form.getByLabel("名称").fill("锦湖补漏走访");
+  await form.getByLabel(/^代码/).fill("jinhu-gaps");
+  await form.getByRole("button", { name: "创建并去分配楼栋" }).click();
+  // Nothing chosen: the form says so and keeps what was typed.
+  await expect(form.getByText("请至少选择一个社区、小区或楼栋")).toBeVisible();
+  await expect(form.getByLabel("名称")).toHaveValue("锦湖补漏走访");
+  await form.getByRole("checkbox", { name: /^锦湖社区/ }).check();
+  await form.getByRole("button", { name: "创建并去分配楼栋" }).click();
+  await expect(page).toHaveURL(/\/rounds\/jinhu-gaps$/);
+  await expect(page.getByRole("heading", { name: "锦湖补漏走访" })).toBeVisible();
+
+  const staff = await browser.newPage();
+  await signIn(staff, "community");
+  await staff.goto("/rounds/jinhu-gaps");
+  const assign = staff.getByTestId("assign");
+  await assign.getByLabel("分配给").selectOption({ label: "志愿者（志愿者）" });
+  const boxes = assign.getByRole("checkbox");
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await assign.getByRole("button", { name: "分配勾选的楼栋" }).click();
+  await expect(staff.getByRole("status")).toContainText("已分配 2 栋");
+  await expect(assign.locator("tbody tr").nth(0)).toContainText("志愿者");
+  await staff.screenshot({ path: `${SHOTS}/rounds-assign-phone.png`, fullPage: true });
+  await staff.close();
+
+  const volunteer = await browser.newPage();
+  await signIn(volunteer, "volunteer");
+  await volunteer.goto("/visits");
+  await volunteer.getByRole("link", { name: /锦湖补漏走访/ }).click();
+  await expect(volunteer.locator(".building-button")).toHaveCount(2);
+  await volunteer.close();
+});

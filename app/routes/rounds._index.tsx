@@ -1,0 +1,157 @@
+// Door-to-door rounds (走访轮次): the list, and for the county office a new round over chosen
+// communities, compounds or buildings with its two deadlines and its rule for "unreachable".
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { DataTable } from "~/components/data-table";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { TargetPicker } from "~/components/target-picker";
+import { Field } from "~/components/user-fields";
+import { CAMPAIGN_CODE, parseShanghaiDateTime, toShanghaiInput } from "~/domain/campaigns";
+import { useT } from "~/i18n/use-t";
+import { recordAudit } from "~/models/audit.server";
+import { targetChoices } from "~/models/campaigns.server";
+import { createRound, listRounds } from "~/models/visits.server";
+import { IdList, parseInput, wholeNumber } from "~/utils/input";
+import { can } from "~/utils/permissions";
+import { clientInfo } from "~/utils/request.server";
+import { requirePermission } from "~/utils/session.server";
+
+const DAY = 86_400_000;
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "visit:assign");
+  const manage = can(user.role, "visit:manage");
+  const [rounds, streets] = await Promise.all([listRounds(user.countyId), manage ? targetChoices(user.countyId) : Promise.resolve([])]);
+  const today = Math.floor(Date.now() / DAY) * DAY;
+  return {
+    manage,
+    streets,
+    rounds: rounds.map((r) => ({
+      code: r.code,
+      name: r.name,
+      startsAt: r.startsAt.toISOString(),
+      firstDeadline: r.firstDeadline.toISOString(),
+      finalDeadline: r.finalDeadline.toISOString(),
+      state: r.state,
+    })),
+    defaults: {
+      startsAt: toShanghaiInput(new Date(today)),
+      firstDeadline: toShanghaiInput(new Date(today + 21 * DAY)),
+      finalDeadline: toShanghaiInput(new Date(today + 24 * DAY)),
+    },
+  };
+}
+
+const text = z.string().trim().catch("");
+const time = (message: string) =>
+  text.transform((v, ctx) => parseShanghaiDateTime(v) ?? (ctx.addIssue({ code: "custom", message }), z.NEVER));
+const roundForm = z
+  .object({
+    name: text.pipe(z.string().min(1, "rounds.error.name").max(200, "rounds.error.name")),
+    code: text.pipe(z.string().regex(CAMPAIGN_CODE, "campaigns.error.code")),
+    startsAt: time("rounds.error.time"),
+    firstDeadline: time("rounds.error.time"),
+    finalDeadline: time("rounds.error.time"),
+    unreachableAfter: text.transform(
+      (v, ctx) => wholeNumber(v, 1, 10) ?? (ctx.addIssue({ code: "custom", message: "rounds.error.tries" }), z.NEVER),
+    ),
+    target: IdList,
+  })
+  .superRefine((v, ctx) => {
+    if (v.startsAt && v.firstDeadline && v.firstDeadline <= v.startsAt)
+      ctx.addIssue({ code: "custom", path: ["firstDeadline"], message: "rounds.error.order" });
+    if (v.firstDeadline && v.finalDeadline && v.finalDeadline < v.firstDeadline)
+      ctx.addIssue({ code: "custom", path: ["finalDeadline"], message: "rounds.error.order" });
+    if (v.target.length === 0) ctx.addIssue({ code: "custom", path: ["targets"], message: "campaigns.error.noTargets" });
+  });
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requirePermission(request, "visit:manage");
+  const form = await request.formData();
+  const parsed = parseInput(roundForm, form);
+  const values = Object.fromEntries([...form.entries()].filter(([k]) => k !== "target").map(([k, v]) => [k, String(v)]));
+  if ("errors" in parsed) return data({ errors: parsed.errors, values }, { status: 400 });
+  const { target, ...round } = parsed.value;
+  const created = await createRound(user, { ...round, campaignId: null, message: null, targetPlaceIds: target });
+  if ("problem" in created) {
+    const field = created.problem === "codeTaken" ? "code" : "targets";
+    return data({ errors: { [field]: `rounds.error.${created.problem}` }, values }, { status: 409 });
+  }
+  await recordAudit(user, "round.create", {
+    target: round.code,
+    details: { roundId: created.id, targets: target },
+    ip: clientInfo(request, context).ip,
+  });
+  return redirect(`/rounds/${round.code}`);
+}
+
+const day = (iso: string) => new Date(iso).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" });
+
+export default function Rounds() {
+  const { manage, streets, rounds, defaults } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const t = useT();
+  const errors: Record<string, string> = result?.errors ?? {};
+  const values: Record<string, string> = result?.values ?? {};
+  return (
+    <>
+      <h1>{t("rounds.title")}</h1>
+      <DataTable
+        testId="rounds"
+        columns={[t("rounds.col.name"), t("rounds.col.start"), t("rounds.col.first"), t("rounds.col.final"), t("rounds.col.state")]}
+        rows={rounds}
+        row={(r) => (
+          <tr key={r.code}>
+            <td>
+              <Link to={`/rounds/${r.code}`}>{r.name}</Link>
+            </td>
+            <td>{day(r.startsAt)}</td>
+            <td>{day(r.firstDeadline)}</td>
+            <td>{day(r.finalDeadline)}</td>
+            <td>{t(`rounds.state.${r.state}`)}</td>
+          </tr>
+        )}
+        empty={<p className="muted">{t("coverage.noRounds")}</p>}
+      />
+      {manage && (
+        <Form method="post" className="card stack-form" data-testid="new-round">
+          <h2>{t("rounds.new")}</h2>
+          <Field label={t("rounds.field.name")} name="name" error={errors.name}>
+            <input type="text" name="name" required maxLength={200} defaultValue={values.name} />
+          </Field>
+          <Field label={t("rounds.field.code")} name="code" error={errors.code}>
+            <input type="text" name="code" required pattern="[a-z0-9-]{2,40}" defaultValue={values.code} autoCapitalize="none" />
+          </Field>
+          <Field label={t("rounds.field.start")} name="startsAt" error={errors.startsAt}>
+            <input type="datetime-local" name="startsAt" required defaultValue={values.startsAt ?? defaults.startsAt} />
+          </Field>
+          <Field label={t("rounds.field.first")} name="firstDeadline" error={errors.firstDeadline}>
+            <input type="datetime-local" name="firstDeadline" required defaultValue={values.firstDeadline ?? defaults.firstDeadline} />
+          </Field>
+          <Field label={t("rounds.field.final")} name="finalDeadline" error={errors.finalDeadline}>
+            <input type="datetime-local" name="finalDeadline" required defaultValue={values.finalDeadline ?? defaults.finalDeadline} />
+          </Field>
+          <Field label={t("rounds.field.tries")} name="unreachableAfter" error={errors.unreachableAfter}>
+            <input
+              type="number"
+              name="unreachableAfter"
+              min={1}
+              max={10}
+              required
+              defaultValue={values.unreachableAfter ?? "3"}
+              inputMode="numeric"
+            />
+          </Field>
+          <TargetPicker streets={streets} initial={[]} error={errors.targets} legend={t("rounds.field.targets")} />
+          <button type="submit" className="button">
+            {t("rounds.create")}
+          </button>
+        </Form>
+      )}
+    </>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;
