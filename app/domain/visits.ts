@@ -177,3 +177,98 @@ export function pace(input: { remaining: number; finishedAt: Date[]; deadline: D
     late: input.remaining > 0 && (projected === null || projected > deadlineDay),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fabrication signals (AAPOR/ASA "Falsification in Surveys", 2020): patterns that real door
+// knocking rarely makes. They flag logs for review; they never delete or discount anything by
+// themselves — only a reviewer's rejection stops a log from counting.
+
+export const SIGNALS = ["burst", "floorJump", "offHours", "sameNote", "sharedDevice"] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+export type SignalLog = {
+  id: string;
+  volunteerId: number;
+  householdId: number;
+  buildingId: number;
+  floor: number | null;
+  at: Date;
+  note: string | null;
+  deviceId: string | null;
+};
+
+export type SignalRules = {
+  /** At least `burstSize` logs of one volunteer within `burstSeconds` of each other. */
+  burstSize: number;
+  burstSeconds: number;
+  /** Consecutive logs in one building, `floorJump` floors or more apart, less than this many seconds apart. */
+  floorJump: number;
+  floorJumpSeconds: number;
+  /** Beijing hours outside which a knock is implausible: before 07:00 or after 21:30. */
+  earliest: number;
+  latest: number;
+  /** The same note by one volunteer on at least this many households in one day. */
+  sameNote: number;
+};
+
+export const DEFAULT_SIGNAL_RULES: SignalRules = {
+  burstSize: 10,
+  burstSeconds: 15,
+  floorJump: 5,
+  floorJumpSeconds: 20,
+  earliest: 7,
+  latest: 21.5,
+  sameNote: 10,
+};
+
+/** Each flagged log with the signals it raised. */
+export function fabricationSignals(logs: SignalLog[], rules: SignalRules = DEFAULT_SIGNAL_RULES): Map<string, Set<Signal>> {
+  const flags = new Map<string, Set<Signal>>();
+  const flag = (id: string, signal: Signal) => flags.set(id, (flags.get(id) ?? new Set()).add(signal));
+  const byVolunteer = new Map<number, SignalLog[]>();
+  for (const l of logs) byVolunteer.set(l.volunteerId, [...(byVolunteer.get(l.volunteerId) ?? []), l]);
+  for (const own of byVolunteer.values()) {
+    own.sort((a, b) => a.at.getTime() - b.at.getTime());
+    // Bursts: a run of logs each within burstSeconds of the one before.
+    let start = 0;
+    for (let i = 1; i <= own.length; i++) {
+      const gap = i < own.length ? (own[i].at.getTime() - own[i - 1].at.getTime()) / 1000 : Infinity;
+      if (gap > rules.burstSeconds) {
+        if (i - start >= rules.burstSize) for (let k = start; k < i; k++) flag(own[k].id, "burst");
+        start = i;
+      }
+    }
+    for (let i = 1; i < own.length; i++) {
+      const [a, b] = [own[i - 1], own[i]];
+      const seconds = (b.at.getTime() - a.at.getTime()) / 1000;
+      if (
+        a.buildingId === b.buildingId &&
+        a.floor !== null &&
+        b.floor !== null &&
+        Math.abs(a.floor - b.floor) >= rules.floorJump &&
+        seconds < rules.floorJumpSeconds
+      )
+        flag(b.id, "floorJump");
+    }
+  }
+  for (const l of logs) {
+    const local = new Date(l.at.getTime() + BEIJING);
+    const hour = local.getUTCHours() + local.getUTCMinutes() / 60;
+    if (hour < rules.earliest || hour > rules.latest) flag(l.id, "offHours");
+  }
+  // The same note typed by one volunteer on many households in one day (a standard phrase used by
+  // many volunteers over weeks is normal).
+  const byNote = new Map<string, SignalLog[]>();
+  for (const l of logs)
+    if (l.note) {
+      const key = `${l.volunteerId} ${beijingDay(l.at)} ${l.note}`;
+      byNote.set(key, [...(byNote.get(key) ?? []), l]);
+    }
+  for (const same of byNote.values())
+    if (new Set(same.map((l) => l.householdId)).size >= rules.sameNote) for (const l of same) flag(l.id, "sameNote");
+  const byDevice = new Map<string, SignalLog[]>();
+  for (const l of logs) if (l.deviceId) byDevice.set(l.deviceId, [...(byDevice.get(l.deviceId) ?? []), l]);
+  for (const same of byDevice.values())
+    if (new Set(same.map((l) => l.volunteerId)).size > 1) for (const l of same) flag(l.id, "sharedDevice");
+  return flags;
+}

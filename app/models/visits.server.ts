@@ -3,11 +3,14 @@
 // its scope like every other model (inScope). Statuses come from app/domain/visits.ts.
 import { sql } from "~/db.server";
 import {
+  fabricationSignals,
   floorOf,
   householdVisitState,
   VISIT_OUTCOMES,
   type CoverageLevel,
   type HouseholdStatus,
+  type Signal,
+  type SignalLog,
   type VisitLog,
   type VisitOutcome,
 } from "~/domain/visits";
@@ -691,5 +694,76 @@ export async function withdrawPlaces(actor: ScopedUser & { id: number }, round: 
     from places p
     where a.round_id = ${round.id} and a.county_id = ${actor.countyId} and a.withdrawn_at is null and p.id = a.place_id
       and (p.id = any(${buildingIds}::int[]) or p.parent_id = any(${buildingIds}::int[])) and ${inScope(actor, "p.path")}`;
+  return result.count;
+}
+
+export type FlaggedLog = {
+  id: string;
+  address: string;
+  volunteer: string;
+  outcome: VisitOutcome;
+  at: Date;
+  note: string | null;
+  signals: Signal[];
+  review: "unreviewed" | "accepted" | "rejected";
+  reason: string | null;
+};
+
+/** The round's logs inside the user's scope that raise a fabrication signal: not yet reviewed first, the most signals first. */
+export async function flaggedLogs(user: ScopedUser, round: VisitRound): Promise<FlaggedLog[]> {
+  const rows = await sql<
+    (SignalLog & {
+      address: string;
+      volunteer: string;
+      outcome: VisitOutcome;
+      review: FlaggedLog["review"];
+      reason: string | null;
+      room: string;
+    })[]
+  >`
+    select l.id::text as id, l.volunteer_id as "volunteerId", l.household_id as "householdId", h.building_id as "buildingId", h.room,
+      l.at, l.note, l.device_id as "deviceId", l.outcome, l.review_state as review, l.review_reason as reason, u.display_name as volunteer,
+      concat_ws(' ', cp.name, b.name, case when s.level = 'stairwell' then s.name end, h.room) as address
+    from visit_logs l
+    join households h on h.id = l.household_id join places s on s.id = h.place_id join places b on b.id = h.building_id
+    join places cp on cp.id = b.parent_id join users u on u.id = l.volunteer_id
+    where l.round_id = ${round.id} and l.county_id = ${user.countyId} and ${inScope(user, "h.path")}`;
+  const signals = fabricationSignals(rows.map((r) => ({ ...r, floor: floorOf(r.room) })));
+  return (
+    rows
+      .filter((r) => signals.has(r.id))
+      .map((r) => ({
+        id: r.id,
+        address: r.address,
+        volunteer: r.volunteer,
+        outcome: r.outcome,
+        at: r.at,
+        note: r.note,
+        signals: [...signals.get(r.id)!],
+        review: r.review,
+        reason: r.reason,
+      }))
+      // Not yet reviewed first, the most signals first, then the newest.
+      .sort(
+        (a, b) =>
+          Number(a.review !== "unreviewed") - Number(b.review !== "unreviewed") ||
+          b.signals.length - a.signals.length ||
+          b.at.getTime() - a.at.getTime(),
+      )
+  );
+}
+
+/** Accepts or rejects logs (a rejection needs a reason); a rejected log stays in the history and stops counting. */
+export async function reviewLogs(
+  actor: ScopedUser & { id: number },
+  round: VisitRound,
+  ids: string[],
+  decision: { state: "accepted" | "rejected"; reason: string | null },
+): Promise<number> {
+  const result = await sql`
+    update visit_logs l set review_state = ${decision.state}, review_reason = ${decision.reason}, reviewed_by = ${actor.id}, reviewed_at = now()
+    from households h
+    where l.id = any(${ids}::bigint[]) and l.round_id = ${round.id} and l.county_id = ${actor.countyId}
+      and h.id = l.household_id and ${inScope(actor, "h.path")}`;
   return result.count;
 }

@@ -95,6 +95,7 @@ export default function CoveragePage() {
           <a className="button secondary" href={`/coverage/lists.xlsx?round=${round.code}`} download>
             {t("coverage.lists.download")}
           </a>
+          <Link to={`/coverage/review?round=${round.code}`}>{t("coverage.review")}</Link>
         </p>
       </section>
       <h2>{t("coverage.byLevel", { level: t(`coverage.level.${level}`) })}</h2>

@@ -9,6 +9,8 @@ import { VISIT_OUTCOMES } from "~/domain/visits";
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const CHUNK = 5000;
+/** What volunteers type now and then when they reach a household. */
+const NOTES = ["已宣讲，住户支持创文", "老人独居，已讲解测评问卷", "住户提了小区停车问题", "已加入社区微信群"];
 
 export const DEMO_ROUND = "demo-visits";
 
@@ -128,7 +130,7 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
         break;
       }
       if (r < 0.48) {
-        log(h.id, volunteer, "reached", when, rng() < 0.1 ? "已宣讲，住户支持创文" : null);
+        log(h.id, volunteer, "reached", when, rng() < 0.04 ? NOTES[Math.floor(rng() * NOTES.length)] : null);
         break;
       }
       log(h.id, volunteer, rng() < 0.05 ? "other" : "notHome", when);

@@ -178,3 +178,24 @@ test("the office creates a round over a community, community staff assign buildi
   await expect(volunteer.locator(".building-button")).toHaveCount(2);
   await volunteer.close();
 });
+
+test("the office reviews the logs that look made up and rejects them with a reason", async ({ page }) => {
+  await signIn(page, "admin");
+  await page.goto(`/coverage?round=${ROUND}`);
+  await page.getByRole("link", { name: "复核可疑记录" }).click();
+  await expect(page.getByRole("heading", { name: "走访记录复核" })).toBeVisible();
+  await expect(page.getByTestId("signal-counts")).toContainText("连续快速登记：40 条");
+  const rows = page.getByTestId("flagged").locator("tbody tr").filter({ hasText: "连续快速登记" });
+  await rows.nth(0).getByRole("checkbox").check();
+  await rows.nth(1).getByRole("checkbox").check();
+  await page.getByRole("button", { name: "驳回勾选的记录" }).click();
+  await expect(page.getByText("驳回请写明原因")).toBeVisible();
+  await rows.nth(0).getByRole("checkbox").check();
+  await rows.nth(1).getByRole("checkbox").check();
+  await page.getByLabel("驳回原因（驳回时必填）").fill("5 秒一户，凌晨两点");
+  await page.getByRole("button", { name: "驳回勾选的记录" }).click();
+  await expect(page.getByRole("status")).toContainText("已驳回 2 条");
+  // Decided logs go to the end of the list; 38 of the burst are still waiting, first.
+  await expect(rows.filter({ hasText: "待复核" })).toHaveCount(38);
+  await page.screenshot({ path: `${SHOTS}/review-phone.png` });
+});

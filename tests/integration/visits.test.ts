@@ -4,7 +4,17 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { run as coverageCommand } from "~/commands/coverage";
 import { sql } from "~/db.server";
-import { assign, createRound, coverage, roundByCode, setRoundState, withdraw, type VisitRound } from "~/models/visits.server";
+import {
+  assign,
+  createRound,
+  coverage,
+  flaggedLogs,
+  reviewLogs,
+  roundByCode,
+  setRoundState,
+  withdraw,
+  type VisitRound,
+} from "~/models/visits.server";
 import { createUser, signIn, type CurrentUser } from "~/models/users.server";
 import { commitSession } from "~/utils/session.server";
 import { action as visitsAction } from "~/routes/api.visits";
@@ -344,5 +354,32 @@ describe("the demo round", () => {
       select count(*)::int as n from visit_logs where round_id = ${demo.id}
         and extract(hour from at at time zone 'Asia/Shanghai') < 5`;
     expect(burst.n).toBe(40);
+
+    // The planted logs are flagged (burst, night, same note); rejecting them takes them out of coverage, not out of the history.
+    const flagged = await flaggedLogs(admin, demo);
+    const planted = flagged.filter((l) => l.signals.includes("burst"));
+    expect(planted).toHaveLength(40);
+    expect(planted.every((l) => l.signals.includes("offHours") && l.signals.includes("sameNote"))).toBe(true);
+    const community = async () => (await coverage(admin, demo, "community")).units.reduce((sum, u) => sum + u.reached, 0);
+    const before = await community();
+    expect(
+      await reviewLogs(
+        admin,
+        demo,
+        planted.map((l) => l.id),
+        { state: "rejected", reason: "40 户 5 秒一户，凌晨 2 点" },
+      ),
+    ).toBe(40);
+    // Households the planted logs alone made "reached" drop out; those a real visit also reached stay.
+    const [{ alsoReached }] = await sql<{ alsoReached: number }[]>`
+      select count(distinct l.household_id)::int as "alsoReached" from visit_logs l
+      where l.id = any(${planted.map((p) => p.id)}::bigint[])
+        and exists (select 1 from visit_logs o where o.household_id = l.household_id and o.round_id = l.round_id
+                    and o.id <> l.id and o.outcome = 'reached' and o.review_state <> 'rejected')`;
+    expect(await community()).toBe(before - (40 - alsoReached));
+    const [{ n }] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from visit_logs where round_id = ${demo.id} and review_state = 'rejected'`;
+    expect(n).toBe(40);
   });
 });

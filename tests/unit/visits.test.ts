@@ -3,10 +3,12 @@ import { describe, expect, it } from "vitest";
 import {
   beijingDay,
   countedLogs,
+  fabricationSignals,
   householdVisitState,
   needsVisit,
   pace,
   timeSlot,
+  type SignalLog,
   type VisitLog,
   type VisitOutcome,
 } from "~/domain/visits";
@@ -135,5 +137,63 @@ describe("pace", () => {
       neededPerDay: null,
       late: true,
     });
+  });
+});
+
+describe("fabrication signals", () => {
+  let n = 0;
+  const at = (beijing: string, plusSeconds = 0) =>
+    new Date(new Date(`${beijing.replace(" ", "T")}:00+08:00`).getTime() + plusSeconds * 1000);
+  const s = (over: Partial<SignalLog>): SignalLog => ({
+    id: `s${++n}`,
+    volunteerId: 1,
+    householdId: n,
+    buildingId: 10,
+    floor: 1,
+    at: at("2026-12-20 10:00"),
+    note: null,
+    deviceId: "d1",
+    ...over,
+  });
+
+  it("flags a run of ten logs seconds apart, not a volunteer working a stairwell at a walking pace", () => {
+    const burst = Array.from({ length: 10 }, (_, i) => s({ at: at("2026-12-20 10:00", i * 5) }));
+    const walking = Array.from({ length: 10 }, (_, i) => s({ volunteerId: 2, deviceId: "d2", at: at("2026-12-20 10:00", i * 40) }));
+    const flags = fabricationSignals([...burst, ...walking]);
+    expect(burst.every((l) => flags.get(l.id)?.has("burst"))).toBe(true);
+    expect(walking.some((l) => flags.has(l.id))).toBe(false);
+    // Nine are not a burst.
+    expect(fabricationSignals(burst.slice(0, 9)).size).toBe(0);
+  });
+
+  it("flags a jump of many floors in seconds, logs at night, one note on many households and a shared phone", () => {
+    const jump = [s({ floor: 1, at: at("2026-12-20 10:00") }), s({ floor: 12, at: at("2026-12-20 10:00", 8) })];
+    const night = s({ at: at("2026-12-20 02:10") });
+    const late = s({ at: at("2026-12-20 21:45") });
+    const fine = s({ at: at("2026-12-20 21:20") });
+    const copied = Array.from({ length: 10 }, (_, i) => s({ note: "已发放宣传资料", at: at("2026-12-21 10:00", i * 120) }));
+    const shared = [
+      s({ volunteerId: 3, deviceId: "phone-x", at: at("2026-12-22 10:00") }),
+      s({ volunteerId: 4, deviceId: "phone-x", at: at("2026-12-22 11:00") }),
+    ];
+    const flags = fabricationSignals([...jump, night, late, fine, ...copied, ...shared]);
+    expect([...(flags.get(jump[1].id) ?? [])]).toEqual(["floorJump"]);
+    expect(flags.has(jump[0].id)).toBe(false);
+    expect(flags.get(night.id)?.has("offHours")).toBe(true);
+    expect(flags.get(late.id)?.has("offHours")).toBe(true);
+    expect(flags.has(fine.id)).toBe(false);
+    expect(copied.every((l) => flags.get(l.id)?.has("sameNote"))).toBe(true);
+    expect(shared.every((l) => flags.get(l.id)?.has("sharedDevice"))).toBe(true);
+  });
+
+  it("does not flag a standard phrase that many volunteers use, or one volunteer's over many days", () => {
+    const phrase = "已宣讲，住户支持创文";
+    const many = Array.from({ length: 12 }, (_, i) =>
+      s({ volunteerId: 100 + i, deviceId: `p${i}`, note: phrase, at: at("2026-12-21 10:00", i * 600) }),
+    );
+    const spread = Array.from({ length: 12 }, (_, i) =>
+      s({ volunteerId: 200, deviceId: "q", note: phrase, at: at(`2026-12-${String(10 + i).padStart(2, "0")} 10:00`) }),
+    );
+    expect(fabricationSignals([...many, ...spread]).size).toBe(0);
   });
 });
