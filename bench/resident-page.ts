@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";
+import { CHROMIUM } from "../playwright.config";
 
 const PORT = process.env.BENCH_PAGE_PORT ?? "3472";
 const BASE = `http://localhost:${PORT}`;
@@ -56,18 +57,7 @@ try {
   }
   const htmlSize = { raw: Buffer.byteLength(html), gzip: gzipSync(html).length };
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch(CHROMIUM);
   const visible: number[] = [];
   const ready: number[] = [];
   for (let run = 0; run < RUNS; run++) {

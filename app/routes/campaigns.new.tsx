@@ -5,12 +5,12 @@ import { useMemo } from "react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { TargetPicker } from "~/components/target-picker";
 import { Field } from "~/components/user-fields";
-import { CAMPAIGN_CODE, DUPLICATE_POLICIES, parseShanghaiDateTime, toShanghaiInput, type DuplicatePolicy } from "~/domain/campaigns";
+import { CAMPAIGN_CODE, DUPLICATE_POLICIES, toShanghaiInput, type DuplicatePolicy } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import { createCampaign, targetChoices, versionChoices, type NewCampaign } from "~/models/campaigns.server";
 import { z } from "zod";
-import { idField, IdList, parseInput } from "~/utils/input";
+import { beijingTimeField, idField, IdList, parseInput, TextField } from "~/utils/input";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -40,20 +40,17 @@ type Values = {
 type Errors = Partial<Record<"name" | "code" | "surveyVersionId" | "opensAt" | "closesAt" | "duplicatePolicy" | "targets", string>>;
 
 const isPolicy = (value: string): value is DuplicatePolicy => (DUPLICATE_POLICIES as readonly string[]).includes(value);
-const text = z.string().trim().catch("");
-const time = (message: string) =>
-  text.transform((v, ctx) => parseShanghaiDateTime(v) ?? (ctx.addIssue({ code: "custom", message }), z.NEVER));
 
 // Every field reports its own problem (checks, not type errors), so the cross-field checks below
 // still run and the form shows every problem at once.
 const campaignForm = z
   .object({
-    name: text.pipe(z.string().min(1, "campaigns.error.name").max(200, "campaigns.error.name")),
-    code: text.pipe(z.string().regex(CAMPAIGN_CODE, "campaigns.error.code")),
+    name: TextField.pipe(z.string().min(1, "campaigns.error.name").max(200, "campaigns.error.name")),
+    code: TextField.pipe(z.string().regex(CAMPAIGN_CODE, "campaigns.error.code")),
     surveyVersionId: idField("campaigns.error.version"),
-    opensAt: time("campaigns.error.opensAt"),
-    closesAt: time("campaigns.error.closesAt"),
-    duplicatePolicy: text.refine(isPolicy, "campaigns.error.policy"),
+    opensAt: beijingTimeField("campaigns.error.opensAt"),
+    closesAt: beijingTimeField("campaigns.error.closesAt"),
+    duplicatePolicy: TextField.refine(isPolicy, "campaigns.error.policy"),
     target: IdList,
   })
   .superRefine((v, ctx) => {

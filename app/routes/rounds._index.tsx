@@ -8,12 +8,12 @@ import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { TargetPicker } from "~/components/target-picker";
 import { Field } from "~/components/user-fields";
-import { CAMPAIGN_CODE, parseShanghaiDateTime, toShanghaiInput } from "~/domain/campaigns";
+import { CAMPAIGN_CODE, toShanghaiInput } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import { targetChoices } from "~/models/campaigns.server";
 import { createRound, listRounds } from "~/models/visits.server";
-import { IdList, parseInput, wholeNumber } from "~/utils/input";
+import { beijingTimeField, IdList, parseInput, TextField, wholeNumber } from "~/utils/input";
 import { can } from "~/utils/permissions";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
@@ -44,17 +44,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
-const text = z.string().trim().catch("");
-const time = (message: string) =>
-  text.transform((v, ctx) => parseShanghaiDateTime(v) ?? (ctx.addIssue({ code: "custom", message }), z.NEVER));
 const roundForm = z
   .object({
-    name: text.pipe(z.string().min(1, "rounds.error.name").max(200, "rounds.error.name")),
-    code: text.pipe(z.string().regex(CAMPAIGN_CODE, "campaigns.error.code")),
-    startsAt: time("rounds.error.time"),
-    firstDeadline: time("rounds.error.time"),
-    finalDeadline: time("rounds.error.time"),
-    unreachableAfter: text.transform(
+    name: TextField.pipe(z.string().min(1, "rounds.error.name").max(200, "rounds.error.name")),
+    code: TextField.pipe(z.string().regex(CAMPAIGN_CODE, "campaigns.error.code")),
+    startsAt: beijingTimeField("rounds.error.time"),
+    firstDeadline: beijingTimeField("rounds.error.time"),
+    finalDeadline: beijingTimeField("rounds.error.time"),
+    unreachableAfter: TextField.transform(
       (v, ctx) => wholeNumber(v, 1, 10) ?? (ctx.addIssue({ code: "custom", message: "rounds.error.tries" }), z.NEVER),
     ),
     target: IdList,

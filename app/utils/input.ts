@@ -3,6 +3,7 @@
 // `Id` schema for database ids, and `invariantResponse` for the failures a route expects (an id
 // outside the user's scope is a 404, never a 403 with data).
 import { z } from "zod";
+import { parseShanghaiDateTime } from "~/domain/campaigns";
 
 export type FieldErrors = Record<string, string>;
 
@@ -19,6 +20,14 @@ export function wholeNumber(value: unknown, min: number, max: number): number | 
 export const Id = z
   .string()
   .transform((v, ctx) => wholeNumber(v, 1, MAX_ID) ?? (ctx.addIssue({ code: "custom", message: "invalid id" }), z.NEVER));
+
+/** A text field, trimmed; absent is "" (a check on it then reports the field's own message). */
+export const TextField = z.string().trim().catch("");
+
+/** A date and time typed in a datetime-local field, read as Beijing time; its problem reported as `message`. */
+export function beijingTimeField(message: string) {
+  return TextField.transform((v, ctx) => parseShanghaiDateTime(v) ?? (ctx.addIssue({ code: "custom", message }), z.NEVER));
+}
 
 /** A required id field of a form, its problem reported as `message` (an i18n key). */
 export function idField(message: string) {

@@ -33,3 +33,9 @@ export async function registerCounts(countyId: number) {
 }
 
 export { createCounty };
+
+/** The county as a scope (the office's view). */
+export async function wholeCounty(countyId: number) {
+  const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
+  return { countyId, scopePlaceId: root.id, scopeGridId: null };
+}

@@ -10,12 +10,7 @@ import { handleSubmission, MAX_SUBMISSION_BYTES } from "~/models/resident.server
 import { translate } from "~/i18n";
 import { loadTemplate } from "~/survey/templates.server";
 import { seedDemoCounty } from "../../db/seed/index";
-
-/** The county as a scope (the office's view). */
-async function wholeCounty() {
-  const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
-  return { countyId, scopePlaceId: root.id, scopeGridId: null };
-}
+import { wholeCounty } from "./helpers";
 
 const DEFINITION = {
   title: "满意度调查",
@@ -142,7 +137,7 @@ describe("resident submission", () => {
 
   it("takes one response per household code, and only codes of this campaign and place", async () => {
     const { id, link } = await campaignWith("household");
-    const codes = await householdCodesFor(await wholeCounty(), id, buildingId);
+    const codes = await householdCodesFor(await wholeCounty(countyId), id, buildingId);
     expect(codes.length).toBeGreaterThan(0);
     expect(await submitResponse(submission(link))).toEqual({ ok: false, reason: "codeRequired" });
     expect(await submitResponse(submission(link, { householdCode: "ZZZZZZZZ" }))).toEqual({ ok: false, reason: "codeUnknown" });

@@ -12,6 +12,7 @@ import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { mulberry32 } from "~/domain/sampling";
 import { handleSubmission } from "~/models/resident.server";
 import { seedDemoCounty } from "../../db/seed/index";
+import { wholeCounty } from "./helpers";
 
 const DEFINITION = {
   title: "并发测试",
@@ -86,12 +87,6 @@ async function campaignWith(policy: DuplicatePolicy, target: number) {
   return { id: created.id, links };
 }
 
-/** The county as a scope (the office's view). */
-async function wholeCounty() {
-  const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
-  return { countyId, scopePlaceId: root.id, scopeGridId: null };
-}
-
 describe("concurrent submissions", () => {
   it("stores every acknowledged submission exactly once, replays included, and keeps the tallies exact", { timeout: 120_000 }, async () => {
     const rng = mulberry32(9);
@@ -99,7 +94,7 @@ describe("concurrent submissions", () => {
     const unlimited = await campaignWith("unlimited", communityId);
     const device = await campaignWith("device", communityId);
     const household = await campaignWith("household", buildingId);
-    const codes = (await householdCodesFor(await wholeCounty(), household.id, buildingId)).map((c) => c.code);
+    const codes = (await householdCodesFor(await wholeCounty(countyId), household.id, buildingId)).map((c) => c.code);
     expect(codes.length).toBeGreaterThan(5);
 
     const answers = () => {
