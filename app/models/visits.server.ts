@@ -6,11 +6,13 @@ import {
   fabricationSignals,
   floorOf,
   householdVisitState,
+  needsVisit,
   VISIT_OUTCOMES,
   type CoverageLevel,
   type HouseholdStatus,
   type Signal,
   type SignalLog,
+  type TimeSlot,
   type VisitLog,
   type VisitOutcome,
 } from "~/domain/visits";
@@ -451,14 +453,29 @@ export async function coverage(
   );
   type Acc = Omit<CoverageUnit, "coverage">;
   const units = new Map<string, Acc>();
-  const unit = (key: string, init: () => Pick<Acc, "name" | "placeId" | "gridId" | "userId">) => {
+  type Who = Pick<Acc, "name" | "placeId" | "gridId" | "userId">;
+  const blank = (who: Who): Acc => ({
+    ...who,
+    households: 0,
+    toReach: 0,
+    reached: 0,
+    notHome: 0,
+    refused: 0,
+    vacant: 0,
+    unreachable: 0,
+    pending: 0,
+  });
+  const unit = (key: string, init: () => Who) => {
     let u = units.get(key);
-    if (!u)
-      units.set(
-        key,
-        (u = { ...init(), households: 0, toReach: 0, reached: 0, notHome: 0, refused: 0, vacant: 0, unreachable: 0, pending: 0 }),
-      );
+    if (!u) units.set(key, (u = blank(init())));
     return u;
+  };
+  /** One household into a unit's counts: every household, and the non-vacant ones by status. */
+  const add = (u: Acc, vacant: boolean, status: HouseholdStatus) => {
+    u.households += 1;
+    if (vacant) return;
+    u.toReach += 1;
+    u[status] += 1;
   };
   let gridOf = new Map<number, { id: number; name: string; unit: string | null }>();
   if (level === "grid" || level === "unit") {
@@ -474,25 +491,20 @@ export async function coverage(
     >`select id, display_name as name from users where county_id = ${user.countyId}`)
       volunteerNames.set(r.id, r.name);
   }
-  const total = unit("total", () => ({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null }));
-  units.delete("total");
+  const total = blank({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null });
   const finishedAt: Date[] = [];
   for (const h of households) {
     const state = householdVisitState(logs.get(h.id) ?? [], { unreachableAfter: round.unreachableAfter });
-    if (!h.vacant) {
-      total.households += 1;
-      total.toReach += 1;
-      total[state.status] += 1;
-      if (state.last && state.status !== "pending" && state.status !== "notHome") finishedAt.push(state.last.at);
-    } else total.households += 1;
-    const keys: [string, () => Pick<Acc, "name" | "placeId" | "gridId" | "userId">][] = [];
+    add(total, h.vacant, state.status);
+    if (!h.vacant && state.last && !needsVisit(state.status)) finishedAt.push(state.last.at);
+    const keys: [string, () => Who][] = [];
     const depth = DEPTH[level];
     if (depth !== undefined) {
       const id = h.path[depth - 1];
       if (id !== undefined && names.has(id))
         keys.push([`p${id}`, () => ({ name: names.get(id)!.name, placeId: id, gridId: null, userId: null })]);
     } else if (level === "stairwell") {
-      const id = h.placeId !== h.buildingId ? h.placeId : h.buildingId;
+      const id = h.placeId;
       keys.push([`p${id}`, () => ({ name: names.get(id)?.name ?? "", placeId: id, gridId: null, userId: null })]);
     } else if (level === "grid" || level === "unit") {
       const grid = gridOf.get(h.buildingId);
@@ -504,13 +516,7 @@ export async function coverage(
       for (const v of new Set((logs.get(h.id) ?? []).map((l) => l.volunteerId)))
         keys.push([`v${v}`, () => ({ name: volunteerNames.get(v) ?? String(v), placeId: null, gridId: null, userId: v })]);
     }
-    for (const [key, init] of keys) {
-      const u = unit(key, init);
-      u.households += 1;
-      if (h.vacant) continue;
-      u.toReach += 1;
-      u[state.status] += 1;
-    }
+    for (const [key, init] of keys) add(unit(key, init), h.vacant, state.status);
   }
   const withRate = (u: Acc): CoverageUnit => {
     const n = u.toReach - u.vacant;
@@ -571,7 +577,7 @@ export async function buildingVisits(user: ScopedUser, round: VisitRound, buildi
 
 export type ActionLists = {
   /** Not home so far: where to knock again, and at which times of day nobody has tried yet. */
-  revisit: { address: string; attempts: number; lastAt: Date | null; untried: string[] }[];
+  revisit: { address: string; attempts: number; lastAt: Date | null; untried: TimeSlot[] }[];
   refusals: { address: string; volunteer: string; at: Date | null }[];
   /** Buildings of the round in the scope without a single counted log. */
   notStarted: { building: string; households: number; volunteer: string | null }[];
@@ -605,7 +611,6 @@ export async function actionLists(user: ScopedUser, round: VisitRound, now = new
       u.name,
     ]),
   );
-  const SLOT_NAMES: Record<string, string> = { morning: "12:00 前", afternoon: "12:00–18:00", evening: "18:00 后" };
   const revisit: ActionLists["revisit"] = [];
   const refusals: ActionLists["refusals"] = [];
   const buildings = new Map<number, { building: string; households: number; logged: boolean }>();
@@ -621,7 +626,7 @@ export async function actionLists(user: ScopedUser, round: VisitRound, now = new
         address: h.address,
         attempts: state.attempts,
         lastAt: state.last?.at ?? null,
-        untried: state.untriedSlots.map((s) => SLOT_NAMES[s]),
+        untried: state.untriedSlots,
       });
     if (state.status === "refused")
       refusals.push({ address: h.address, volunteer: people.get(state.last!.volunteerId) ?? "", at: state.last?.at ?? null });

@@ -4,14 +4,14 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useT } from "~/i18n/use-t";
-import { buildingVisits, listRounds } from "~/models/visits.server";
+import { buildingVisits, roundByCode } from "~/models/visits.server";
 import { idParam, invariantResponse } from "~/utils/input";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:read");
   const code = new URL(request.url).searchParams.get("round");
-  const round = (await listRounds(user.countyId)).find((r) => r.code === code);
+  const round = code ? await roundByCode(user.countyId, code) : null;
   invariantResponse(round);
   const view = await buildingVisits(user, round, idParam(params.placeId));
   invariantResponse(view);

@@ -3,7 +3,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { translator } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
-import { actionLists, listRounds } from "~/models/visits.server";
+import { actionLists, roundByCode } from "~/models/visits.server";
 import { invariantResponse } from "~/utils/input";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
@@ -12,7 +12,7 @@ import { writeXlsx, XLSX_TYPE } from "~/utils/xlsx.server";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:read");
   const code = new URL(request.url).searchParams.get("round");
-  const round = (await listRounds(user.countyId)).find((r) => r.code === code);
+  const round = code ? await roundByCode(user.countyId, code) : null;
   invariantResponse(round);
   const lists = await actionLists(user, round);
   const t = translator("zh");
@@ -20,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     {
       name: t("coverage.lists.revisit"),
       headers: [t("coverage.lists.address"), t("coverage.lists.attempts"), t("coverage.lists.lastAt"), t("coverage.lists.untried")],
-      rows: lists.revisit.map((r) => [r.address, r.attempts, r.lastAt, r.untried.join("、")]),
+      rows: lists.revisit.map((r) => [r.address, r.attempts, r.lastAt, r.untried.map((slot) => t(`visits.slot.${slot}`)).join("、")]),
     },
     {
       name: t("coverage.lists.refusals"),

@@ -9,14 +9,14 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { SIGNALS } from "~/domain/visits";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
-import { flaggedLogs, listRounds, reviewLogs } from "~/models/visits.server";
+import { flaggedLogs, reviewLogs, roundByCode } from "~/models/visits.server";
 import { invariantResponse, many, parseInput } from "~/utils/input";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
 async function roundOf(countyId: number, request: Request) {
   const code = new URL(request.url).searchParams.get("round");
-  const round = (await listRounds(countyId)).find((r) => r.code === code);
+  const round = code ? await roundByCode(countyId, code) : null;
   invariantResponse(round);
   return round;
 }

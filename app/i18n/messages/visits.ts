@@ -1,5 +1,8 @@
 // Interface text for door-to-door visits (入户宣传走访). zh is the default; en must have the same keys.
 const zh = {
+  "visits.slot.morning": "12:00 前",
+  "visits.slot.afternoon": "12:00–18:00",
+  "visits.slot.evening": "18:00 后",
   "review.title": "走访记录复核",
   "review.back": "‹ 走访覆盖",
   "review.intro":
@@ -185,6 +188,9 @@ const zh = {
 };
 
 const en: Record<keyof typeof zh, string> = {
+  "visits.slot.morning": "before 12:00",
+  "visits.slot.afternoon": "12:00–18:00",
+  "visits.slot.evening": "after 18:00",
   "review.title": "Review of visit logs",
   "review.back": "‹ Coverage",
   "review.intro":
