@@ -1,0 +1,73 @@
+// The database connection closing under a transaction must not end the process: postgres.js
+// 3.4.9 flushes a small write from a setImmediate and, when the socket closed in between, throws
+// an uncatchable TypeError there (porsager/postgres#1154, #1208). scripts/guard-postgres.mjs
+// guards it at install. The reproduction (from #1208) runs in a child process, since the crash
+// would take the test runner with it: a transaction's backend is terminated while a query is in
+// flight, so the transaction's own ROLLBACK is written to the closed socket. Unguarded, the child
+// dies with that TypeError (exit 1) on the first try.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const REPRODUCTION = `
+import postgres from "postgres";
+const url = process.env.DATABASE_URL;
+for (let round = 0; round < 3; round++) {
+  const sql = postgres(url, { max: 2, onnotice: () => {} });
+  const killer = postgres(url, { max: 1, onnotice: () => {} });
+  let pid = null;
+  const tx = sql.begin(async (t) => {
+    const [row] = await t\`select pg_backend_pid() as pid\`;
+    pid = row.pid;
+    await t\`select pg_sleep(5)\`;
+  });
+  while (pid === null) await new Promise((r) => setTimeout(r, 20));
+  await killer\`select pg_terminate_backend(\${pid})\`;
+  const error = await tx.then(() => null, (e) => e);
+  await new Promise((r) => setTimeout(r, 200));
+  const [again] = await sql\`select 1 as one\`;
+  console.log(JSON.stringify({ round, error: error?.code ?? null, again: again.one }));
+  await sql.end({ timeout: 5 });
+  await killer.end({ timeout: 5 });
+}
+`;
+
+function run(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", REPRODUCTION], {
+      cwd: process.cwd(),
+      env: process.env,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe("postgres.js under a connection that dies mid-transaction", () => {
+  it("is the guarded driver in every copy the app can load", () => {
+    const root = path.resolve(path.dirname(createRequire(import.meta.url).resolve("postgres")), "../..");
+    for (const dir of ["src", "cjs/src"]) {
+      expect(readFileSync(path.join(root, dir, "connection.js"), "utf8"), dir).toContain("wenming: guarded nextWrite");
+    }
+  });
+
+  it("rejects the transaction with CONNECTION_CLOSED, keeps the process alive and serves the next query", async () => {
+    const { code, stdout, stderr } = await run();
+    expect(stderr).not.toContain("Cannot read properties of null");
+    expect(code, stderr).toBe(0);
+    const rounds = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(rounds).toEqual([0, 1, 2].map((round) => ({ round, error: "CONNECTION_CLOSED", again: 1 })));
+  }, 60_000);
+});
