@@ -235,6 +235,29 @@ function readNodeBody(req: express.Request, limit: number): Promise<{ text: stri
   });
 }
 
+// A query rejected because its connection died (the database restarting, a backend terminated)
+// is already answered to whoever waits for it; one nobody waits for any more must not end the
+// process and every request in flight with it. Any other unhandled rejection is a defect: it
+// ends the process, and the supervisor (supervisor.ts) starts a new one.
+const CONNECTION_LOST = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECTION_ENDED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "57P01",
+]);
+process.on("unhandledRejection", (reason) => {
+  const code = (reason as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && CONNECTION_LOST.has(code)) {
+    log(`database connection lost (${code}); the query that used it was given up`);
+    return;
+  }
+  console.error("[wenming] unhandled rejection:", reason);
+  process.exit(1);
+});
+
 main().catch((error) => {
   console.error(error);
   process.exit(1);
