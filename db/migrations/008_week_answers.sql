@@ -26,19 +26,15 @@ where w.campaign_id = t.campaign_id and w.place_id = t.place_id and w.week = t.w
 
 drop table answer_tallies;
 
--- Two answer counts added up ({question: {answer: count}}); an answer whose count reaches 0 (all
--- its responses voided) is left out, and so is a question left with none.
+-- Two answer counts added up ({question: {answer: count}}), touching only the delta's answers (a
+-- submission's handful, not the week's every answer); an answer whose count reaches 0 (all its
+-- responses voided) is left out.
 create function rate_answers_add(total jsonb, delta jsonb) returns jsonb language sql immutable parallel safe as $$
-  select coalesce(jsonb_object_agg(question, answers), '{}') from (
-    select question, jsonb_object_agg(answer, n) as answers from (
-      select q.key as question, a.key as answer, sum((a.value)::integer) as n
-      from (select * from jsonb_each(total) union all select * from jsonb_each(delta)) q
-      cross join lateral jsonb_each(q.value) a
-      group by q.key, a.key
-      having sum((a.value)::integer) <> 0
-    ) s
-    group by question
-  ) t
+  select jsonb_strip_nulls(total || coalesce((
+    select jsonb_object_agg(q.key, coalesce(total -> q.key, '{}') || (
+      select jsonb_object_agg(a.key, nullif(coalesce((total -> q.key ->> a.key)::integer, 0) + (a.value)::integer, 0))
+      from jsonb_each(q.value) a))
+    from jsonb_each(delta) q), '{}'))
 $$;
 
 -- The statements that add `sign` × the responses of `source` to the tallies (voiding and
