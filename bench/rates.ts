@@ -67,6 +67,7 @@ const pageLoaders = {
   "/rates/trends": [await import("../app/routes/rates.trends"), ""],
   "/rates/compare": [await import("../app/routes/rates.compare"), ""],
   "/bulletin": [await import("../app/routes/bulletin._index"), ""],
+  "/bulletin/xlsx": [await import("../app/routes/bulletin.xlsx"), ""],
   "/planning": [await import("../app/routes/planning._index"), ""],
   "/planning/forecast": [await import("../app/routes/planning.forecast"), ""],
 } as const;
@@ -107,20 +108,23 @@ try {
   const communityBias = new Map(communities.map((c, i) => [c.id, 0.75 + (i % 5) * 0.05]));
   const start = Date.parse("2026-03-01T00:00:00Z");
   let generated = 0;
+  function answersFor(community: number) {
+    const p = communityBias.get(community)!;
+    const answers: Record<string, string> = {};
+    for (const q of tagged) {
+      const options = choices.get(q.name) ?? [];
+      const positive = q.positiveAnswers;
+      const negative = options.filter((o) => !positive.includes(o as never));
+      answers[q.name] = String(
+        rng() < p || negative.length === 0 ? positive[Math.floor(rng() * positive.length)] : negative[Math.floor(rng() * negative.length)],
+      );
+    }
+    return answers;
+  }
   function* rows(count: number): Generator<string> {
     for (let i = 0; i < count; i++) {
       const b = buildings[Math.floor(rng() * buildings.length)];
-      const p = communityBias.get(b.community)!;
-      const answers: Record<string, unknown> = {};
-      for (const q of tagged) {
-        const options = choices.get(q.name) ?? [];
-        const positive = q.positiveAnswers;
-        const negative = options.filter((o) => !positive.includes(o as never));
-        answers[q.name] =
-          rng() < p || negative.length === 0
-            ? positive[Math.floor(rng() * positive.length)]
-            : negative[Math.floor(rng() * negative.length)];
-      }
+      const answers = answersFor(b.community);
       const finished = new Date(start + rng() * 26 * 7 * 86_400_000).toISOString();
       generated += 1;
       yield `${countyId}\t${campaignId}\t${version.id}\t${b.id}\tqr\t${JSON.stringify(answers)}\tbench-${String(generated).padStart(8, "0")}\t${finished}\n`;
@@ -137,7 +141,6 @@ try {
     const ms = performance.now() - t;
     await loader.end();
     await sql`vacuum analyze responses`;
-    await sql`vacuum analyze answer_tallies`;
     await sql`vacuum analyze response_tallies`;
     await sql`vacuum analyze answer_totals`;
     // Time on a quiet database: let autovacuum, woken by the load, finish first.
@@ -177,6 +180,13 @@ try {
     group by 1`.values();
   // The simplest jsonb GROUP BY: one question's positive and valid answers per community.
   const [one] = satisfaction;
+  // What a trend without tallies runs: the same counts per building and Beijing week.
+  const bareWeeks = () =>
+    sql`
+    select r.place_id, rate_week(r.finished_at), ${counts}
+    from responses r
+    where r.campaign_id = ${campaignId} and r.voided_at is null
+    group by 1, 2`.values();
   const bareOne = () => sql`
     select p.path[3],
       count(*) filter (where r.answers->>${one.name} = any(${one.positiveAnswers.map(String)}::text[]))::int,
@@ -194,8 +204,8 @@ try {
   if (!signedIn.ok) throw new Error("bench: sign-in failed");
   const cookie = (await commitSession(new Request("http://localhost/"), signedIn.token)).split(";")[0];
   const pageResults: string[][] = [];
-  async function timePages(size: number) {
-    const row = [size.toLocaleString("en")];
+  async function timePages(size: number, bareBuildings: number, bareWeeks: number) {
+    const row = [size.toLocaleString("en"), bareBuildings.toFixed(0), bareWeeks.toFixed(0)];
     for (const [, [module, query]] of Object.entries(pageLoaders)) {
       const route = { placeId: String(communities[0].id) };
       const run = async () => {
@@ -206,7 +216,8 @@ try {
           if (thrown instanceof Response && thrown.status >= 400) throw new Error(`loader answered ${thrown.status}`);
         }
       };
-      row.push((await median(run)).toFixed(0));
+      const ms = await median(run);
+      row.push(`${ms.toFixed(0)} (${(bareBuildings / ms).toFixed(1)}×)`);
     }
     pageResults.push(row);
   }
@@ -217,9 +228,11 @@ try {
     const loadMs = await load(size - loaded);
     loaded = size;
     const campaign = engine.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
-    const [{ tallyRows }] = await sql<
-      { tallyRows: number }[]
-    >`select count(*)::int as "tallyRows" from answer_tallies where campaign_id = ${campaignId}`;
+    // Week tallies: one row per place and week, each holding that week's counts of every answer.
+    const [{ tallyRows, weekAnswers }] = await sql<{ tallyRows: number; weekAnswers: number }[]>`
+      select count(distinct (t.place_id, t.week))::int as "tallyRows", count(*)::int as "weekAnswers"
+      from response_tallies t, jsonb_each(t.answers) q, jsonb_each(q.value) a
+      where t.campaign_id = ${campaignId}`;
     // The engine and the bare count must agree before their times mean anything.
     const check = (await bare(3)) as unknown as number[][];
     const community = await table("community", "tallies", campaign);
@@ -240,7 +253,7 @@ try {
     const ms = (x: number) => x.toFixed(1);
     results.push([
       size.toLocaleString("en"),
-      tallyRows.toLocaleString("en"),
+      `${tallyRows.toLocaleString("en")} (${weekAnswers.toLocaleString("en")} answer counts)`,
       ms(timings.engineCommunities),
       ms(timings.engineBuildings),
       ms(timings.bareCommunities),
@@ -251,23 +264,46 @@ try {
       `${(loadMs / 1000).toFixed(1)} s`,
     ]);
     console.error(`${size}: ${JSON.stringify(timings)}`);
-    await timePages(size);
+    await timePages(size, timings.bareBuildings, await median(bareWeeks));
   }
 
-  // Write cost at the largest size: one resident's submission (statement trigger) and a rebuild.
+  // Write cost at the largest size, on one connection (as each submit_responses call runs, so the
+  // trigger's statements are planned once): an INSERT of one submission and of a batch of 50, each
+  // rolled back, with the tally trigger and without any trigger (session_replication_role =
+  // replica, which also skips the foreign-key checks: the difference is an upper bound on the
+  // tally upserts' cost).
   const campaign = engine.pickCampaign(await rates.listRateCampaigns(user), "bench")!;
-  const rolledBack = new Error("rolled back");
-  const single = await median(() =>
-    sql
-      .begin(async (tx) => {
-        await tx`insert into responses (county_id, campaign_id, survey_version_id, place_id, channel, answers, client_key)
-          values (${countyId}, ${campaignId}, ${version.id}, ${buildings[0].id}, 'qr', ${tx.json({ sat_environment: "满意", aware: "知道" })}, ${`single-${performance.now()}`})`;
-        throw rolledBack;
-      })
-      .catch((error) => {
-        if (error !== rolledBack) throw error;
-      }),
-  );
+  const connection = await sql.reserve();
+  let written = 0;
+  const write = (count: number, triggers: boolean) => async () => {
+    const submissions = Array.from({ length: count }, () => {
+      const b = buildings[Math.floor(rng() * buildings.length)];
+      return {
+        county_id: countyId,
+        campaign_id: campaignId,
+        survey_version_id: version.id,
+        place_id: b.id,
+        channel: "qr",
+        answers: connection.json(answersFor(b.community)),
+        client_key: `write-${String(++written).padStart(8, "0")}`,
+        finished_at: new Date(start + 25 * 7 * 86_400_000 + rng() * 7 * 86_400_000),
+      };
+    });
+    await connection`begin`;
+    try {
+      if (!triggers) await connection`set local session_replication_role = replica`;
+      await connection`insert into responses ${connection(submissions as never[])}`;
+    } finally {
+      await connection`rollback`;
+    }
+  };
+  const writes = {
+    single: await median(write(1, true)),
+    singleBare: await median(write(1, false)),
+    batch: await median(write(50, true)),
+    batchBare: await median(write(50, false)),
+  };
+  connection.release();
   const rebuildStart = performance.now();
   await rates.rebuildTallies(campaignId);
   const rebuild = performance.now() - rebuildStart;
@@ -276,19 +312,25 @@ try {
   const [{ server_version: server }] = await sql<{ server_version: string }[]>`show server_version`;
   console.log(`\nRates benchmark (PostgreSQL ${server}, median of ${RUNS} warm runs, ms)\n`);
   console.log(
-    "| responses | tally rows | engine: communities | engine: buildings | bare GROUP BY: communities | bare GROUP BY: buildings | bare GROUP BY: one question | engine on a direct count: buildings | bare GROUP BY ÷ engine (buildings) | COPY load (with triggers) |",
+    "| responses | week tally rows (answer counts in them) | engine: communities | engine: buildings | bare GROUP BY: communities | bare GROUP BY: buildings | bare GROUP BY: one question | engine on a direct count: buildings | bare GROUP BY ÷ engine (buildings) | COPY load (with triggers) |",
   );
   console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) console.log(`| ${r.join(" | ")} |`);
   console.log(`\nOffice pages: loader time (everything but rendering), median of ${RUNS} warm runs, ms; target ≤ 150 ms at 1,000,000\n`);
-  console.log(`| responses | ${Object.keys(pageLoaders).join(" | ")} |`);
   console.log(
-    `| ---: | ${Object.keys(pageLoaders)
+    "Each page: ms (bare GROUP BY over the responses, buildings ÷ page, same run); the bare GROUP BY by building × week is what a trend without tallies would run.\n",
+  );
+  console.log(`| responses | bare GROUP BY: buildings | bare GROUP BY: buildings × weeks | ${Object.keys(pageLoaders).join(" | ")} |`);
+  console.log(
+    `| ---: | ---: | ---: | ${Object.keys(pageLoaders)
       .map(() => "---:")
       .join(" | ")} |`,
   );
   for (const r of pageResults) console.log(`| ${r.join(" | ")} |`);
-  console.log(`\nOne submission with its tally upsert (insert + trigger, rolled back): ${single.toFixed(1)} ms`);
+  const per = (ms: number, n: number) => `${((ms / n) * 1000).toFixed(0)} µs`;
+  console.log(
+    `\nWriting submissions (INSERT, rolled back, one connection): one submission ${writes.single.toFixed(2)} ms with its tally upserts, ${writes.singleBare.toFixed(2)} ms without triggers; a batch of 50: ${writes.batch.toFixed(1)} ms with (${per(writes.batch, 50)} per submission), ${writes.batchBare.toFixed(1)} ms without (${per(writes.batchBare, 50)}); the tally upserts: at most ${per(writes.single - writes.singleBare, 1)} alone, ${per(writes.batch - writes.batchBare, 50)} per submission in a batch of 50`,
+  );
   console.log(
     `Rebuilding the tallies of ${loaded.toLocaleString("en")} responses in one statement: ${(rebuild / 1000).toFixed(1)} s; tallies match a direct count: ${consistent}`,
   );

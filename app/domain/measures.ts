@@ -374,6 +374,11 @@ export function addWeeks(monday: string, weeks: number): string {
   return isoDate(dateMs(monday) + weeks * 7 * DAY);
 }
 
+/** Whole weeks from one Monday to another (negative when `to` comes first). */
+export function weeksBetween(from: string, to: string): number {
+  return Math.round((dateMs(to) - dateMs(from)) / (7 * DAY));
+}
+
 /** The Sunday that ends the week starting `monday`. */
 export function weekEnd(monday: string): string {
   return isoDate(dateMs(monday) + 6 * DAY);

@@ -206,6 +206,83 @@ export function observe(
   return byWeek;
 }
 
+/** Answer counts of a place's week as the tallies keep them: {question: {answer: count}}. */
+export type WeekAnswers = Record<string, Record<string, number> | null>;
+/** A place's week from the tallies (response_tallies): its responses and its answers. */
+export type WeekRow = { placeId: number; week: string; responses: number; answers: WeekAnswers | null };
+
+type AnswerSums = Map<string, Map<string, number>>;
+
+function addAnswers(sums: AnswerSums, answers: WeekAnswers | AnswerTally[] | null, sign: 1 | -1) {
+  const add = (question: string, answer: string, count: number) => {
+    const counts = sums.get(question) ?? new Map<string, number>();
+    sums.set(question, counts);
+    counts.set(answer, (counts.get(answer) ?? 0) + sign * count);
+  };
+  if (Array.isArray(answers)) for (const t of answers) add(t.question, t.answer, t.count);
+  else
+    for (const [question, counts] of Object.entries(answers ?? {}))
+      for (const [answer, n] of Object.entries(counts ?? {})) add(question, answer, n);
+}
+
+function talliesOf(sums: AnswerSums): AnswerTally[] {
+  const tallies: AnswerTally[] = [];
+  // What sums to zero (every such answer voided, or taken away with the weeks after a range) is left out, as a direct count would.
+  for (const [question, counts] of sums) for (const [answer, count] of counts) if (count !== 0) tallies.push({ question, answer, count });
+  return tallies;
+}
+
+/**
+ * Observations from week rows: per week (byWeek) or summed over the rows' weeks under "". Places
+ * without responses are left out.
+ */
+export function observeWeeks(rows: WeekRow[], { byWeek }: { byWeek: boolean }): Map<string, Observed> {
+  const result = new Map<string, Observed>();
+  if (byWeek) {
+    // One row per place and week: its answers are the tallies as they are.
+    for (const row of rows) {
+      if (row.responses <= 0) continue;
+      const observed = result.get(row.week) ?? new Map();
+      result.set(row.week, observed);
+      const tallies: AnswerTally[] = [];
+      for (const [question, counts] of Object.entries(row.answers ?? {})) {
+        for (const [answer, count] of Object.entries(counts ?? {})) tallies.push({ question, answer, count });
+      }
+      observed.set(row.placeId, { responses: row.responses, tallies });
+    }
+    return result;
+  }
+  const places = new Map<number, { responses: number; sums: AnswerSums }>();
+  for (const row of rows) {
+    const place = places.get(row.placeId) ?? { responses: 0, sums: new Map() };
+    places.set(row.placeId, place);
+    place.responses += row.responses;
+    addAnswers(place.sums, row.answers, 1);
+  }
+  const observed: Observed = new Map();
+  for (const [placeId, { responses, sums }] of places) if (responses > 0) observed.set(placeId, { responses, tallies: talliesOf(sums) });
+  return result.set("", observed);
+}
+
+/** `whole` less `part` place by place (a range read as the totals minus the weeks after it). */
+export function observedWithout(whole: Observed, part: Observed): Observed {
+  const result: Observed = new Map();
+  for (const [placeId, data] of whole) {
+    const taken = part.get(placeId);
+    if (!taken) {
+      result.set(placeId, data);
+      continue;
+    }
+    const responses = data.responses - taken.responses;
+    if (responses <= 0) continue;
+    const sums: AnswerSums = new Map();
+    addAnswers(sums, data.tallies, 1);
+    addAnswers(sums, taken.tallies, -1);
+    result.set(placeId, { responses, tallies: talliesOf(sums) });
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Units and figures
 

@@ -5,9 +5,20 @@
 // `npm run cli -- rates --check` compare against.
 import { sql } from "~/db.server";
 import { inScope } from "~/models/places.server";
-import { addWeeks, availableMeasures, formulaFor, type AnswerTally, type MeasureKey, type RateLevel } from "~/domain/measures";
+import {
+  addWeeks,
+  availableMeasures,
+  formulaFor,
+  weeksBetween,
+  type AnswerTally,
+  type MeasureKey,
+  type RateLevel,
+} from "~/domain/measures";
 import {
   ALL_WEEKS,
+  observedWithout,
+  observeWeeks,
+  type WeekRow,
   buildRegister,
   bulletinFrom,
   compareFrom,
@@ -109,39 +120,58 @@ type ObserveOptions = {
 /** Responses and answer tallies per place inside the scope, for a week range. */
 async function loadObserved(
   user: ScopedUser,
-  campaignId: number,
+  campaign: Pick<RateCampaign, "id" | "firstWeek" | "lastWeek">,
   range: WeekRange,
   { source = "tallies", byWeek = false, questions }: ObserveOptions = {},
 ): Promise<Map<string, Observed>> {
+  const campaignId = campaign.id;
   // Joined on the places' primary key: whatever the planner believes about a tally table's size,
   // the scope costs one key lookup per row at worst.
   const placeInScope = (column: string) =>
     sql`and exists (select 1 from places p where p.id = ${sql(column)} and p.county_id = ${user.countyId} and ${inScope(user, "p.path")})`;
   const only = (column: string) => (questions ? sql`and ${sql(column)} = any(${questions}::text[])` : sql``);
   if (source === "tallies") {
-    const week = byWeek ? sql`, week::text as week` : sql``;
-    const groupWeek = byWeek ? sql`, week` : sql``;
-    const inRange = sql`${range.from ? sql`and week >= ${range.from}::date` : sql``} ${range.to ? sql`and week < ${range.to}::date` : sql``}`;
-    // All weeks together come from the week-less totals: a few thousand rows whatever the size.
-    const allWeeks = !byWeek && !range.from && !range.to;
-    const [responseRows, answerRows] = await Promise.all([
-      sql<(ObservedRow & { responses: number })[]>`
-        select place_id as "placeId", sum(responses)::int as responses ${week}
-        from response_tallies
-        where campaign_id = ${campaignId} ${placeInScope("place_id")} ${inRange}
-        group by place_id ${groupWeek} having sum(responses) > 0`,
-      allWeeks
-        ? sql<(ObservedRow & AnswerTally)[]>`
-            select place_id as "placeId", question, answer, responses as count
-            from answer_totals
-            where campaign_id = ${campaignId} ${placeInScope("place_id")} and responses > 0 ${only("question")}`
-        : sql<(ObservedRow & AnswerTally)[]>`
-            select place_id as "placeId", question, answer, sum(responses)::int as count ${week}
-            from answer_tallies
-            where campaign_id = ${campaignId} ${placeInScope("place_id")} ${inRange} ${only("question")}
-            group by place_id, question, answer ${groupWeek} having sum(responses) > 0`,
-    ]);
-    return observe(responseRows, answerRows);
+    // All weeks together: the week-less totals, a few thousand rows whatever the size.
+    const totals = () =>
+      Promise.all([
+        sql<(ObservedRow & { responses: number })[]>`
+          select place_id as "placeId", sum(responses)::int as responses
+          from response_tallies
+          where campaign_id = ${campaignId} ${placeInScope("place_id")}
+          group by place_id having sum(responses) > 0`,
+        sql<(ObservedRow & AnswerTally)[]>`
+          select place_id as "placeId", question, answer, responses as count
+          from answer_totals
+          where campaign_id = ${campaignId} ${placeInScope("place_id")} and responses > 0 ${only("question")}`,
+      ]);
+    // Weeks: one row per place and week with all its answers (db/migrations/008_week_answers.sql),
+    // or only the measure's questions.
+    const picked = !questions
+      ? sql`answers`
+      : questions.length === 0
+        ? sql`'{}'::jsonb`
+        : sql`jsonb_build_object(${questions.map((q) => sql`${q}::text, answers -> ${q}`).reduce((a, b) => sql`${a}, ${b}`)})`;
+    const weeks = (from: string | null, to: string | null) => sql<WeekRow[]>`
+      select place_id as "placeId", week::text as week, responses, ${picked} as answers
+      from response_tallies
+      where campaign_id = ${campaignId} ${placeInScope("place_id")} and responses <> 0
+        ${from ? sql`and week >= ${from}::date` : sql``} ${to ? sql`and week < ${to}::date` : sql``}`;
+    const all = async () => {
+      const [responseRows, answerRows] = await totals();
+      return observe(responseRows, answerRows);
+    };
+    if (!byWeek && !range.from && !range.to) return all();
+    // Everything before a week (a cumulative bulletin) late in the campaign: the totals less the
+    // few weeks after it, rather than every week before it summed.
+    const { firstWeek, lastWeek } = campaign;
+    if (!byWeek && !range.from && range.to && firstWeek && lastWeek) {
+      const after = weeksBetween(range.to, addWeeks(lastWeek, 1));
+      if (after < weeksBetween(firstWeek, range.to)) {
+        const [whole, later] = await Promise.all([all(), after > 0 ? weeks(range.to, null) : []]);
+        return new Map([["", observedWithout(whole.get("") ?? new Map(), observeWeeks(later, { byWeek: false }).get("")!)]]);
+      }
+    }
+    return observeWeeks(await weeks(range.from, range.to), { byWeek });
   }
   // The reference path: the same counts straight from the responses.
   const inRange = sql`${range.from ? sql`and rate_week(r.finished_at) >= ${range.from}::date` : sql``} ${range.to ? sql`and rate_week(r.finished_at) < ${range.to}::date` : sql``}`;
@@ -181,7 +211,7 @@ const questionsOf = (q: { campaign: RateCampaign; measure: MeasureKey } & RateOp
 export async function rateTable(user: ScopedUser, q: TableQuery): Promise<RateTable> {
   const [register, observed] = await Promise.all([
     loadRegister(user),
-    loadObserved(user, q.campaign.id, q.range, { source: q.source, questions: questionsOf(q) }),
+    loadObserved(user, q.campaign, q.range, { source: q.source, questions: questionsOf(q) }),
   ]);
   return questionnaireTable(register, observed.get("") ?? new Map(), q);
 }
@@ -191,7 +221,7 @@ export async function placeReport(
   user: ScopedUser,
   q: { campaign: RateCampaign; placeId: number; measure: MeasureKey; range: WeekRange } & RateOptions,
 ): Promise<PlaceReport | null> {
-  const [register, all] = await Promise.all([loadRegister(user), loadObserved(user, q.campaign.id, q.range)]);
+  const [register, all] = await Promise.all([loadRegister(user), loadObserved(user, q.campaign, q.range)]);
   return placeReportFrom(register, all.get("") ?? new Map(), q);
 }
 
@@ -203,7 +233,7 @@ export async function rateTrend(
   const register = await loadRegister(user);
   const unit = trendUnit(register, q);
   if (!unit) return null;
-  const byWeek = await loadObserved(user, q.campaign.id, ALL_WEEKS, { byWeek: true, questions: questionsOf(q) });
+  const byWeek = await loadObserved(user, q.campaign, ALL_WEEKS, { byWeek: true, questions: questionsOf(q) });
   return trendFrom(register, byWeek, unit, { ...q, formula: formulaFor(q.measure, q.campaign.tagged, q.override) });
 }
 
@@ -218,8 +248,8 @@ export async function compareWaves(
 ): Promise<WaveComparison> {
   const [register, mine, theirs] = await Promise.all([
     loadRegister(user),
-    loadObserved(user, q.campaign.id, ALL_WEEKS),
-    loadObserved(user, q.other.id, ALL_WEEKS),
+    loadObserved(user, q.campaign, ALL_WEEKS),
+    loadObserved(user, q.other, ALL_WEEKS),
   ]);
   return compareFrom(register, mine.get("") ?? new Map(), theirs.get("") ?? new Map(), q);
 }
@@ -239,7 +269,7 @@ export async function bulletin(
   const formula = formulaFor(q.measure, q.campaign.tagged, q.override);
   const [register, now, before] = await Promise.all([
     loadRegister(user),
-    ...q.ranges.map((range) => loadObserved(user, q.campaign.id, range, { questions: questionsOf(q) })),
+    ...q.ranges.map((range) => loadObserved(user, q.campaign, range, { questions: questionsOf(q) })),
   ]);
   const strata = (observed: Map<string, Observed>) => questionnaireStrata(register, observed.get("") ?? new Map(), formula);
   return bulletinFrom(register, strata(now), strata(before), { ...q, formula });
@@ -282,8 +312,9 @@ export async function bulletinPage(user: ScopedUser, p: BulletinParams, now: Dat
 export async function tallyDifferences(campaignId: number): Promise<number> {
   const [{ n }] = await sql<{ n: number }[]>`
     with tallied as (
-      select place_id, week, question, answer, sum(responses) as n from answer_tallies
-      where campaign_id = ${campaignId} group by 1, 2, 3, 4 having sum(responses) <> 0
+      select t.place_id, t.week, q.key as question, a.key as answer, sum((a.value)::integer) as n from response_tallies t
+      cross join lateral jsonb_each(t.answers) q cross join lateral jsonb_each(q.value) a
+      where t.campaign_id = ${campaignId} group by 1, 2, 3, 4 having sum((a.value)::integer) <> 0
       union all
       select place_id, null::date, question, answer, sum(responses) from answer_totals
       where campaign_id = ${campaignId} group by 1, 2, 3, 4 having sum(responses) <> 0

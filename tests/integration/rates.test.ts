@@ -253,7 +253,9 @@ describe("tallies", () => {
   });
 
   it("can be rebuilt from the responses", async () => {
-    await sql`update answer_tallies set responses = responses + 5 where campaign_id = ${demo.id} and question = 'env' and answer = '满意'`;
+    await sql`
+      update response_tallies set answers = jsonb_set(answers, '{env,满意}', to_jsonb((answers->'env'->>'满意')::integer + 5))
+      where campaign_id = ${demo.id} and answers->'env' ? '满意'`;
     expect(await tallyDifferences(demo.id)).toBeGreaterThan(0);
     await rebuildTallies(demo.id);
     expect(await tallyDifferences(demo.id)).toBe(0);
