@@ -107,14 +107,22 @@ async function main() {
   // straight from Express: the same handleSubmission, without a Fetch Request and Remix's router
   // per submission, which cost about as much as the submission itself.
   let build: ServerBuild | (() => Promise<ServerBuild>) | null = null;
+  type Headers = { get(name: string): string | null };
   type Entry = {
     residentSubmission: (
-      incoming: { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } },
+      incoming: { headers: Headers; body: { text: string; complete: boolean } },
       code: string,
     ) => Promise<{ status: number; outcome: unknown }>;
     MAX_SUBMISSION_BYTES: number;
+    renderResidentPage: (
+      build: ServerBuild,
+      request: { method: string; url: string; headers: Headers },
+      code: string,
+      nonce: string,
+    ) => Promise<{ status: number; headers: Record<string, string>; html: string } | null>;
   };
-  const entry = async () => (typeof build === "function" ? await build() : build!).entry.module as unknown as Entry;
+  const serverBuild = async () => (typeof build === "function" ? await build() : build!);
+  const entry = async () => (await serverBuild()).entry.module as unknown as Entry;
   // Its own middleware: the same request log and cross-site refusal, fixed security headers (a
   // JSON answer needs no per-request CSP nonce), no compression (the answer is a few bytes).
   const submitHeaders = helmet({
@@ -165,6 +173,26 @@ async function main() {
   app.use(requestLogger);
 
   app.use(refuseCrossSite);
+
+  // GET /s/<code> (the resident page, app/routes/s.$code.tsx) rendered without Remix's request
+  // handler: the same loaders and document (app/document.server.tsx). An unknown code, or an
+  // error, is left to Remix, which renders its page for it.
+  app.get("/s/:code", (req, res, next) => {
+    void serverBuild()
+      .then(async (current) => {
+        const { renderResidentPage } = current.entry.module as unknown as Entry;
+        const request = { method: req.method, url: req.originalUrl, headers: { get: (name: string) => req.get(name) ?? null } };
+        const page = await renderResidentPage(current, request, req.params.code, res.locals.cspNonce as string);
+        if (!page) return next();
+        // Not res.send: an ETag would hash every page, and the page is never cached.
+        res.status(page.status).set({ ...page.headers, "Content-Length": String(Buffer.byteLength(page.html)) });
+        res.end(page.html);
+      })
+      .catch((error: unknown) => {
+        console.error(error);
+        next();
+      });
+  });
 
   if (production) {
     const buildDir = path.join(PROJECT_ROOT, "build");

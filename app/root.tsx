@@ -17,8 +17,7 @@ import stylesHref from "~/styles/app.css?url";
 import { translator, type Lang } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { getLang } from "~/utils/request.server";
-import { getUser } from "~/utils/session.server";
+import { rootData } from "~/utils/root-data.server";
 import { useNonce } from "~/utils/nonce";
 import { can, type Role } from "~/utils/permissions";
 
@@ -31,12 +30,7 @@ export const links: LinksFunction = () => [
 ];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const [lang, user] = await Promise.all([getLang(request), getUser(request)]);
-  return {
-    lang,
-    nonce: context.cspNonce,
-    user: user && { displayName: user.displayName, role: user.role, countyName: user.countyName },
-  };
+  return rootData(request, context.cspNonce);
 }
 
 type RootData = Awaited<ReturnType<typeof loader>>;

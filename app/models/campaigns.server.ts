@@ -144,6 +144,8 @@ export async function setCampaignState(countyId: number, campaignId: number, to:
   const campaign = await getCampaign(countyId, campaignId);
   if (!campaign || !canMoveTo(campaign.state, to)) return false;
   const result = await sql`update campaigns set state = ${to} where id = ${campaignId} and state = ${campaign.state}`;
+  // The resident pages of this instance show the new state at once (others within PAGE_CAMPAIGN_MS).
+  campaigns.delete(campaignId);
   return result.count === 1;
 }
 
@@ -307,8 +309,12 @@ export type ResidentLink = {
 
 // A link's place and campaign never change, and a survey version is immutable: both are kept in
 // memory (a place renamed shows its new name within LINK_TTL_MS). The campaign's state and times
-// are read fresh every time. See docs/decisions/006-write-path.md.
+// are read at most PAGE_CAMPAIGN_MS ago for the page, and dropped here when this instance changes
+// the state. See docs/decisions/006-write-path.md.
 const LINK_TTL_MS = 60_000;
+/** How old the campaign behind a resident page may be: another app instance's pause or close shows
+ *  within a second (the submission's database function checks the campaign as it is now anyway). */
+export const PAGE_CAMPAIGN_MS = 1000;
 type LinkRow = Omit<ResidentLink, "campaign" | "definition"> & { campaignId: number };
 const linkRows = new Map<string, { row: LinkRow; at: number }>();
 const definitions = new Map<number, Record<string, unknown>>();

@@ -3,9 +3,11 @@
 import { createCookie } from "@remix-run/node";
 import { randomUUID } from "node:crypto";
 import { isbot } from "isbot";
-import { resolveLink, type ResidentLink } from "~/models/campaigns.server";
-import { CAMPAIGN_CACHE_MS, submitResponse, type SubmitOutcome } from "~/models/responses.server";
+import { campaignAvailability } from "~/domain/campaigns";
+import { countLinkEvent, PAGE_CAMPAIGN_MS, resolveLink, type ResidentLink } from "~/models/campaigns.server";
+import { CAMPAIGN_CACHE_MS, deviceHasAnswered, submitResponse, type SubmitOutcome } from "~/models/responses.server";
 import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
+import type { WithHeaders } from "~/utils/request.server";
 import { getUser } from "~/utils/session.server";
 
 /** A submission's body, form-encoded. Questions carry their own length limits (checked per
@@ -16,21 +18,68 @@ export const MAX_SUBMISSION_BYTES = 1024 * 1024;
 /** An anonymous, long-lived device id for the one-response-per-device policy. */
 export const deviceCookie = createCookie("wm_dev", { httpOnly: true, sameSite: "lax", path: "/s", maxAge: 3 * 365 * 24 * 3600 });
 
-export async function deviceId(request: Request): Promise<string | null> {
+/** What the resident page reads of its request: the method and the headers (cookies, user agent,
+ *  purpose). A Fetch Request is one; server.ts passes Express's request as one without building it. */
+export type IncomingPage = WithHeaders & { method: string };
+
+export async function deviceId(request: WithHeaders): Promise<string | null> {
   const value = await deviceCookie.parse(request.headers.get("Cookie"));
   return typeof value === "string" && /^[0-9a-f-]{36}$/.test(value) ? value : null;
 }
 
 /** The device cookie to set on this response, when the device has none yet. */
-export async function ensureDeviceCookie(request: Request): Promise<{ id: string; setCookie: string | null }> {
+export async function ensureDeviceCookie(request: IncomingPage): Promise<{ id: string; setCookie: string | null }> {
   const existing = await deviceId(request);
   if (existing) return { id: existing, setCookie: null };
   const id = randomUUID();
   return { id, setCookie: await deviceCookie.serialize(id) };
 }
 
-export function isRealVisit(request: Request) {
+export function isRealVisit(request: WithHeaders) {
   return !isbot(request.headers.get("User-Agent") ?? "") && request.headers.get("Purpose") !== "prefetch";
+}
+
+/** The resident page's data (app/routes/s.$code.tsx), for Remix's loader and for server.ts, which
+ *  serves GET /s/<code> itself (docs/decisions/006-write-path.md): null for an unknown code. */
+export async function residentPage(request: IncomingPage, code: string) {
+  const link = await resolveLink(code, PAGE_CAMPAIGN_MS);
+  if (!link) return null;
+  const { campaign } = link;
+  const device = await ensureDeviceCookie(request);
+  // Never kept by a cache: the page carries this visit's client key (and maybe a new device id).
+  const headers: Record<string, string> = { "Cache-Control": "no-store" };
+  if (device.setCookie) headers["Set-Cookie"] = device.setCookie;
+  const place = link.placeLabel;
+  const availability = campaignAvailability(campaign);
+  if (availability !== "open")
+    return {
+      status: availability === "closed" ? 410 : 200,
+      headers,
+      // A start time is named only while it lies ahead: past it, the organiser has simply not opened the campaign yet.
+      data: {
+        state: availability,
+        place,
+        campaignName: campaign.name,
+        opensAt: campaign.opensAt > new Date() ? campaign.opensAt.toISOString() : null,
+      },
+    };
+  if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered(campaign.id, device.id)))
+    return { status: 409, headers, data: { state: "deviceUsed" as const, place, campaignName: campaign.name, opensAt: null } };
+  if (isRealVisit(request) && request.method === "GET") await countLinkEvent(link.linkId, "opens");
+  return {
+    status: 200,
+    headers,
+    data: {
+      state: "open" as const,
+      code,
+      place,
+      campaignName: campaign.name,
+      versionId: campaign.surveyVersionId,
+      needsHouseholdCode: campaign.duplicatePolicy === "household",
+      survey: renderSurveyOf(link.definition),
+      clientKey: randomUUID(),
+    },
+  };
 }
 
 export type SubmissionResult = {
@@ -77,15 +126,14 @@ export async function handleSubmission(request: Request, code: string, link: Res
 /** What a submission needs of its request: the headers (content type, cookies, user agent) and
  *  the body read up to MAX_SUBMISSION_BYTES. server.ts serves the JSON endpoint with it straight
  *  from Express, without building a Fetch Request or going through Remix's router. */
-export type IncomingSubmission = { headers: { get(name: string): string | null }; body: { text: string; complete: boolean } };
+export type IncomingSubmission = WithHeaders & { body: { text: string; complete: boolean } };
 
 export async function handleSubmissionOf(
   incoming: IncomingSubmission,
   code: string,
   link: ResidentLink | null = null,
 ): Promise<SubmissionResult> {
-  // The session and device lookups read only the headers.
-  const request = incoming as unknown as Request;
+  const request = incoming;
   const type = incoming.headers.get("Content-Type") ?? "";
   const urlencoded = type.startsWith("application/x-www-form-urlencoded");
   const body = incoming.body;

@@ -171,11 +171,38 @@ async function store(batch: Waiting[]) {
   }
 }
 
-/** Whether this device has already answered a one-per-device campaign (to say so up front). */
-export async function deviceHasAnswered(campaignId: number, deviceId: string | null): Promise<boolean> {
-  if (!deviceId) return false;
-  const [row] = await sql`select 1 from campaign_devices where campaign_id = ${campaignId} and device_id = ${deviceId}`;
-  return !!row;
+/** Whether this device has already answered a one-per-device campaign (to say so up front).
+ *  Asked on every page GET, so the questions asked in one turn of the event loop share one query
+ *  per campaign: fifty phones opening the page at once cost one round trip, not fifty. */
+export function deviceHasAnswered(campaignId: number, deviceId: string | null): Promise<boolean> {
+  if (!deviceId) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    let asking = deviceQuestions.get(campaignId);
+    if (!asking) deviceQuestions.set(campaignId, (asking = []));
+    asking.push({ deviceId, resolve, reject });
+    if (deviceQuestions.size === 1 && asking.length === 1) setImmediate(askDevices);
+  });
+}
+
+type DeviceQuestion = { deviceId: string; resolve: (answered: boolean) => void; reject: (error: unknown) => void };
+let deviceQuestions = new Map<number, DeviceQuestion[]>();
+
+function askDevices() {
+  const asked = deviceQuestions;
+  deviceQuestions = new Map();
+  for (const [campaignId, questions] of asked) {
+    const ids = [...new Set(questions.map((q) => q.deviceId))];
+    sql<{ deviceId: string }[]>`select device_id as "deviceId" from campaign_devices
+      where campaign_id = ${campaignId} and device_id = any(${ids}::text[])`.then(
+      (rows) => {
+        const answered = new Set(rows.map((r) => r.deviceId));
+        for (const q of questions) q.resolve(answered.has(q.deviceId));
+      },
+      (error: unknown) => {
+        for (const q of questions) q.reject(error);
+      },
+    );
+  }
 }
 
 // ---------------------------------------------------------------- the office's view

@@ -1,62 +1,30 @@
 // The resident questionnaire (no sign-in). Rendered on the server as a plain form that works
 // before (and without) JavaScript; once the script arrives, answers are kept on the device as
 // they are given, conditions show and hide questions, and submitting retries safely.
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigate, useSearchParams } from "@remix-run/react";
 import { Fragment, useEffect, useRef, useState } from "react";
 import { Question } from "~/components/resident/question";
 import { ResidentErrorBoundary, ResidentNotice } from "~/components/resident/notice";
 import { useT } from "~/i18n/use-t";
-import { campaignAvailability } from "~/domain/campaigns";
-import { countLinkEvent, resolveLink } from "~/models/campaigns.server";
-import { deviceHasAnswered } from "~/models/responses.server";
 import { evaluateCondition } from "~/survey/condition";
 import { answersFromForm, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
-import { ensureDeviceCookie, handleSubmission, isRealVisit, renderSurveyOf } from "~/models/resident.server";
+import { handleSubmission, residentPage } from "~/models/resident.server";
 import { invariantResponse } from "~/utils/input";
 
 export const handle = { resident: true };
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data && "survey" in data ? data.survey.title : "问卷" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.state === "open" ? data.survey.title : "问卷" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const code = params.code ?? "";
-  const link = await resolveLink(code);
-  invariantResponse(link);
-  const { campaign } = link;
-  const device = await ensureDeviceCookie(request);
-  const headers: HeadersInit = device.setCookie ? { "Set-Cookie": device.setCookie } : {};
-  const place = link.placeLabel;
-  const availability = campaignAvailability(campaign);
-  if (availability !== "open")
-    return data(
-      // A start time is named only while it lies ahead: past it, the organiser has simply not opened the campaign yet.
-      {
-        state: availability,
-        place,
-        campaignName: campaign.name,
-        opensAt: campaign.opensAt > new Date() ? campaign.opensAt.toISOString() : null,
-      },
-      { status: availability === "closed" ? 410 : 200, headers },
-    );
-  if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered(campaign.id, device.id)))
-    return data({ state: "deviceUsed" as const, place, campaignName: campaign.name, opensAt: null }, { status: 409, headers });
-  if (isRealVisit(request) && request.method === "GET") await countLinkEvent(link.linkId, "opens");
-  return data(
-    {
-      state: "open" as const,
-      code,
-      place,
-      campaignName: campaign.name,
-      versionId: campaign.surveyVersionId,
-      needsHouseholdCode: campaign.duplicatePolicy === "household",
-      survey: renderSurveyOf(link.definition),
-      clientKey: crypto.randomUUID(),
-    },
-    { headers },
-  );
+  const page = await residentPage(request, params.code ?? "");
+  invariantResponse(page);
+  return data(page.data, { status: page.status, headers: page.headers });
 }
+
+/** The loader's headers (no caching, the device cookie) are the page's. */
+export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const code = params.code ?? "";

@@ -11,13 +11,17 @@ declare module "@remix-run/node" {
   }
 }
 
+/** What most server code reads of a request: its headers. A Fetch Request is one; server.ts passes
+ *  Express's request as one on the resident paths, without building a Fetch Request. */
+export type WithHeaders = { headers: { get(name: string): string | null } };
+
 export function clientInfo(request: Request, context: { clientIp: string | null }) {
   return { ip: context.clientIp, userAgent: request.headers.get("User-Agent") };
 }
 
 export const langCookie = createCookie("lang", { path: "/", sameSite: "lax", maxAge: 365 * 24 * 3600 });
 
-export async function getLang(request: Request): Promise<Lang> {
+export async function getLang(request: WithHeaders): Promise<Lang> {
   const value = await langCookie.parse(request.headers.get("Cookie"));
   return isLang(value) ? value : DEFAULT_LANG;
 }

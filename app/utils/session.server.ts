@@ -5,6 +5,7 @@ import { can, type Permission } from "~/utils/permissions";
 import { SESSION_HOURS } from "~/models/users.server";
 import { appEnv } from "~/utils/env.server";
 import { invariantResponse } from "~/utils/input";
+import type { WithHeaders } from "~/utils/request.server";
 
 function sessionSecret(): string {
   const secret = appEnv().SESSION_SECRET;
@@ -24,7 +25,7 @@ function isHttps(request: Request) {
   return new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto") === "https";
 }
 
-export async function sessionToken(request: Request): Promise<string | null> {
+export async function sessionToken(request: WithHeaders): Promise<string | null> {
   const value = await sessionCookie.parse(request.headers.get("Cookie"));
   return typeof value === "string" ? value : null;
 }
@@ -39,12 +40,12 @@ export function destroySession(request: Request) {
 
 export type SessionState = { user: CurrentUser } | { expired: true } | null;
 
-export async function getSessionState(request: Request): Promise<SessionState> {
+export async function getSessionState(request: WithHeaders): Promise<SessionState> {
   const token = await sessionToken(request);
   return token ? userForSession(token) : null;
 }
 
-export async function getUser(request: Request): Promise<CurrentUser | null> {
+export async function getUser(request: WithHeaders): Promise<CurrentUser | null> {
   const state = await getSessionState(request);
   return state && "user" in state ? state.user : null;
 }

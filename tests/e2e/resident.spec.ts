@@ -56,9 +56,17 @@ test("a resident answers on a phone, survives a lost connection and a reload, an
   await signIn(office, "admin");
   const before = await exportedRows(office);
 
-  await page.goto(`/s/${link.code}?src=qr`);
+  const opened = (await page.goto(`/s/${link.code}?src=qr`))!;
   await expect(page.getByRole("heading", { level: 1 })).toContainText("文明城市");
   await expect(page.getByText(`${link.compound} ${link.building}`)).toBeVisible();
+  // Served by server.ts itself (docs/decisions/006): never cached, and every inline script
+  // carries the nonce the response's CSP allows (else none would run, and nothing below would work).
+  const headers = await opened.allHeaders();
+  expect(headers["cache-control"]).toBe("no-store");
+  const nonce = /'nonce-([^']+)'/.exec(headers["content-security-policy"])![1];
+  const inline = await page.locator("script:not([src])").evaluateAll((scripts) => scripts.map((s) => (s as HTMLScriptElement).nonce));
+  expect(inline.length).toBeGreaterThanOrEqual(3);
+  for (const n of inline) expect(n).toBe(nonce);
 
   // A follow-up question appears only when it applies.
   await expect(page.getByRole("group", { name: /渠道/ })).toHaveCount(0);
