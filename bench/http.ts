@@ -173,7 +173,7 @@ async function submitSection() {
       .catch(() => {});
     if ((Date.now() - started) % 10_000 < 1000)
       void sql<{ n: number }[]>`select coalesce(sum(n_dead_tup), 0)::int as n from pg_stat_user_tables
-        where relname in ('responses', 'answer_tallies', 'answer_totals', 'response_tallies', 'campaign_devices')`
+        where relname in ('responses', 'answer_totals', 'response_tallies', 'campaign_devices')`
         .then(([r]) => (dead[w] = r.n))
         .catch(() => {});
   }, 1000);
