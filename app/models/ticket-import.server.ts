@@ -488,6 +488,15 @@ export type PushedTicket = Partial<Record<TicketField, unknown>>;
 /** The push's own mapping: each field under its own name. */
 export const PUSH_MAPPING: TicketMapping = { name: "api", columns: Object.fromEntries(TICKET_FIELDS.map((f) => [f, f])) };
 
+const TIME_FIELDS = new Set<TicketField>(["receivedAt", "completedAt", "dueAt"]);
+
+/** An ISO 8601 time with its offset (2024-01-05T00:00:00Z) as the Beijing wall-clock text files carry; other text as given. */
+function beijingWallTime(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value.trim())) return value;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? value : new Date(at + 8 * 3_600_000).toISOString().slice(0, 19).replace("T", " ");
+}
+
 /** Stages and stores pushed tickets (the good ones); the rejected are reported by their index (line = index + 1). */
 export async function importPushedTickets(importId: number, countyId: number, tickets: PushedTicket[]): Promise<TicketImport> {
   await sql`update ticket_imports set state = 'checking', mapping = ${sql.json(PUSH_MAPPING)} where id = ${importId}`;
@@ -496,7 +505,7 @@ export async function importPushedTickets(importId: number, countyId: number, ti
       const record: Record<string, string> = {};
       for (const field of TICKET_FIELDS) {
         const value = tickets[i][field];
-        if (typeof value === "string") record[field] = value;
+        if (typeof value === "string") record[field] = TIME_FIELDS.has(field) ? beijingWallTime(value) : value;
         else if (typeof value === "number" && Number.isFinite(value)) record[field] = String(value);
       }
       yield { line: i + 1, record, extraCells: false };
