@@ -18,8 +18,8 @@ test("an agent imports tickets: a bad row is named, the good rows stored, number
   await page.getByLabel("工单文件").setInputFiles({ name: "12345导出.csv", mimeType: "text/csv", buffer: Buffer.from(CSV) });
   await page.getByRole("button", { name: "上传并识别列名" }).click();
   await expect(page.getByRole("heading", { name: "列对应" })).toBeVisible();
-  await expect(page.getByLabel("工单编号 *")).toHaveValue("工单编号");
-  await expect(page.getByLabel("来电号码")).toHaveValue("来电号码");
+  await expect(page.locator(`select[name="column.number"]`)).toHaveValue("工单编号");
+  await expect(page.locator(`select[name="column.phone"]`)).toHaveValue("来电号码");
   await page.screenshot({ path: `${SHOTS}/tickets-mapping-phone.png`, fullPage: true });
   await page.getByRole("button", { name: "开始检查" }).click();
   await expect(page.getByRole("heading", { name: "检查完成" })).toBeVisible({ timeout: 20_000 });
