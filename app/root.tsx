@@ -73,6 +73,8 @@ function Header({ user }: { user: RootData["user"] }) {
     { to: "/rates", label: t("nav.rates"), show: (r) => can(r, "rates:read") },
     { to: "/bulletin", label: t("nav.bulletin"), show: (r) => can(r, "rates:read") },
     { to: "/planning", label: t("nav.planning"), show: (r) => can(r, "rates:read") },
+    { to: "/tickets", label: t("nav.tickets"), show: (r) => can(r, "ticket:read") },
+    { to: "/admin/tokens", label: t("nav.tokens"), show: (r) => can(r, "token:manage") },
     { to: "/register/import", label: t("nav.import"), show: (r) => can(r, "register:import") },
     { to: "/admin/users", label: t("nav.users"), show: (r) => can(r, "user:manage") },
     { to: "/admin/audit", label: t("nav.audit"), show: (r) => can(r, "audit:read") },

@@ -6,7 +6,8 @@
 //
 // Sections: submit, page (resident endpoints with their ceiling servers; bench/http.ts),
 // weight (resident page bytes and throttled timings; bench/resident-page.ts),
-// rates (10k/100k/1M; bench/rates.ts), import (response import; bench/import.ts).
+// rates (10k/100k/1M; bench/rates.ts), import (response import; bench/import.ts),
+// tickets (12345 ticket import of 1M rows; bench/tickets.ts).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -17,7 +18,7 @@ import { log } from "./lib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(ROOT);
-const SECTIONS = ["submit", "page", "weight", "rates", "import"] as const;
+const SECTIONS = ["submit", "page", "weight", "rates", "import", "tickets"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -86,6 +87,10 @@ try {
   if (chosen.includes("import")) {
     log("import: response import");
     parts.push(await child("bench/import.ts", [], env));
+  }
+  if (chosen.includes("tickets")) {
+    log("tickets: 12345 ticket import of a generated 1,000,000-row CSV");
+    parts.push(await child("bench/tickets.ts", [], env));
   }
 } finally {
   if (embedded) await embedded.stop().catch(() => {});

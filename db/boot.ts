@@ -2,7 +2,7 @@
 // apply migrations. Sets DATABASE_URL and SESSION_SECRET in process.env for the app modules,
 // which are imported only after this has run.
 import postgres from "postgres";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,10 +50,29 @@ export async function bootDatabase(log: (line: string) => void): Promise<Booted>
     const applied = await migrate(sql);
     if (applied.length) log(`migrations applied: ${applied.join(", ")}`);
     if (!process.env.SESSION_SECRET) process.env.SESSION_SECRET = sessionSecret(embedded, log);
+    if (!process.env.PHONE_KEY)
+      process.env.PHONE_KEY = phoneKey(embedded?.dataDir ?? env.DATA_DIR ?? path.join(PROJECT_ROOT, ".data"), log);
     return { embedded, applied, url };
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * Callers' numbers must stay readable across restarts, so without PHONE_KEY the key is kept in the
+ * data folder (generated the first time, and said so: it belongs in the backups, apart from the
+ * database). An external database gets the same file in DATA_DIR, with the advice to set the variable.
+ */
+function phoneKey(dataDir: string, log: (line: string) => void): string {
+  const file = path.join(dataDir, "phone-key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString("hex");
+  writeFileSync(file, key, { mode: 0o600 });
+  log(
+    `PHONE_KEY is not set: generated the key for callers' phone numbers in ${file} (back it up apart from the database; set PHONE_KEY in production)`,
+  );
+  return key;
 }
 
 /** Kept beside the embedded data so sessions survive restarts; random per process otherwise. */

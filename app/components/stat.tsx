@@ -1,7 +1,7 @@
 // A labelled count in a `.stats` row (households, responses, opens…).
-export function StatCount({ label, n }: { label: string; n: number }) {
+export function StatCount({ label, n, testId }: { label: string; n: number; testId?: string }) {
   return (
-    <div className="stat">
+    <div className="stat" data-testid={testId}>
       {label}
       <b>{n.toLocaleString()}</b>
     </div>

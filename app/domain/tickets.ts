@@ -207,6 +207,65 @@ export function ticketFromRow(
   return { ticket: { number, receivedAt, completedAt, dueAt, ...rest } };
 }
 
+export type Satisfaction = "satisfied" | "basic" | "unsatisfied";
+
+const SATISFACTION_WORDS: Record<string, Satisfaction> = {
+  非常满意: "satisfied",
+  很满意: "satisfied",
+  满意: "satisfied",
+  satisfied: "satisfied",
+  "very satisfied": "satisfied",
+  基本满意: "basic",
+  比较满意: "basic",
+  "basically satisfied": "basic",
+  不满意: "unsatisfied",
+  很不满意: "unsatisfied",
+  非常不满意: "unsatisfied",
+  unsatisfied: "unsatisfied",
+  dissatisfied: "unsatisfied",
+};
+
+/**
+ * The platform's satisfaction text on the 12345 scale (满意 / 基本满意 / 不满意; the five-level
+ * extremes fold into their side). Null for anything else (一般, 未评价, blank): such a ticket
+ * counts as not rated, and the text is kept as given beside it.
+ */
+export function satisfactionLevel(raw: string | null): Satisfaction | null {
+  if (raw === null) return null;
+  return SATISFACTION_WORDS[normalizeText(raw, { punctuation: true }).toLowerCase()] ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What an import reports
+
+/** A problem of one row: its line as the spreadsheet shows it, the field and its header, an i18n key. */
+export type RowError = {
+  line: number;
+  field: TicketField | null;
+  column: string | null;
+  key: string;
+  params: Record<string, string | number>;
+};
+/** What made a whole file unreadable, as an i18n key (a `field` param names a ticket field's key). */
+export type ImportFailure = { key: string; params: Record<string, string | number> };
+
+type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+/** 第 12 行「受理时间」：… — the row, the column as the file names it, the problem. */
+export function describeRowError(t: Translate, error: RowError): string {
+  const problem = t(error.key, error.params);
+  return error.column === null
+    ? t("tickets.error.row", { line: error.line, problem })
+    : t("tickets.error.cell", { line: error.line, column: error.column, problem });
+}
+
+export function describeFailure(t: Translate, failure: ImportFailure): string {
+  const params = Object.fromEntries(
+    Object.entries(failure.params).map(([k, v]) => [k, typeof v === "string" && v.startsWith("tickets.field.") ? t(v) : v]),
+  );
+  return t(failure.key, params);
+}
+
 /** Completed at or before its due time; null when it is not completed or has no due time. */
 export function onTime(ticket: Pick<TicketRow, "completedAt" | "dueAt">): boolean | null {
   if (!ticket.completedAt || !ticket.dueAt) return null;

@@ -13,6 +13,14 @@ const schema = z.object({
   SEED_DEMO: z.enum(["0", "1"]).optional(),
   /** The address residents reach (used in QR codes, posters and link lists), e.g. https://cw.example.gov.cn. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * The key callers' phone numbers are encrypted with (AES-256-GCM) and hashed with (HMAC): 32
+   * bytes as 64 hex digits or base64. Generated and kept in the data folder when unset.
+   */
+  PHONE_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, "must be 32 bytes, as 64 hex digits or base64")
+    .optional(),
   /** Size of the postgres.js connection pool. */
   DATABASE_POOL: z.coerce.number().int().min(1).max(100).default(10),
 });

@@ -20,6 +20,11 @@ export const PERMISSIONS = [
   "visit:log", // log door-to-door visits of the households assigned to oneself
   "visit:assign", // door-to-door rounds and assignments inside the scope
   "visit:read", // door-to-door coverage inside the scope
+  "ticket:read", // 12345 tickets of the county, numbers masked
+  "ticket:import", // import ticket files, save column mappings
+  "ticket:export", // export the ticket list, numbers masked
+  "phone:export", // export callers' full numbers, with a stated reason (audited)
+  "token:manage", // create and revoke the API tokens machine clients push tickets with
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -43,7 +48,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   community_staff: AREA_STAFF,
   grid_leader: ["place:read", "response:read", "rates:read", "visit:log", "visit:assign", "visit:read"],
   volunteer: ["place:read", "visit:log"],
-  hotline_agent: ["place:read"],
+  hotline_agent: ["place:read", "ticket:read", "ticket:import", "ticket:export"],
   viewer: ["place:read", "response:read", "rates:read", "visit:read"],
 };
 

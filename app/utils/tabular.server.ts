@@ -1,6 +1,8 @@
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
 import Papa from "papaparse";
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 
 /** A spreadsheet as trimmed strings. `line` is the row number the user sees in Excel or a text editor. */
 export type Table = { headers: string[]; rows: { line: number; cells: string[] }[] };
@@ -114,7 +116,7 @@ async function xlsxRecords(data: Uint8Array, file: string): Promise<Iterable<Raw
   })();
 }
 
-function cellText(value: unknown, numFmt?: string): string {
+export function cellText(value: unknown, numFmt?: string): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
   if (typeof value === "number") return numberText(value, numFmt);
@@ -245,4 +247,241 @@ function delimitedRecords(text: string, delimiter: string, file: string): RawRec
   if (unclosedAt !== null)
     throw new TableReadError("import.table.unclosedQuote", { file, line: 1 + lineBreaks(input.slice(0, unclosedAt)) });
   return records;
+}
+
+// ---------------------------------------------------------------- Streaming (files too big to hold)
+
+/** A table read from a file on disk one row at a time: its sheet (XLSX), header row and rows after it. */
+export type StreamedTable = { sheet: string | null; headers: string[]; headerLine: number; rows: AsyncGenerator<RawRecord> };
+
+export type SheetSummary = { name: string; headers: string[]; rows: number };
+
+const SNIFF_BYTES = 64 * 1024;
+const QUEUE_HIGH = 2000;
+
+async function sniff(filePath: string): Promise<Uint8Array> {
+  const handle = await open(filePath, "r");
+  try {
+    const buffer = new Uint8Array(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The encoding of a text file from its first bytes: a byte-order mark (UTF-8, UTF-16 LE/BE), else
+ * UTF-16 without one (every other byte zero), else UTF-8 when the bytes are valid UTF-8, else
+ * GB18030 (a superset of GBK, what Excel and WPS on Chinese Windows write).
+ */
+export function detectEncoding(head: Uint8Array): "utf8" | "utf16le" | "utf16be" | "gb18030" {
+  if (startsWith(head, UTF8_BOM)) return "utf8";
+  if (startsWith(head, UTF16LE_BOM)) return "utf16le";
+  if (startsWith(head, UTF16BE_BOM)) return "utf16be";
+  const pairs = Math.floor(Math.min(head.length, 4096) / 2);
+  if (pairs >= 2) {
+    let evenZeros = 0;
+    let oddZeros = 0;
+    for (let i = 0; i < pairs; i++) {
+      if (head[2 * i] === 0) evenZeros++;
+      if (head[2 * i + 1] === 0) oddZeros++;
+    }
+    if (oddZeros > pairs * 0.4 && evenZeros < pairs * 0.05) return "utf16le";
+    if (evenZeros > pairs * 0.4 && oddZeros < pairs * 0.05) return "utf16be";
+  }
+  try {
+    // A multi-byte character may be cut at the end of the sniffed bytes: let the decoder wait for it.
+    new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
+    return "utf8";
+  } catch {
+    return "gb18030";
+  }
+}
+
+/**
+ * Opens a CSV (any of the encodings above, comma, tab or semicolon) or XLSX file for reading one
+ * row at a time, never holding it whole: the header row of the chosen sheet (the first with data
+ * when none is chosen), then the rows. An XLSX with several sheets holding data and no sheet chosen
+ * is refused with their names (`import.table.severalSheets`), so the user picks one.
+ */
+export async function streamTable(filePath: string, filename: string, opts: { sheet?: string | null } = {}): Promise<StreamedTable> {
+  const head = await sniff(filePath);
+  if (head.length === 0) throw new TableReadError("import.table.empty", { file: filename });
+  if (startsWith(head, OLE2_MAGIC)) throw new TableReadError("import.table.legacyExcel", { file: filename });
+  if (startsWith(head, ZIP_MAGIC)) {
+    const sheets = await summarizeSheets(filePath, filename);
+    const withData = sheets.filter((s) => s.headers.length > 0);
+    let chosen: SheetSummary | undefined;
+    if (opts.sheet) {
+      chosen = sheets.find((s) => s.name === opts.sheet);
+      if (!chosen)
+        throw new TableReadError("import.table.noSuchSheet", { file: filename, sheet: opts.sheet, sheets: sheetNames(withData) });
+    } else {
+      if (withData.length > 1) throw new TableReadError("import.table.severalSheets", { file: filename, sheets: sheetNames(withData) });
+      chosen = withData[0];
+    }
+    if (!chosen || chosen.headers.length === 0) throw new TableReadError("import.table.empty", { file: filename });
+    return withHeaders(xlsxStream(filePath, filename, chosen.name), filename, chosen.name);
+  }
+  const encoding = detectEncoding(head);
+  const sample = iconv.decode(Buffer.from(head), encoding);
+  // The sniffed bytes may end inside a character; the check for binary looks at what is surely whole.
+  if (NOT_TEXT.test(sample.slice(0, Math.max(0, sample.length - 2))))
+    throw new TableReadError("import.table.unreadable", { file: filename });
+  return withHeaders(csvStream(filePath, filename, encoding, detectDelimiter(sample)), filename, null);
+}
+
+function sheetNames(sheets: SheetSummary[]): string {
+  return sheets.map((s) => `「${s.name}」`).join("、");
+}
+
+/** Every sheet of an XLSX with its header row and number of data rows (one streamed pass). */
+export async function summarizeSheets(filePath: string, filename: string): Promise<SheetSummary[]> {
+  const sheets: SheetSummary[] = [];
+  try {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(filePath, xlsxReaderOptions);
+    for await (const worksheet of reader) {
+      const summary: SheetSummary = { name: sheetName(worksheet), headers: [], rows: 0 };
+      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
+        const cells = rowCells(row);
+        if (cells.every((c) => c === "")) continue;
+        if (summary.headers.length === 0) summary.headers = cells.slice(0, lastNonEmpty(cells) + 1);
+        else summary.rows++;
+      }
+      sheets.push(summary);
+    }
+  } catch (error) {
+    if (error instanceof TableReadError) throw error;
+    throw new TableReadError("import.table.unreadable", { file: filename });
+  }
+  return sheets;
+}
+
+const xlsxReaderOptions = { sharedStrings: "cache", styles: "cache", hyperlinks: "ignore", worksheets: "emit", entries: "ignore" } as const;
+
+function sheetName(worksheet: unknown): string {
+  const name = (worksheet as { name?: unknown }).name;
+  return typeof name === "string" ? name : "";
+}
+
+function rowCells(row: ExcelJS.Row): string[] {
+  const cells: string[] = [];
+  row.eachCell((cell, column) => {
+    cells[column - 1] = cellText(cell.value, cell.numFmt).trim();
+  });
+  return Array.from(cells, (cell) => cell ?? "");
+}
+
+async function* xlsxStream(filePath: string, filename: string, sheet: string): AsyncGenerator<RawRecord> {
+  try {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(filePath, xlsxReaderOptions);
+    for await (const worksheet of reader) {
+      const mine = sheetName(worksheet) === sheet;
+      // Another sheet's rows are still read through (the zip is one stream), but not kept.
+      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) if (mine) yield { line: row.number, cells: rowCells(row) };
+    }
+  } catch (error) {
+    if (error instanceof TableReadError) throw error;
+    throw new TableReadError("import.table.unreadable", { file: filename });
+  }
+}
+
+/**
+ * CSV records through papaparse's stream reader, paused while the consumer is behind (the file is
+ * read only as fast as rows are used). `line` is the record's number as a spreadsheet shows it.
+ */
+async function* csvStream(filePath: string, filename: string, encoding: string, delimiter: string): AsyncGenerator<RawRecord> {
+  const file = createReadStream(filePath);
+  const input = file.pipe(iconv.decodeStream(encoding));
+  const queue: RawRecord[] = [];
+  let failure: unknown = null;
+  let done = false;
+  let wake: (() => void) | null = null;
+  let parser: Papa.Parser | null = null;
+  let paused = false;
+  let line = 0;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  Papa.parse<string[]>(input as unknown as File, {
+    delimiter,
+    step: ({ data, errors }, p) => {
+      parser = p;
+      line++;
+      if (errors.some((e) => e.code === "MissingQuotes")) {
+        failure = new TableReadError("import.table.unclosedQuote", { file: filename, line });
+        p.abort();
+        return;
+      }
+      queue.push({ line, cells: data });
+      if (queue.length >= QUEUE_HIGH && !paused) {
+        paused = true;
+        p.pause();
+      }
+      notify();
+    },
+    complete: () => {
+      done = true;
+      notify();
+    },
+    error: (error: unknown) => {
+      failure = error;
+      done = true;
+      notify();
+    },
+  });
+  input.on("error", (error) => {
+    failure = error;
+    done = true;
+    notify();
+  });
+  try {
+    while (true) {
+      if (queue.length > 0) {
+        const record = queue.shift()!;
+        if (NOT_TEXT.test(record.cells.join("")))
+          throw new TableReadError("import.table.unreadableAt", { file: filename, line: record.line });
+        yield record;
+        continue;
+      }
+      if (failure) throw failure;
+      if (done) return;
+      if (paused && parser) {
+        paused = false;
+        // Resuming may parse (and queue) rows at once, before anything could wake us.
+        (parser as Papa.Parser).resume();
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    if (!done) {
+      (parser as Papa.Parser | null)?.abort();
+      file.destroy();
+    }
+  }
+}
+
+/** The first non-blank record is the header row (checked as readTable checks it); the rest are data. */
+async function withHeaders(records: AsyncGenerator<RawRecord>, filename: string, sheet: string | null): Promise<StreamedTable> {
+  let first: IteratorResult<RawRecord>;
+  do {
+    first = await records.next();
+  } while (!first.done && first.value.cells.every((c) => c.trim() === ""));
+  if (first.done) throw new TableReadError("import.table.empty", { file: filename });
+  const headers = readHeaders(
+    first.value.cells.map((c) => c.trim()),
+    first.value.line,
+    filename,
+  );
+  const headerLine = first.value.line;
+  async function* rows(): AsyncGenerator<RawRecord> {
+    for await (const record of records) {
+      if (record.cells.every((c) => c.trim() === "")) continue;
+      yield { line: record.line, cells: record.cells };
+    }
+  }
+  return { sheet, headers, headerLine, rows: rows() };
 }

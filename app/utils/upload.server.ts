@@ -5,6 +5,8 @@ import {
   unstable_parseMultipartFormData as parseMultipartFormData,
   MaxPartSizeExceededError,
 } from "@remix-run/node";
+import { createWriteStream, rmSync } from "node:fs";
+import { once } from "node:events";
 
 /** The form of a multipart request, every part at most `maxBytes`; null when a part is larger. */
 export async function readUpload(request: Request, maxBytes: number): Promise<FormData | null> {
@@ -28,4 +30,51 @@ export function uploadedFile(form: FormData, noFile: string, field = "file"): Fi
   if (!(value instanceof File) || (value.size === 0 && value.name === "")) return { key: noFile, params: {} };
   if (value.size === 0) return { key: "upload.empty", params: { name: value.name } };
   return value;
+}
+
+/**
+ * A multipart request whose `file` field is too big to hold (a ticket export of a million rows):
+ * written to `dest` as it arrives, at most `maxBytes`. The other fields come back as text. Null
+ * when the file is larger (the partial file is removed); `file` is null when none was chosen.
+ */
+export async function receiveUploadToFile(
+  request: Request,
+  dest: string,
+  maxBytes: number,
+): Promise<{ fields: FormData; file: { name: string; size: number } | null } | null> {
+  let received: { name: string; size: number } | null = null;
+  try {
+    const fields = await parseMultipartFormData(request, async ({ name, filename, data }) => {
+      if (name !== "file" || !filename) {
+        let text = "";
+        const decoder = new TextDecoder();
+        for await (const chunk of data) {
+          text += decoder.decode(chunk, { stream: true });
+          if (text.length > 10_000) throw new MaxPartSizeExceededError(name, 10_000);
+        }
+        return text + decoder.decode();
+      }
+      const out = createWriteStream(dest, { mode: 0o600 });
+      let size = 0;
+      try {
+        for await (const chunk of data) {
+          size += chunk.byteLength;
+          if (size > maxBytes) throw new MaxPartSizeExceededError(name, maxBytes);
+          if (!out.write(chunk)) await once(out, "drain");
+        }
+      } finally {
+        out.end();
+        await once(out, "close");
+      }
+      received = { name: filename, size };
+      return filename;
+    });
+    return { fields, file: received };
+  } catch (error) {
+    if (error instanceof MaxPartSizeExceededError) {
+      rmSync(dest, { force: true });
+      return null;
+    }
+    throw error;
+  }
 }

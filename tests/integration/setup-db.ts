@@ -11,6 +11,7 @@ const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
 await admin.unsafe(`create database ${name} template ${TEMPLATE_DB}`);
 process.env.DATABASE_URL = databaseUrl(adminUrl, name);
 process.env.SESSION_SECRET ??= "integration-test-secret-0123456789";
+process.env.PHONE_KEY ??= "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 afterAll(async () => {
   const { sql } = await import("~/db.server");

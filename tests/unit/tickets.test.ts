@@ -15,6 +15,7 @@ import {
   sampleSwing,
   ticketFromRow,
   type TicketRow,
+  satisfactionLevel,
 } from "~/domain/tickets";
 import { readTable } from "~/utils/tabular.server";
 
@@ -205,5 +206,21 @@ describe("the evaluation's sample", () => {
     expect(swing.p95 - swing.p5).toBeGreaterThan(2 * 1.2 * se);
     expect(swing.p95 - swing.p5).toBeLessThan(2 * 2.2 * se);
     expect(sampleSwing(tickets, rule, 300, 42)).toEqual(swing);
+  });
+});
+
+describe("satisfactionLevel", () => {
+  it.each([
+    ["满意", "satisfied"],
+    ["非常满意", "satisfied"],
+    [" 基本满意 ", "basic"],
+    ["不满意", "unsatisfied"],
+    ["非常不满意", "unsatisfied"],
+    ["Dissatisfied", "unsatisfied"],
+    ["一般", null],
+    ["未评价", null],
+    [null, null],
+  ] as const)("%s → %s", (raw, level) => {
+    expect(satisfactionLevel(raw)).toBe(level);
   });
 });
