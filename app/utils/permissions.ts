@@ -20,6 +20,7 @@ export const PERMISSIONS = [
   "visit:log", // log door-to-door visits of the households assigned to oneself
   "visit:assign", // door-to-door rounds and assignments inside the scope
   "visit:read", // door-to-door coverage inside the scope
+  "visit:spot-check", // draw spot checks (抽查) of logged visits inside the scope and give them to a checker
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -35,6 +36,7 @@ const AREA_STAFF: readonly Permission[] = [
   "visit:log",
   "visit:assign",
   "visit:read",
+  "visit:spot-check",
 ];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
