@@ -1,5 +1,5 @@
-// Service worker of the volunteer's door-to-door pages (/visits/…): after the first load they
-// open with no connection. Pages and the assignment are fetched from the network when there is
+// Service worker of the volunteer's door-to-door pages (/visits/…, a checker's spot checks too):
+// after the first load they open with no connection. Pages and the assignment are fetched from the network when there is
 // one (and kept), from the cache when there is none; hashed assets are immutable, so the cache
 // answers them first. Nothing else of the site is cached.
 const CACHE = "wm-visits-v1";
@@ -42,5 +42,6 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/assets/")) return event.respondWith(cacheFirst(request));
-  if (url.pathname.startsWith("/visits") || url.pathname === "/api/visits/assignment") return event.respondWith(networkFirst(request));
+  if (url.pathname.startsWith("/visits") || url.pathname === "/api/visits/assignment" || url.pathname === "/api/spot-checks/assignment")
+    return event.respondWith(networkFirst(request));
 });

@@ -183,7 +183,7 @@ export function pace(input: { remaining: number; finishedAt: Date[]; deadline: D
 // knocking rarely makes. They flag logs for review; they never delete or discount anything by
 // themselves — only a reviewer's rejection stops a log from counting.
 
-export const SIGNALS = ["burst", "floorJump", "offHours", "sameNote", "sharedDevice"] as const;
+export const SIGNALS = ["burst", "floorJump", "offHours", "sameNote", "sharedDevice", "spotCheckFailed"] as const;
 export type Signal = (typeof SIGNALS)[number];
 
 export type SignalLog = {
@@ -195,6 +195,8 @@ export type SignalLog = {
   at: Date;
   note: string | null;
   deviceId: string | null;
+  /** A spot check (抽查) of this log came back "not confirmed" (app/domain/spot-checks.ts). */
+  checkFailed?: boolean;
 };
 
 export type SignalRules = {
@@ -255,6 +257,7 @@ export function fabricationSignals(logs: SignalLog[], rules: SignalRules = DEFAU
     const local = new Date(l.at.getTime() + BEIJING);
     const hour = local.getUTCHours() + local.getUTCMinutes() / 60;
     if (hour < rules.earliest || hour > rules.latest) flag(l.id, "offHours");
+    if (l.checkFailed) flag(l.id, "spotCheckFailed");
   }
   // The same note typed by one volunteer on many households in one day (a standard phrase used by
   // many volunteers over weeks is normal).

@@ -9,6 +9,7 @@ import { responseMessages } from "./messages/responses";
 import { rateMessages } from "./messages/rates";
 import { visitMessages } from "./messages/visits";
 import { ticketMessages } from "./messages/tickets";
+import { spotCheckMessages } from "./messages/spot-checks";
 
 export const LANGS = ["zh", "en"] as const;
 export type Lang = (typeof LANGS)[number];
@@ -24,6 +25,7 @@ const modules = [
   rateMessages,
   visitMessages,
   ticketMessages,
+  spotCheckMessages,
 ];
 
 type Dict = Record<string, string>;

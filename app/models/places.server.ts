@@ -13,6 +13,12 @@ export function inScope(user: Pick<ScopedUser, "scopePlaceId" | "scopeGridId">, 
     : sql`${path} && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
 }
 
+/** SQL: the grid (its id in `gridColumn`) lies wholly inside the user's scope: every one of its buildings. */
+export function gridInScope(user: Pick<ScopedUser, "scopePlaceId" | "scopeGridId">, gridColumn: string) {
+  return sql`not exists (select 1 from grid_buildings gb join places b on b.id = gb.building_id
+                         where gb.grid_id = ${sql(gridColumn)} and not ${inScope(user, "b.path")})`;
+}
+
 /** The user's scope as people name it: the place with its ancestors (county first), and the
  *  grid's name for a grid scope (whose place is the grid's community). */
 export async function scopeDescription(user: ScopedUser): Promise<{ path: string[]; grid: string | null }> {

@@ -17,7 +17,7 @@ import {
   type VisitOutcome,
 } from "~/domain/visits";
 export { COVERAGE_LEVELS, type CoverageLevel } from "~/domain/visits";
-import { inScope } from "~/models/places.server";
+import { gridInScope, inScope } from "~/models/places.server";
 import type { ScopedUser } from "~/models/users.server";
 
 export type VisitRound = {
@@ -66,6 +66,11 @@ export async function roundByCode(countyId: number, code: string): Promise<Visit
   return round ?? null;
 }
 
+export async function roundById(countyId: number, id: number): Promise<VisitRound | null> {
+  const [round] = await sql<VisitRound[]>`select ${roundColumns} from visit_rounds r where r.county_id = ${countyId} and r.id = ${id}`;
+  return round ?? null;
+}
+
 export async function setRoundState(countyId: number, roundId: number, state: VisitRound["state"]): Promise<boolean> {
   const result = await sql`update visit_rounds set state = ${state} where id = ${roundId} and county_id = ${countyId}`;
   return result.count === 1;
@@ -77,19 +82,28 @@ export async function setRoundState(countyId: number, roundId: number, state: Vi
 export type AssignProblem = "volunteerNotFound" | "placeNotFound";
 
 /**
- * Gives buildings, stairwells or grids to a volunteer, inside the assigner's scope and the round's
- * targets. Whoever had one of them before has it withdrawn (the history stays).
+ * Gives buildings, stairwells or grids to a volunteer or to a team of the round, inside the
+ * assigner's scope and the round's targets. Whoever had one of them before has it withdrawn (the
+ * history stays).
  */
 export async function assign(
   actor: ScopedUser & { id: number },
   round: VisitRound,
-  input: { volunteerId: number; placeIds?: number[]; gridIds?: number[] },
+  input: ({ volunteerId: number; teamId?: undefined } | { teamId: number; volunteerId?: undefined }) & {
+    placeIds?: number[];
+    gridIds?: number[];
+  },
 ): Promise<{ assigned: number } | { problem: AssignProblem }> {
   const placeIds = [...new Set(input.placeIds ?? [])];
   const gridIds = [...new Set(input.gridIds ?? [])];
+  const volunteerId = input.volunteerId ?? null;
+  const teamId = input.teamId ?? null;
   return sql.begin(async (tx) => {
-    const [volunteer] = await tx`select 1 from users where id = ${input.volunteerId} and county_id = ${actor.countyId} and not disabled`;
-    if (!volunteer) return { problem: "volunteerNotFound" as const };
+    const [assignee] =
+      teamId === null
+        ? await tx`select 1 from users where id = ${volunteerId} and county_id = ${actor.countyId} and not disabled`
+        : await tx`select 1 from visit_teams where id = ${teamId} and round_id = ${round.id} and county_id = ${actor.countyId}`;
+    if (!assignee) return { problem: "volunteerNotFound" as const };
     const places = await tx<{ id: number }[]>`
       select p.id from places p
       where p.id = any(${placeIds}::int[]) and p.county_id = ${actor.countyId} and p.level in ('building', 'stairwell')
@@ -98,8 +112,7 @@ export async function assign(
     const grids = await tx<{ id: number }[]>`
       select g.id from grids g
       where g.id = any(${gridIds}::int[]) and g.county_id = ${actor.countyId}
-        and not exists (select 1 from grid_buildings gb join places b on b.id = gb.building_id
-                        where gb.grid_id = g.id and not ${inScope(actor, "b.path")})`;
+        and ${gridInScope(actor, "g.id")}`;
     if (places.length !== placeIds.length || grids.length !== gridIds.length) return { problem: "placeNotFound" as const };
     const now = new Date();
     await tx`
@@ -110,7 +123,8 @@ export async function assign(
       ...places.map((p) => ({
         county_id: actor.countyId,
         round_id: round.id,
-        volunteer_id: input.volunteerId,
+        volunteer_id: volunteerId,
+        team_id: teamId,
         place_id: p.id,
         grid_id: null,
         assigned_by: actor.id,
@@ -119,7 +133,8 @@ export async function assign(
       ...grids.map((g) => ({
         county_id: actor.countyId,
         round_id: round.id,
-        volunteer_id: input.volunteerId,
+        volunteer_id: volunteerId,
+        team_id: teamId,
         place_id: null,
         grid_id: g.id,
         assigned_by: actor.id,
@@ -145,7 +160,12 @@ export async function withdraw(
   return result.count;
 }
 
-/** SQL: the households of the round's targets that volunteer `v` has assigned now (`withdrawn` = had, no longer). */
+/** SQL: the assignment `a` is the volunteer's own or their team's (the leader is a member too). */
+function assignedTo(volunteerId: number) {
+  return sql`(a.volunteer_id = ${volunteerId} or a.team_id in (select m.team_id from visit_team_members m where m.user_id = ${volunteerId}))`;
+}
+
+/** SQL: the households of the round's targets that volunteer `v` has assigned now, directly or through a team (`withdrawn` = had, no longer). */
 function assignedHouseholds(roundId: number, volunteerId: number, { withdrawn = false } = {}) {
   const state = withdrawn ? sql`a.withdrawn_at is not null` : sql`a.withdrawn_at is null`;
   return sql`
@@ -153,7 +173,7 @@ function assignedHouseholds(roundId: number, volunteerId: number, { withdrawn = 
     where exists (select 1 from visit_round_targets t where t.round_id = ${roundId} and h.path @> array[t.place_id])
       and exists (
         select 1 from visit_assignments a
-        where a.round_id = ${roundId} and a.volunteer_id = ${volunteerId} and ${state}
+        where a.round_id = ${roundId} and ${assignedTo(volunteerId)} and ${state}
           and (h.path @> array[a.place_id]
                or a.grid_id is not null and h.building_id in (select building_id from grid_buildings gb where gb.grid_id = a.grid_id)))`;
 }
@@ -183,6 +203,11 @@ function groupLogs(rows: LogRow[]): Map<number, VisitLog[]> {
   const byHousehold = new Map<number, VisitLog[]>();
   for (const { householdId, ...log } of rows) byHousehold.set(householdId, [...(byHousehold.get(householdId) ?? []), log]);
   return byHousehold;
+}
+
+/** Every log of these households in the round, by household, for a status computed elsewhere (spot checks, teams). */
+export async function householdLogs(roundId: number, householdIds: number[]): Promise<Map<number, VisitLog[]>> {
+  return groupLogs(await logsOf(roundId, householdIds));
 }
 
 export type AssignmentHousehold = {
@@ -529,7 +554,7 @@ export async function coverage(
 export async function roundsAssignedTo(user: { id: number; countyId: number }): Promise<(VisitRound & { assignments: number })[]> {
   return sql<(VisitRound & { assignments: number })[]>`
     select ${roundColumns}, count(a.id)::int as assignments
-    from visit_rounds r join visit_assignments a on a.round_id = r.id and a.volunteer_id = ${user.id} and a.withdrawn_at is null
+    from visit_rounds r join visit_assignments a on a.round_id = r.id and ${assignedTo(user.id)} and a.withdrawn_at is null
     where r.county_id = ${user.countyId} and r.state = 'open'
     group by r.id order by r.starts_at desc, r.id desc`;
 }
@@ -635,7 +660,7 @@ export async function actionLists(user: ScopedUser, round: VisitRound, now = new
     select a.volunteer_id as "volunteerId", a.place_id as "placeId",
       (select max(l.at) from visit_logs l where l.round_id = ${round.id} and l.volunteer_id = a.volunteer_id) as "lastAt"
     from visit_assignments a left join places p on p.id = a.place_id
-    where a.round_id = ${round.id} and a.county_id = ${user.countyId} and a.withdrawn_at is null
+    where a.round_id = ${round.id} and a.county_id = ${user.countyId} and a.withdrawn_at is null and a.volunteer_id is not null
       and (p.id is null or ${inScope(user, "p.path")})`;
   const buildingOfPlace = new Map<number, number>();
   for (const a of assignees) if (a.placeId !== null) buildingOfPlace.set(a.placeId, a.volunteerId);
@@ -674,6 +699,8 @@ export type RoundBuilding = {
   community: string;
   households: number;
   volunteer: string | null;
+  /** The team that has the whole building now, if a team has it. */
+  team: string | null;
   stairwellsAssigned: number;
 };
 
@@ -684,6 +711,8 @@ export async function roundBuildings(user: ScopedUser, round: VisitRound): Promi
       (select count(*)::int from households h where h.building_id = b.id and not h.vacant) as households,
       (select u.display_name from visit_assignments a join users u on u.id = a.volunteer_id
         where a.round_id = ${round.id} and a.place_id = b.id and a.withdrawn_at is null limit 1) as volunteer,
+      (select t.name from visit_assignments a join visit_teams t on t.id = a.team_id
+        where a.round_id = ${round.id} and a.place_id = b.id and a.withdrawn_at is null limit 1) as team,
       (select count(*)::int from visit_assignments a join places s on s.id = a.place_id
         where a.round_id = ${round.id} and s.parent_id = b.id and a.withdrawn_at is null) as "stairwellsAssigned"
     from places b join places cp on cp.id = b.parent_id join places cm on cm.id = cp.parent_id
@@ -728,6 +757,10 @@ export async function flaggedLogs(user: ScopedUser, round: VisitRound): Promise<
   >`
     select l.id::text as id, l.volunteer_id as "volunteerId", l.household_id as "householdId", h.building_id as "buildingId", h.room,
       l.at, l.note, l.device_id as "deviceId", l.outcome, l.review_state as review, l.review_reason as reason, u.display_name as volunteer,
+      exists (select 1 from spot_check_households sh
+              where sh.visit_log_id = l.id
+                and (select r.result from spot_check_results r where r.spot_check_id = sh.spot_check_id and r.household_id = sh.household_id
+                     order by r.at desc, r.id desc limit 1) = 'notConfirmed') as "checkFailed",
       concat_ws(' ', cp.name, b.name, case when s.level = 'stairwell' then s.name end, h.room) as address
     from visit_logs l
     join households h on h.id = l.household_id join places s on s.id = h.place_id join places b on b.id = h.building_id

@@ -5,6 +5,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { translate } from "~/i18n";
 import { MAX_VISITS_PER_REQUEST, recordVisits, roundByCode } from "~/models/visits.server";
+import { readJsonBody } from "~/utils/request.server";
 import { requireApiPermission } from "~/utils/session.server";
 
 const MAX_BODY_BYTES = 512 * 1024;
@@ -16,15 +17,9 @@ export function loader() {
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return Response.json({ error: "POST only" }, { status: 405, headers: { Allow: "POST" } });
   const user = await requireApiPermission(request, "visit:log");
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) return Response.json({ error: "body too large" }, { status: 413 });
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return Response.json({ error: "body is not JSON" }, { status: 400 });
-  }
-  const { round: code, visits } = (body ?? {}) as { round?: unknown; visits?: unknown };
+  const read = await readJsonBody(request, MAX_BODY_BYTES);
+  if ("failed" in read) return read.failed;
+  const { round: code, visits } = (read.body ?? {}) as { round?: unknown; visits?: unknown };
   if (typeof code !== "string" || !Array.isArray(visits))
     return Response.json({ error: 'expected { "round": "<code>", "visits": [ … ] }' }, { status: 400 });
   if (visits.length > MAX_VISITS_PER_REQUEST)

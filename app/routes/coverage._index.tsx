@@ -96,6 +96,7 @@ export default function CoveragePage() {
             {t("coverage.lists.download")}
           </a>
           <Link to={`/coverage/review?round=${round.code}`}>{t("coverage.review")}</Link>
+          <Link to={`/coverage/spot-checks?round=${round.code}`}>{t("spotChecks.title")}</Link>
         </p>
       </section>
       <h2>{t("coverage.byLevel", { level: t(`coverage.level.${level}`) })}</h2>

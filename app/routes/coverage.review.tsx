@@ -3,6 +3,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { z } from "zod";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -61,6 +62,12 @@ export default function Review() {
   const when = useDateTimeFormat("short", "medium");
   const format = (d: Date) => when.format(d);
   const errors: Record<string, string> = result?.errors ?? {};
+  // After a decision the rows move (decided ones last): the ticks and the reason must not stay on
+  // the rows that now sit where the decided ones were.
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (result?.done) form.current?.reset();
+  }, [result]);
   return (
     <>
       <p>
@@ -78,7 +85,7 @@ export default function Review() {
           {t(`review.done.${result.done.decision}`, { n: result.done.n })}
         </p>
       )}
-      <Form method="post" className="card stack-form">
+      <Form method="post" className="card stack-form" ref={form}>
         {errors.log && <p className="field-error">{t(errors.log)}</p>}
         <DataTable
           testId="flagged"

@@ -6,7 +6,10 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { BuildingList, Floors, StairwellTabs } from "~/components/floors";
+import { TeamProgressList } from "~/components/team-progress";
 import { useT } from "~/i18n/use-t";
+import { teamProgress } from "~/models/teams.server";
 import { roundByCode } from "~/models/visits.server";
 import { invariantResponse } from "~/utils/input";
 import { requirePermission } from "~/utils/session.server";
@@ -16,7 +19,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:log");
   const round = await roundByCode(user.countyId, params.round ?? "");
   invariantResponse(round);
-  return { round: { code: round.code, name: round.name, firstDeadline: round.firstDeadline.toISOString(), message: round.message } };
+  return {
+    round: { code: round.code, name: round.name, firstDeadline: round.firstDeadline.toISOString(), message: round.message },
+    // A team leader's view of their teams (as of the page's last load: offline it shows that).
+    teams: await teamProgress(user, round),
+  };
 }
 
 type Status = "pending" | "notHome" | "reached" | "refused" | "vacant" | "unreachable";
@@ -47,7 +54,7 @@ const AFTER_TAP: Record<Outcome, Status> = {
 const queue = () => import("~/visits/queue.client");
 
 export default function VolunteerRound() {
-  const { round } = useLoaderData<typeof loader>();
+  const { round, teams } = useLoaderData<typeof loader>();
   const t = useT();
   const [assignment, setAssignment] = useState<Assignment | null>(null);
   const [pending, setPending] = useState<QueuedVisit[]>([]);
@@ -205,26 +212,13 @@ export default function VolunteerRound() {
         <p className="muted">{loadFailed ? t("visits.loadFailed") : t("visits.loading")}</p>
       ) : !building ? (
         <>
+          <TeamProgressList teams={teams} />
           <h2>{t("visits.myBuildings")}</h2>
           {buildings.length === 0 && <p className="muted">{t("visits.nothingAssigned")}</p>}
-          <ul className="building-list">
-            {buildings.map((b) => {
-              const p = progress(b);
-              return (
-                <li key={b.placeId}>
-                  <button type="button" className="building-button" onClick={() => (setBuildingId(b.placeId), setStairwell(0))}>
-                    <span className="name">
-                      {b.compound} {b.name}
-                    </span>
-                    <span className="bar" aria-hidden="true">
-                      <span style={{ width: `${p.total ? (100 * p.done) / p.total : 0}%` }} />
-                    </span>
-                    <span className="count">{t("visits.progress", { done: p.done, total: p.total })}</span>
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
+          <BuildingList
+            buildings={buildings.map((b) => ({ ...b, ...progress(b) }))}
+            onOpen={(id) => (setBuildingId(id), setStairwell(0))}
+          />
         </>
       ) : (
         <>
@@ -236,27 +230,17 @@ export default function VolunteerRound() {
           <h2>
             {building.compound} {building.name}
           </h2>
-          {building.stairwells.length > 1 && (
-            <div className="stairwell-tabs" role="tablist">
-              {building.stairwells.map((s, i) => (
-                <button
-                  key={s.name ?? i}
-                  type="button"
-                  role="tab"
-                  aria-selected={i === stairwell}
-                  className={i === stairwell ? "tab on" : "tab"}
-                  onClick={() => setStairwell(i)}
-                >
-                  {s.name ?? t("visits.noStairwell")}
-                </button>
-              ))}
-            </div>
-          )}
+          <StairwellTabs stairwells={building.stairwells} current={stairwell} onPick={setStairwell} />
           <Floors
             households={building.stairwells[stairwell]?.households ?? []}
-            statusOf={statusOf}
+            stateOf={statusOf}
+            labelOf={(h) => t(`visits.status.${statusOf(h)}`)}
             onPick={setPicked}
-            onFloorNotHome={(hs) => void tap(hs, "notHome")}
+            floorAction={{
+              label: t("visits.floorNotHome"),
+              rooms: (rooms) => rooms.filter((h) => statusOf(h) === "pending" || statusOf(h) === "notHome"),
+              run: (rooms) => void tap(rooms, "notHome"),
+            }}
           />
         </>
       )}
@@ -312,56 +296,6 @@ function roomName(buildings: Building[], householdId: number): string {
       if (h) return `${b.compound}${b.name} ${s.name ? `${s.name} ` : ""}${h.room}`;
     }
   return String(householdId);
-}
-
-function Floors({
-  households,
-  statusOf,
-  onPick,
-  onFloorNotHome,
-}: {
-  households: Household[];
-  statusOf: (h: Household) => Status;
-  onPick: (h: Household) => void;
-  onFloorNotHome: (hs: Household[]) => void;
-}) {
-  const t = useT();
-  const floors = new Map<number, Household[]>();
-  for (const h of households) floors.set(h.floor ?? 0, [...(floors.get(h.floor ?? 0) ?? []), h]);
-  const ordered = [...floors].sort((a, b) => b[0] - a[0]);
-  return (
-    <div className="floors" data-testid="floors">
-      {ordered.map(([floor, rooms]) => {
-        const open = rooms.filter((h) => statusOf(h) === "pending" || statusOf(h) === "notHome");
-        return (
-          <div key={floor} className="floor">
-            <div className="floor-head">
-              <span>{floor > 0 ? t("visits.floor", { n: floor }) : t("visits.otherRooms")}</span>
-              {open.length > 1 && (
-                <button type="button" className="link-button" onClick={() => onFloorNotHome(open)}>
-                  {t("visits.floorNotHome")}
-                </button>
-              )}
-            </div>
-            <div className="rooms">
-              {rooms.map((h) => (
-                <button
-                  key={h.id}
-                  type="button"
-                  className={`room status-${statusOf(h)}`}
-                  data-testid={`room-${h.id}`}
-                  onClick={() => onPick(h)}
-                >
-                  <b>{h.room}</b>
-                  <span>{t(`visits.status.${statusOf(h)}`)}</span>
-                </button>
-              ))}
-            </div>
-          </div>
-        );
-      })}
-    </div>
-  );
 }
 
 export const ErrorBoundary = GeneralErrorBoundary;

@@ -25,6 +25,7 @@ export const PERMISSIONS = [
   "ticket:export", // export the ticket list, numbers masked
   "phone:export", // export callers' full numbers, with a stated reason (audited)
   "token:manage", // create and revoke the API tokens machine clients push tickets with
+  "visit:spot-check", // draw spot checks (抽查) of logged visits inside the scope and give them to a checker
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -40,6 +41,7 @@ const AREA_STAFF: readonly Permission[] = [
   "visit:log",
   "visit:assign",
   "visit:read",
+  "visit:spot-check",
 ];
 
 const GRANTS: Record<Role, readonly Permission[]> = {

@@ -30,3 +30,17 @@ export async function getLang(request: WithHeaders): Promise<Lang> {
 export function isConfirmed(form: FormData): boolean {
   return form.get("confirmed") === "yes";
 }
+
+/**
+ * The JSON body of a phone's POST (visit logs, spot-check results), read up to `maxBytes`: the
+ * parsed value, or the JSON error response to send (413 too large, 400 not JSON).
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<{ body: unknown } | { failed: Response }> {
+  const text = await request.text();
+  if (text.length > maxBytes) return { failed: Response.json({ error: "body too large" }, { status: 413 }) };
+  try {
+    return { body: JSON.parse(text) };
+  } catch {
+    return { failed: Response.json({ error: "body is not JSON" }, { status: 400 }) };
+  }
+}

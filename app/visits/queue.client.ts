@@ -1,6 +1,8 @@
 // The volunteer's phone keeps every tap in IndexedDB until the server has answered for it: the
 // queue survives a reload, a browser restart and hours without signal. Each log carries the
-// client key made at the tap, so a resend after a lost answer stores nothing twice.
+// client key made at the tap, so a resend after a lost answer stores nothing twice. A checker's
+// spot-check results (抽查) wait in the same queue, marked with their check, and go to
+// /api/spot-checks the same way.
 
 export type QueuedVisit = {
   clientKey: string;
@@ -13,6 +15,20 @@ export type QueuedVisit = {
 };
 
 export type RefusedVisit = QueuedVisit & { reason: string; message: string };
+
+export type QueuedCheckResult = {
+  clientKey: string;
+  round: string;
+  check: number;
+  householdId: number;
+  result: "confirmed" | "notConfirmed" | "couldNotCheck";
+  at: string;
+  note?: string;
+};
+
+export type RefusedCheckResult = QueuedCheckResult & { reason: string; message: string };
+
+const isCheck = (item: object): item is QueuedCheckResult => "check" in item;
 
 const DB = "wm-visits";
 const VERSION = 1;
@@ -44,15 +60,24 @@ async function run<T>(store: string, mode: IDBTransactionMode, work: (s: IDBObje
   });
 }
 
-export const enqueue = (visit: QueuedVisit) => run("queue", "readwrite", (s) => void s.put(visit));
+export const enqueue = (item: QueuedVisit | QueuedCheckResult) => run("queue", "readwrite", (s) => void s.put(item));
 export const dequeue = (clientKey: string) => run("queue", "readwrite", (s) => void s.delete(clientKey));
+async function all<T extends object>(store: string): Promise<T[]> {
+  return (((await run(store, "readonly", (s) => s.getAll())) ?? []) as T[]).sort((a, b) =>
+    (a as { at: string }).at < (b as { at: string }).at ? -1 : 1,
+  );
+}
 export async function queued(round: string): Promise<QueuedVisit[]> {
-  const all = ((await run("queue", "readonly", (s) => s.getAll())) ?? []) as QueuedVisit[];
-  return all.filter((v) => v.round === round).sort((a, b) => (a.at < b.at ? -1 : 1));
+  return (await all<QueuedVisit | QueuedCheckResult>("queue")).filter((v): v is QueuedVisit => !isCheck(v) && v.round === round);
 }
 export async function refused(round: string): Promise<RefusedVisit[]> {
-  const all = ((await run("refused", "readonly", (s) => s.getAll())) ?? []) as RefusedVisit[];
-  return all.filter((v) => v.round === round);
+  return (await all<RefusedVisit | RefusedCheckResult>("refused")).filter((v): v is RefusedVisit => !isCheck(v) && v.round === round);
+}
+export async function queuedResults(check: number): Promise<QueuedCheckResult[]> {
+  return (await all<QueuedVisit | QueuedCheckResult>("queue")).filter((v): v is QueuedCheckResult => isCheck(v) && v.check === check);
+}
+export async function refusedResults(check: number): Promise<RefusedCheckResult[]> {
+  return (await all<RefusedVisit | RefusedCheckResult>("refused")).filter((v): v is RefusedCheckResult => isCheck(v) && v.check === check);
 }
 export const dismissRefused = (clientKey: string) => run("refused", "readwrite", (s) => void s.delete(clientKey));
 
@@ -65,23 +90,34 @@ export async function savedAssignment<T>(round: string): Promise<T | null> {
 
 const BATCH = 200;
 
+/** Sends a round's queued visit logs to /api/visits (see `send`). Returns whether the server answered. */
+export async function sync(round: string): Promise<boolean> {
+  return send(await queued(round), "/api/visits", (batch) => ({ round, visits: batch.map(({ round: _r, ...v }) => v) }));
+}
+
+/** Sends a spot check's queued results to /api/spot-checks (see `send`). Returns whether the server answered. */
+export async function syncResults(check: number): Promise<boolean> {
+  return send(await queuedResults(check), "/api/spot-checks", (batch) => ({
+    check,
+    results: batch.map(({ round: _r, check: _c, ...v }) => v),
+  }));
+}
+
 /**
- * Sends what is queued, oldest first, in batches the server takes. Stored and duplicate logs
+ * Sends what is queued, oldest first, in batches the server takes. Stored and duplicate items
  * leave the queue; refused ones move to the refused list with the server's reason (shown on the
  * screen, never dropped silently); on a network failure everything stays for the next try.
- * Returns whether the server answered.
  */
-export async function sync(round: string): Promise<boolean> {
-  const pending = await queued(round);
+async function send<T extends { clientKey: string }>(pending: T[], url: string, bodyOf: (batch: T[]) => unknown): Promise<boolean> {
   for (let i = 0; i < pending.length; i += BATCH) {
     const batch = pending.slice(i, i + BATCH);
     let response: Response;
     try {
-      response = await fetch("/api/visits", {
+      response = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         credentials: "same-origin",
-        body: JSON.stringify({ round, visits: batch.map(({ round: _r, ...v }) => v) }),
+        body: JSON.stringify(bodyOf(batch)),
       });
     } catch {
       return false;
@@ -89,10 +125,10 @@ export async function sync(round: string): Promise<boolean> {
     if (!response.ok) return false;
     const { results } = (await response.json()) as { results: { clientKey: string; status: string; reason?: string; message?: string }[] };
     for (const r of results) {
-      const visit = batch.find((v) => v.clientKey === r.clientKey);
-      if (!visit) continue;
+      const item = batch.find((v) => v.clientKey === r.clientKey);
+      if (!item) continue;
       if (r.status === "refused")
-        await run("refused", "readwrite", (s) => void s.put({ ...visit, reason: r.reason ?? "", message: r.message ?? r.reason ?? "" }));
+        await run("refused", "readwrite", (s) => void s.put({ ...item, reason: r.reason ?? "", message: r.message ?? r.reason ?? "" }));
       await dequeue(r.clientKey);
     }
   }

@@ -1,10 +1,15 @@
 // The demo door-to-door round `demo-visits` over the seven communities: a volunteer per few
 // buildings (the demo volunteer has buildings in 锦湖社区 with households still pending), and
 // generated visit logs with a few planted fabrication patterns (a burst of logs seconds apart, logs
-// in the middle of the night, one note copied onto many households) for the review screens.
+// in the middle of the night, one note copied onto many households) for the review screens; a team
+// in 锦湖社区 led by the demo volunteer with one building, and a spot check (抽查) of 锦湖社区 drawn
+// by the office for the community staff, partly checked.
 import { sql } from "~/db.server";
 import { mulberry32 } from "~/domain/sampling";
 import { VISIT_OUTCOMES } from "~/domain/visits";
+import { checkForChecker, drawSpotChecks, recordCheckResults } from "~/models/spot-checks.server";
+import { createTeam } from "~/models/teams.server";
+import { assign, roundByCode } from "~/models/visits.server";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -152,5 +157,39 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
   targets.forEach((id, i) => log(id, suspect, "reached", new Date(night.getTime() + i * 5000), "已发放宣传资料"));
 
   for (let i = 0; i < rows.length; i += CHUNK) await sql`insert into visit_logs ${sql(rows.slice(i, i + CHUNK) as never[])}`;
+  await seedTeamAndSpotCheck(countyId, communities[0].id, volunteersOf.get(communities[0].id)!, volunteerOf);
   return rows.length;
+}
+
+/** The team and the spot check, made through the same models the office's pages use. */
+async function seedTeamAndSpotCheck(countyId: number, jinhu: number, team: number[], volunteerOf: Map<number, number>) {
+  const [admin] = await sql<{ id: number; scopePlaceId: number }[]>`
+    select id, scope_place_id as "scopePlaceId" from users where county_id = ${countyId} and username = 'admin'`;
+  const office = { id: admin.id, countyId, scopePlaceId: admin.scopePlaceId, scopeGridId: null };
+  const round = (await roundByCode(countyId, DEMO_ROUND))!;
+  const [leader, ...members] = team;
+  const made = await createTeam(office, round, { name: "锦湖第一小组", leaderId: leader, memberIds: members.slice(0, 2) });
+  if (!("id" in made)) throw new Error(`demo team: ${made.problem}`);
+  // The team takes over the first building of its second member (the history keeps who had it).
+  const building = [...volunteerOf].find(([, v]) => v === members[0])![0];
+  await assign(office, round, { teamId: made.id, placeIds: [building] });
+
+  const [checker] = await sql<{ id: number }[]>`select id from users where county_id = ${countyId} and username = 'community'`;
+  const drawn = await drawSpotChecks(office, round, {
+    area: { placeId: jinhu },
+    size: { kind: "number", value: 20 },
+    seed: 20260105,
+    checkerId: checker.id,
+  });
+  if (!("id" in drawn)) throw new Error(`demo spot check: ${drawn.problem}`);
+  const check = (await checkForChecker({ id: checker.id, countyId }, drawn.id))!;
+  const households = await sql<{ id: number }[]>`
+    select household_id as id from spot_check_households where spot_check_id = ${drawn.id} order by draw_order limit 12`;
+  const results = households.map((h, i) => ({
+    clientKey: `demo-check-${i + 1}`,
+    householdId: h.id,
+    result: i === 3 || i === 8 ? "notConfirmed" : i === 5 ? "couldNotCheck" : "confirmed",
+    at: new Date(check.createdAt.getTime() + (i + 1) * 1000).toISOString(),
+  }));
+  await recordCheckResults({ id: checker.id, countyId }, check, results, new Date(check.createdAt.getTime() + 60_000));
 }

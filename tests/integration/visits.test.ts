@@ -331,55 +331,60 @@ describe("the lists to act on", () => {
 });
 
 describe("the demo round", () => {
-  it("has tens of thousands of logs over the seven communities, the demo volunteer with households still to visit, and a planted night-time burst", async () => {
-    const logs = await seedDemoVisits(countyId, { now: new Date("2026-12-02T12:00:00+08:00") });
-    expect(logs).toBeGreaterThan(30_000);
-    const demo = (await roundByCode(countyId, DEMO_ROUND))!;
-    const response = (await assignmentLoader({
-      request: new Request(`http://test/api/visits/assignment?round=${DEMO_ROUND}`, { headers: { Cookie: await cookie("volunteer") } }),
-      params: {},
-      context,
-    })) as Response;
-    const mine = await response.json();
-    const statuses = mine.buildings.flatMap((b: { stairwells: { households: { status: string }[] }[] }) =>
-      b.stairwells.flatMap((s) => s.households.map((h) => h.status)),
-    );
-    expect(mine.buildings.length).toBeGreaterThan(3);
-    expect(statuses.filter((s: string) => s === "pending").length).toBeGreaterThan(10);
-    expect(statuses.filter((s: string) => s === "reached").length).toBeGreaterThan(10);
-    const communities = (await coverage(admin, demo, "community")).units;
-    expect(communities).toHaveLength(7);
-    for (const c of communities) expect(c.coverage.rate).toBeGreaterThan(0.5);
-    const [burst] = await sql<{ n: number }[]>`
+  // Seeding about 60,000 logs, a team and a spot check takes about a minute on a shared machine.
+  it(
+    "has tens of thousands of logs over the seven communities, the demo volunteer with households still to visit, and a planted night-time burst",
+    { timeout: 180_000 },
+    async () => {
+      const logs = await seedDemoVisits(countyId, { now: new Date("2026-12-02T12:00:00+08:00") });
+      expect(logs).toBeGreaterThan(30_000);
+      const demo = (await roundByCode(countyId, DEMO_ROUND))!;
+      const response = (await assignmentLoader({
+        request: new Request(`http://test/api/visits/assignment?round=${DEMO_ROUND}`, { headers: { Cookie: await cookie("volunteer") } }),
+        params: {},
+        context,
+      })) as Response;
+      const mine = await response.json();
+      const statuses = mine.buildings.flatMap((b: { stairwells: { households: { status: string }[] }[] }) =>
+        b.stairwells.flatMap((s) => s.households.map((h) => h.status)),
+      );
+      expect(mine.buildings.length).toBeGreaterThan(3);
+      expect(statuses.filter((s: string) => s === "pending").length).toBeGreaterThan(10);
+      expect(statuses.filter((s: string) => s === "reached").length).toBeGreaterThan(10);
+      const communities = (await coverage(admin, demo, "community")).units;
+      expect(communities).toHaveLength(7);
+      for (const c of communities) expect(c.coverage.rate).toBeGreaterThan(0.5);
+      const [burst] = await sql<{ n: number }[]>`
       select count(*)::int as n from visit_logs where round_id = ${demo.id}
         and extract(hour from at at time zone 'Asia/Shanghai') < 5`;
-    expect(burst.n).toBe(40);
+      expect(burst.n).toBe(40);
 
-    // The planted logs are flagged (burst, night, same note); rejecting them takes them out of coverage, not out of the history.
-    const flagged = await flaggedLogs(admin, demo);
-    const planted = flagged.filter((l) => l.signals.includes("burst"));
-    expect(planted).toHaveLength(40);
-    expect(planted.every((l) => l.signals.includes("offHours") && l.signals.includes("sameNote"))).toBe(true);
-    const community = async () => (await coverage(admin, demo, "community")).units.reduce((sum, u) => sum + u.reached, 0);
-    const before = await community();
-    expect(
-      await reviewLogs(
-        admin,
-        demo,
-        planted.map((l) => l.id),
-        { state: "rejected", reason: "40 户 5 秒一户，凌晨 2 点" },
-      ),
-    ).toBe(40);
-    // Households the planted logs alone made "reached" drop out; those a real visit also reached stay.
-    const [{ alsoReached }] = await sql<{ alsoReached: number }[]>`
+      // The planted logs are flagged (burst, night, same note); rejecting them takes them out of coverage, not out of the history.
+      const flagged = await flaggedLogs(admin, demo);
+      const planted = flagged.filter((l) => l.signals.includes("burst"));
+      expect(planted).toHaveLength(40);
+      expect(planted.every((l) => l.signals.includes("offHours") && l.signals.includes("sameNote"))).toBe(true);
+      const community = async () => (await coverage(admin, demo, "community")).units.reduce((sum, u) => sum + u.reached, 0);
+      const before = await community();
+      expect(
+        await reviewLogs(
+          admin,
+          demo,
+          planted.map((l) => l.id),
+          { state: "rejected", reason: "40 户 5 秒一户，凌晨 2 点" },
+        ),
+      ).toBe(40);
+      // Households the planted logs alone made "reached" drop out; those a real visit also reached stay.
+      const [{ alsoReached }] = await sql<{ alsoReached: number }[]>`
       select count(distinct l.household_id)::int as "alsoReached" from visit_logs l
       where l.id = any(${planted.map((p) => p.id)}::bigint[])
         and exists (select 1 from visit_logs o where o.household_id = l.household_id and o.round_id = l.round_id
                     and o.id <> l.id and o.outcome = 'reached' and o.review_state <> 'rejected')`;
-    expect(await community()).toBe(before - (40 - alsoReached));
-    const [{ n }] = await sql<
-      { n: number }[]
-    >`select count(*)::int as n from visit_logs where round_id = ${demo.id} and review_state = 'rejected'`;
-    expect(n).toBe(40);
-  });
+      expect(await community()).toBe(before - (40 - alsoReached));
+      const [{ n }] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from visit_logs where round_id = ${demo.id} and review_state = 'rejected'`;
+      expect(n).toBe(40);
+    },
+  );
 });

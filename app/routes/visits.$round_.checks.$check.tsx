@@ -1,0 +1,221 @@
+// The checker's spot check (抽查) on the phone, on the volunteer's screens: the drawn households by
+// building → stairwell → floors × rooms; one tap per result (confirmed, not confirmed, could not
+// check). Works offline like the round: the page and the check are kept by the service worker and
+// in IndexedDB, every tap waits in the phone's queue with its client key (app/visits/queue.client.ts).
+// A tap again on a household corrects it: the latest result counts.
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { BuildingList, Floors, StairwellTabs } from "~/components/floors";
+import { CHECK_RESULTS, type CheckResult } from "~/domain/spot-checks";
+import { useT } from "~/i18n/use-t";
+import { checkForChecker } from "~/models/spot-checks.server";
+import { idParam, invariantResponse } from "~/utils/input";
+import { requirePermission } from "~/utils/session.server";
+import type { QueuedCheckResult, RefusedCheckResult } from "~/visits/queue.client";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "visit:log");
+  const check = await checkForChecker(user, idParam(params.check));
+  invariantResponse(check && check.round.code === params.round);
+  return { check: { id: check.id, area: check.area, round: check.round.code, roundName: check.round.name } };
+}
+
+type Household = {
+  id: number;
+  room: string;
+  floor: number | null;
+  visitedAt: string;
+  result: CheckResult | null;
+  checkedAt: string | null;
+};
+type Building = { placeId: number; name: string; compound: string; stairwells: { name: string | null; households: Household[] }[] };
+type Assignment = { spotCheck: { id: number; area: string }; buildings: Building[] };
+
+const queue = () => import("~/visits/queue.client");
+
+export default function SpotCheckOnPhone() {
+  const { check } = useLoaderData<typeof loader>();
+  const t = useT();
+  const [assignment, setAssignment] = useState<Assignment | null>(null);
+  const [pending, setPending] = useState<QueuedCheckResult[]>([]);
+  const [refusals, setRefusals] = useState<RefusedCheckResult[]>([]);
+  const [online, setOnline] = useState(true);
+  const [buildingId, setBuildingId] = useState<number | null>(null);
+  const [stairwell, setStairwell] = useState(0);
+  const [picked, setPicked] = useState<Household | null>(null);
+  const [note, setNote] = useState("");
+  const [loadFailed, setLoadFailed] = useState(false);
+  const key = `check:${check.id}`;
+
+  const refreshQueue = useCallback(async () => {
+    const q = await queue();
+    setPending(await q.queuedResults(check.id));
+    setRefusals(await q.refusedResults(check.id));
+  }, [check.id]);
+
+  const load = useCallback(async () => {
+    const q = await queue();
+    try {
+      const response = await fetch(`/api/spot-checks/assignment?check=${check.id}`, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const fresh = (await response.json()) as Assignment;
+      await q.saveAssignment(key, fresh);
+      setAssignment(fresh);
+    } catch {
+      const saved = await q.savedAssignment<Assignment>(key);
+      if (saved) setAssignment(saved);
+      else setLoadFailed(true);
+    }
+  }, [check.id, key]);
+
+  const sendQueued = useCallback(async () => {
+    const q = await queue();
+    const answered = await q.syncResults(check.id);
+    await refreshQueue();
+    if (answered) await load();
+  }, [check.id, refreshQueue, load]);
+
+  useEffect(() => {
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+    setOnline(navigator.onLine);
+    const up = () => {
+      setOnline(true);
+      void sendQueued();
+    };
+    const down = () => setOnline(false);
+    window.addEventListener("online", up);
+    window.addEventListener("offline", down);
+    void refreshQueue().then(load).then(sendQueued);
+    return () => {
+      window.removeEventListener("online", up);
+      window.removeEventListener("offline", down);
+    };
+  }, [load, refreshQueue, sendQueued]);
+
+  // The server's latest result, overlaid with the taps still on the phone (latest last).
+  const resultOf = useMemo(() => {
+    const overlay = new Map<number, CheckResult>();
+    for (const r of pending) overlay.set(r.householdId, r.result);
+    return (h: Household) => overlay.get(h.id) ?? h.result;
+  }, [pending]);
+
+  async function record(h: Household, result: CheckResult) {
+    setPicked(null);
+    const q = await queue();
+    await q.enqueue({
+      clientKey: crypto.randomUUID(),
+      round: check.round,
+      check: check.id,
+      householdId: h.id,
+      result,
+      at: new Date().toISOString(),
+      ...(note.trim() ? { note: note.trim() } : {}),
+    });
+    setNote("");
+    await refreshQueue();
+    void sendQueued();
+  }
+
+  const buildings = assignment?.buildings ?? [];
+  const building = buildings.find((b) => b.placeId === buildingId) ?? null;
+  const progress = (b: Building) => {
+    const all = b.stairwells.flatMap((s) => s.households);
+    return { done: all.filter((h) => resultOf(h) !== null).length, total: all.length };
+  };
+  const when = (iso: string) => new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai" });
+
+  return (
+    <div className="volunteer" data-testid="checker">
+      <header className="volunteer-head">
+        <h1>{t("spotChecks.phoneTitle", { area: check.area })}</h1>
+        <p className="muted">{check.roundName}</p>
+        <p className={online ? "sync-state" : "sync-state offline"} data-testid="sync-state">
+          {online ? t("visits.online") : t("visits.offline")} · {t("visits.waiting", { n: pending.length })}
+        </p>
+      </header>
+      {refusals.length > 0 && (
+        <section className="alert error" data-testid="refused">
+          <p>{t("visits.refusedTitle", { n: refusals.length })}</p>
+          <ul>
+            {refusals.map((r) => (
+              <li key={r.clientKey}>
+                {t(`spotChecks.result.${r.result}`)}：{r.message}{" "}
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() =>
+                    void queue()
+                      .then((q) => q.dismissRefused(r.clientKey))
+                      .then(refreshQueue)
+                  }
+                >
+                  {t("visits.dismiss")}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {!assignment ? (
+        <p className="muted">{loadFailed ? t("visits.loadFailed") : t("visits.loading")}</p>
+      ) : !building ? (
+        <>
+          <p className="muted">{t("spotChecks.phoneIntro")}</p>
+          <BuildingList
+            buildings={buildings.map((b) => ({ ...b, ...progress(b) }))}
+            onOpen={(id) => (setBuildingId(id), setStairwell(0))}
+          />
+        </>
+      ) : (
+        <>
+          <p>
+            <button type="button" className="link-button" onClick={() => setBuildingId(null)}>
+              {t("spotChecks.back")}
+            </button>
+          </p>
+          <h2>
+            {building.compound} {building.name}
+          </h2>
+          <StairwellTabs stairwells={building.stairwells} current={stairwell} onPick={setStairwell} />
+          <Floors
+            households={building.stairwells[stairwell]?.households ?? []}
+            stateOf={(h) => resultOf(h) ?? "unchecked"}
+            labelOf={(h) => t(`spotChecks.state.${resultOf(h) ?? "unchecked"}`)}
+            onPick={setPicked}
+          />
+        </>
+      )}
+      {picked && (
+        <div
+          className="sheet"
+          role="dialog"
+          aria-modal="true"
+          aria-label={t("spotChecks.sheetTitle", { room: picked.room })}
+          data-testid="result-sheet"
+        >
+          <h3>{t("spotChecks.sheetTitle", { room: picked.room })}</h3>
+          <p className="muted">{t("spotChecks.visitedAt", { at: when(picked.visitedAt) })}</p>
+          {resultOf(picked) && <p className="muted">{t("spotChecks.current", { result: t(`spotChecks.result.${resultOf(picked)}`) })}</p>}
+          <div className="outcome-buttons">
+            {CHECK_RESULTS.map((r) => (
+              <button key={r} type="button" className={`button big result-${r}`} onClick={() => void record(picked, r)}>
+                {t(`spotChecks.result.${r}`)}
+              </button>
+            ))}
+          </div>
+          <label className="note">
+            {t("visits.note")}
+            <input type="text" value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <button type="button" className="link-button" onClick={() => setPicked(null)}>
+            {t("visits.cancel")}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const ErrorBoundary = GeneralErrorBoundary;
