@@ -14,8 +14,23 @@ export type QueuedVisit = {
 
 export type RefusedVisit = QueuedVisit & { reason: string; message: string };
 
+/** A questionnaire filled with a resident, or the round's quiz after a "reached" tap (its log's client key in visitKey). */
+export type QueuedForm = {
+  clientKey: string;
+  round: string;
+  kind: "questionnaire" | "quiz";
+  householdId: number;
+  versionId: number;
+  answers: Record<string, unknown>;
+  startedAt: string | null;
+  finishedAt: string;
+  visitKey?: string;
+};
+
+export type RefusedForm = QueuedForm & { reason: string; message: string };
+
 const DB = "wm-visits";
-const VERSION = 1;
+const VERSION = 2;
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -25,6 +40,8 @@ function open(): Promise<IDBDatabase> {
       if (!db.objectStoreNames.contains("queue")) db.createObjectStore("queue", { keyPath: "clientKey" });
       if (!db.objectStoreNames.contains("refused")) db.createObjectStore("refused", { keyPath: "clientKey" });
       if (!db.objectStoreNames.contains("assignments")) db.createObjectStore("assignments", { keyPath: "round" });
+      if (!db.objectStoreNames.contains("forms")) db.createObjectStore("forms", { keyPath: "clientKey" });
+      if (!db.objectStoreNames.contains("refusedForms")) db.createObjectStore("refusedForms", { keyPath: "clientKey" });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -63,25 +80,61 @@ export async function savedAssignment<T>(round: string): Promise<T | null> {
   return row?.assignment ?? null;
 }
 
+export const enqueueForm = (form: QueuedForm) => run("forms", "readwrite", (s) => void s.put(form));
+export async function queuedForms(round: string): Promise<QueuedForm[]> {
+  const all = ((await run("forms", "readonly", (s) => s.getAll())) ?? []) as QueuedForm[];
+  return all.filter((f) => f.round === round).sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+}
+export async function refusedForms(round: string): Promise<RefusedForm[]> {
+  const all = ((await run("refusedForms", "readonly", (s) => s.getAll())) ?? []) as RefusedForm[];
+  return all.filter((f) => f.round === round);
+}
+export const dismissRefusedForm = (clientKey: string) => run("refusedForms", "readwrite", (s) => void s.delete(clientKey));
+
 const BATCH = 200;
+/** Questionnaires carry their answers: fewer per request (the server takes at most 20). */
+const FORM_BATCH = 20;
 
 /**
- * Sends what is queued, oldest first, in batches the server takes. Stored and duplicate logs
- * leave the queue; refused ones move to the refused list with the server's reason (shown on the
- * screen, never dropped silently); on a network failure everything stays for the next try.
- * Returns whether the server answered.
+ * Sends what is queued, oldest first, in batches the server takes: the logs, then the
+ * questionnaires and quizzes (a quiz names its "reached" log, which must arrive first). Stored and
+ * duplicate ones leave the queue; refused ones move to a refused list with the server's reason
+ * (shown on the screen, never dropped silently); on a network failure everything stays for the
+ * next try. Returns whether the server answered.
  */
 export async function sync(round: string): Promise<boolean> {
-  const pending = await queued(round);
-  for (let i = 0; i < pending.length; i += BATCH) {
-    const batch = pending.slice(i, i + BATCH);
+  return (
+    (await send(round, await queued(round), {
+      url: "/api/visits",
+      field: "visits",
+      size: BATCH,
+      store: "queue",
+      refusedStore: "refused",
+    })) &&
+    (await send(round, await queuedForms(round), {
+      url: "/api/visits/forms",
+      field: "forms",
+      size: FORM_BATCH,
+      store: "forms",
+      refusedStore: "refusedForms",
+    }))
+  );
+}
+
+async function send<T extends { clientKey: string; round: string }>(
+  round: string,
+  pending: T[],
+  to: { url: string; field: string; size: number; store: string; refusedStore: string },
+): Promise<boolean> {
+  for (let i = 0; i < pending.length; i += to.size) {
+    const batch = pending.slice(i, i + to.size);
     let response: Response;
     try {
-      response = await fetch("/api/visits", {
+      response = await fetch(to.url, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         credentials: "same-origin",
-        body: JSON.stringify({ round, visits: batch.map(({ round: _r, ...v }) => v) }),
+        body: JSON.stringify({ round, [to.field]: batch.map(({ round: _r, ...item }) => item) }),
       });
     } catch {
       return false;
@@ -89,11 +142,15 @@ export async function sync(round: string): Promise<boolean> {
     if (!response.ok) return false;
     const { results } = (await response.json()) as { results: { clientKey: string; status: string; reason?: string; message?: string }[] };
     for (const r of results) {
-      const visit = batch.find((v) => v.clientKey === r.clientKey);
-      if (!visit) continue;
+      const item = batch.find((v) => v.clientKey === r.clientKey);
+      if (!item) continue;
       if (r.status === "refused")
-        await run("refused", "readwrite", (s) => void s.put({ ...visit, reason: r.reason ?? "", message: r.message ?? r.reason ?? "" }));
-      await dequeue(r.clientKey);
+        await run(
+          to.refusedStore,
+          "readwrite",
+          (s) => void s.put({ ...item, reason: r.reason ?? "", message: r.message ?? r.reason ?? "" }),
+        );
+      await run(to.store, "readwrite", (s) => void s.delete(r.clientKey));
     }
   }
   return true;
