@@ -69,15 +69,7 @@ export function ResponseReview({
           {errors.response && <p className="field-error">{t(errors.response)}</p>}
           <DataTable
             testId="flagged-responses"
-            columns={[
-              "",
-              t("responseReview.col.response"),
-              t("review.col.volunteer"),
-              t("review.col.at"),
-              t("responseReview.col.time"),
-              t("review.col.signals"),
-              t("review.col.review"),
-            ]}
+            columns={["", t("responseReview.col.response"), t("responseReview.col.time"), t("review.col.signals"), t("review.col.review")]}
             rows={responses}
             row={(r) => (
               <tr key={r.id}>
@@ -86,9 +78,10 @@ export function ResponseReview({
                 </td>
                 <td>
                   <Link to={`/responses/${r.id}`}>#{r.id}</Link> {r.address}
+                  <span className="context">
+                    {r.volunteer} · {when.format(new Date(r.finishedAt))}
+                  </span>
                 </td>
-                <td>{r.volunteer}</td>
-                <td>{when.format(new Date(r.finishedAt))}</td>
                 <td>
                   {r.durationSeconds === null
                     ? t("responseReview.durationUnknown", { answered: r.answered })
@@ -105,7 +98,7 @@ export function ResponseReview({
           />
           {total > responses.length && <p className="muted">{t("review.more", { n: total - responses.length })}</p>}
           <label>
-            {t("review.reason")}
+            {t("responseReview.reason")}
             <input type="text" name="reason" maxLength={500} aria-invalid={!!errors.reason} />
             {errors.reason && <span className="field-error">{t(errors.reason)}</span>}
           </label>

@@ -43,6 +43,7 @@ export function VisitForm({
     started.current ??= new Date().toISOString();
     setAnswers((a) => ({ ...a, [name]: value }));
     setErrors((e) => ({ ...e, [name]: [] }));
+    setNotice(null);
   }
 
   function save(event: React.FormEvent) {
@@ -102,11 +103,11 @@ export function VisitForm({
         <span className="progress" aria-live="polite">
           {t("resident.progress", { done: answered, total: shown.length })}
         </span>
-        <button type="submit" className="button big">
-          {saveLabel}
-        </button>
         <button type="button" className="link-button" onClick={onCancel}>
           {cancelLabel}
+        </button>
+        <button type="submit" className="button big">
+          {saveLabel}
         </button>
       </div>
     </form>

@@ -60,6 +60,7 @@ const zh = {
   "responseReview.duration": "{answered} 题 · {seconds} 秒",
   "responseReview.durationUnknown": "{answered} 题 · 用时未知",
   "responseReview.none": "没有可疑问卷。",
+  "responseReview.reason": "驳回作废的原因（驳回时必填）",
   "responseReview.accept": "确认勾选的问卷",
   "responseReview.reject": "驳回并作废勾选的问卷",
   "responseReview.confirmTitle": "驳回并作废 {n} 份问卷？",
@@ -68,6 +69,7 @@ const zh = {
   "responseReview.done.accepted": "已确认 {n} 份问卷。",
   "responseReview.done.rejected": "已驳回并作废 {n} 份问卷，它们不再计入比率。",
   "responseReview.error.none": "请至少勾选一份问卷",
+  "audit.action.responses.review": "复核志愿者代填问卷",
 };
 
 const en: typeof zh = {
@@ -131,6 +133,7 @@ const en: typeof zh = {
   "responseReview.duration": "{answered} questions · {seconds} s",
   "responseReview.durationUnknown": "{answered} questions · time unknown",
   "responseReview.none": "No suspicious questionnaires.",
+  "responseReview.reason": "Why they are rejected and voided (needed to reject)",
   "responseReview.accept": "Accept the ticked questionnaires",
   "responseReview.reject": "Reject and void the ticked questionnaires",
   "responseReview.confirmTitle": "Reject and void {n} questionnaires?",
@@ -140,6 +143,7 @@ const en: typeof zh = {
   "responseReview.done.accepted": "Accepted {n} questionnaires.",
   "responseReview.done.rejected": "Rejected and voided {n} questionnaires; they no longer count.",
   "responseReview.error.none": "Tick at least one questionnaire",
+  "audit.action.responses.review": "Reviewed volunteer-assisted questionnaires",
 };
 
 export const visitFormMessages = { zh, en };
