@@ -4,7 +4,14 @@
 // household is reached (visit_answers, channel "visit", linked to the visit log), and the review
 // of volunteer-collected responses (signals in app/domain/visit-forms.ts).
 import { sql } from "~/db.server";
-import { answeredQuestions, RESPONSE_SIGNALS, responseSignals, type ResponseSignal, type RoundForms } from "~/domain/visit-forms";
+import {
+  answeredQuestions,
+  RESPONSE_SIGNALS,
+  responseSignals,
+  type ResponseSignal,
+  type RoundForms,
+  type SignalResponse,
+} from "~/domain/visit-forms";
 import { householdCodeOf } from "~/models/campaigns.server";
 import { inScope } from "~/models/places.server";
 import { renderSurveyOf } from "~/models/resident.server";
@@ -245,19 +252,13 @@ export type FlaggedResponse = {
 export async function flaggedResponses(user: ScopedUser, round: VisitRound): Promise<FlaggedResponse[]> {
   if (round.campaignId === null) return [];
   const rows = await sql<
-    {
-      id: string;
-      collectedBy: number;
-      householdId: number | null;
-      finishedAt: Date;
-      durationSeconds: number | null;
-      answers: Record<string, unknown>;
+    (SignalResponse & {
       volunteer: string;
       address: string;
       voidReason: string | null;
       review: "accepted" | "rejected" | null;
       reason: string | null;
-    }[]
+    })[]
   >`
     select r.id::text, r.collected_by as "collectedBy", r.household_id as "householdId", r.finished_at as "finishedAt",
       r.duration_seconds as "durationSeconds", r.answers, u.display_name as volunteer, r.void_reason as "voidReason",

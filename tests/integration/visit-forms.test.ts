@@ -9,7 +9,7 @@ import { createCampaign, setCampaignState } from "~/models/campaigns.server";
 import { tallyDifferences } from "~/models/rates.server";
 import { listResponses } from "~/models/responses.server";
 import { createSurvey, publishSurvey } from "~/models/surveys.server";
-import { createUser, signIn, type CurrentUser } from "~/models/users.server";
+import { createUser, type CurrentUser } from "~/models/users.server";
 import { flaggedResponses, reviewResponses } from "~/models/visit-forms.server";
 import { assign, createRound, roundByCode, setRoundState, type VisitRound } from "~/models/visits.server";
 import { action as formsAction } from "~/routes/api.visits.forms";
@@ -17,9 +17,8 @@ import { action as visitsAction } from "~/routes/api.visits";
 import { loader as assignmentLoader } from "~/routes/api.visits.assignment";
 import { loadTemplate } from "~/survey/templates.server";
 import { buildRenderSurvey, type RenderSurvey } from "~/survey/render";
-import { commitSession } from "~/utils/session.server";
 import { seedDemoCampaigns, seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
-import { CLIENT, placeId, signedIn } from "./helpers";
+import { placeId, postJson, sessionCookie, signedIn } from "./helpers";
 
 let countyId: number;
 let admin: CurrentUser;
@@ -34,30 +33,9 @@ let quiz: RenderSurvey;
 /** [0], [1] the volunteer's buildings, [2] another volunteer's. */
 let buildings: { id: number; households: number[] }[];
 const context = { cspNonce: "", clientIp: "127.0.0.1" };
-const cookies = new Map<string, string>();
-
-async function cookie(username: string) {
-  if (!cookies.has(username)) {
-    const session = await signIn(username, DEMO_PASSWORD, CLIENT);
-    if (!session.ok) throw new Error("sign-in failed");
-    cookies.set(username, (await commitSession(new Request("http://test/"), session.token)).split(";")[0]);
-  }
-  return cookies.get(username)!;
-}
-
-async function call(action: typeof formsAction, url: string, username: string, body: unknown) {
-  const request = new Request(url, {
-    method: "POST",
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    headers: { Cookie: await cookie(username), "Content-Type": "application/json", "User-Agent": "vitest-phone" },
-  });
-  try {
-    return (await action({ request, params: {}, context })) as Response;
-  } catch (thrown) {
-    if (thrown instanceof Response) return thrown;
-    throw thrown;
-  }
-}
+const cookie = (username: string) => sessionCookie(username, DEMO_PASSWORD);
+const call = async (action: Parameters<typeof postJson>[0], url: string, username: string, body: unknown) =>
+  postJson(action, url, await cookie(username), body);
 
 const postForms = async (forms: unknown[], code = "forms-round", username = "volunteer") => {
   const response = await call(formsAction, "http://test/api/visits/forms", username, { round: code, forms });
