@@ -10,6 +10,7 @@ import { rateMessages } from "./messages/rates";
 import { visitMessages } from "./messages/visits";
 import { ticketMessages } from "./messages/tickets";
 import { spotCheckMessages } from "./messages/spot-checks";
+import { visitFormMessages } from "./messages/visit-forms";
 
 export const LANGS = ["zh", "en"] as const;
 export type Lang = (typeof LANGS)[number];
@@ -26,6 +27,7 @@ const modules = [
   visitMessages,
   ticketMessages,
   spotCheckMessages,
+  visitFormMessages,
 ];
 
 type Dict = Record<string, string>;

@@ -365,6 +365,27 @@ export async function countLinkEvent(linkId: number, event: "opens" | "starts") 
   countLink(linkId, event);
 }
 
+/** A household's one-time code for a campaign, made when it has none yet: a volunteer filling the
+ *  questionnaire with the household stands in for its printed slip, so the one-per-household
+ *  policy holds across slips and volunteers alike. Null when the household is not in the county. */
+export async function householdCodeOf(countyId: number, campaignId: number, householdId: number): Promise<string | null> {
+  return sql.begin(async (tx) => {
+    // Two phones of one household at once make one code.
+    await tx`select pg_advisory_xact_lock(${campaignId}, ${householdId})`;
+    const [found] = await tx<{ code: string }[]>`
+      select code from household_codes where campaign_id = ${campaignId} and household_id = ${householdId} order by id limit 1`;
+    if (found) return found.code;
+    const [household] = await tx<{ buildingId: number }[]>`
+      select building_id as "buildingId" from households where id = ${householdId} and county_id = ${countyId}`;
+    if (!household) return null;
+    const [made] = await tx<{ code: string }[]>`
+      insert into household_codes (county_id, campaign_id, place_id, household_id, code)
+      values (${countyId}, ${campaignId}, ${household.buildingId}, ${householdId}, ${randomCode(8, SLIP_ALPHABET)})
+      returning code`;
+    return made.code;
+  });
+}
+
 /** One-time codes for every non-vacant household of a building (kept if they exist already). */
 /** A building's household codes for a campaign inside the user's scope, made for households that have none yet. */
 export async function householdCodesFor(user: ScopedUser, campaignId: number, buildingId: number) {

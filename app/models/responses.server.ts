@@ -23,6 +23,12 @@ export type Submission = {
   userAgent: string | null;
   channel: "qr" | "link" | "volunteer";
   collectedBy: number | null;
+  /** The household a volunteer filled the questionnaire with (a household code, when the
+   *  campaign needs one, names its own household). */
+  householdId?: number | null;
+  /** When the phone finished it, for a questionnaire queued offline and sent later: its duration
+   *  is measured on the phone's clock from start to finish, not up to its arrival. */
+  finishedOnDevice?: Date | null;
 };
 
 export type SubmitRefusal =
@@ -62,6 +68,8 @@ export async function submitResponse(s: Submission, now = new Date(), resolved: 
 
   const startedAt =
     s.startedAt && s.startedAt <= now && now.getTime() - s.startedAt.getTime() <= MAX_DURATION_SECONDS * 1000 ? s.startedAt : null;
+  const finished =
+    startedAt && s.finishedOnDevice && s.finishedOnDevice >= startedAt && s.finishedOnDevice <= now ? s.finishedOnDevice : now;
   const result = await batched({
     county: link.countyId,
     campaign: campaign.id,
@@ -74,9 +82,10 @@ export async function submitResponse(s: Submission, now = new Date(), resolved: 
     key: s.clientKey,
     device: s.deviceId,
     started: startedAt?.toISOString() ?? null,
-    duration: startedAt ? Math.round((now.getTime() - startedAt.getTime()) / 1000) : null,
+    duration: startedAt ? Math.round((finished.getTime() - startedAt.getTime()) / 1000) : null,
     agent: s.userAgent?.slice(0, 300) ?? null,
     collected_by: s.collectedBy,
+    household: s.householdId ?? null,
     at: now.toISOString(),
   });
   if (result.outcome === "stored") countLink(link.linkId, "completions");
@@ -107,6 +116,7 @@ type Item = {
   duration: number | null;
   agent: string | null;
   collected_by: number | null;
+  household: number | null;
   /** When it arrived (finished_at; the campaign's times are compared with it). */
   at: string;
 };
@@ -244,6 +254,8 @@ export type ResponseListRow = {
   complete: boolean;
   voided: boolean;
   imported: boolean;
+  /** Who filled it with the resident (volunteer-assisted), if anybody. */
+  collector: string | null;
 };
 
 export type Channel = "qr" | "link" | "volunteer" | "import";
@@ -256,10 +268,10 @@ export async function listResponses(user: Reader, filters: ResponseFilters, page
   const [rows, [counts]] = await Promise.all([
     sql<ResponseListRow[]>`
       select r.id::text, c.name as "campaignName", r.finished_at as "finishedAt", r.channel, r.complete,
-        r.voided_at is not null as voided, r.import_id is not null as imported,
+        r.voided_at is not null as voided, r.import_id is not null as imported, cu.display_name as collector,
         (select string_agg(a.name, ' ' order by array_length(a.path, 1)) from places a
           where a.id = any(r.path) and a.level in ('community','compound','building')) as "placeLabel"
-      from responses r join campaigns c on c.id = r.campaign_id
+      from responses r join campaigns c on c.id = r.campaign_id left join users cu on cu.id = r.collected_by
       where ${where} ${withStatus(filters.status)}
       order by r.finished_at desc, r.id desc
       limit ${RESPONSE_PAGE_SIZE} offset ${(Math.max(1, page) - 1) * RESPONSE_PAGE_SIZE}`,

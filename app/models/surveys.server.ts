@@ -103,6 +103,16 @@ export async function listVersions(countyId: number, surveyId: number) {
     where survey_id = ${surveyId} and county_id = ${countyId} order by version desc`;
 }
 
+/** The newest published version of each of the county's questionnaires (what a round can show after "reached"), quizzes first. */
+export async function latestVersions(countyId: number) {
+  const rows = await sql<{ id: number; title: string; version: number; kind: SurveyKind }[]>`
+    select distinct on (v.survey_id) v.id, v.title, v.version, s.kind
+    from survey_versions v join surveys s on s.id = v.survey_id
+    where v.county_id = ${countyId}
+    order by v.survey_id, v.version desc`;
+  return rows.sort((a, b) => Number(b.kind === "quiz") - Number(a.kind === "quiz") || a.id - b.id);
+}
+
 export async function getSurveyVersion(countyId: number, surveyId: number, version: number): Promise<SurveyVersion | null> {
   const [row] = await sql<SurveyVersion[]>`
     select v.id, v.survey_id as "surveyId", v.version, v.title, s.kind, v.definition, v.published_at as "publishedAt"

@@ -29,20 +29,22 @@ export type VisitRound = {
   finalDeadline: Date;
   campaignId: number | null;
   message: string | null;
+  /** The short quiz shown when a household is reached (a published survey version), if any. */
+  quizVersionId: number | null;
   unreachableAfter: number;
   state: "open" | "closed";
 };
 
 const roundColumns = sql`
   r.id, r.code, r.name, r.starts_at as "startsAt", r.first_deadline as "firstDeadline", r.final_deadline as "finalDeadline",
-  r.campaign_id as "campaignId", r.message, r.unreachable_after as "unreachableAfter", r.state`;
+  r.campaign_id as "campaignId", r.message, r.quiz_version_id as "quizVersionId", r.unreachable_after as "unreachableAfter", r.state`;
 
-export type NewRound = Omit<VisitRound, "id" | "state"> & { targetPlaceIds: number[] };
+export type NewRound = Omit<VisitRound, "id" | "state" | "quizVersionId"> & { quizVersionId?: number | null; targetPlaceIds: number[] };
 
 export async function createRound(
   actor: { id: number | null; countyId: number },
   input: NewRound,
-): Promise<{ id: number } | { problem: "codeTaken" | "targetNotFound" | "noTargets" }> {
+): Promise<{ id: number } | { problem: "codeTaken" | "targetNotFound" | "noTargets" | "campaignNotFound" | "quizNotFound" }> {
   if (input.targetPlaceIds.length === 0) return { problem: "noTargets" };
   return sql.begin(async (tx) => {
     const found = await tx<{ id: number }[]>`
@@ -51,10 +53,20 @@ export async function createRound(
     if (found.length !== new Set(input.targetPlaceIds).size) return { problem: "targetNotFound" as const };
     const [taken] = await tx`select 1 from visit_rounds where code = ${input.code}`;
     if (taken) return { problem: "codeTaken" as const };
+    if (input.campaignId !== null) {
+      const [campaign] = await tx`select 1 from campaigns where id = ${input.campaignId} and county_id = ${actor.countyId}`;
+      if (!campaign) return { problem: "campaignNotFound" as const };
+    }
+    const quizVersionId = input.quizVersionId ?? null;
+    if (quizVersionId !== null) {
+      const [version] = await tx`select 1 from survey_versions where id = ${quizVersionId} and county_id = ${actor.countyId}`;
+      if (!version) return { problem: "quizNotFound" as const };
+    }
     const [round] = await tx<{ id: number }[]>`
-      insert into visit_rounds (county_id, code, name, starts_at, first_deadline, final_deadline, campaign_id, message, unreachable_after, created_by)
+      insert into visit_rounds (county_id, code, name, starts_at, first_deadline, final_deadline, campaign_id, message, quiz_version_id,
+                                unreachable_after, created_by)
       values (${actor.countyId}, ${input.code}, ${input.name}, ${input.startsAt}, ${input.firstDeadline}, ${input.finalDeadline},
-              ${input.campaignId}, ${input.message}, ${input.unreachableAfter}, ${actor.id})
+              ${input.campaignId}, ${input.message}, ${quizVersionId}, ${input.unreachableAfter}, ${actor.id})
       returning id`;
     await tx`insert into visit_round_targets ${tx(found.map((p) => ({ round_id: round.id, county_id: actor.countyId, place_id: p.id })))}`;
     return { id: round.id };
@@ -176,6 +188,17 @@ function assignedHouseholds(roundId: number, volunteerId: number, { withdrawn = 
         where a.round_id = ${roundId} and ${assignedTo(volunteerId)} and ${state}
           and (h.path @> array[a.place_id]
                or a.grid_id is not null and h.building_id in (select building_id from grid_buildings gb where gb.grid_id = a.grid_id)))`;
+}
+
+/** Which of these households the volunteer has assigned in the round now (`mine`), and which
+ *  they had but no longer (`before`: withdrawn or reassigned while they were offline). */
+export async function assignmentOf(round: VisitRound, volunteerId: number, householdIds: number[]) {
+  const [assigned, formerly] = await Promise.all([
+    sql<{ id: number }[]>`select id from (${assignedHouseholds(round.id, volunteerId)}) a where id = any(${householdIds}::int[])`,
+    sql<{ id: number }[]>`
+      select id from (${assignedHouseholds(round.id, volunteerId, { withdrawn: true })}) a where id = any(${householdIds}::int[])`,
+  ]);
+  return { mine: new Set(assigned.map((r) => r.id)), before: new Set(formerly.map((r) => r.id)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,9 +383,8 @@ export async function recordVisits(
 
   const ids = [...new Set(checked.map((c) => c.householdId))];
   const keys = checked.map((c) => c.clientKey);
-  const [assigned, formerly, stored, undoTargets] = await Promise.all([
-    sql<{ id: number }[]>`select id from (${assignedHouseholds(round.id, user.id)}) a where id = any(${ids}::int[])`,
-    sql<{ id: number }[]>`select id from (${assignedHouseholds(round.id, user.id, { withdrawn: true })}) a where id = any(${ids}::int[])`,
+  const [{ mine, before }, stored, undoTargets] = await Promise.all([
+    assignmentOf(round, user.id, ids),
     sql<
       { clientKey: string }[]
     >`select client_key as "clientKey" from visit_logs where round_id = ${round.id} and client_key = any(${keys}::text[])`,
@@ -371,8 +393,6 @@ export async function recordVisits(
       where round_id = ${round.id} and volunteer_id = ${user.id}
         and client_key = any(${checked.flatMap((c) => (c.undoes ? [c.undoes] : []))}::text[])`,
   ]);
-  const mine = new Set(assigned.map((r) => r.id));
-  const before = new Set(formerly.map((r) => r.id));
   const already = new Set(stored.map((r) => r.clientKey));
   const undoable = new Map(undoTargets.map((r) => [r.clientKey, r]));
   const rows: (Checked & { undoesId: string | null })[] = [];

@@ -1,5 +1,7 @@
 // Logs that look made up (fabrication signals), for a person to decide: accept, or reject with a
-// reason. Nothing is deleted; a rejected log stays in the history and stops counting.
+// reason. Nothing is deleted; a rejected log stays in the history and stops counting. Below them,
+// the questionnaires volunteers filled with residents that look made up (app/visits/response-review.tsx):
+// a rejected one is voided, so it stops counting in the rates.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
@@ -10,9 +12,12 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { SIGNALS } from "~/domain/visits";
 import { useDateTimeFormat, useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
+import { flaggedResponses, reviewResponses } from "~/models/visit-forms.server";
 import { flaggedLogs, reviewLogs, roundByCode } from "~/models/visits.server";
 import { invariantResponse, many, parseInput } from "~/utils/input";
-import { clientInfo } from "~/utils/request.server";
+import { can } from "~/utils/permissions";
+import { clientInfo, isConfirmed } from "~/utils/request.server";
+import { ResponseReview } from "~/visits/response-review";
 import { requirePermission } from "~/utils/session.server";
 
 async function roundOf(countyId: number, request: Request) {
@@ -25,9 +30,50 @@ async function roundOf(countyId: number, request: Request) {
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:assign");
   const round = await roundOf(user.countyId, request);
-  const logs = await flaggedLogs(user, round);
+  const readsResponses = can(user.role, "response:read");
+  const [logs, responses] = await Promise.all([flaggedLogs(user, round), readsResponses ? flaggedResponses(user, round) : []]);
   const counts = Object.fromEntries(SIGNALS.map((s) => [s, logs.filter((l) => l.signals.includes(s)).length]));
-  return { round: { code: round.code, name: round.name }, logs: logs.slice(0, 500), total: logs.length, counts };
+  return {
+    round: { code: round.code, name: round.name },
+    logs: logs.slice(0, 500),
+    total: logs.length,
+    counts,
+    responses: readsResponses && round.campaignId !== null ? { rows: responses.slice(0, 500), total: responses.length } : null,
+    canVoid: can(user.role, "response:void"),
+  };
+}
+
+const responseReviewForm = z
+  .object({
+    decision: z.enum(["accepted", "rejected"], { message: "review.error.decision" }),
+    reason: z.string().trim().max(500, "review.error.reason").catch(""),
+    // Ticked boxes, or the confirmation step's one comma-separated field.
+    response: many(z.string())
+      .transform((values) => values.flatMap((v) => v.split(",")).filter((v) => /^\d{1,18}$/.test(v)))
+      .refine((ids) => ids.length > 0, "responseReview.error.none"),
+  })
+  .superRefine((v, ctx) => {
+    if (v.decision === "rejected" && v.reason === "") ctx.addIssue({ code: "custom", path: ["reason"], message: "review.error.reason" });
+  });
+
+async function reviewResponsesAction(request: Request, form: FormData, ip: string | null) {
+  const user = await requirePermission(request, "response:read");
+  const round = await roundOf(user.countyId, request);
+  const parsed = parseInput(responseReviewForm, form);
+  if ("errors" in parsed) return data({ subject: "responses" as const, errors: parsed.errors, done: null, confirm: null }, { status: 400 });
+  const { decision, reason, response } = parsed.value;
+  if (decision === "rejected") {
+    // A rejection voids: only for those who may void, and only through the confirmation step.
+    await requirePermission(request, "response:void");
+    if (!isConfirmed(form)) return data({ subject: "responses" as const, errors: {}, done: null, confirm: { ids: response, reason } });
+  }
+  const n = await reviewResponses(user, round, response, { state: decision, reason: reason || null }, ip);
+  await recordAudit(user, "responses.review", {
+    target: round.code,
+    details: { decision, reason, responses: response.length, changed: n },
+    ip,
+  });
+  return data({ subject: "responses" as const, errors: {}, done: { decision, n }, confirm: null });
 }
 
 const reviewForm = z
@@ -42,9 +88,11 @@ const reviewForm = z
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "visit:assign");
+  const form = await request.formData();
+  if (form.get("subject") === "responses") return reviewResponsesAction(request, form, clientInfo(request, context).ip);
   const round = await roundOf(user.countyId, request);
-  const parsed = parseInput(reviewForm, await request.formData());
-  if ("errors" in parsed) return data({ errors: parsed.errors, done: null }, { status: 400 });
+  const parsed = parseInput(reviewForm, form);
+  if ("errors" in parsed) return data({ subject: "logs" as const, errors: parsed.errors, done: null }, { status: 400 });
   const { decision, reason, log } = parsed.value;
   const n = await reviewLogs(user, round, log, { state: decision, reason: reason || null });
   await recordAudit(user, "visits.review", {
@@ -52,12 +100,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     details: { decision, reason, logs: log.length, changed: n },
     ip: clientInfo(request, context).ip,
   });
-  return data({ errors: {}, done: { decision, n } });
+  return data({ subject: "logs" as const, errors: {}, done: { decision, n } });
 }
 
 export default function Review() {
-  const { round, logs, total, counts } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const { round, logs, total, counts, responses, canVoid } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const result = actionData?.subject === "logs" ? actionData : null;
+  const responseResult = actionData?.subject === "responses" ? actionData : null;
   const t = useT();
   const when = useDateTimeFormat("short", "medium");
   const format = (d: Date) => when.format(d);
@@ -133,6 +183,16 @@ export default function Review() {
           </button>
         </p>
       </Form>
+      {responses && (
+        <ResponseReview
+          responses={responses.rows.map((r) => ({ ...r, finishedAt: new Date(r.finishedAt).toISOString() }))}
+          total={responses.total}
+          canVoid={canVoid}
+          errors={responseResult?.errors ?? {}}
+          confirm={responseResult?.confirm ?? null}
+          done={responseResult?.done ?? null}
+        />
+      )}
     </>
   );
 }

@@ -160,7 +160,8 @@ export default function ResponsesPage() {
                     #{r.id} {r.placeLabel}
                   </span>
                   <span className="muted response-meta">
-                    {format.format(new Date(r.finishedAt))} · {t(`responses.channel.${r.channel}`)} · {r.campaignName}
+                    {format.format(new Date(r.finishedAt))} · {t(`responses.channel.${r.channel}`)}
+                    {r.collector ? `（${r.collector}）` : ""} · {r.campaignName}
                   </span>
                 </span>
                 <span className="response-badges">

@@ -1,5 +1,7 @@
 // Door-to-door rounds (走访轮次): the list, and for the county office a new round over chosen
-// communities, compounds or buildings with its two deadlines and its rule for "unreachable".
+// communities, compounds or buildings with its two deadlines and its rule for "unreachable", and
+// optionally the questionnaire volunteers fill with residents (a campaign) and the message or
+// short quiz shown when a household is reached.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
@@ -11,9 +13,10 @@ import { Field } from "~/components/user-fields";
 import { CAMPAIGN_CODE, toShanghaiInput } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
-import { targetChoices } from "~/models/campaigns.server";
+import { listCampaigns, targetChoices } from "~/models/campaigns.server";
+import { latestVersions } from "~/models/surveys.server";
 import { createRound, listRounds } from "~/models/visits.server";
-import { beijingTimeField, IdList, parseInput, TextField, wholeNumber } from "~/utils/input";
+import { beijingTimeField, IdList, OptionalId, parseInput, TextField, wholeNumber } from "~/utils/input";
 import { can } from "~/utils/permissions";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
@@ -23,11 +26,18 @@ const DAY = 86_400_000;
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:assign");
   const manage = can(user.role, "visit:manage");
-  const [rounds, streets] = await Promise.all([listRounds(user.countyId), manage ? targetChoices(user.countyId) : Promise.resolve([])]);
+  const [rounds, streets, campaigns, versions] = await Promise.all([
+    listRounds(user.countyId),
+    manage ? targetChoices(user.countyId) : Promise.resolve([]),
+    manage ? listCampaigns(user) : Promise.resolve([]),
+    manage ? latestVersions(user.countyId) : Promise.resolve([]),
+  ]);
   const today = Math.floor(Date.now() / DAY) * DAY;
   return {
     manage,
     streets,
+    campaigns: campaigns.filter((c) => c.state !== "closed").map((c) => ({ id: c.id, name: c.name, code: c.code })),
+    quizzes: versions.map((v) => ({ id: v.id, title: v.title, version: v.version })),
     rounds: rounds.map((r) => ({
       code: r.code,
       name: r.name,
@@ -55,6 +65,9 @@ const roundForm = z
       (v, ctx) => wholeNumber(v, 1, 10) ?? (ctx.addIssue({ code: "custom", message: "rounds.error.tries" }), z.NEVER),
     ),
     target: IdList,
+    campaign: OptionalId,
+    quiz: OptionalId,
+    message: TextField.pipe(z.string().max(2000, "rounds.error.message")).transform((v) => v || null),
   })
   .superRefine((v, ctx) => {
     if (v.startsAt && v.firstDeadline && v.firstDeadline <= v.startsAt)
@@ -70,15 +83,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = parseInput(roundForm, form);
   const values = Object.fromEntries([...form.entries()].filter(([k]) => k !== "target").map(([k, v]) => [k, String(v)]));
   if ("errors" in parsed) return data({ errors: parsed.errors, values }, { status: 400 });
-  const { target, ...round } = parsed.value;
-  const created = await createRound(user, { ...round, campaignId: null, message: null, targetPlaceIds: target });
+  const { target, campaign, quiz, ...round } = parsed.value;
+  const created = await createRound(user, { ...round, campaignId: campaign, quizVersionId: quiz, targetPlaceIds: target });
   if ("problem" in created) {
-    const field = created.problem === "codeTaken" ? "code" : "targets";
+    const field = {
+      codeTaken: "code",
+      campaignNotFound: "campaign",
+      quizNotFound: "quiz",
+      targetNotFound: "targets",
+      noTargets: "targets",
+    }[created.problem];
     return data({ errors: { [field]: `rounds.error.${created.problem}` }, values }, { status: 409 });
   }
   await recordAudit(user, "round.create", {
     target: round.code,
-    details: { roundId: created.id, targets: target },
+    details: { roundId: created.id, targets: target, campaignId: campaign, quizVersionId: quiz },
     ip: clientInfo(request, context).ip,
   });
   return redirect(`/rounds/${round.code}`);
@@ -87,7 +106,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const day = (iso: string) => new Date(iso).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" });
 
 export default function Rounds() {
-  const { manage, streets, rounds, defaults } = useLoaderData<typeof loader>();
+  const { manage, streets, campaigns, quizzes, rounds, defaults } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const errors: Record<string, string> = result?.errors ?? {};
@@ -142,6 +161,29 @@ export default function Rounds() {
             />
           </Field>
           <TargetPicker streets={streets} initial={[]} error={errors.targets} legend={t("rounds.field.targets")} />
+          <Field label={t("rounds.field.campaign")} name="campaign" error={errors.campaign}>
+            <select name="campaign" defaultValue={values.campaign ?? ""}>
+              <option value="">{t("rounds.field.none")}</option>
+              {campaigns.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}（{c.code}）
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t("rounds.field.quiz")} name="quiz" error={errors.quiz}>
+            <select name="quiz" defaultValue={values.quiz ?? ""}>
+              <option value="">{t("rounds.field.none")}</option>
+              {quizzes.map((q) => (
+                <option key={q.id} value={q.id}>
+                  {q.title}（v{q.version}）
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t("rounds.field.message")} name="message" error={errors.message}>
+            <textarea name="message" maxLength={2000} rows={3} defaultValue={values.message} />
+          </Field>
           <button type="submit" className="button">
             {t("rounds.create")}
           </button>

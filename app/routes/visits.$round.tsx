@@ -2,6 +2,8 @@
 // floors × rooms, one tap per outcome. Works offline after the first load: the page and the
 // assignment are kept by the service worker (public/sw.js) and in IndexedDB, every tap is queued
 // on the phone with its client key and sent when there is a connection (app/visits/queue.client.ts).
+// From a household the volunteer fills the round's questionnaire with the resident, and after a
+// "reached" tap the round's message or quiz shows (app/visits/door-forms.tsx); both queue the same way.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useState } from "react";
@@ -13,7 +15,9 @@ import { teamProgress } from "~/models/teams.server";
 import { roundByCode } from "~/models/visits.server";
 import { invariantResponse } from "~/utils/input";
 import { requirePermission } from "~/utils/session.server";
-import type { QueuedVisit, RefusedVisit } from "~/visits/queue.client";
+import type { RoundForms } from "~/domain/visit-forms";
+import { QuestionnaireScreen, queuedForm, ReachedSheet, RefusedForms } from "~/visits/door-forms";
+import type { QueuedForm, QueuedVisit, RefusedForm, RefusedVisit } from "~/visits/queue.client";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:log");
@@ -37,7 +41,7 @@ type Household = {
   lastAt: string | null;
 };
 type Building = { placeId: number; name: string; compound: string; stairwells: { name: string | null; households: Household[] }[] };
-type Assignment = { round: { code: string; name: string; state: string }; buildings: Building[] };
+type Assignment = { round: { code: string; name: string; state: string }; buildings: Building[]; forms?: RoundForms };
 type Outcome = QueuedVisit["outcome"];
 
 const OUTCOMES: Outcome[] = ["reached", "notHome", "refused", "vacant", "other"];
@@ -68,11 +72,17 @@ export default function VolunteerRound() {
   const [loadFailed, setLoadFailed] = useState(false);
   // Shown at once on a tap, before the phone's store has it.
   const [justTapped, setJustTapped] = useState<Map<number, Status>>(new Map());
+  const [pendingForms, setPendingForms] = useState<QueuedForm[]>([]);
+  const [refusedForms, setRefusedForms] = useState<RefusedForm[]>([]);
+  const [filling, setFilling] = useState<Household | null>(null);
+  const [reached, setReached] = useState<{ household: Household; visitKey: string } | null>(null);
 
   const refreshQueue = useCallback(async () => {
     const q = await queue();
     setPending(await q.queued(round.code));
     setRefusals(await q.refused(round.code));
+    setPendingForms(await q.queuedForms(round.code));
+    setRefusedForms(await q.refusedForms(round.code));
   }, [round.code]);
 
   const load = useCallback(async () => {
@@ -141,6 +151,9 @@ export default function VolunteerRound() {
     }
     setLastTap(last);
     setNote("");
+    const forms = assignment?.forms;
+    if (outcome === "reached" && last && households.length === 1 && (forms?.quiz || round.message))
+      setReached({ household: households[0], visitKey: last.clientKey });
     await refreshQueue();
     void sendQueued();
   }
@@ -159,6 +172,14 @@ export default function VolunteerRound() {
     void sendQueued();
   }
 
+  async function saveForm(form: QueuedForm) {
+    const q = await queue();
+    await q.enqueueForm(form);
+    await refreshQueue();
+    void sendQueued();
+  }
+
+  const forms = assignment?.forms ?? null;
   const buildings = assignment?.buildings ?? [];
   const building = buildings.find((b) => b.placeId === buildingId) ?? null;
   const progress = (b: Building) => {
@@ -172,8 +193,18 @@ export default function VolunteerRound() {
         <h1>{round.name}</h1>
         <p className={online ? "sync-state" : "sync-state offline"} data-testid="sync-state">
           {online ? t("visits.online") : t("visits.offline")} · {t("visits.waiting", { n: pending.length })}
+          {forms?.questionnaire || forms?.quiz ? ` · ${t("visitForms.waiting", { n: pendingForms.length })}` : ""}
         </p>
       </header>
+      <RefusedForms
+        refused={refusedForms}
+        roomOf={(id) => roomName(buildings, id)}
+        onDismiss={(key) =>
+          void queue()
+            .then((q) => q.dismissRefusedForm(key))
+            .then(refreshQueue)
+        }
+      />
       {refusals.length > 0 && (
         <section className="alert error" data-testid="refused">
           <p>{t("visits.refusedTitle", { n: refusals.length })}</p>
@@ -280,10 +311,46 @@ export default function VolunteerRound() {
           >
             {t("visits.outcome.other")}
           </button>
+          {forms?.questionnaire && (
+            <button
+              type="button"
+              className="button secondary big"
+              data-testid="fill-questionnaire"
+              onClick={() => (setFilling(picked), setPicked(null))}
+            >
+              {t("visitForms.fill")}
+              {(forms.answered.includes(picked.id) ||
+                pendingForms.some((f) => f.kind === "questionnaire" && f.householdId === picked.id)) &&
+                `（${t("visitForms.answered")}）`}
+            </button>
+          )}
           <button type="button" className="link-button" onClick={() => setPicked(null)}>
             {t("visits.cancel")}
           </button>
         </div>
+      )}
+      {filling && forms?.questionnaire && (
+        <QuestionnaireScreen
+          questionnaire={forms.questionnaire}
+          room={roomName(buildings, filling.id)}
+          onCancel={() => setFilling(null)}
+          onSave={(filled) => {
+            setFilling(null);
+            void saveForm(queuedForm(round.code, "questionnaire", filling.id, forms.questionnaire!.versionId, filled));
+          }}
+        />
+      )}
+      {reached && (
+        <ReachedSheet
+          room={roomName(buildings, reached.household.id)}
+          message={round.message}
+          quiz={forms?.quiz ?? null}
+          onClose={() => setReached(null)}
+          onSave={(filled) => {
+            setReached(null);
+            void saveForm(queuedForm(round.code, "quiz", reached.household.id, forms!.quiz!.versionId, filled, reached.visitKey));
+          }}
+        />
       )}
     </div>
   );

@@ -14,6 +14,7 @@ const KINDS: Record<string, SurveyKind> = {
   "awareness-quiz.json": "quiz",
   "hotline-callback.json": "callback",
   "door-visit.json": "visit",
+  "visit-quiz.json": "quiz",
 };
 
 const rank = (file: string) => {

@@ -2,7 +2,8 @@
 // queue survives a reload, a browser restart and hours without signal. Each log carries the
 // client key made at the tap, so a resend after a lost answer stores nothing twice. A checker's
 // spot-check results (抽查) wait in the same queue, marked with their check, and go to
-// /api/spot-checks the same way.
+// /api/spot-checks the same way; questionnaires filled with a resident and the round's quiz wait
+// in their own store and go to /api/visits/forms after the logs.
 
 export type QueuedVisit = {
   clientKey: string;
@@ -30,8 +31,23 @@ export type RefusedCheckResult = QueuedCheckResult & { reason: string; message: 
 
 const isCheck = (item: object): item is QueuedCheckResult => "check" in item;
 
+/** A questionnaire filled with a resident, or the round's quiz after a "reached" tap (its log's client key in visitKey). */
+export type QueuedForm = {
+  clientKey: string;
+  round: string;
+  kind: "questionnaire" | "quiz";
+  householdId: number;
+  versionId: number;
+  answers: Record<string, unknown>;
+  startedAt: string | null;
+  finishedAt: string;
+  visitKey?: string;
+};
+
+export type RefusedForm = QueuedForm & { reason: string; message: string };
+
 const DB = "wm-visits";
-const VERSION = 1;
+const VERSION = 2;
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -41,6 +57,8 @@ function open(): Promise<IDBDatabase> {
       if (!db.objectStoreNames.contains("queue")) db.createObjectStore("queue", { keyPath: "clientKey" });
       if (!db.objectStoreNames.contains("refused")) db.createObjectStore("refused", { keyPath: "clientKey" });
       if (!db.objectStoreNames.contains("assignments")) db.createObjectStore("assignments", { keyPath: "round" });
+      if (!db.objectStoreNames.contains("forms")) db.createObjectStore("forms", { keyPath: "clientKey" });
+      if (!db.objectStoreNames.contains("refusedForms")) db.createObjectStore("refusedForms", { keyPath: "clientKey" });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -88,16 +106,42 @@ export async function savedAssignment<T>(round: string): Promise<T | null> {
   return row?.assignment ?? null;
 }
 
-const BATCH = 200;
+export const enqueueForm = (form: QueuedForm) => run("forms", "readwrite", (s) => void s.put(form));
+export async function queuedForms(round: string): Promise<QueuedForm[]> {
+  const all = ((await run("forms", "readonly", (s) => s.getAll())) ?? []) as QueuedForm[];
+  return all.filter((f) => f.round === round).sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+}
+export async function refusedForms(round: string): Promise<RefusedForm[]> {
+  const all = ((await run("refusedForms", "readonly", (s) => s.getAll())) ?? []) as RefusedForm[];
+  return all.filter((f) => f.round === round);
+}
+export const dismissRefusedForm = (clientKey: string) => run("refusedForms", "readwrite", (s) => void s.delete(clientKey));
 
-/** Sends a round's queued visit logs to /api/visits (see `send`). Returns whether the server answered. */
+const BATCH = 200;
+/** Questionnaires carry their answers: fewer per request (the server takes at most 20). */
+const FORM_BATCH = 20;
+
+const LOGS = { url: "/api/visits", size: BATCH, store: "queue", refusedStore: "refused" };
+
+/**
+ * Sends a round's queued visit logs to /api/visits, then its questionnaires and quizzes to
+ * /api/visits/forms (a quiz names its "reached" log, which must arrive first); see `send`.
+ * Returns whether the server answered.
+ */
 export async function sync(round: string): Promise<boolean> {
-  return send(await queued(round), "/api/visits", (batch) => ({ round, visits: batch.map(({ round: _r, ...v }) => v) }));
+  return (
+    (await send(await queued(round), LOGS, (batch) => ({ round, visits: batch.map(({ round: _r, ...v }) => v) }))) &&
+    (await send(
+      await queuedForms(round),
+      { url: "/api/visits/forms", size: FORM_BATCH, store: "forms", refusedStore: "refusedForms" },
+      (batch) => ({ round, forms: batch.map(({ round: _r, ...f }) => f) }),
+    ))
+  );
 }
 
 /** Sends a spot check's queued results to /api/spot-checks (see `send`). Returns whether the server answered. */
 export async function syncResults(check: number): Promise<boolean> {
-  return send(await queuedResults(check), "/api/spot-checks", (batch) => ({
+  return send(await queuedResults(check), { ...LOGS, url: "/api/spot-checks" }, (batch) => ({
     check,
     results: batch.map(({ round: _r, check: _c, ...v }) => v),
   }));
@@ -108,12 +152,16 @@ export async function syncResults(check: number): Promise<boolean> {
  * leave the queue; refused ones move to the refused list with the server's reason (shown on the
  * screen, never dropped silently); on a network failure everything stays for the next try.
  */
-async function send<T extends { clientKey: string }>(pending: T[], url: string, bodyOf: (batch: T[]) => unknown): Promise<boolean> {
-  for (let i = 0; i < pending.length; i += BATCH) {
-    const batch = pending.slice(i, i + BATCH);
+async function send<T extends { clientKey: string }>(
+  pending: T[],
+  to: { url: string; size: number; store: string; refusedStore: string },
+  bodyOf: (batch: T[]) => unknown,
+): Promise<boolean> {
+  for (let i = 0; i < pending.length; i += to.size) {
+    const batch = pending.slice(i, i + to.size);
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetch(to.url, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         credentials: "same-origin",
@@ -128,8 +176,12 @@ async function send<T extends { clientKey: string }>(pending: T[], url: string, 
       const item = batch.find((v) => v.clientKey === r.clientKey);
       if (!item) continue;
       if (r.status === "refused")
-        await run("refused", "readwrite", (s) => void s.put({ ...item, reason: r.reason ?? "", message: r.message ?? r.reason ?? "" }));
-      await dequeue(r.clientKey);
+        await run(
+          to.refusedStore,
+          "readwrite",
+          (s) => void s.put({ ...item, reason: r.reason ?? "", message: r.message ?? r.reason ?? "" }),
+        );
+      await run(to.store, "readwrite", (s) => void s.delete(r.clientKey));
     }
   }
   return true;

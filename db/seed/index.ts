@@ -11,7 +11,7 @@ import { createSurvey, publishSurvey } from "~/models/surveys.server";
 import { loadTemplate } from "~/survey/templates.server";
 import { DEMO_COUNTY, generateDemoRegister } from "./demo-county";
 import { seedDemoResponses } from "./demo-responses";
-import { seedDemoVisits } from "./demo-visits";
+import { DEMO_ROUND, seedDemoVisits } from "./demo-visits";
 
 export const DEMO_PASSWORD = "demo2026";
 
@@ -104,5 +104,17 @@ export async function seedDemoIfEmpty(): Promise<boolean> {
   await sql`update campaign_links set starts = completions + completions / 6 + id % 3,
             opens = completions + completions / 3 + id % 5 where county_id = ${countyId}`;
   await seedDemoVisits(countyId);
+  await seedDemoRoundForms(countyId, campaigns.demo);
   return true;
+}
+
+/** The demo round's forms: volunteers fill the open campaign's questionnaire with residents, and
+ *  the short quiz of surveys/visit-quiz.json follows every "reached" tap. */
+export async function seedDemoRoundForms(countyId: number, campaignId: number) {
+  const template = loadTemplate("visit-quiz.json");
+  const actor = { id: null, countyId };
+  const surveyId = await createSurvey(actor, { title: String(template.title), kind: "quiz", draft: template });
+  const version = await publishSurvey(actor, surveyId);
+  await sql`update visit_rounds set campaign_id = ${campaignId}, quiz_version_id = ${version!.id}
+            where county_id = ${countyId} and code = ${DEMO_ROUND}`;
 }

@@ -1,6 +1,8 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
 import { sql } from "~/db.server";
 import { createCounty } from "~/models/counties.server";
 import { userForSession, signIn, type CurrentUser } from "~/models/users.server";
+import { commitSession } from "~/utils/session.server";
 
 export const CLIENT = { ip: "127.0.0.1", userAgent: "vitest" };
 
@@ -38,4 +40,31 @@ export { createCounty };
 export async function wholeCounty(countyId: number) {
   const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
   return { countyId, scopePlaceId: root.id, scopeGridId: null };
+}
+
+const cookies = new Map<string, string>();
+/** The session cookie of an account, as a signed-in phone sends it (one sign-in per account and test file). */
+export async function sessionCookie(username: string, password: string): Promise<string> {
+  if (!cookies.has(username)) {
+    const session = await signIn(username, password, CLIENT);
+    if (!session.ok) throw new Error("sign-in failed");
+    cookies.set(username, (await commitSession(new Request("http://test/"), session.token)).split(";")[0]);
+  }
+  return cookies.get(username)!;
+}
+
+type JsonAction = (args: ActionFunctionArgs) => Promise<unknown>;
+/** Posts a JSON body (or raw text) to a route's action with this cookie; a thrown Response (401, 403) is returned like any other. */
+export async function postJson(action: JsonAction, url: string, cookie: string, body: unknown): Promise<Response> {
+  const request = new Request(url, {
+    method: "POST",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { Cookie: cookie, "Content-Type": "application/json", "User-Agent": "vitest-phone" },
+  });
+  try {
+    return (await action({ request, params: {}, context: { cspNonce: "", clientIp: "127.0.0.1" } })) as Response;
+  } catch (thrown) {
+    if (thrown instanceof Response) return thrown;
+    throw thrown;
+  }
 }

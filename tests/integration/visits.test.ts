@@ -15,8 +15,7 @@ import {
   withdraw,
   type VisitRound,
 } from "~/models/visits.server";
-import { createUser, signIn, type CurrentUser } from "~/models/users.server";
-import { commitSession } from "~/utils/session.server";
+import { createUser, type CurrentUser } from "~/models/users.server";
 import { action as visitsAction } from "~/routes/api.visits";
 import { loader as assignmentLoader } from "~/routes/api.visits.assignment";
 import { loader as coverageLoader } from "~/routes/api.coverage";
@@ -24,7 +23,7 @@ import { loader as listsLoader } from "~/routes/coverage.lists[.]xlsx";
 import ExcelJS from "exceljs";
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
 import { DEMO_ROUND, seedDemoVisits } from "../../db/seed/demo-visits";
-import { CLIENT, placeId, signedIn } from "./helpers";
+import { placeId, postJson, sessionCookie, signedIn } from "./helpers";
 
 let countyId: number;
 let admin: CurrentUser;
@@ -35,30 +34,8 @@ let jinhu: number;
 /** Buildings of 锦湖社区 in register order: [0] and [1] for the demo volunteer, [2] for the other. */
 let buildings: { id: number; households: number[] }[];
 const context = { cspNonce: "", clientIp: "127.0.0.1" };
-const cookies = new Map<string, string>();
-
-async function cookie(username: string) {
-  if (!cookies.has(username)) {
-    const session = await signIn(username, DEMO_PASSWORD, CLIENT);
-    if (!session.ok) throw new Error("sign-in failed");
-    cookies.set(username, (await commitSession(new Request("http://test/"), session.token)).split(";")[0]);
-  }
-  return cookies.get(username)!;
-}
-
-async function post(username: string, body: unknown) {
-  const request = new Request("http://test/api/visits", {
-    method: "POST",
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    headers: { Cookie: await cookie(username), "Content-Type": "application/json" },
-  });
-  try {
-    return (await visitsAction({ request, params: {}, context })) as Response;
-  } catch (thrown) {
-    if (thrown instanceof Response) return thrown;
-    throw thrown;
-  }
-}
+const cookie = (username: string) => sessionCookie(username, DEMO_PASSWORD);
+const post = async (username: string, body: unknown) => postJson(visitsAction, "http://test/api/visits", await cookie(username), body);
 
 let seq = 0;
 const visit = (householdId: number, outcome: string, at = "2026-11-20T10:00:00+08:00", extra: Record<string, unknown> = {}) => ({

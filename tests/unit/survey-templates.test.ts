@@ -23,12 +23,13 @@ const byMeasure = (file: string) => {
 };
 
 describe("templateList", () => {
-  it("offers the four templates in a fixed order, with their titles and kinds", () => {
+  it("offers the five templates in a fixed order, with their titles and kinds", () => {
     expect(templateList()).toEqual([
       { file: "household-satisfaction.json", title: "创建全国文明城市群众满意度入户调查问卷", kind: "household" },
       { file: "awareness-quiz.json", title: "创建文明城市应知应会测试", kind: "quiz" },
       { file: "hotline-callback.json", title: "12345热线办结事项回访", kind: "callback" },
       { file: "door-visit.json", title: "入户宣传走访记录", kind: "visit" },
+      { file: "visit-quiz.json", title: "入户宣传小测验", kind: "quiz" },
     ]);
   });
 
@@ -126,6 +127,13 @@ describe("the other templates", () => {
 
   it("rates the hotline callback's satisfaction only (the rerating is kept beside it)", () => {
     expect(byMeasure("hotline-callback.json")).toEqual({ satisfaction: ["satisfaction"] });
+  });
+
+  it("asks the door-to-door quiz's awareness and support with their right answers", () => {
+    expect(byMeasure("visit-quiz.json")).toEqual({
+      awareness: ["heard_of_campaign", "core_values_words", "hotline_number"],
+      support: ["inspection_visit"],
+    });
   });
 
   it("has no rate on the door-visit form", () => {
