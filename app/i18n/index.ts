@@ -8,12 +8,23 @@ import { residentMessages } from "./messages/resident";
 import { responseMessages } from "./messages/responses";
 import { rateMessages } from "./messages/rates";
 import { visitMessages } from "./messages/visits";
+import { hotlineMessages } from "./messages/hotline";
 
 export const LANGS = ["zh", "en"] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = "zh";
 
-const modules = [common, importMessages, surveyMessages, campaignMessages, residentMessages, responseMessages, rateMessages, visitMessages];
+const modules = [
+  common,
+  importMessages,
+  surveyMessages,
+  campaignMessages,
+  residentMessages,
+  responseMessages,
+  rateMessages,
+  visitMessages,
+  hotlineMessages,
+];
 
 type Dict = Record<string, string>;
 const dictionaries: Record<Lang, Dict> = {
