@@ -17,7 +17,7 @@ import { log } from "./lib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(ROOT);
-const SECTIONS = ["submit", "page", "weight", "rates", "import"] as const;
+const SECTIONS = ["submit", "page", "weight", "rates", "import", "workbench"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -86,6 +86,10 @@ try {
   if (chosen.includes("import")) {
     log("import: response import");
     parts.push(await child("bench/import.ts", [], env));
+  }
+  if (chosen.includes("workbench")) {
+    log("workbench: the 12345 sampler on 1M tickets");
+    parts.push(await child("bench/tickets-work.ts", [], env));
   }
 } finally {
   if (embedded) await embedded.stop().catch(() => {});

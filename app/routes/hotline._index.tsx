@@ -21,11 +21,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const query = parseQuery(queueQuery, new URL(request.url).searchParams);
   const filters = { departmentId: query.department, category: query.category || null, street: query.street || null };
   const [queue, choices] = await Promise.all([callbackQueue(user, filters), queueFilterChoices(user.countyId)]);
-  return { queue, choices, query };
+  return { queue, choices, query, holdMinutes: HOLD_MINUTES };
 }
 
 export default function Workbench() {
-  const { queue, choices, query } = useLoaderData<typeof loader>();
+  const { queue, choices, query, holdMinutes } = useLoaderData<typeof loader>();
   const t = useT();
   const when = useDateTimeFormat("short", "short");
   return (
@@ -36,7 +36,7 @@ export default function Workbench() {
         <Link to="/hotline/followups">{t("hotline.links.followups")}</Link>
         <Link to="/hotline/rates">{t("hotline.links.rates")}</Link>
       </nav>
-      <p className="muted">{t("hotline.intro", { minutes: HOLD_MINUTES })}</p>
+      <p className="muted">{t("hotline.intro", { minutes: holdMinutes })}</p>
       <Form method="get" className="card filters">
         <label>
           {t("hotline.filter.department")}
