@@ -37,10 +37,15 @@ test("an agent calls back a sampled ticket, the department follows up, the secon
   const queue = page.getByTestId("callback-queue");
   await expect(queue).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/callbacks/workbench.png`, fullPage: false });
-  const first = queue.locator("tbody tr").first();
-  await expect(first).toContainText("测评样本");
+  // A sampled ticket on its first callback, not yet tried.
+  const first = queue
+    .locator("tbody tr", { hasText: "测评样本" })
+    .filter({ hasNotText: "二次回访" })
+    .filter({ hasNotText: "次未接通" })
+    .first();
   const department = (await first.locator("td").nth(3).innerText()).trim();
   await first.getByRole("link").click();
+  await expect(page).toHaveURL(/\/hotline\/tickets\/\d+$/);
   const ticketNo = (await page.getByRole("heading", { level: 1 }).innerText()).replace(/^工单\s*/, "").split(/\s/)[0];
   const before = await afterOf(page, department);
   const originalText = await page.getByTestId("ratings").locator("tbody tr").first().locator("td").nth(3).innerText();
