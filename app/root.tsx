@@ -70,6 +70,8 @@ function Header({ user }: { user: RootData["user"] }) {
     { to: "/responses", label: t("nav.responses"), show: (r) => can(r, "response:read") },
     { to: "/coverage", label: t("nav.coverage"), show: (r) => can(r, "visit:read") },
     { to: "/rounds", label: t("nav.rounds"), show: (r) => can(r, "visit:assign") },
+    { to: "/hotline", label: t("nav.hotline"), show: (r) => can(r, "callback:work") },
+    { to: "/hotline/followups", label: t("nav.followups"), show: (r) => can(r, "followup:report") && !can(r, "callback:work") },
     { to: "/rates", label: t("nav.rates"), show: (r) => can(r, "rates:read") },
     { to: "/bulletin", label: t("nav.bulletin"), show: (r) => can(r, "rates:read") },
     { to: "/planning", label: t("nav.planning"), show: (r) => can(r, "rates:read") },

@@ -18,7 +18,7 @@ import { log } from "./lib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(ROOT);
-const SECTIONS = ["submit", "page", "weight", "rates", "import", "tickets"] as const;
+const SECTIONS = ["submit", "page", "weight", "rates", "import", "tickets", "workbench"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -91,6 +91,10 @@ try {
   if (chosen.includes("tickets")) {
     log("tickets: 12345 ticket import of a generated 1,000,000-row CSV");
     parts.push(await child("bench/tickets.ts", [], env));
+  }
+  if (chosen.includes("workbench")) {
+    log("workbench: the 12345 sampler on 1M tickets");
+    parts.push(await child("bench/tickets-work.ts", [], env));
   }
 } finally {
   if (embedded) await embedded.stop().catch(() => {});

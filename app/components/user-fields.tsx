@@ -4,9 +4,10 @@ import { ROLES } from "~/utils/permissions";
 type Choices = {
   places: { id: number; name: string; level: string; depth: number }[];
   grids: { id: number; name: string }[];
+  departments: { id: number; name: string }[];
 };
 
-type Values = { displayName?: string; phone?: string | null; role?: string; scope?: string };
+type Values = { displayName?: string; phone?: string | null; role?: string; scope?: string; departmentId?: number | null };
 
 export function Field({ label, name, error, children }: { label: string; name: string; error?: string; children: React.ReactNode }) {
   const t = useT();
@@ -75,6 +76,16 @@ export function UserProfileFields({
               </option>
             ))}
           </optgroup>
+        </select>
+      </Field>
+      <Field label={t("users.department")} name="departmentId" error={errors.departmentId}>
+        <select name="departmentId" defaultValue={values.departmentId ?? ""} aria-invalid={!!errors.departmentId}>
+          <option value="">{t("users.noDepartment")}</option>
+          {choices.departments.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
+          ))}
         </select>
       </Field>
     </>

@@ -309,33 +309,59 @@ export type SampledTicket = { id: number; completedAt: Date };
  * tickets, the other part fills the sample. Tickets not completed are never drawn.
  */
 export function drawEvaluationSample<T extends SampledTicket>(tickets: readonly T[], rule: SampleRule): T[] {
+  return drawFromPool(evaluationPool(tickets, rule), rule);
+}
+
+/** The eligible tickets of a rule, split into its recent and earlier part, each in id order. */
+export type EvaluationPool<T> = { recent: T[]; earlier: T[] };
+
+export function evaluationPool<T extends SampledTicket>(
+  tickets: readonly T[],
+  rule: Omit<SampleRule, "seed" | "size" | "recentShare">,
+): EvaluationPool<T> {
   const from = monthsBefore(rule.asOf, rule.months).getTime();
   const split = monthsBefore(rule.asOf, rule.recentMonths).getTime();
   const until = rule.asOf.getTime();
-  const eligible = [...tickets]
+  const eligible = tickets
     .filter((t) => t.completedAt && t.completedAt.getTime() >= from && t.completedAt.getTime() < until)
     .sort((a, b) => a.id - b.id);
-  const recent = eligible.filter((t) => t.completedAt.getTime() >= split);
-  const earlier = eligible.filter((t) => t.completedAt.getTime() < split);
-  const size = Math.min(rule.size, eligible.length);
+  return {
+    recent: eligible.filter((t) => t.completedAt.getTime() >= split),
+    earlier: eligible.filter((t) => t.completedAt.getTime() < split),
+  };
+}
+
+function drawFromPool<T>({ recent, earlier }: EvaluationPool<T>, rule: Pick<SampleRule, "size" | "recentShare" | "seed">): T[] {
+  const size = Math.min(rule.size, recent.length + earlier.length);
   let fromRecent = Math.min(recent.length, Math.round(size * rule.recentShare));
   let fromEarlier = Math.min(earlier.length, size - fromRecent);
   fromRecent = Math.min(recent.length, size - fromEarlier);
   fromEarlier = size - fromRecent;
   return [
-    ...shuffled(recent, partSeed(rule.seed, "recent")).slice(0, fromRecent),
-    ...shuffled(earlier, partSeed(rule.seed, "earlier")).slice(0, fromEarlier),
+    ...shuffledHead(recent, fromRecent, partSeed(rule.seed, "recent")),
+    ...shuffledHead(earlier, fromEarlier, partSeed(rule.seed, "earlier")),
   ];
 }
 
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const pool = [...items];
+/**
+ * The first `count` items of a Fisher–Yates shuffle of `items` (the same items, in the same order,
+ * as shuffling the whole list and taking its head), in O(count): the swaps live in a map, so a
+ * draw of 200 from a million tickets neither copies nor walks the million.
+ */
+function shuffledHead<T>(items: readonly T[], count: number, seed: number): T[] {
   const rng = mulberry32(seed);
-  for (let i = 0; i < pool.length - 1; i++) {
-    const j = i + Math.floor(rng() * (pool.length - i));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
+  const swapped = new Map<number, T>();
+  const at = (i: number) => (swapped.has(i) ? swapped.get(i)! : items[i]);
+  const head: T[] = [];
+  const last = Math.min(count, items.length - 1);
+  for (let i = 0; i < last; i++) {
+    const j = i + Math.floor(rng() * (items.length - i));
+    const picked = at(j);
+    swapped.set(j, at(i));
+    head.push(picked);
   }
-  return pool;
+  if (head.length < count) head.push(at(items.length - 1));
+  return head;
 }
 
 /** Percentile (0–100) of sorted numbers, linear between ranks. */
@@ -359,8 +385,9 @@ export function sampleSwing<T extends SampledTicket & { satisfied: boolean | nul
   seed = 1,
 ): { p5: number; p50: number; p95: number; draws: number } | null {
   const rates: number[] = [];
+  const pool = evaluationPool(tickets, rule);
   for (let i = 0; i < draws; i++) {
-    const sample = drawEvaluationSample(tickets, { ...rule, seed: partSeed(seed, i) });
+    const sample = drawFromPool(pool, { ...rule, seed: partSeed(seed, i) });
     const rated = sample.filter((t) => t.satisfied !== null);
     if (rated.length > 0) rates.push(rated.filter((t) => t.satisfied).length / rated.length);
   }

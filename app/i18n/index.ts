@@ -11,6 +11,7 @@ import { visitMessages } from "./messages/visits";
 import { ticketMessages } from "./messages/tickets";
 import { spotCheckMessages } from "./messages/spot-checks";
 import { visitFormMessages } from "./messages/visit-forms";
+import { hotlineMessages } from "./messages/hotline";
 
 export const LANGS = ["zh", "en"] as const;
 export type Lang = (typeof LANGS)[number];
@@ -28,6 +29,7 @@ const modules = [
   ticketMessages,
   spotCheckMessages,
   visitFormMessages,
+  hotlineMessages,
 ];
 
 type Dict = Record<string, string>;

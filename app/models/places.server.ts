@@ -144,16 +144,17 @@ export async function listGrids(user: ScopedUser): Promise<GridSummary[]> {
     order by c.sort_order, c.id, g.id`;
 }
 
-/** Places a scope can be set to (county down to compound) and the grids, for the account form. */
+/** Places a scope can be set to (county down to compound), the grids and the departments, for the account form. */
 export async function scopeChoices(countyId: number) {
-  const [places, grids] = await Promise.all([
+  const [places, grids, departments] = await Promise.all([
     sql<{ id: number; name: string; level: Level; depth: number }[]>`
       select id, name, level, array_length(path, 1) as depth from places
       where county_id = ${countyId} and level in ('county','street','community','compound')
       order by path`,
     sql<{ id: number; name: string }[]>`select id, name from grids where county_id = ${countyId} order by id`,
+    sql<{ id: number; name: string }[]>`select id, name from departments where county_id = ${countyId} order by name`,
   ]);
-  return { places, grids };
+  return { places, grids, departments };
 }
 
 export async function getGrid(user: ScopedUser, gridId: number) {

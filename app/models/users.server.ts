@@ -13,6 +13,8 @@ export type CurrentUser = {
   role: Role;
   scopePlaceId: number;
   scopeGridId: number | null;
+  /** A department account's 承办单位 (role `department`), else null. */
+  departmentId: number | null;
   sessionId: number;
 };
 
@@ -73,7 +75,7 @@ export async function userForSession(token: string): Promise<SessionLookup> {
   const [row] = await sql<(CurrentUser & { expired: boolean; revoked: boolean; disabled: boolean })[]>`
     select u.id, u.county_id as "countyId", c.name as "countyName", u.username,
            u.display_name as "displayName", u.phone, u.role,
-           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId",
+           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId", u.department_id as "departmentId",
            s.id as "sessionId", s.expires_at < now() as expired, s.revoked_at is not null as revoked, u.disabled
     from sessions s join users u on u.id = s.user_id join counties c on c.id = u.county_id
     where s.token_hash = ${hashToken(token)}`;
@@ -114,6 +116,7 @@ export type UserRow = {
   disabled: boolean;
   scopePlaceId: number;
   scopeGridId: number | null;
+  departmentId: number | null;
   scopeName: string;
   createdAt: Date;
   lastSeenAt: Date | null;
@@ -123,7 +126,7 @@ export type UserRow = {
 export async function listUsers(countyId: number) {
   return sql<UserRow[]>`
     select u.id, u.username, u.display_name as "displayName", u.phone, u.role, u.disabled,
-           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId",
+           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId", u.department_id as "departmentId",
            coalesce(g.name, p.name) as "scopeName", u.created_at as "createdAt",
            (select max(last_seen_at) from sessions s where s.user_id = u.id) as "lastSeenAt"
     from users u join places p on p.id = u.scope_place_id left join grids g on g.id = u.scope_grid_id
@@ -134,7 +137,7 @@ export async function listUsers(countyId: number) {
 export async function getAccount(countyId: number, userId: number) {
   const [user] = await sql<UserRow[]>`
     select u.id, u.username, u.display_name as "displayName", u.phone, u.role, u.disabled,
-           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId",
+           u.scope_place_id as "scopePlaceId", u.scope_grid_id as "scopeGridId", u.department_id as "departmentId",
            coalesce(g.name, p.name) as "scopeName", u.created_at as "createdAt", null as "lastSeenAt"
     from users u join places p on p.id = u.scope_place_id left join grids g on g.id = u.scope_grid_id
     where u.county_id = ${countyId} and u.id = ${userId}`;
@@ -148,10 +151,24 @@ export type NewUser = {
   role: Role;
   /** A place of the county (its whole subtree is the scope) or a grid. */
   scope: { placeId: number } | { gridId: number };
+  /** The 承办单位 of a department account (role `department`); ignored for other roles. */
+  departmentId?: number | null;
   password: string;
 };
 
-export type UserProblem = "usernameTaken" | "phoneTaken" | "scopeNotFound";
+export type UserProblem = "usernameTaken" | "phoneTaken" | "scopeNotFound" | "departmentNotFound";
+
+/** A department account's department, checked to be the county's; null for the other roles. */
+async function resolveDepartment(
+  countyId: number,
+  role: Role,
+  departmentId: number | null | undefined,
+): Promise<{ id: number | null } | null> {
+  if (role !== "department") return { id: null };
+  if (departmentId == null) return null;
+  const [row] = await sql<{ id: number }[]>`select id from departments where id = ${departmentId} and county_id = ${countyId}`;
+  return row ?? null;
+}
 
 /** Resolves a scope to (place, grid), checking it belongs to the county. A grid's place is its community. */
 async function resolveScope(countyId: number, scope: NewUser["scope"]) {
@@ -168,12 +185,14 @@ async function resolveScope(countyId: number, scope: NewUser["scope"]) {
 export async function createUser(countyId: number, input: NewUser): Promise<{ id: number } | { problem: UserProblem }> {
   const scope = await resolveScope(countyId, input.scope);
   if (!scope) return { problem: "scopeNotFound" };
+  const department = await resolveDepartment(countyId, input.role, input.departmentId);
+  if (!department) return { problem: "departmentNotFound" };
   const taken = await takenBy(input.username, input.phone, null);
   if (taken) return { problem: taken };
   const [row] = await sql<{ id: number }[]>`
-    insert into users (county_id, username, phone, display_name, role, scope_place_id, scope_grid_id, password_hash)
+    insert into users (county_id, username, phone, display_name, role, scope_place_id, scope_grid_id, department_id, password_hash)
     values (${countyId}, ${input.username}, ${input.phone}, ${input.displayName}, ${input.role},
-            ${scope.placeId}, ${scope.gridId}, ${await hashPassword(input.password)})
+            ${scope.placeId}, ${scope.gridId}, ${department.id}, ${await hashPassword(input.password)})
     returning id`;
   return { id: row.id };
 }
@@ -188,18 +207,20 @@ async function takenBy(username: string, phone: string | null, exceptId: number 
   return null;
 }
 
-export type UserChanges = { displayName: string; phone: string | null; role: Role; scope: NewUser["scope"] };
+export type UserChanges = { displayName: string; phone: string | null; role: Role; scope: NewUser["scope"]; departmentId?: number | null };
 
 export async function updateUser(countyId: number, userId: number, changes: UserChanges): Promise<UserProblem | null> {
   const scope = await resolveScope(countyId, changes.scope);
   if (!scope) return "scopeNotFound";
+  const department = await resolveDepartment(countyId, changes.role, changes.departmentId);
+  if (!department) return "departmentNotFound";
   const [current] = await sql<{ username: string }[]>`select username from users where id = ${userId} and county_id = ${countyId}`;
   if (!current) return "scopeNotFound";
   const taken = await takenBy(current.username, changes.phone, userId);
   if (taken) return taken;
   await sql`
     update users set display_name = ${changes.displayName}, phone = ${changes.phone}, role = ${changes.role},
-      scope_place_id = ${scope.placeId}, scope_grid_id = ${scope.gridId}, updated_at = now()
+      scope_place_id = ${scope.placeId}, scope_grid_id = ${scope.gridId}, department_id = ${department.id}, updated_at = now()
     where id = ${userId} and county_id = ${countyId}`;
   // A narrower scope or another role must take effect now, not at the next sign-in.
   await revokeAllSessions(userId);

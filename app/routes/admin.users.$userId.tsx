@@ -40,10 +40,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const problem = await updateUser(admin.countyId, userId, parsed.value);
     if (problem)
       return data<Result>(
-        { intent, errors: { [problem === "phoneTaken" ? "phone" : "scope"]: `users.error.${problem}` } },
+        {
+          intent,
+          errors: {
+            [problem === "phoneTaken" ? "phone" : problem === "departmentNotFound" ? "departmentId" : "scope"]: `users.error.${problem}`,
+          },
+        },
         { status: 409 },
       );
-    await audit("user.update", { role: parsed.value.role, scope: parsed.value.scope });
+    await audit("user.update", { role: parsed.value.role, scope: parsed.value.scope, departmentId: parsed.value.departmentId });
     return data<Result>({ intent, ok: "users.saved" });
   }
   if (intent === "password") {
@@ -90,7 +95,7 @@ export default function EditUser() {
         <h2>{t("users.profile")}</h2>
         <UserProfileFields
           choices={choices}
-          values={{ displayName: account.displayName, phone: account.phone, role: account.role, scope }}
+          values={{ displayName: account.displayName, phone: account.phone, role: account.role, scope, departmentId: account.departmentId }}
           errors={errorsFor("profile")}
         />
         <button type="submit" name="intent" value="profile" className="button">

@@ -22,12 +22,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if ("errors" in parsed) return data({ errors: parsed.errors }, { status: 400 });
   const created = await createUser(admin.countyId, parsed.value);
   if ("problem" in created) {
-    const field = created.problem === "usernameTaken" ? "username" : created.problem === "phoneTaken" ? "phone" : "scope";
+    const fields = { usernameTaken: "username", phoneTaken: "phone", scopeNotFound: "scope", departmentNotFound: "departmentId" } as const;
+    const field = fields[created.problem];
     return data({ errors: { [field]: `users.error.${created.problem}` } as Record<string, string> }, { status: 409 });
   }
   await recordAudit(admin, "user.create", {
     target: parsed.value.username,
-    details: { userId: created.id, role: parsed.value.role, scope: parsed.value.scope },
+    details: { userId: created.id, role: parsed.value.role, scope: parsed.value.scope, departmentId: parsed.value.departmentId },
     ip: clientInfo(request, context).ip,
   });
   return redirect(`/admin/users/${created.id}?created=1`);

@@ -6,7 +6,10 @@ import { PrintButton } from "~/components/print-sheet";
 import { CampaignField, LevelField, MeasureField, MinNField, TargetField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, formatInterval, formatN, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
-import { isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
+import { addWeeks, isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
+import { rankDepartments, type RankedDepartment } from "~/domain/ticket-rates";
+import { monthsBefore } from "~/domain/tickets";
+import { ticketRates } from "~/models/ticket-rates.server";
 import { parseBulletinParams } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
@@ -23,6 +26,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const [page, lang] = await Promise.all([bulletinPage(user, params, new Date()), getLang(request)]);
   invariantResponse(page !== "notFound");
   const { campaign, measure, bulletin, week } = page;
+  // 12345: departments ranked on the tickets the evaluation could draw (completed in the 6 months to the week's end).
+  const until = week ? new Date(`${addWeeks(week, 1)}T00:00:00+08:00`) : new Date();
+  const departments = rankDepartments(
+    await ticketRates(user.countyId, "department", translate(lang, "ticketRates.noName"), {
+      completedFrom: monthsBefore(until, 6),
+      completedUntil: until,
+    }),
+    { target: params.target, minN: params.minN },
+  );
   let chart: string | null = null;
   if (bulletin && measure) {
     chart = rankingChartSvg({
@@ -59,12 +71,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     params,
     bulletin,
     chart,
+    departments,
     query: `?${query}`,
   };
 }
 
 export default function BulletinPage() {
-  const { campaigns, campaign, measure, levels, week, params, bulletin, chart, query } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, measure, levels, week, params, bulletin, chart, departments, query } = useLoaderData<typeof loader>();
   const t = useT();
   if (!campaign || !measure || !bulletin || !week) {
     return (
@@ -170,6 +183,7 @@ export default function BulletinPage() {
           <p>{t("bulletin.legend", { target: formatValue(measure, params.target), minN: params.minN })}</p>
           <RateFormula formula={bulletin.formula} minN={params.minN} />
         </footer>
+        <DepartmentRanking departments={departments} target={params.target} minN={params.minN} />
       </article>
     </div>
   );
@@ -197,6 +211,53 @@ function BulletinTableRow({ row, measure, query }: { row: BulletinRow; measure: 
         <StatusBadge status={row.status} />
       </td>
     </tr>
+  );
+}
+
+function DepartmentRanking({ departments, target, minN }: { departments: RankedDepartment[]; target: number; minN: number }) {
+  const t = useT();
+  if (departments.length === 0) return null;
+  return (
+    <section className="department-ranking">
+      <h2>{t("ticketRates.ranking")}</h2>
+      <div className="table-wrap">
+        <table className="rate-table" data-testid="department-ranking">
+          <thead>
+            <tr>
+              <th className="num">{t("ticketRates.col.rank")}</th>
+              <th>{t("ticketRates.col.unit")}</th>
+              <th>{t("ticketRates.rate.satisfactionAfter")}</th>
+              <th>{t("ticketRates.rate.satisfactionBefore")}</th>
+              <th>{t("ticketRates.rate.onTime")}</th>
+              <th className="num">{t("ticketRates.col.followUpsOverdue")}</th>
+              <th>{t("bulletin.col.status")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {departments.map((d) => (
+              <tr key={d.unit.name} className={d.figure.belowMinimum ? "greyed" : undefined} data-status={d.status ?? "none"}>
+                <td className="num">{d.rank ?? "—"}</td>
+                <td>{d.unit.name}</td>
+                <td>
+                  <EstimateCell measure="satisfaction" estimate={d.figure.weighted} greyed={d.figure.belowMinimum} />
+                </td>
+                <td>
+                  <EstimateCell measure="satisfaction" estimate={d.unit.satisfactionBefore} />
+                </td>
+                <td>
+                  <EstimateCell measure="satisfaction" estimate={d.unit.onTime} />
+                </td>
+                <td className="num">{d.unit.followUpsOverdue}</td>
+                <td>
+                  <StatusBadge status={d.status} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted">{t("ticketRates.rankingNote", { target: formatValue("satisfaction", target), minN })}</p>
+    </section>
   );
 }
 

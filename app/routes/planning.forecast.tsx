@@ -4,7 +4,8 @@ import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MinNField, toChoice } from "~/components/rate-controls";
 import { EstimateCell, RateFormula } from "~/components/rate-figure";
-import { EVALUATION_POINTS, type PartForecast, type Scoring } from "~/domain/forecast";
+import { EVALUATION_POINTS, forecastPart, type PartForecast, type Scoring } from "~/domain/forecast";
+import { sampleView } from "~/models/evaluation-sample.server";
 import { formulaFor, type ScoreOverride } from "~/domain/measures";
 import { decimalParam, parseRateParams, percentParam } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
@@ -47,6 +48,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
     campaign && campaign.measures.includes(basis)
       ? await forecastPoints(user, { campaign, basis, override, maxPoints, scoring, minN })
       : null;
+  // 12345: the current evaluation sample's satisfaction as the ratings stand now (callbacks included).
+  const sample = await sampleView(user.countyId, null, { swing: false });
+  const hotline = sample && {
+    drawn: sample.sample.drawn,
+    asOf: sample.sample.asOf,
+    estimate: sample.satisfaction,
+    forecast: sample.satisfaction.rate === null ? null : forecastPart(sample.satisfaction, EVALUATION_POINTS.hotline, scoring),
+  };
   // The score's questions as they stand (with the override), for the override form.
   const scoreQuestions = campaign ? formulaFor("score", campaign.tagged, override).questions : [];
   return {
@@ -57,6 +66,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     scoring,
     minN,
     forecast,
+    hotline,
     scoreQuestions: scoreQuestions.map((q) => ({
       name: q.name,
       title: q.title,
@@ -68,7 +78,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function ForecastPage() {
-  const { campaigns, campaign, basis, maxPoints, scoring, minN, forecast, scoreQuestions } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, basis, maxPoints, scoring, minN, forecast, hotline, scoreQuestions } = useLoaderData<typeof loader>();
   const t = useT();
   const pct = (x: number) => String(Math.round(x * 1000) / 10);
   return (
@@ -197,10 +207,30 @@ export default function ForecastPage() {
                     />
                   </td>
                 </tr>
-                <tr className="greyed">
-                  <td>{t("forecast.part.hotline")}</td>
+                <tr className={hotline ? undefined : "greyed"} data-testid="forecast-hotline">
+                  <td>
+                    {t("forecast.part.hotline")}
+                    <span className="context">
+                      {hotline
+                        ? t("forecast.hotlineFrom", { drawn: hotline.drawn, asOf: new Date(hotline.asOf).toLocaleDateString("zh-CN") })
+                        : t("forecast.hotlineNoSample")}
+                    </span>
+                  </td>
                   <td className="num">{EVALUATION_POINTS.hotline}</td>
-                  <td colSpan={2}>{t("forecast.hotlinePending")}</td>
+                  {hotline ? (
+                    <>
+                      <td>
+                        <Points forecast={hotline.forecast} />
+                      </td>
+                      <td>
+                        <EstimateCell measure="satisfaction" estimate={hotline.estimate} />
+                      </td>
+                    </>
+                  ) : (
+                    <td colSpan={2}>
+                      <Link to="/hotline/sample">{t("forecast.hotlineNoSample")}</Link>
+                    </td>
+                  )}
                 </tr>
               </tbody>
             </table>

@@ -1,6 +1,15 @@
 // Roles and what they may do. Shared by server and browser: the server enforces, the UI only
 // hides what a role cannot use.
-export const ROLES = ["admin", "street_staff", "community_staff", "grid_leader", "volunteer", "hotline_agent", "viewer"] as const;
+export const ROLES = [
+  "admin",
+  "street_staff",
+  "community_staff",
+  "grid_leader",
+  "volunteer",
+  "hotline_agent",
+  "viewer",
+  "department",
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
@@ -26,6 +35,10 @@ export const PERMISSIONS = [
   "phone:export", // export callers' full numbers, with a stated reason (audited)
   "token:manage", // create and revoke the API tokens machine clients push tickets with
   "visit:spot-check", // draw spot checks (抽查) of logged visits inside the scope and give them to a checker
+  "sample:draw", // draw and save the evaluation's sample of 12345 tickets
+  "callback:work", // the callback workbench: claim tickets, reveal the held ticket's number, record calls
+  "followup:report", // follow-up tasks: a department account its own, the hotline office every department's
+  "followup:all", // follow-up tasks of every department (the hotline office), not only one's own
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -50,8 +63,19 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   community_staff: AREA_STAFF,
   grid_leader: ["place:read", "response:read", "rates:read", "visit:log", "visit:assign", "visit:read"],
   volunteer: ["place:read", "visit:log"],
-  hotline_agent: ["place:read", "ticket:read", "ticket:import", "ticket:export"],
+  hotline_agent: [
+    "place:read",
+    "ticket:read",
+    "ticket:import",
+    "ticket:export",
+    "sample:draw",
+    "callback:work",
+    "followup:report",
+    "followup:all",
+  ],
   viewer: ["place:read", "response:read", "rates:read", "visit:read"],
+  // 承办单位: only the follow-up tasks of its own department (users.department_id).
+  department: ["followup:report"],
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -12,6 +12,7 @@ import { loadTemplate } from "~/survey/templates.server";
 import { DEMO_COUNTY, generateDemoRegister } from "./demo-county";
 import { seedDemoResponses } from "./demo-responses";
 import { DEMO_ROUND, seedDemoVisits } from "./demo-visits";
+import { seedDemoCallbacks } from "./demo-callbacks";
 
 export const DEMO_PASSWORD = "demo2026";
 
@@ -25,6 +26,7 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   { username: "volunteer", displayName: "志愿者", phone: "19900010005", role: "volunteer", scope: "community" },
   { username: "hotline", displayName: "12345回访员", phone: "19900010006", role: "hotline_agent", scope: "county" },
   { username: "viewer", displayName: "领导查看", phone: "19900010007", role: "viewer", scope: "county" },
+  { username: "hotline2", displayName: "12345回访员二", phone: "19900010008", role: "hotline_agent", scope: "county" },
 ];
 
 export async function seedDemoCounty(): Promise<{ countyId: number; summary: RegisterSummary }> {
@@ -93,6 +95,22 @@ export async function seedDemoCampaigns(countyId: number, now = new Date()) {
   return ids;
 }
 
+/** The demo department account `dept` (县城管局): it sees and reports only its own follow-ups. */
+export async function seedDepartmentAccount(countyId: number) {
+  const [department] = await sql<{ id: number }[]>`select id from departments where county_id = ${countyId} and name = '县城管局'`;
+  const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
+  const created = await createUser(countyId, {
+    username: "dept",
+    displayName: "县城管局承办人",
+    phone: "19900010009",
+    role: "department",
+    scope: { placeId: root.id },
+    departmentId: department.id,
+    password: DEMO_PASSWORD,
+  });
+  if ("problem" in created) throw new Error(`demo account dept: ${created.problem}`);
+}
+
 /** Loads the demo county into a database that has no county yet; returns whether it did. */
 export async function seedDemoIfEmpty(): Promise<boolean> {
   if ((await countCounties()) > 0 || (await findCounty(DEMO_COUNTY.code))) return false;
@@ -105,6 +123,8 @@ export async function seedDemoIfEmpty(): Promise<boolean> {
             opens = completions + completions / 3 + id % 5 where county_id = ${countyId}`;
   await seedDemoVisits(countyId);
   await seedDemoRoundForms(countyId, campaigns.demo);
+  await seedDemoCallbacks(countyId);
+  await seedDepartmentAccount(countyId);
   return true;
 }
 

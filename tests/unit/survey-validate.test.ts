@@ -107,9 +107,9 @@ describe("validateAnswers", () => {
   });
 
   it("keeps only the contact result and notes of a call nobody answered", () => {
-    const answers = { contact_result: "无人接听", satisfaction: "不满意", rerating: "满意", resolved: "未解决", notes: "三次未接" };
+    const answers = { contact_result: "无人接听", satisfaction: "不满意", resolved: "未解决", notes: "三次未接" };
     expect(validateAnswers(callback, answers)).toEqual({ ok: true, answers: { contact_result: "无人接听", notes: "三次未接" } });
-    const reached = { ...answers, contact_result: "接通", on_time: "否" };
+    const reached = { ...answers, contact_result: "接通" };
     expect(validateAnswers(callback, reached)).toEqual({ ok: true, answers: reached });
   });
 

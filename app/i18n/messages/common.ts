@@ -125,6 +125,11 @@ const zh = {
   "role.volunteer": "志愿者",
   "role.hotline_agent": "12345 回访员",
   "role.viewer": "只读查看",
+  "role.department": "承办单位",
+  "users.department": "承办单位（仅承办单位账号）",
+  "users.noDepartment": "（无）",
+  "users.error.department": "承办单位账号须选择所属承办单位",
+  "users.error.departmentNotFound": "所选承办单位不存在",
 
   "users.title": "账号管理",
   "users.new": "新建账号",
@@ -336,6 +341,11 @@ const en: Record<keyof typeof zh, string> = {
   "role.volunteer": "Volunteer",
   "role.hotline_agent": "12345 hotline agent",
   "role.viewer": "Viewer",
+  "role.department": "Responsible department",
+  "users.department": "Department (department accounts only)",
+  "users.noDepartment": "(none)",
+  "users.error.department": "A department account needs its department",
+  "users.error.departmentNotFound": "That department does not exist",
 
   "users.title": "Accounts",
   "users.new": "New account",

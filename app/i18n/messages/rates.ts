@@ -188,7 +188,8 @@ const zh = {
   "planning.fileName": "模拟测评抽样名单",
 
   "forecast.title": "测评得分预测",
-  "forecast.intro": "按目前的答卷估计入户问卷调查部分能得多少分，区间来自抽样误差。12345 部分在回访数据接入后计入。",
+  "forecast.intro":
+    "按目前的答卷估计入户问卷调查部分能得多少分，区间来自抽样误差；12345 部分按当前测评样本的满意率（含回访后的重评）估计。",
   "forecast.field.basis": "计分依据",
   "forecast.basis.satisfaction": "满意率",
   "forecast.basis.score": "百分制得分",
@@ -211,7 +212,6 @@ const zh = {
   "forecast.col.basedOn": "依据（加权）",
   "forecast.part.household": "入户问卷调查",
   "forecast.part.hotline": "“12345”事项办结情况调查",
-  "forecast.hotlinePending": "回访数据接入后计入",
   "forecast.points": "{points} 分",
   "forecast.ruleNote.proportional": "预计得分 = {max} × 加权率，区间端点同样换算。",
   "forecast.ruleNote.deduction": "加权率达到 {full}% 得满分 {max} 分，每低 1 个百分点扣 {perPoint} 分，最低 0 分；区间端点同样换算。",
@@ -414,7 +414,7 @@ const en: Record<keyof typeof zh, string> = {
 
   "forecast.title": "Evaluation forecast",
   "forecast.intro":
-    "The points the household questionnaire would give today, from the responses so far, with an interval from the sampling error. The 12345 part joins once callbacks exist.",
+    "The points the household questionnaire would give today, from the responses so far, with an interval from the sampling error; the 12345 part from the current evaluation sample's satisfaction (callbacks included).",
   "forecast.field.basis": "Based on",
   "forecast.basis.satisfaction": "Satisfaction rate",
   "forecast.basis.score": "100-point score",
@@ -437,7 +437,6 @@ const en: Record<keyof typeof zh, string> = {
   "forecast.col.basedOn": "Based on (weighted)",
   "forecast.part.household": "Household questionnaire",
   "forecast.part.hotline": "12345 ticket satisfaction",
-  "forecast.hotlinePending": "Joins when callbacks exist",
   "forecast.points": "{points} points",
   "forecast.ruleNote.proportional": "Expected points = {max} × weighted rate; the interval limits are converted the same way.",
   "forecast.ruleNote.deduction":

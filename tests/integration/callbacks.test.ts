@@ -1,0 +1,338 @@
+// The callback workbench, the follow-up loop, the evaluation's sample and the 12345 rates on a
+// real PostgreSQL: claims under concurrency, reveals only for the holder (audited by the route),
+// the retry rules, the loop to a second callback, and every rate against an independent count.
+import { beforeAll, describe, expect, it } from "vitest";
+import { sql } from "~/db.server";
+import { run as ticketRatesCommand } from "~/commands/ticket-rates";
+import {
+  callbackQueue,
+  claimTicket,
+  completeFollowUp,
+  listFollowUps,
+  recordCallback,
+  revealPhone,
+  ticketForCallback,
+} from "~/models/callbacks.server";
+import { drawSample, sampleView } from "~/models/evaluation-sample.server";
+import { ticketRates } from "~/models/ticket-rates.server";
+import { DEFAULT_SAMPLE_RULE } from "~/domain/tickets";
+import type { ScriptResult } from "~/domain/callbacks";
+import { createUser, signIn, type CurrentUser } from "~/models/users.server";
+import { commitSession } from "~/utils/session.server";
+import { protectPhone } from "~/utils/phone-crypto.server";
+import { loader as apiLoader } from "~/routes/api.ticket-rates";
+import { seedDemoCounty, seedDepartmentAccount, DEMO_PASSWORD } from "../../db/seed/index";
+import { seedDemoCallbacks } from "../../db/seed/demo-callbacks";
+import { CLIENT, signedIn } from "./helpers";
+
+let countyId: number;
+let agent: CurrentUser;
+let agent2: CurrentUser;
+let dept: CurrentUser;
+let otherDept: CurrentUser;
+let chengguan: number;
+const now = new Date();
+
+const failed = (outcome: "no_answer" | "busy" | "switched_off"): ScriptResult => ({
+  outcome,
+  satisfaction: null,
+  resolved: null,
+  notes: null,
+});
+const reached = (satisfaction: "satisfied" | "basic" | "unsatisfied", resolved: boolean): ScriptResult => ({
+  outcome: "reached",
+  satisfaction,
+  resolved,
+  notes: satisfaction === "unsatisfied" ? "仍有噪音" : null,
+});
+/** Beijing wall-clock time today (or `daysAgo` earlier). */
+const beijing = (hour: number, daysAgo = 1) => {
+  const day = new Date(now.getTime() - daysAgo * 86_400_000 + 8 * 3_600_000);
+  day.setUTCHours(0, 0, 0, 0);
+  return new Date(day.getTime() - 8 * 3_600_000 + hour * 3_600_000);
+};
+
+let seq = 0;
+/** A completed ticket of 县城管局 with a number, inserted directly. */
+async function ticket(extra: { rating?: string | null; completedDaysAgo?: number; phone?: string } = {}) {
+  const phone = protectPhone(extra.phone ?? "13812345678")!;
+  const completedAt = new Date(now.getTime() - (extra.completedDaysAgo ?? 3) * 86_400_000);
+  const [row] = await sql<{ id: number }[]>`
+    insert into tickets (county_id, ticket_no, received_at, completed_at, due_at, department_id, category, street,
+                         phone_enc, phone_hash, phone_masked, original_satisfaction)
+    values (${countyId}, ${`T-${++seq}`}, ${new Date(completedAt.getTime() - 86_400_000)}, ${completedAt},
+            ${new Date(completedAt.getTime() + 86_400_000)}, ${chengguan}, '噪音扰民', '测试街道',
+            ${phone.enc}, ${phone.hash}, ${phone.masked}, ${extra.rating === undefined ? "unsatisfied" : extra.rating})
+    returning id`;
+  return row.id;
+}
+
+beforeAll(async () => {
+  ({ countyId } = await seedDemoCounty());
+  await seedDemoCallbacks(countyId, { now, tickets: 1500 });
+  await seedDepartmentAccount(countyId);
+  chengguan = (await sql<{ id: number }[]>`select id from departments where county_id = ${countyId} and name = '县城管局'`)[0].id;
+  const [root] = await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`;
+  const [water] = await sql<{ id: number }[]>`select id from departments where county_id = ${countyId} and name = '县水务集团'`;
+  const made = await createUser(countyId, {
+    username: "water",
+    displayName: "水务承办人",
+    phone: null,
+    role: "department",
+    scope: { placeId: root.id },
+    departmentId: water.id,
+    password: DEMO_PASSWORD,
+  });
+  if (!("id" in made)) throw new Error(made.problem);
+  agent = await signedIn("hotline", DEMO_PASSWORD);
+  agent2 = await signedIn("hotline2", DEMO_PASSWORD);
+  dept = await signedIn("dept", DEMO_PASSWORD);
+  otherDept = await signedIn("water", DEMO_PASSWORD);
+});
+
+describe("claims", () => {
+  it("gives a ticket to exactly one of many agents claiming at once, and keeps it theirs", async () => {
+    const id = await ticket();
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => claimTicket(i % 2 ? agent : agent2, id)));
+    const won = results.filter((r) => r?.ok);
+    const [claim] = await sql<{ agentId: number }[]>`select agent_id as "agentId" from callback_claims where ticket_id = ${id}`;
+    // Both agents may renew their own hold; the other one is refused every time.
+    const winner = claim.agentId;
+    expect(results.every((r, i) => r?.ok === ((i % 2 ? agent : agent2).id === winner))).toBe(true);
+    expect(won.length).toBe(6);
+    expect(results.filter((r) => r && !r.ok).every((r) => r && !r.ok && r.problem === "heldByOther")).toBe(true);
+  });
+
+  it("lets another agent take a ticket once the hold has expired", async () => {
+    const id = await ticket();
+    expect((await claimTicket(agent, id))?.ok).toBe(true);
+    expect((await claimTicket(agent2, id))?.ok).toBe(false);
+    await sql`update callback_claims set expires_at = now() - interval '1 second' where ticket_id = ${id}`;
+    expect((await claimTicket(agent2, id))?.ok).toBe(true);
+    expect(await revealPhone(agent, id)).toBeNull();
+  });
+
+  it("reveals the full number only to the agent holding the claim", async () => {
+    const id = await ticket({ phone: "139 0011 2233" });
+    expect(await revealPhone(agent, id)).toBeNull();
+    await claimTicket(agent, id);
+    expect(await revealPhone(agent, id)).toEqual({ ticketNo: expect.any(String), phone: "13900112233" });
+    expect(await revealPhone(agent2, id)).toBeNull();
+    const detail = await ticketForCallback(agent2, id);
+    expect(detail!.ticket.phoneMasked).toBe("139****2233");
+    expect(JSON.stringify(detail)).not.toContain("13900112233");
+  });
+});
+
+describe("attempts", () => {
+  it("makes a ticket unreachable after failed attempts in three different time slots, not before", async () => {
+    const id = await ticket();
+    await claimTicket(agent, id);
+    // Two failures in the same morning slot count once.
+    for (const [outcome, at] of [
+      ["no_answer", beijing(9, 3)],
+      ["busy", beijing(10, 2)],
+      ["switched_off", beijing(14, 2)],
+    ] as const) {
+      const r = await recordCallback(agent, id, failed(outcome), {}, at);
+      expect(r.ok && r.state.kind).toBe("due");
+    }
+    const last = await recordCallback(agent, id, failed("no_answer"), {}, beijing(19, 1));
+    expect(last.ok && last.state).toEqual({ kind: "unreachable", round: 1 });
+    expect((await claimTicket(agent, id))?.ok).toBe(false);
+    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from callbacks where ticket_id = ${id}`;
+    expect(n).toBe(4);
+  });
+
+  it("does not retry a wrong number or a refusal, and warns outside 08:30–20:30", async () => {
+    const id = await ticket();
+    await claimTicket(agent, id);
+    const r = await recordCallback(agent, id, { ...failed("no_answer"), outcome: "refused" }, {}, beijing(21, 1));
+    expect(r.ok && r.outsideHours).toBe(true);
+    expect(r.ok && r.state).toEqual({ kind: "noRetry", round: 1, outcome: "refused" });
+    expect(await recordCallback(agent, id, reached("satisfied", true), {})).toEqual({ ok: false, problem: "notHeld" });
+  });
+
+  it("refuses a call by an agent who does not hold the ticket", async () => {
+    const id = await ticket();
+    expect(await recordCallback(agent2, id, reached("satisfied", true), {})).toEqual({ ok: false, problem: "notHeld" });
+  });
+});
+
+describe("the follow-up loop", () => {
+  it("opens a follow-up for the department, scoped to its account, then queues and keeps a second callback", async () => {
+    const id = await ticket({ rating: "basic" });
+    await claimTicket(agent, id);
+    await recordCallback(agent, id, failed("no_answer"), {}, beijing(9));
+    const first = await recordCallback(agent, id, reached("unsatisfied", false), { contact_result: "接通" }, beijing(15));
+    expect(first.ok && first.state).toEqual({ kind: "followUp", round: 1 });
+    const tasks = await listFollowUps({ countyId, departmentId: dept.departmentId }, { ticketId: id });
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ status: "open", department: "县城管局", notes: "仍有噪音" });
+    // Another department neither sees nor completes it.
+    expect(await listFollowUps({ countyId, departmentId: otherDept.departmentId }, { ticketId: id })).toHaveLength(0);
+    expect(await completeFollowUp(otherDept, tasks[0].id, null)).toBeNull();
+    expect(
+      (await callbackQueue(agent, { departmentId: chengguan, category: null, street: "测试街道" }, { now })).map((q) => q.id),
+    ).not.toContain(id);
+    expect(await completeFollowUp(dept, tasks[0].id, "已处理")).toMatchObject({ ticketId: id });
+    expect(await completeFollowUp(dept, tasks[0].id, "again")).toBeNull();
+    const queue = await callbackQueue(agent, { departmentId: chengguan, category: null, street: "测试街道" }, { now, limit: 500 });
+    expect(queue.find((q) => q.id === id)).toMatchObject({ round: 2 });
+    await claimTicket(agent, id);
+    const second = await recordCallback(agent, id, reached("satisfied", true), {}, beijing(16));
+    expect(second.ok && second.state).toEqual({ kind: "closed", round: 2, rating: "satisfied" });
+    const detail = await ticketForCallback(agent, id);
+    expect(detail!.ticket.originalSatisfaction).toBe("basic");
+    expect(detail!.callbacks.map((c) => [c.round, c.outcome, c.satisfaction])).toEqual([
+      [1, "no_answer", null],
+      [1, "reached", "unsatisfied"],
+      [2, "reached", "satisfied"],
+    ]);
+    await expect(sql`update callbacks set satisfaction = 'satisfied' where ticket_id = ${id}`).rejects.toThrow(/never changed/);
+  });
+});
+
+describe("the queue", () => {
+  it("puts the current sample first, then the originally unsatisfied or unrated, most recent first; only due tickets", async () => {
+    const queue = await callbackQueue(agent, { departmentId: null, category: null, street: null }, { now, limit: 1000 });
+    const firstOutside = queue.findIndex((q) => !q.inSample);
+    expect(firstOutside).toBeGreaterThan(0);
+    expect(queue.slice(firstOutside).every((q) => !q.inSample)).toBe(true);
+    const outside = queue.slice(firstOutside).filter((q) => q.round === 1);
+    const urgent = (q: (typeof queue)[number]) => q.originalSatisfaction === null || q.originalSatisfaction === "unsatisfied";
+    const firstCalm = outside.findIndex((q) => !urgent(q));
+    expect(firstCalm).toBeGreaterThan(0);
+    expect(outside.slice(firstCalm).every((q) => !urgent(q))).toBe(true);
+    // Nothing closed, unreachable or waiting for a follow-up is offered.
+    const [{ closed }] = await sql<{ closed: number }[]>`
+      select count(*)::int as closed from callbacks where ticket_id = any(${queue.filter((q) => q.round === 1).map((q) => q.id)}::int[])
+        and outcome in ('reached', 'wrong_number', 'refused')`;
+    expect(closed).toBe(0);
+  });
+});
+
+describe("the evaluation sample", () => {
+  it("draws the same tickets from the same rule and seed, saves the rule, and counts satisfaction as an independent count does", async () => {
+    const rule = { ...DEFAULT_SAMPLE_RULE, asOf: now, seed: 77 };
+    const a = await drawSample(agent, rule);
+    const b = await drawSample(agent, rule);
+    const ids = async (sampleId: number) =>
+      (await sql<{ id: number }[]>`select ticket_id as id from evaluation_sample_tickets where sample_id = ${sampleId} order by 1`).map(
+        (r) => r.id,
+      );
+    expect(a.drawn).toBe(200);
+    expect(await ids(a.id)).toEqual(await ids(b.id));
+    const [independent] = await sql<{ eligible: number; recent: number }[]>`
+      select (select count(*)::int from tickets where county_id = ${countyId} and completed_at >= ${now}::timestamptz - interval '6 months' and completed_at < ${now}) as eligible,
+             (select count(*)::int from evaluation_sample_tickets s join tickets t on t.id = s.ticket_id
+               where s.sample_id = ${a.id} and t.completed_at >= ${now}::timestamptz - interval '3 months') as recent`;
+    expect(a.eligible).toBe(independent.eligible);
+    expect(independent.recent).toBe(Math.round(200 * DEFAULT_SAMPLE_RULE.recentShare));
+    const view = (await sampleView(countyId, b.id))!;
+    expect(view.sample).toMatchObject({ months: 6, recentMonths: 3, size: 200, seed: 77 });
+    const [counts] = await sql<{ rated: number; satisfied: number; notCalled: number }[]>`
+      with latest as (
+        select ticket_id, (array_agg(satisfaction order by called_at desc, id desc))[1] as satisfaction
+        from callbacks where outcome = 'reached' group by ticket_id)
+      select count(coalesce(l.satisfaction, t.original_satisfaction))::int as rated,
+             count(*) filter (where coalesce(l.satisfaction, t.original_satisfaction) <> 'unsatisfied')::int as satisfied,
+             count(*) filter (where l.ticket_id is null)::int as "notCalled"
+      from evaluation_sample_tickets s join tickets t on t.id = s.ticket_id left join latest l on l.ticket_id = t.id
+      where s.sample_id = ${b.id}`;
+    expect([view.satisfaction.successes, view.satisfaction.n]).toEqual([counts.satisfied, counts.rated]);
+    expect(view.tickets.filter((t) => !t.calledBack)).toHaveLength(counts.notCalled);
+    expect(view.swing!.draws).toBe(1000);
+    expect(view.swing!.p5).toBeLessThanOrEqual(view.swing!.p95);
+  });
+});
+
+describe("ticket rates", () => {
+  it("counts every rate by department as an independent count of the tables does", async () => {
+    const units = await ticketRates(countyId, "department", "", { now });
+    const independent = await sql<
+      {
+        name: string;
+        tickets: number;
+        completed: number;
+        withDue: number;
+        onTime: number;
+        called: number;
+        reached: number;
+        after: number;
+        afterYes: number;
+      }[]
+    >`
+      select d.name,
+        (select count(*)::int from tickets t where t.department_id = d.id) as tickets,
+        (select count(*)::int from tickets t where t.department_id = d.id and completed_at is not null) as completed,
+        (select count(*)::int from tickets t where t.department_id = d.id and completed_at is not null and due_at is not null) as "withDue",
+        (select count(*)::int from tickets t where t.department_id = d.id and completed_at <= due_at) as "onTime",
+        (select count(distinct c.ticket_id)::int from callbacks c join tickets t on t.id = c.ticket_id where t.department_id = d.id) as called,
+        (select count(distinct c.ticket_id)::int from callbacks c join tickets t on t.id = c.ticket_id where t.department_id = d.id and c.outcome = 'reached') as reached,
+        (select count(*)::int from tickets t where t.department_id = d.id and (original_satisfaction is not null
+            or exists (select 1 from callbacks c where c.ticket_id = t.id and c.outcome = 'reached'))) as after,
+        (select count(*)::int from tickets t where t.department_id = d.id and coalesce(
+            (select c.satisfaction from callbacks c where c.ticket_id = t.id and c.outcome = 'reached' order by c.called_at desc, c.id desc limit 1),
+            t.original_satisfaction) in ('satisfied', 'basic')) as "afterYes"
+      from departments d where d.county_id = ${countyId} order by d.name`;
+    expect(units.map((u) => u.name)).toEqual(independent.map((d) => d.name));
+    for (const [i, d] of independent.entries()) {
+      const u = units[i];
+      expect([u.tickets, u.completed.successes, u.onTime.n, u.onTime.successes, u.contact.n, u.contact.successes]).toEqual([
+        d.tickets,
+        d.completed,
+        d.withDue,
+        d.onTime,
+        d.called,
+        d.reached,
+      ]);
+      expect([u.satisfactionAfter.n, u.satisfactionAfter.successes]).toEqual([d.after, d.afterYes]);
+    }
+    expect(units.some((u) => u.contact.n > 0 && u.satisfactionAfter.successes !== u.satisfactionBefore.successes)).toBe(true);
+  });
+
+  it("answers the same under /api/ticket-rates, and JSON 401/403 to those who may not read it", async () => {
+    const cookieOf = async (username: string) => {
+      const session = await signIn(username, DEMO_PASSWORD, CLIENT);
+      if (!session.ok) throw new Error("sign-in failed");
+      return (await commitSession(new Request("http://test/"), session.token)).split(";")[0];
+    };
+    const call = async (cookie: string | null, query = "?by=category") => {
+      const request = new Request(`http://test/api/ticket-rates${query}`, { headers: cookie ? { Cookie: cookie } : {} });
+      try {
+        return (await apiLoader({ request, params: {}, context: { cspNonce: "", clientIp: null } })) as Response;
+      } catch (thrown) {
+        if (thrown instanceof Response) return thrown;
+        throw thrown;
+      }
+    };
+    expect((await call(null)).status).toBe(401);
+    expect((await call(await cookieOf("dept"))).status).toBe(403);
+    const response = await call(await cookieOf("hotline"));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { units: { name: string; tickets: number; onTime: Record<string, number> }[] };
+    const [{ n }] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from tickets where county_id = ${countyId} and category = '噪音扰民'`;
+    const noise = body.units.find((u) => u.name === "噪音扰民")!;
+    expect(noise.tickets).toBe(n);
+    expect(Object.keys(noise.onTime).sort()).toEqual(["lower", "n", "rate", "successes", "upper"]);
+  });
+
+  it("prints the table and the JSON from the command line", async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => lines.push(line);
+    try {
+      expect(await ticketRatesCommand(["--by", "month", "--json"])).toBe(0);
+      expect(await ticketRatesCommand(["--by", "weekday"])).toBe(2);
+    } finally {
+      console.log = log;
+    }
+    const json = JSON.parse(lines[0]) as { units: { name: string; tickets: number }[] };
+    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from tickets where county_id = ${countyId}`;
+    expect(json.units.reduce((sum, u) => sum + u.tickets, 0)).toBe(n);
+    expect(json.units.every((u) => /^\d{4}-\d{2}$/.test(u.name))).toBe(true);
+  });
+});
