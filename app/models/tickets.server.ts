@@ -97,22 +97,3 @@ export async function exportTickets(
   });
   return rows.map(({ phoneEnc, ...row }) => ({ ...row, phone: reveal && phoneEnc ? decryptPhone(phoneEnc) : row.phoneMasked }));
 }
-
-/**
- * A caller's full number, for the agent who holds the ticket's callback (the workbench decides
- * who that is); every reveal is audited with its reason. Null when the ticket is not the county's
- * or has no number.
- */
-export async function revealPhone(ticketId: number, userId: number, reason: string, ip: string | null = null): Promise<string | null> {
-  const [row] = await sql<{ countyId: number; phoneEnc: Buffer | null; ticketNo: string }[]>`
-    select t.county_id as "countyId", t.phone_enc as "phoneEnc", t.ticket_no as "ticketNo"
-    from tickets t join users u on u.id = ${userId} and u.county_id = t.county_id
-    where t.id = ${ticketId}`;
-  if (!row?.phoneEnc) return null;
-  await recordAudit({ id: userId, countyId: row.countyId }, "tickets.phone.reveal", {
-    target: `ticket:${ticketId}`,
-    details: { ticketNo: row.ticketNo, reason },
-    ip,
-  });
-  return decryptPhone(row.phoneEnc);
-}
