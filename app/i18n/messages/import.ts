@@ -12,6 +12,10 @@ const zh = {
   "import.table.duplicateHeader": "第 {line} 行（列名行）中列名「{column}」出现了不止一次，请删除重复的列或改名。",
   "import.table.extraCells": "第 {line} 行有 {cells} 列内容，但列名只有 {columns} 个。请检查这一行是否多填了内容或多了分隔符（逗号）。",
   "import.table.unclosedQuote": '第 {line} 行开始的引号（"）没有结束，文件可能不完整。请用 Excel 打开检查后重新保存再上传。',
+  "import.table.severalSheets": "文件「{file}」有多个含数据的工作表：{sheets}。请选择要导入的工作表。",
+  "import.table.noSuchSheet": "文件「{file}」中没有工作表「{sheet}」。含数据的工作表：{sheets}。",
+  "import.table.unreadableAt":
+    "文件「{file}」第 {line} 行含有无法识别的字符：文件的编码不对，或文件已损坏。请用 Excel 或 WPS 打开后另存为「CSV UTF-8」或 .xlsx 再上传。",
 
   "import.register.missingColumn": "缺少必填列「{column}」。请在列名行加上这一列。",
   "import.register.unknownColumn": "无法识别的列「{column}」。请检查列名是否写错（例如中间多了空格）；如果是不需要的列，请删除后再上传。",
@@ -52,6 +56,10 @@ const en: Record<keyof typeof zh, string> = {
     "Row {line} has {cells} cells but there are only {columns} column names. Check the row for extra content or an extra delimiter (comma).",
   "import.table.unclosedQuote":
     'The quote mark (") opened on row {line} is never closed; the file may be incomplete. Open it in Excel, check it, save it and upload it again.',
+  "import.table.severalSheets": 'The file "{file}" has several sheets with data: {sheets}. Choose the sheet to import.',
+  "import.table.noSuchSheet": 'The file "{file}" has no sheet "{sheet}". Sheets with data: {sheets}.',
+  "import.table.unreadableAt":
+    'Row {line} of the file "{file}" holds characters that cannot be read: the file is in another encoding or damaged. Open it in Excel or WPS and save it as "CSV UTF-8" or .xlsx.',
 
   "import.register.missingColumn": 'The required column "{column}" is missing. Add it to the header row.',
   "import.register.unknownColumn":

@@ -25,10 +25,6 @@ const zh = {
   "tickets.error.duplicate": "工单编号与第 {firstLine} 行重复。同一文件中一个工单只能出现一次，只导入第 {firstLine} 行。",
   "tickets.error.extraCells": "这一行的内容比列名多，请检查是否多了分隔符（逗号）。",
 
-  "import.table.severalSheets": "文件「{file}」有多个含数据的工作表：{sheets}。请选择要导入的工作表。",
-  "import.table.noSuchSheet": "文件「{file}」中没有工作表「{sheet}」。含数据的工作表：{sheets}。",
-  "import.table.unreadableAt":
-    "文件「{file}」第 {line} 行含有无法识别的字符：文件的编码不对，或文件已损坏。请用 Excel 或 WPS 打开后另存为「CSV UTF-8」或 .xlsx 再上传。",
   "tickets.import.missingColumn": "缺少必填列「{field}」：请在列对应中选择文件里哪一列是「{field}」。",
   "tickets.import.failed": "导入没有完成，没有写入任何工单。请重试；如果一直失败，请联系管理员。",
   "tickets.import.title": "导入 12345 工单",
@@ -157,10 +153,6 @@ const en: Record<keyof typeof zh, string> = {
     "the ticket number repeats row {firstLine}. A ticket may appear once in a file; only row {firstLine} is imported.",
   "tickets.error.extraCells": "this row has more cells than there are column names; check for an extra delimiter (comma).",
 
-  "import.table.severalSheets": 'The file "{file}" has several sheets with data: {sheets}. Choose the sheet to import.',
-  "import.table.noSuchSheet": 'The file "{file}" has no sheet "{sheet}". Sheets with data: {sheets}.',
-  "import.table.unreadableAt":
-    'Row {line} of the file "{file}" holds characters that cannot be read: the file is in another encoding or damaged. Open it in Excel or WPS and save it as "CSV UTF-8" or .xlsx.',
   "tickets.import.missingColumn": 'The required column "{field}" is missing: choose in the mapping which column of the file is "{field}".',
   "tickets.import.failed": "The import did not finish and stored no tickets. Try again; if it keeps failing, ask the administrator.",
   "tickets.import.title": "Import 12345 tickets",
