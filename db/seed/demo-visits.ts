@@ -5,6 +5,7 @@
 import { sql } from "~/db.server";
 import { mulberry32 } from "~/domain/sampling";
 import { VISIT_OUTCOMES } from "~/domain/visits";
+import { rebuildVisitStates, roundByCode } from "~/models/visits.server";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -152,5 +153,7 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
   targets.forEach((id, i) => log(id, suspect, "reached", new Date(night.getTime() + i * 5000), "已发放宣传资料"));
 
   for (let i = 0; i < rows.length; i += CHUNK) await sql`insert into visit_logs ${sql(rows.slice(i, i + CHUNK) as never[])}`;
+  // Logs loaded in bulk: the households' states are written once from all of them.
+  await rebuildVisitStates((await roundByCode(countyId, DEMO_ROUND))!, countyId);
   return rows.length;
 }
