@@ -1,13 +1,13 @@
 // How a figure is shown everywhere: the rate, its 95% interval and n together, greyed when n is
 // under the minimum; and beside it the formula (numerator, denominator, exclusions).
-import type { Estimate, Figure, Formula, MeasureKey, Status } from "~/domain/measures";
+import type { Estimate, Figure, Formula, ReportMeasure, Status } from "~/domain/measures";
 import { excludedAnswers, positiveGroups, shownChange, shownPercent } from "~/domain/measures";
 import type { ProportionComparison } from "~/domain/stats";
 import type { Translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 
 /** 86.3% for a rate, 86.3 for a score (points out of 100); "—" without a value. */
-export function formatValue(measure: MeasureKey, value: number | null): string {
+export function formatValue(measure: ReportMeasure, value: number | null): string {
   if (value === null) return "—";
   const shown = shownPercent(value).toFixed(1);
   return measure === "score" ? shown : `${shown}%`;
@@ -25,7 +25,7 @@ export function ChangeCell({
   previous,
   comparison,
 }: {
-  measure: MeasureKey;
+  measure: ReportMeasure;
   current: Estimate;
   previous: Estimate;
   comparison: ProportionComparison | null;
@@ -45,7 +45,7 @@ export function ChangeCell({
   );
 }
 
-export function formatInterval(measure: MeasureKey, e: { lower: number; upper: number }): string {
+export function formatInterval(measure: ReportMeasure, e: { lower: number; upper: number }): string {
   const unit = measure === "score" ? "" : "%";
   return `${shownPercent(e.lower).toFixed(1)}–${shownPercent(e.upper).toFixed(1)}${unit}`;
 }
@@ -60,7 +60,7 @@ export function EstimateCell({
   greyed,
   testId,
 }: {
-  measure: MeasureKey;
+  measure: ReportMeasure;
   estimate: Estimate;
   greyed?: boolean;
   testId?: string;
@@ -92,7 +92,7 @@ export function FigureSummary({
   label,
   responses,
 }: {
-  measure: MeasureKey;
+  measure: ReportMeasure;
   figure: Figure;
   label: string;
   responses: number;

@@ -571,42 +571,7 @@ function roundHouseholds(user: ScopedUser, round: Pick<VisitRound, "id">) {
     and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and h.path @> array[t.place_id])`;
 }
 
-/** The unit a household counts in at a level: its key columns and name (SQL), grouped on. */
-function unitOf(level: CoverageLevel) {
-  const depth = DEPTH[level];
-  if (depth !== undefined)
-    return {
-      join: sql`join places u on u.id = h.path[${depth}]`,
-      key: sql`u.id as "placeId", null::int as "gridId", null::int as "userId", u.name`,
-      group: sql`u.id, u.name`,
-    };
-  if (level === "stairwell")
-    return {
-      join: sql`join places u on u.id = h.place_id`,
-      key: sql`u.id as "placeId", null::int as "gridId", null::int as "userId", u.name`,
-      group: sql`u.id, u.name`,
-    };
-  if (level === "grid")
-    return {
-      join: sql`join grid_buildings gb on gb.building_id = h.building_id join grids g on g.id = gb.grid_id`,
-      key: sql`null::int as "placeId", g.id as "gridId", null::int as "userId", g.name`,
-      group: sql`g.id, g.name`,
-    };
-  if (level === "unit")
-    return {
-      join: sql`join grid_buildings gb on gb.building_id = h.building_id join grids g on g.id = gb.grid_id and g.responsible_unit is not null`,
-      key: sql`null::int as "placeId", null::int as "gridId", null::int as "userId", g.responsible_unit as name`,
-      group: sql`g.responsible_unit`,
-    };
-  // A household counts for every volunteer who logged it (their own work).
-  return {
-    join: sql`cross join lateral unnest(s.volunteers) as v(id) join users u on u.id = v.id`,
-    key: sql`null::int as "placeId", null::int as "gridId", u.id as "userId", u.display_name as name`,
-    group: sql`u.id, u.display_name`,
-  };
-}
-
-/** Counts of one unit's households by status (SQL select list over households h and states s). */
+/** Counts of households by status (SQL select list over households h and states s). */
 const statusCounts = sql`
   count(*)::int as households,
   (count(*) filter (where not h.vacant))::int as "toReach",
@@ -617,13 +582,18 @@ const statusCounts = sql`
   (count(*) filter (where not h.vacant and s.status = 'unreachable'))::int as unreachable,
   (count(*) filter (where not h.vacant and (s.status is null or s.status = 'pending')))::int as pending`;
 
+type Counts = Pick<CoverageUnit, "households" | "toReach" | "reached" | "notHome" | "refused" | "vacant" | "unreachable" | "pending">;
+const COUNT_KEYS = ["households", "toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending"] as const;
+
 /** How long ago a final status still matters to the pace (its last three days, with a day to spare). */
 const PACE_WINDOW_MS = 4 * 86_400_000;
 
 /**
- * Households to reach and their statuses per unit of a level, inside the user's scope: one GROUP BY
- * over the households and their state rows. `finishedAt`: when households got their final status
- * (reached, refused, vacant, unreachable), over the last few days (what the pace reads).
+ * Households to reach and their statuses per unit of a level, inside the user's scope. The SQL
+ * counts households by status per stairwell (or building) in one pass over the households and
+ * their state rows (a hash join whatever the scope), keeps the places of the round's targets, and
+ * this adds the few thousand places up into units. `finishedAt`: when households got their final
+ * status (reached, refused, vacant, unreachable), over the last few days (what the pace reads).
  */
 export async function coverage(
   user: ScopedUser,
@@ -631,30 +601,119 @@ export async function coverage(
   level: CoverageLevel,
   now = new Date(),
 ): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedAt: Date[] }> {
-  const by = unitOf(level);
-  const joinStates = sql`left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id`;
-  const [units, [total], finished] = await Promise.all([
-    sql<Omit<CoverageUnit, "coverage">[]>`
-      select ${by.key}, ${statusCounts}
-      from households h ${joinStates} ${by.join}
-      where ${roundHouseholds(user, round)}
-      group by ${by.group}
-      order by min(h.id)`,
-    sql<Omit<CoverageUnit, "coverage">[]>`
-      select '' as name, ${user.scopePlaceId}::int as "placeId", ${user.scopeGridId}::int as "gridId",
-        null::int as "userId", ${statusCounts}
-      from households h ${joinStates}
-      where ${roundHouseholds(user, round)}`,
+  const byVolunteer = level === "volunteer";
+  // Filtering households by the round's targets before the join misleads the planner (it expects
+  // a hundred rows and loops); filtering the places afterwards costs a few thousand checks.
+  const [places, finished] = await Promise.all([
+    sql<(Counts & { placeId: number; path: number[]; name: string; userId: number | null; first: number })[]>`
+      select p.id as "placeId", p.path, p.name, x.*
+      from (
+        select h.place_id, ${byVolunteer ? sql`v.id` : sql`null::int`} as "userId", min(h.id) as first, ${statusCounts}
+        from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
+          ${byVolunteer ? sql`cross join lateral unnest(s.volunteers) as v(id)` : sql``}
+        where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
+        group by h.place_id ${byVolunteer ? sql`, v.id` : sql``}
+      ) x join places p on p.id = x.place_id
+      where exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and p.path @> array[t.place_id])
+      order by x.first`,
     sql<{ at: Date }[]>`
       select s.last_at as at from visit_household_states s join households h on h.id = s.household_id
       where s.round_id = ${round.id} and s.status in ('reached', 'refused', 'vacant', 'unreachable')
         and s.last_at >= ${new Date(now.getTime() - PACE_WINDOW_MS)} and not h.vacant and ${roundHouseholds(user, round)}`,
   ]);
-  const withRate = (u: Omit<CoverageUnit, "coverage">): CoverageUnit => {
+
+  type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
+  const blank = (who: Who): Counts & Who => ({
+    ...who,
+    households: 0,
+    toReach: 0,
+    reached: 0,
+    notHome: 0,
+    refused: 0,
+    vacant: 0,
+    unreachable: 0,
+    pending: 0,
+  });
+  const addTo = (u: Counts, c: Counts) => {
+    for (const k of COUNT_KEYS) u[k] += c[k];
+  };
+  const units = new Map<string, Counts & Who>();
+  const unit = (key: string, who: () => Who) => {
+    let u = units.get(key);
+    if (!u) units.set(key, (u = blank(who())));
+    return u;
+  };
+  const total = blank({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null });
+
+  const depth = DEPTH[level];
+  const ids = depth === undefined ? [] : [...new Set(places.map((p) => p.path[depth - 1]).filter((id) => id !== undefined))];
+  const [names, grids, people] = await Promise.all([
+    ids.length
+      ? sql<{ id: number; name: string }[]>`select id, name from places where id = any(${ids}::int[])`.then(
+          (rows) => new Map(rows.map((r) => [r.id, r.name])),
+        )
+      : new Map<number, string>(),
+    level === "grid" || level === "unit"
+      ? sql<{ buildingId: number; id: number; name: string; unit: string | null }[]>`
+          select gb.building_id as "buildingId", g.id, g.name, g.responsible_unit as unit
+          from grid_buildings gb join grids g on g.id = gb.grid_id where g.county_id = ${user.countyId}`
+      : [],
+    byVolunteer
+      ? sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`.then(
+          (rows) => new Map(rows.map((r) => [r.id, r.name])),
+        )
+      : new Map<number, string>(),
+  ]);
+  const gridsOf = new Map<number, { id: number; name: string; unit: string | null }[]>();
+  for (const g of grids) gridsOf.set(g.buildingId, [...(gridsOf.get(g.buildingId) ?? []), g]);
+
+  for (const p of places) {
+    if (!byVolunteer) addTo(total, p);
+    if (depth !== undefined) {
+      const id = p.path[depth - 1];
+      if (id !== undefined)
+        addTo(
+          unit(`p${id}`, () => ({ name: names.get(id) ?? "", placeId: id, gridId: null, userId: null })),
+          p,
+        );
+    } else if (level === "stairwell") {
+      addTo(
+        unit(`p${p.placeId}`, () => ({ name: p.name, placeId: p.placeId, gridId: null, userId: null })),
+        p,
+      );
+    } else if (level === "grid" || level === "unit") {
+      for (const g of gridsOf.get(p.path[DEPTH.building! - 1]) ?? []) {
+        if (level === "grid")
+          addTo(
+            unit(`g${g.id}`, () => ({ name: g.name, placeId: null, gridId: g.id, userId: null })),
+            p,
+          );
+        else if (g.unit)
+          addTo(
+            unit(`u${g.unit}`, () => ({ name: g.unit!, placeId: null, gridId: null, userId: null })),
+            p,
+          );
+      }
+    } else if (p.userId !== null) {
+      const v = p.userId;
+      addTo(
+        unit(`v${v}`, () => ({ name: people.get(v) ?? String(v), placeId: null, gridId: null, userId: v })),
+        p,
+      );
+    }
+  }
+  if (byVolunteer) {
+    // Each household once, whoever logged it.
+    const [all] = await sql<Counts[]>`
+      select ${statusCounts} from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
+      where ${roundHouseholds(user, round)}`;
+    addTo(total, all);
+  }
+  const withRate = (u: Counts & Who): CoverageUnit => {
     const n = u.toReach - u.vacant;
     return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
   };
-  return { units: units.map(withRate), total: withRate(total), finishedAt: finished.map((f) => f.at) };
+  return { units: [...units.values()].map(withRate), total: withRate(total), finishedAt: finished.map((f) => f.at) };
 }
 
 /** The open rounds in which the user has something assigned now, newest first. */
