@@ -564,13 +564,6 @@ export type CoverageUnit = {
 
 const DEPTH: Partial<Record<CoverageLevel, number>> = { county: 1, street: 2, community: 3, compound: 4, building: 5 };
 
-/** SQL: the round's households inside the user's scope. */
-function roundHouseholds(user: ScopedUser, round: Pick<VisitRound, "id">) {
-  return sql`
-    h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
-    and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and h.path @> array[t.place_id])`;
-}
-
 /** Counts of households by status (SQL select list over households h and states s). */
 const statusCounts = sql`
   count(*)::int as households,
@@ -584,6 +577,27 @@ const statusCounts = sql`
 
 type Counts = Pick<CoverageUnit, "households" | "toReach" | "reached" | "notHome" | "refused" | "vacant" | "unreachable" | "pending">;
 const COUNT_KEYS = ["households", "toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending"] as const;
+
+type PlaceCounts = Counts & { placeId: number; path: number[]; name: string; userId: number | null; first: number };
+
+/**
+ * Households by status per stairwell (or building) of the round inside the scope, per volunteer
+ * who logged them with `byVolunteer`. Filtering households by the round's targets before the join
+ * misleads the planner (it expects a hundred rows and loops); the places are filtered afterwards.
+ */
+function placeCounts(user: ScopedUser, round: Pick<VisitRound, "id">, byVolunteer: boolean) {
+  return sql<PlaceCounts[]>`
+      select p.id as "placeId", p.path, p.name, x.*
+      from (
+        select h.place_id, ${byVolunteer ? sql`v.id` : sql`null::int`} as "userId", min(h.id) as first, ${statusCounts}
+        from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
+          ${byVolunteer ? sql`cross join lateral unnest(s.volunteers) as v(id)` : sql``}
+        where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
+        group by h.place_id ${byVolunteer ? sql`, v.id` : sql``}
+      ) x join places p on p.id = x.place_id
+      where exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and p.path @> array[t.place_id])
+      order by x.first`;
+}
 
 /** How long ago a final status still matters to the pace (its last three days, with a day to spare). */
 const PACE_WINDOW_MS = 4 * 86_400_000;
@@ -602,24 +616,13 @@ export async function coverage(
   now = new Date(),
 ): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedAt: Date[] }> {
   const byVolunteer = level === "volunteer";
-  // Filtering households by the round's targets before the join misleads the planner (it expects
-  // a hundred rows and loops); filtering the places afterwards costs a few thousand checks.
   const [places, finished] = await Promise.all([
-    sql<(Counts & { placeId: number; path: number[]; name: string; userId: number | null; first: number })[]>`
-      select p.id as "placeId", p.path, p.name, x.*
-      from (
-        select h.place_id, ${byVolunteer ? sql`v.id` : sql`null::int`} as "userId", min(h.id) as first, ${statusCounts}
-        from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
-          ${byVolunteer ? sql`cross join lateral unnest(s.volunteers) as v(id)` : sql``}
-        where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
-        group by h.place_id ${byVolunteer ? sql`, v.id` : sql``}
-      ) x join places p on p.id = x.place_id
-      where exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and p.path @> array[t.place_id])
-      order by x.first`,
-    sql<{ at: Date }[]>`
-      select s.last_at as at from visit_household_states s join households h on h.id = s.household_id
+    placeCounts(user, round, byVolunteer),
+    sql<{ at: Date; placeId: number }[]>`
+      select s.last_at as at, h.place_id as "placeId" from visit_household_states s join households h on h.id = s.household_id
       where s.round_id = ${round.id} and s.status in ('reached', 'refused', 'vacant', 'unreachable')
-        and s.last_at >= ${new Date(now.getTime() - PACE_WINDOW_MS)} and not h.vacant and ${roundHouseholds(user, round)}`,
+        and s.last_at >= ${new Date(now.getTime() - PACE_WINDOW_MS)} and not h.vacant
+        and h.county_id = ${user.countyId} and ${inScope(user, "h.path")}`,
   ]);
 
   type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
@@ -704,16 +707,16 @@ export async function coverage(
   }
   if (byVolunteer) {
     // Each household once, whoever logged it.
-    const [all] = await sql<Counts[]>`
-      select ${statusCounts} from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
-      where ${roundHouseholds(user, round)}`;
-    addTo(total, all);
+    for (const p of await placeCounts(user, round, false)) addTo(total, p);
   }
   const withRate = (u: Counts & Who): CoverageUnit => {
     const n = u.toReach - u.vacant;
     return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
   };
-  return { units: [...units.values()].map(withRate), total: withRate(total), finishedAt: finished.map((f) => f.at) };
+  // Only the households of the round's places.
+  const inRound = new Set(places.map((p) => p.placeId));
+  const finishedAt = finished.filter((f) => inRound.has(f.placeId)).map((f) => f.at);
+  return { units: [...units.values()].map(withRate), total: withRate(total), finishedAt };
 }
 
 /** The open rounds in which the user has something assigned now, newest first. */
