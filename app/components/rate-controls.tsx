@@ -157,3 +157,19 @@ export function RateNav({ query }: { query: string }) {
     </nav>
   );
 }
+
+/** A door-to-door round to read coverage from. */
+export function RoundField({ rounds, value, label }: { rounds: { code: string; name: string }[]; value: string | null; label: string }) {
+  return (
+    <label>
+      {label}
+      <select name="round" defaultValue={value ?? undefined}>
+        {rounds.map((r) => (
+          <option key={r.code} value={r.code}>
+            {r.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

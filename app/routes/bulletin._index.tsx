@@ -3,7 +3,17 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { rankingChartSvg } from "~/components/charts.server";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { PrintButton } from "~/components/print-sheet";
-import { CampaignField, LevelField, MeasureField, MinNField, TargetField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
+import {
+  CampaignField,
+  LevelField,
+  MeasureField,
+  MinNField,
+  TargetField,
+  toChoice,
+  WeekField,
+  weeksOf,
+  RoundField,
+} from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, formatInterval, formatN, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
 import { isoWeekLabel, weekEnd, type ReportMeasure } from "~/domain/measures";
@@ -110,16 +120,7 @@ export default function BulletinPage() {
         {census ? (
           <>
             {campaign && <input type="hidden" name="campaign" value={campaign.code} />}
-            <label>
-              {t("rates.field.round")}
-              <select name="round" defaultValue={round?.code}>
-                {rounds.map((r) => (
-                  <option key={r.code} value={r.code}>
-                    {r.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <RoundField rounds={rounds} value={round?.code ?? null} label={t("rates.field.round")} />
           </>
         ) : (
           campaign && <CampaignField campaigns={campaigns} value={campaign.code} />

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
+import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice, RoundField } from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, RateFormula } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
 import type { MeasureKey } from "~/domain/measures";
@@ -90,18 +90,7 @@ export default function ComparePage() {
             </select>
           </label>
           <CampaignField campaigns={campaigns} value={campaign.code} label={t("rates.field.thisWave")} />
-          {by !== "wave" && round && (
-            <label>
-              {t("rates.field.round")}
-              <select name="round" defaultValue={round.code}>
-                {rounds.map((r) => (
-                  <option key={r.code} value={r.code}>
-                    {r.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+          {by !== "wave" && round && <RoundField rounds={rounds} value={round.code} label={t("rates.field.round")} />}
           {by === "coverage" && (
             <label>
               {t("rates.compare.threshold")}
