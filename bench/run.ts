@@ -7,7 +7,9 @@
 // Sections: submit, page (resident endpoints with their ceiling servers; bench/http.ts),
 // weight (resident page bytes and throttled timings; bench/resident-page.ts),
 // rates (10k/100k/1M; bench/rates.ts), import (response import; bench/import.ts),
-// tickets (12345 ticket import of 1M rows; bench/tickets.ts).
+// tickets (12345 ticket import of 1M rows; bench/tickets.ts), workbench (the 12345 sampler;
+// bench/tickets-work.ts), coverage (door-to-door coverage at the demo's size and 10×, and a
+// 200-log sync; bench/coverage.ts).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -18,7 +20,7 @@ import { log } from "./lib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(ROOT);
-const SECTIONS = ["submit", "page", "weight", "rates", "import", "tickets", "workbench"] as const;
+const SECTIONS = ["submit", "page", "weight", "rates", "import", "tickets", "workbench", "coverage"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -95,6 +97,25 @@ try {
   if (chosen.includes("workbench")) {
     log("workbench: the 12345 sampler on 1M tickets");
     parts.push(await child("bench/tickets-work.ts", [], env));
+  }
+  if (chosen.includes("coverage")) {
+    const rows: string[] = [];
+    for (const scale of process.env.BENCH_COVERAGE_SCALES?.split(",") ?? ["1", "10"]) {
+      log(`coverage: ${scale}× the demo county`);
+      rows.push((await child("bench/coverage.ts", [scale], env)).trim());
+    }
+    parts.push(
+      [
+        "## Door-to-door coverage",
+        "",
+        `Route loaders of /coverage (their whole server time but rendering) as the county office (county, community and building levels) and as community staff (锦湖社区, building level), next to the bare GROUP BY of reached households over the logs; the sync is POST /api/visits with 200 queued logs (action time). Medians of ${env.BENCH_RATES_RUNS} warm runs, ms. Targets: ≤ 300 ms per page at 10×, sync ≤ 1,000 ms. "differences": state rows that disagree with a recomputation from the logs after the run (coverageDifferences; must be 0).`,
+        "",
+        "| scale | households | logs | /coverage county | /coverage communities | /coverage buildings | community staff: buildings | bare GROUP BY: communities | bare GROUP BY: buildings | bare ÷ page (communities) | sync of 200 logs | differences (check time) | seeding logs + states |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ...rows,
+        "",
+      ].join("\n"),
+    );
   }
 } finally {
   if (embedded) await embedded.stop().catch(() => {});

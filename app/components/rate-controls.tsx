@@ -1,7 +1,7 @@
 // The pieces of the GET forms on the rates, bulletin and planning pages. Plain form fields, so
 // the pages work (and links can be shared) without JavaScript.
 import { Link } from "@remix-run/react";
-import type { MeasureKey, RateLevel } from "~/domain/measures";
+import type { MeasureKey, RateLevel, ReportMeasure } from "~/domain/measures";
 import { isoWeekLabel, addWeeks } from "~/domain/measures";
 import { useT } from "~/i18n/use-t";
 
@@ -62,7 +62,7 @@ export function CampaignField({
   );
 }
 
-export function MeasureField({ measures, value }: { measures: MeasureKey[]; value: MeasureKey }) {
+export function MeasureField({ measures, value }: { measures: ReportMeasure[]; value: ReportMeasure }) {
   const t = useT();
   return (
     <label>
@@ -155,5 +155,21 @@ export function RateNav({ query }: { query: string }) {
       <Link to={`/bulletin${query}`}>{t("nav.bulletin")}</Link>
       <a href={`/api/rates${query}`}>{t("rates.view.api")}</a>
     </nav>
+  );
+}
+
+/** A door-to-door round to read coverage from. */
+export function RoundField({ rounds, value, label }: { rounds: { code: string; name: string }[]; value: string | null; label: string }) {
+  return (
+    <label>
+      {label}
+      <select name="round" defaultValue={value ?? undefined}>
+        {rounds.map((r) => (
+          <option key={r.code} value={r.code}>
+            {r.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -1,13 +1,13 @@
 // How a figure is shown everywhere: the rate, its 95% interval and n together, greyed when n is
 // under the minimum; and beside it the formula (numerator, denominator, exclusions).
-import type { Estimate, Figure, Formula, MeasureKey, Status } from "~/domain/measures";
+import type { Estimate, Figure, Formula, ReportMeasure, Status } from "~/domain/measures";
 import { excludedAnswers, positiveGroups, shownChange, shownPercent } from "~/domain/measures";
 import type { ProportionComparison } from "~/domain/stats";
 import type { Translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 
 /** 86.3% for a rate, 86.3 for a score (points out of 100); "—" without a value. */
-export function formatValue(measure: MeasureKey, value: number | null): string {
+export function formatValue(measure: ReportMeasure, value: number | null): string {
   if (value === null) return "—";
   const shown = shownPercent(value).toFixed(1);
   return measure === "score" ? shown : `${shown}%`;
@@ -24,15 +24,25 @@ export function ChangeCell({
   current,
   previous,
   comparison,
+  census,
 }: {
-  measure: MeasureKey;
+  measure: ReportMeasure;
   current: Estimate;
   previous: Estimate;
   comparison: ProportionComparison | null;
+  /** Two censuses: the difference is exact, no interval or test to show. */
+  census?: boolean;
 }) {
   const t = useT();
   if (!comparison || current.rate === null || previous.rate === null) return <span className="muted">—</span>;
   const d = shownChange(current.rate, previous.rate);
+  if (census)
+    return (
+      <span className={d > 0 ? "estimate change up" : d < 0 ? "estimate change down" : "estimate change"} data-testid="change">
+        <b>{t("rates.diffPp", { d: signed(d) })}</b>
+        <span className="n">{t("rates.censusChange")}</span>
+      </span>
+    );
   const p = comparison.pValue < 0.001 ? "< 0.001" : comparison.pValue.toFixed(3);
   return (
     <span className={d > 0 ? "estimate change up" : d < 0 ? "estimate change down" : "estimate change"} data-testid="change">
@@ -45,7 +55,7 @@ export function ChangeCell({
   );
 }
 
-export function formatInterval(measure: MeasureKey, e: { lower: number; upper: number }): string {
+export function formatInterval(measure: ReportMeasure, e: { lower: number; upper: number }): string {
   const unit = measure === "score" ? "" : "%";
   return `${shownPercent(e.lower).toFixed(1)}–${shownPercent(e.upper).toFixed(1)}${unit}`;
 }
@@ -59,17 +69,23 @@ export function EstimateCell({
   estimate,
   greyed,
   testId,
+  census,
 }: {
-  measure: MeasureKey;
+  measure: ReportMeasure;
   estimate: Estimate;
   greyed?: boolean;
   testId?: string;
+  /** A census (coverage): the counts instead of an interval. */
+  census?: { successes: number; n: number };
 }) {
   const t = useT();
   return (
     <span className={greyed ? "estimate greyed" : "estimate"} data-testid={testId} title={greyed ? t("rates.belowMinimumHint") : undefined}>
       <b>{formatValue(measure, estimate.rate)}</b>
-      {estimate.rate !== null && (
+      {census && estimate.rate !== null && (
+        <span className="n">{t("rates.householdsOf", { reached: census.successes.toLocaleString(), n: census.n.toLocaleString() })}</span>
+      )}
+      {!census && estimate.rate !== null && (
         <>
           <span className="ci">{formatInterval(measure, estimate)}</span>
           <span className="n">{t("rates.nEff", { n: formatN(estimate.n) })}</span>
@@ -92,7 +108,7 @@ export function FigureSummary({
   label,
   responses,
 }: {
-  measure: MeasureKey;
+  measure: ReportMeasure;
   figure: Figure;
   label: string;
   responses: number;
@@ -149,6 +165,12 @@ export function FigureSummary({
  */
 export function formulaLines(t: Translate, formula: Formula, minN: number): string[] {
   const measure = formula.measure;
+  if (measure === "coverage")
+    return [
+      `${t("rates.measure.coverage")} = ${t("rates.formula.coverage")}`,
+      t("rates.formula.census", { minN }),
+      t("rates.formula.asOfWeek"),
+    ];
   const list = (answers: string[]) => answers.join(t("rates.listSeparator"));
   const excluded = excludedAnswers(formula);
   const groups = positiveGroups(formula);

@@ -39,6 +39,12 @@ import { MEASURES, type TaggedQuestion } from "~/survey/tags";
 export const MEASURE_KEYS = [...MEASURES, "score"] as const;
 export type MeasureKey = (typeof MEASURE_KEYS)[number];
 
+/**
+ * Measures of other sources beside the questionnaire's: door-to-door coverage (覆盖率), a census of
+ * the round's households (reached ÷ households to reach), reported with plain counts.
+ */
+export type ReportMeasure = MeasureKey | "coverage";
+
 export function isMeasureKey(value: unknown): value is MeasureKey {
   return typeof value === "string" && (MEASURE_KEYS as readonly string[]).includes(value);
 }
@@ -64,7 +70,7 @@ export type FormulaQuestion = {
   weight: number;
 };
 
-export type Formula = { measure: MeasureKey; questions: FormulaQuestion[] };
+export type Formula = { measure: ReportMeasure; questions: FormulaQuestion[] };
 
 /**
  * Overrides for the score, e.g. from the forecast page: points per answer and weight per
@@ -140,7 +146,7 @@ export type MeasureCounts = {
 export const NO_COUNTS: MeasureCounts = { successes: 0, trials: 0, valid: 0, excluded: 0, noAnswer: 0, questions: 0, n: 0 };
 
 /** Counts of one question from its answer tallies, given how many responses there were. */
-export function countQuestion(measure: MeasureKey, question: FormulaQuestion, tallies: AnswerTally[], responses: number): MeasureCounts {
+export function countQuestion(measure: ReportMeasure, question: FormulaQuestion, tallies: AnswerTally[], responses: number): MeasureCounts {
   let successes = 0;
   let points = 0;
   let trials = 0;
@@ -240,6 +246,8 @@ export type Figure = {
    * under the minimum: shown greyed, never ranked or coloured.
    */
   belowMinimum: boolean;
+  /** Counted over everyone (a census, e.g. coverage): no sampling error, the interval is the rate itself. */
+  census: boolean;
 };
 
 /**
@@ -249,9 +257,15 @@ export type Figure = {
  */
 export type Stratum = { households: number; parts: MeasureCounts[] };
 
-export type RollUpOptions = { minN: number; confidence?: number };
+export type RollUpOptions = { minN: number; confidence?: number; census?: boolean };
 
-export function rollUp(strata: Stratum[], unitHouseholds: number, { minN, confidence = 0.95 }: RollUpOptions): Figure {
+/**
+ * A unit's figure from its strata. For a census (`census`), the strata's households are the
+ * households counted (n_b), so the weighted rate equals the plain one, n is everyone counted and
+ * there is no interval to draw: both "intervals" are the rate itself, and the colour rule (red when
+ * the interval lies wholly below the target) reads "below the target".
+ */
+export function rollUp(strata: Stratum[], unitHouseholds: number, { minN, confidence = 0.95, census = false }: RollUpOptions): Figure {
   const width = Math.max(0, ...strata.map((s) => s.parts.length));
   const counts = combineQuestions(Array.from({ length: width }, (_, i) => sumPlaces(strata.map((s) => s.parts[i] ?? NO_COUNTS))));
   const plainRate = counts.trials > 0 ? counts.successes / counts.trials : null;
@@ -270,6 +284,18 @@ export function rollUp(strata: Stratum[], unitHouseholds: number, { minN, confid
   const weightedRate = weightSum > 0 ? weightedRates / weightSum : null;
   const nEff = weightSum > 0 ? (weightSum * weightSum) / kishDenominator : 0;
   const weighted: Estimate = { rate: weightedRate, n: nEff, ...wilsonAt(weightedRate ?? 0, nEff, confidence) };
+  if (census) {
+    const exact: Estimate = { rate: plainRate, n: counts.n, lower: plainRate ?? 0, upper: plainRate ?? 1 };
+    return {
+      counts,
+      plain: exact,
+      weighted: exact,
+      households: unitHouseholds,
+      coverage: unitHouseholds > 0 ? Math.min(1, weightSum / unitHouseholds) : null,
+      belowMinimum: counts.n < minN,
+      census,
+    };
+  }
 
   return {
     counts,
@@ -278,6 +304,7 @@ export function rollUp(strata: Stratum[], unitHouseholds: number, { minN, confid
     households: unitHouseholds,
     coverage: unitHouseholds > 0 ? Math.min(1, weightSum / unitHouseholds) : null,
     belowMinimum: nEff < minN,
+    census,
   };
 }
 
@@ -290,6 +317,11 @@ export function compareWeighted(a: Figure, b: Figure): ProportionComparison | nu
   const x = a.weighted;
   const y = b.weighted;
   if (x.rate === null || y.rate === null || !(x.n > 0 && y.n > 0)) return null;
+  // Two censuses differ by exactly their difference: nothing to test.
+  if (a.census && b.census) {
+    const difference = x.rate - y.rate;
+    return { difference, lower: difference, upper: difference, z: 0, pValue: difference === 0 ? 1 : 0 };
+  }
   return compareEstimates({ ...x, rate: x.rate }, { ...y, rate: y.rate });
 }
 

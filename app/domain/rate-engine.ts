@@ -9,8 +9,10 @@
 // loader and a function that gives their strata, and use the same report builders.
 import type { Level } from "~/domain/places";
 import {
+  combineQuestions,
   compareWeighted,
   countParts,
+  wilsonAt,
   formulaFor,
   rank,
   rollUp,
@@ -18,6 +20,7 @@ import {
   addWeeks,
   weekOf,
   type AnswerTally,
+  type Estimate,
   type Figure,
   type Formula,
   type MeasureCounts,
@@ -27,7 +30,7 @@ import {
   type Status,
 } from "~/domain/measures";
 import { BULLETIN_LEVELS, type BulletinLevel } from "~/domain/rate-params";
-import type { ProportionComparison } from "~/domain/stats";
+import { compareEstimates, type ProportionComparison } from "~/domain/stats";
 import type { TaggedQuestion } from "~/survey/tags";
 
 type PlaceLevel = Exclude<RateLevel, "grid" | "unit">;
@@ -378,7 +381,8 @@ export function unitKeyOf(register: Register, level: RateLevel, stratum: Stratum
   return grid.unit ? `u${grid.unit}` : null;
 }
 
-export type RateOptions = { minN: number; confidence?: number; override?: ScoreOverride };
+/** `census`: the source counts everyone (coverage), see measures.rollUp. */
+export type RateOptions = { minN: number; confidence?: number; override?: ScoreOverride; census?: boolean };
 
 export function figuresFor(register: Register, strata: StratumRow[], units: UnitRef[], level: RateLevel, opts: RateOptions): RateUnit[] {
   const grouped = new Map<string, StratumRow[]>();
@@ -667,4 +671,74 @@ export function defaultBulletinWeek(campaign: Pick<RateCampaign, "firstWeek" | "
   const { firstWeek, lastWeek } = campaign;
   if (!lastWeek || !firstWeek) return lastWeek;
   return lastWeek >= thisWeek && firstWeek < thisWeek ? addWeeks(thisWeek, -1) : lastWeek;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Door-to-door coverage as a source (覆盖率; docs/decisions/009): a census of the round's
+// households, one part per building: reached over households to reach (households found vacant
+// left out). Each stratum weighs its own counted households, so the weighted rate is the plain one.
+
+/** A building's counts from the households' current states (`reached` by a moment). */
+export type CoverageCount = { buildingId: number; reached: number; n: number };
+
+export const COVERAGE_FORMULA: Formula = { measure: "coverage", questions: [] };
+
+export function coverageStrata(register: Register, counts: CoverageCount[]): StratumRow[] {
+  return counts
+    .filter((c) => register.places.has(c.buildingId) && c.n > 0)
+    .map((c) => ({
+      id: c.buildingId,
+      path: register.places.get(c.buildingId)!.path,
+      households: c.n,
+      responses: c.n,
+      parts: [{ successes: c.reached, trials: c.n, valid: c.n, excluded: 0, noAnswer: 0, questions: 1, n: c.n }],
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Coverage week by week for a unit: at the end of each week, the households reached by then. */
+export function coverageTrendFrom(
+  register: Register,
+  byWeek: { week: string; counts: CoverageCount[] }[],
+  unit: UnitRef,
+  q: RateOptions,
+): Trend {
+  const weeks = byWeek.map(({ week, counts }) => {
+    const [row] = figuresFor(register, coverageStrata(register, counts), [unit], unit.level, { ...q, census: true });
+    return { week, responses: row.responses, figure: row.figure };
+  });
+  return { unit, formula: COVERAGE_FORMULA, weeks };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two groups of respondents compared (visited vs not visited; buildings above vs below a coverage
+// level): each group's answer tallies give the measure's pooled counts, the plain rate with its
+// Wilson interval, and the two-proportion test on exactly the two printed estimates.
+
+export type GroupTallies = { responses: number; tallies: AnswerTally[] };
+export type GroupFigure = { responses: number; counts: MeasureCounts; estimate: Estimate; belowMinimum: boolean };
+export type GroupComparison = {
+  formula: Formula;
+  groups: [GroupFigure, GroupFigure];
+  /** The first group minus the second; null when either has no valid answer. */
+  comparison: ProportionComparison | null;
+};
+
+export function compareGroups(formula: Formula, groups: [GroupTallies, GroupTallies], q: RateOptions): GroupComparison {
+  const figure = (g: GroupTallies): GroupFigure => {
+    const counts = combineQuestions(countParts(formula, g.tallies, g.responses));
+    const rate = counts.trials > 0 ? counts.successes / counts.trials : null;
+    return {
+      responses: g.responses,
+      counts,
+      estimate: { rate, n: counts.n, ...wilsonAt(rate ?? 0, counts.n, q.confidence) },
+      belowMinimum: counts.n < q.minN,
+    };
+  };
+  const [a, b] = [figure(groups[0]), figure(groups[1])];
+  const comparison =
+    a.estimate.rate !== null && b.estimate.rate !== null && a.counts.n > 0 && b.counts.n > 0
+      ? compareEstimates({ ...a.estimate, rate: a.estimate.rate }, { ...b.estimate, rate: b.estimate.rate })
+      : null;
+  return { formula, groups: [a, b], comparison };
 }

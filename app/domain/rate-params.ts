@@ -65,6 +65,10 @@ export type BulletinParams = Omit<RateParams, "from" | "to" | "level"> & {
   /** Monday of the chosen week; null = the campaign's last week with responses. */
   week: string | null;
   span: Span;
+  /** Ranked by the answers' measure, or by door-to-door coverage (measure=coverage) of a round. */
+  source: "answers" | "coverage";
+  /** The round's code (coverage); null = the open round, else the newest. */
+  round: string | null;
 };
 
 export function parseBulletinParams(search: URLSearchParams): BulletinParams {
@@ -79,6 +83,8 @@ export function parseBulletinParams(search: URLSearchParams): BulletinParams {
     // Everything up to the week's end by default: the evidence for red or green; one week alone
     // is usually too few answers per unit to call either.
     span: search.get("span") === "week" ? "week" : "cumulative",
+    source: search.get("measure") === "coverage" ? "coverage" : "answers",
+    round: search.get("round")?.trim() || null,
   };
 }
 

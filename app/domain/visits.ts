@@ -61,6 +61,11 @@ export type HouseholdVisitState = {
   conflict: boolean;
   /** One vacant log so far: a second one on another day would make it vacant. */
   vacantUnconfirmed: boolean;
+  /**
+   * When the household was first reached by a log that counts today (null when it is not
+   * reached): reached stays reached, so "reached by the end of a week" is `reachedAt` before it.
+   */
+  reachedAt: Date | null;
 };
 
 const HOUR = 3_600_000;
@@ -121,6 +126,7 @@ export function householdVisitState(logs: VisitLog[], rules: VisitRules = DEFAUL
     last: last ? { outcome: last.outcome, at: last.at, volunteerId: last.volunteerId } : null,
     conflict,
     vacantUnconfirmed: !vacant && vacantDays.size === 1 && status === "notHome",
+    reachedAt: reached[0]?.at ?? null,
   };
 }
 

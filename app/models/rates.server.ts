@@ -9,6 +9,7 @@ import {
   addWeeks,
   availableMeasures,
   formulaFor,
+  weekOf,
   weeksBetween,
   type AnswerTally,
   type MeasureKey,
@@ -22,6 +23,10 @@ import {
   buildRegister,
   bulletinFrom,
   compareFrom,
+  compareGroups,
+  COVERAGE_FORMULA,
+  coverageStrata,
+  coverageTrendFrom,
   defaultBulletinWeek,
   observe,
   chooseCampaign,
@@ -31,6 +36,9 @@ import {
   trendFrom,
   trendUnit,
   type Bulletin,
+  type CoverageCount,
+  type GroupComparison,
+  type GroupTallies,
   type Observed,
   type ObservedRow,
   type PlaceReport,
@@ -45,6 +53,7 @@ import {
 } from "~/domain/rate-engine";
 import { bulletinRange, type BulletinLevel, type BulletinParams } from "~/domain/rate-params";
 import type { ScopedUser } from "~/models/users.server";
+import { listRounds, type VisitRound } from "~/models/visits.server";
 import { taggedQuestions } from "~/survey/tags";
 
 /** A whole county as a scope (for the CLI): by its code, or the only county there is; null otherwise. */
@@ -342,4 +351,175 @@ export async function tallyDifferences(campaignId: number): Promise<number> {
 /** Recounts a campaign's tallies from its responses (after a bulk load with triggers off, or a repair). */
 export async function rebuildTallies(campaignId: number): Promise<void> {
   await sql`select rebuild_rate_tallies(${campaignId})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Door-to-door coverage as a source (docs/decisions/009): counts per building from the
+// households' current states (visit_household_states), through the same engine.
+
+/** Per building of the round inside the scope: households counted (to reach, less those found vacant) and reached per week. */
+async function coverageByWeek(user: ScopedUser, round: VisitRound) {
+  // Counted per building first (a hash join over the households whatever the scope), then only
+  // the buildings of the round's targets kept.
+  const rows = await sql<{ buildingId: number; week: string | null; reached: number; n: number }[]>`
+    select x.* from (
+      select h.building_id as "buildingId", rate_week(s.reached_at)::text as week,
+        (count(*) filter (where s.reached_at is not null))::int as reached,
+        (count(*) filter (where s.status is distinct from 'vacant'))::int as n
+      from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
+      where h.county_id = ${user.countyId} and not h.vacant and ${inScope(user, "h.path")}
+      group by 1, 2
+    ) x join places b on b.id = x."buildingId"
+    where exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and b.path @> array[t.place_id])`;
+  const buildings = new Map<number, { n: number; reached: Map<string, number> }>();
+  for (const r of rows) {
+    const b = buildings.get(r.buildingId) ?? { n: 0, reached: new Map() };
+    b.n += r.n;
+    if (r.week) b.reached.set(r.week, (b.reached.get(r.week) ?? 0) + r.reached);
+    buildings.set(r.buildingId, b);
+  }
+  /** Reached before the end of the week starting `monday` (null: up to now). */
+  return (monday: string | null): CoverageCount[] =>
+    [...buildings].map(([buildingId, b]) => ({
+      buildingId,
+      n: b.n,
+      reached: [...b.reached].reduce((sum, [week, k]) => (monday === null || week <= monday ? sum + k : sum), 0),
+    }));
+}
+
+/** The weeks of a round: from its start to the week of now (or of its last deadline, if that is earlier). */
+export function roundWeeks(round: VisitRound, now: Date): { firstWeek: string; lastWeek: string } {
+  const end = Math.min(now.getTime(), round.finalDeadline.getTime());
+  return { firstWeek: weekOf(round.startsAt), lastWeek: weekOf(new Date(Math.max(end, round.startsAt.getTime()))) };
+}
+
+/** The weekly bulletin ranked by coverage at the end of `week` (a census), beside the week before. */
+export async function coverageBulletin(
+  user: ScopedUser,
+  q: { round: VisitRound; level: RateLevel | null; week: string; target: number; minN: number },
+): Promise<Bulletin> {
+  const [register, countsAt] = await Promise.all([loadRegister(user), coverageByWeek(user, q.round)]);
+  const strata = (monday: string) => coverageStrata(register, countsAt(monday));
+  return bulletinFrom(register, strata(q.week), strata(addWeeks(q.week, -1)), {
+    ...q,
+    formula: COVERAGE_FORMULA,
+    census: true,
+  });
+}
+
+/** A unit's coverage at the end of every week of the round; null when the unit is outside the scope. */
+export async function coverageTrend(
+  user: ScopedUser,
+  q: { round: VisitRound; placeId: number | null; gridId: number | null; minN: number; now: Date },
+): Promise<Trend | null> {
+  const [register, countsAt] = await Promise.all([loadRegister(user), coverageByWeek(user, q.round)]);
+  const unit = trendUnit(register, q);
+  if (!unit) return null;
+  const { firstWeek, lastWeek } = roundWeeks(q.round, q.now);
+  const weeks: { week: string; counts: CoverageCount[] }[] = [];
+  for (let week = firstWeek; week <= lastWeek; week = addWeeks(week, 1)) weeks.push({ week, counts: countsAt(week) });
+  return coverageTrendFrom(register, weeks, unit, { minN: q.minN });
+}
+
+export type GroupsReport = GroupComparison & {
+  /** Responses left out: not linked to a household (visited) or not given on a building's link (coverage level). */
+  unlinked: number;
+};
+
+/** A measure's answer tallies in two groups of a campaign's responses inside the scope, split by `first` (SQL, true = the first group). */
+async function groupTallies(
+  user: ScopedUser,
+  campaign: RateCampaign,
+  questions: string[],
+  first: ReturnType<typeof sql>,
+  from: ReturnType<typeof sql>,
+) {
+  const [answers, counts] = await Promise.all([
+    sql<(AnswerTally & { first: boolean })[]>`
+      select ${first} as first, q.name as question, r.answers->q.name #>> '{}' as answer, count(*)::int as count
+      from responses r join rate_questions q on q.survey_version_id = r.survey_version_id ${from}
+      where r.campaign_id = ${campaign.id} and r.county_id = ${user.countyId} and r.voided_at is null and ${inScope(user, "r.path")}
+        and q.name = any(${questions}::text[]) and jsonb_typeof(r.answers->q.name) in ('string', 'number', 'boolean')
+      group by 1, 2, 3`,
+    sql<{ first: boolean | null; responses: number }[]>`
+      select ${first} as first, count(*)::int as responses
+      from responses r ${from}
+      where r.campaign_id = ${campaign.id} and r.county_id = ${user.countyId} and r.voided_at is null and ${inScope(user, "r.path")}
+      group by 1`,
+  ]);
+  const group = (value: boolean): GroupTallies => ({
+    responses: counts.find((c) => c.first === value)?.responses ?? 0,
+    tallies: answers.filter((a) => a.first === value),
+  });
+  return {
+    groups: [group(true), group(false)] as [GroupTallies, GroupTallies],
+    unlinked: counts.find((c) => c.first === null)?.responses ?? 0,
+  };
+}
+
+/**
+ * Visited vs not visited: respondents whose household (by its household code or link) had been
+ * reached in the round before they answered, against the other linked respondents.
+ */
+export async function compareVisited(
+  user: ScopedUser,
+  q: { campaign: RateCampaign; measure: MeasureKey; round: VisitRound; minN: number },
+): Promise<GroupsReport> {
+  const formula = formulaFor(q.measure, q.campaign.tagged);
+  const { groups, unlinked } = await groupTallies(
+    user,
+    q.campaign,
+    formula.questions.map((x) => x.name),
+    sql`case when hh.id is null then null else coalesce(s.reached_at <= r.finished_at, false) end`,
+    sql`
+      left join household_codes hc on hc.id = r.household_code_id
+      left join households hh on hh.id = coalesce(r.household_id, hc.household_id)
+      left join visit_household_states s on s.round_id = ${q.round.id} and s.household_id = hh.id`,
+  );
+  return { ...compareGroups(formula, groups, { minN: q.minN }), unlinked };
+}
+
+/**
+ * Respondents of buildings whose coverage (today) is at least `threshold` against those of the
+ * round's other buildings; responses outside the round's buildings (or on a compound's link) are left out.
+ */
+export async function compareByCoverage(
+  user: ScopedUser,
+  q: { campaign: RateCampaign; measure: MeasureKey; round: VisitRound; threshold: number; minN: number },
+): Promise<GroupsReport> {
+  const formula = formulaFor(q.measure, q.campaign.tagged);
+  const countsAt = await coverageByWeek(user, q.round);
+  const counts = countsAt(null).filter((c) => c.n > 0);
+  const above = counts.filter((c) => c.reached / c.n >= q.threshold).map((c) => c.buildingId);
+  const below = counts.filter((c) => c.reached / c.n < q.threshold).map((c) => c.buildingId);
+  const { groups, unlinked } = await groupTallies(
+    user,
+    q.campaign,
+    formula.questions.map((x) => x.name),
+    sql`case when r.path[5] = any(${above}::int[]) then true when r.path[5] = any(${below}::int[]) then false end`,
+    sql``,
+  );
+  return { ...compareGroups(formula, groups, { minN: q.minN }), unlinked };
+}
+
+export type CoverageBulletinPage = {
+  rounds: { code: string; name: string }[];
+  round: { code: string; name: string } | null;
+  levels: BulletinLevel[];
+  week: string | null;
+  weeks: { firstWeek: string; lastWeek: string } | null;
+  bulletin: Bulletin | null;
+};
+
+/** The bulletin ranked by coverage: the round asked for (else the open one, else the newest), at the end of the chosen week. */
+export async function coverageBulletinPage(user: ScopedUser, p: BulletinParams, now: Date): Promise<CoverageBulletinPage | "notFound"> {
+  const rounds = await listRounds(user.countyId);
+  const round = p.round ? rounds.find((r) => r.code === p.round) : (rounds.find((r) => r.state === "open") ?? rounds[0]);
+  if (p.round && !round) return "notFound";
+  const choices = rounds.map((r) => ({ code: r.code, name: r.name }));
+  if (!round) return { rounds: choices, round: null, levels: [], week: null, weeks: null, bulletin: null };
+  const weeks = roundWeeks(round, now);
+  const week = p.week ?? defaultBulletinWeek(weeks, now);
+  const bulletin = await coverageBulletin(user, { round, level: p.level, week: week!, target: p.target, minN: p.minN });
+  return { rounds: choices, round: { code: round.code, name: round.name }, levels: bulletin.levels, week, weeks, bulletin };
 }

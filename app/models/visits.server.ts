@@ -1,15 +1,16 @@
 // Door-to-door rounds, assignments and visit logs (db/migrations/007_visits.sql). A volunteer sees
 // and logs only the households of what is assigned to them now; the office's view is filtered by
 // its scope like every other model (inScope). Statuses come from app/domain/visits.ts.
-import { sql } from "~/db.server";
+import type { TransactionSql } from "postgres";
+import { sql, type Sql } from "~/db.server";
 import {
   fabricationSignals,
   floorOf,
   householdVisitState,
-  needsVisit,
   VISIT_OUTCOMES,
   type CoverageLevel,
   type HouseholdStatus,
+  type HouseholdVisitState,
   type Signal,
   type SignalLog,
   type TimeSlot,
@@ -19,6 +20,8 @@ import {
 export { COVERAGE_LEVELS, type CoverageLevel } from "~/domain/visits";
 import { gridInScope, inScope } from "~/models/places.server";
 import type { ScopedUser } from "~/models/users.server";
+
+type Tx = TransactionSql<Record<string, never>>;
 
 export type VisitRound = {
   id: number;
@@ -214,8 +217,8 @@ type LogRow = {
   rejected: boolean;
 };
 
-function logsOf(roundId: number, householdIds: number[] | null) {
-  return sql<LogRow[]>`
+function logsOf(roundId: number, householdIds: number[] | null, db: Sql | Tx = sql) {
+  return db<LogRow[]>`
     select l.household_id as "householdId", l.id::text as id, l.volunteer_id as "volunteerId", l.outcome, l.at,
       l.undoes::text as undoes, l.review_state = 'rejected' as rejected
     from visit_logs l
@@ -231,6 +234,128 @@ function groupLogs(rows: LogRow[]): Map<number, VisitLog[]> {
 /** Every log of these households in the round, by household, for a status computed elsewhere (spot checks, teams). */
 export async function householdLogs(roundId: number, householdIds: number[]): Promise<Map<number, VisitLog[]>> {
   return groupLogs(await logsOf(roundId, householdIds));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Current states (db/migrations/010_visit_states.sql, docs/decisions/009): one row per household
+// with logs, written by householdVisitState over all of its logs whenever a log is stored or
+// reviewed, in the same transaction. Coverage reads these rows; the logs stay the truth.
+
+type StateRow = {
+  round_id: number;
+  household_id: number;
+  county_id: number;
+  status: HouseholdStatus;
+  attempts: number;
+  reached_at: Date | null;
+  last_at: Date | null;
+  last_outcome: VisitOutcome | null;
+  last_volunteer_id: number | null;
+  volunteers: number[];
+  conflict: boolean;
+};
+
+function stateRow(roundId: number, countyId: number, householdId: number, logs: VisitLog[], state: HouseholdVisitState): StateRow {
+  return {
+    round_id: roundId,
+    household_id: householdId,
+    county_id: countyId,
+    status: state.status,
+    attempts: state.attempts,
+    reached_at: state.reachedAt,
+    last_at: state.last?.at ?? null,
+    last_outcome: state.last?.outcome ?? null,
+    last_volunteer_id: state.last?.volunteerId ?? null,
+    volunteers: [...new Set(logs.map((l) => l.volunteerId))].sort((a, b) => a - b),
+    conflict: state.conflict,
+  };
+}
+
+const rulesOf = (round: Pick<VisitRound, "unreachableAfter">) => ({ unreachableAfter: round.unreachableAfter });
+
+/**
+ * Recomputes these households' states from all of their logs, inside the transaction that wrote
+ * their logs or reviews. Their state rows are locked first, in household order: a concurrent sync
+ * or review of the same household waits, then reads the logs the other committed.
+ */
+async function refreshStates(tx: Tx, round: Pick<VisitRound, "id" | "unreachableAfter">, countyId: number, householdIds: number[]) {
+  const ids = [...new Set(householdIds)].sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  await tx`
+    insert into visit_household_states (round_id, household_id, county_id, status, attempts)
+    select ${round.id}, id, ${countyId}, 'pending', 0 from unnest(${ids}::int[]) as id order by id
+    on conflict (round_id, household_id) do update set county_id = excluded.county_id`;
+  const logs = groupLogs(await logsOf(round.id, ids, tx));
+  const rows = ids.map((id) => {
+    const own = logs.get(id) ?? [];
+    return stateRow(round.id, countyId, id, own, householdVisitState(own, rulesOf(round)));
+  });
+  await tx`
+    update visit_household_states s set status = x.status, attempts = x.attempts, reached_at = x.reached_at, last_at = x.last_at,
+      last_outcome = x.last_outcome, last_volunteer_id = x.last_volunteer_id, volunteers = x.volunteers, conflict = x.conflict
+    from jsonb_to_recordset(${tx.json(rows as never)}) as x(household_id int, status text, attempts int, reached_at timestamptz,
+      last_at timestamptz, last_outcome text, last_volunteer_id int, volunteers int[], conflict boolean)
+    where s.round_id = ${round.id} and s.household_id = x.household_id`;
+}
+
+/** Every household's state of a round recomputed from its logs, in household order. */
+async function* recomputedStates(db: Sql | Tx, round: VisitRound, countyId: number, chunk = 20_000): AsyncGenerator<StateRow[]> {
+  let after = 0;
+  for (;;) {
+    const ids = (
+      await db<{ id: number }[]>`
+        select distinct household_id as id from visit_logs where round_id = ${round.id} and household_id > ${after}
+        order by household_id limit ${chunk}`
+    ).map((r) => r.id);
+    if (ids.length === 0) return;
+    const logs = groupLogs(await logsOf(round.id, ids, db));
+    yield ids.map((id) => stateRow(round.id, countyId, id, logs.get(id)!, householdVisitState(logs.get(id)!, rulesOf(round))));
+    after = ids[ids.length - 1];
+  }
+}
+
+/** Rewrites a round's state rows from its logs (after a bulk load of logs, or a repair); returns the households. */
+export async function rebuildVisitStates(round: VisitRound, countyId: number): Promise<number> {
+  return sql.begin(async (tx) => {
+    // No log written or reviewed meanwhile.
+    await tx`lock table visit_logs in share mode`;
+    await tx`delete from visit_household_states where round_id = ${round.id}`;
+    let households = 0;
+    for await (const rows of recomputedStates(tx, round, countyId)) {
+      for (let i = 0; i < rows.length; i += 5000) await tx`insert into visit_household_states ${tx(rows.slice(i, i + 5000))}`;
+      households += rows.length;
+    }
+    return households;
+  });
+}
+
+/**
+ * Households whose state row disagrees with householdVisitState over their logs (0 = consistent):
+ * a missing row where there are logs, a row without logs, or any field different.
+ */
+export async function coverageDifferences(round: VisitRound, countyId: number): Promise<number> {
+  const stored = new Map(
+    (await sql<StateRow[]>`select * from visit_household_states where round_id = ${round.id}`).map((r) => [r.household_id, r]),
+  );
+  const same = (a: StateRow, b: StateRow) =>
+    a.county_id === b.county_id &&
+    a.status === b.status &&
+    a.attempts === b.attempts &&
+    a.reached_at?.getTime() === b.reached_at?.getTime() &&
+    a.last_at?.getTime() === b.last_at?.getTime() &&
+    a.last_outcome === b.last_outcome &&
+    a.last_volunteer_id === b.last_volunteer_id &&
+    a.conflict === b.conflict &&
+    a.volunteers.join() === b.volunteers.join();
+  let differences = 0;
+  for await (const rows of recomputedStates(sql, round, countyId)) {
+    for (const row of rows) {
+      const kept = stored.get(row.household_id);
+      if (!kept || !same(kept, row)) differences += 1;
+      stored.delete(row.household_id);
+    }
+  }
+  return differences + stored.size;
 }
 
 export type AssignmentHousehold = {
@@ -451,6 +576,12 @@ export async function recordVisits(
         : [];
       const stored = new Set([...inserted.map((r) => r.clientKey), ...insertedLater.map((r) => r.clientKey)]);
       for (const r of rows) results[r.index] = { clientKey: r.clientKey, status: stored.has(r.clientKey) ? "stored" : "duplicate" };
+      await refreshStates(
+        tx,
+        round,
+        user.countyId,
+        rows.filter((r) => stored.has(r.clientKey)).map((r) => r.householdId),
+      );
     });
   }
   return results as VisitResult[];
@@ -478,28 +609,69 @@ export type CoverageUnit = {
 
 const DEPTH: Partial<Record<CoverageLevel, number>> = { county: 1, street: 2, community: 3, compound: 4, building: 5 };
 
-/** Households to reach and their statuses per unit of a level, inside the user's scope. */
+/** Counts of households by status (SQL select list over households h and states s). */
+const statusCounts = sql`
+  count(*)::int as households,
+  (count(*) filter (where not h.vacant))::int as "toReach",
+  (count(*) filter (where not h.vacant and s.status = 'reached'))::int as reached,
+  (count(*) filter (where not h.vacant and s.status = 'notHome'))::int as "notHome",
+  (count(*) filter (where not h.vacant and s.status = 'refused'))::int as refused,
+  (count(*) filter (where not h.vacant and s.status = 'vacant'))::int as vacant,
+  (count(*) filter (where not h.vacant and s.status = 'unreachable'))::int as unreachable,
+  (count(*) filter (where not h.vacant and (s.status is null or s.status = 'pending')))::int as pending`;
+
+type Counts = Pick<CoverageUnit, "households" | "toReach" | "reached" | "notHome" | "refused" | "vacant" | "unreachable" | "pending">;
+const COUNT_KEYS = ["households", "toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending"] as const;
+
+type PlaceCounts = Counts & { placeId: number; path: number[]; name: string; userId: number | null; first: number };
+
+/**
+ * Households by status per stairwell (or building) of the round inside the scope, per volunteer
+ * who logged them with `byVolunteer`. Filtering households by the round's targets before the join
+ * misleads the planner (it expects a hundred rows and loops); the places are filtered afterwards.
+ */
+function placeCounts(user: ScopedUser, round: Pick<VisitRound, "id">, byVolunteer: boolean) {
+  return sql<PlaceCounts[]>`
+      select p.id as "placeId", p.path, p.name, x.*
+      from (
+        select h.place_id, ${byVolunteer ? sql`v.id` : sql`null::int`} as "userId", min(h.id) as first, ${statusCounts}
+        from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
+          ${byVolunteer ? sql`cross join lateral unnest(s.volunteers) as v(id)` : sql``}
+        where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
+        group by h.place_id ${byVolunteer ? sql`, v.id` : sql``}
+      ) x join places p on p.id = x.place_id
+      where exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and p.path @> array[t.place_id])
+      order by x.first`;
+}
+
+/** How long ago a final status still matters to the pace (its last three days, with a day to spare). */
+const PACE_WINDOW_MS = 4 * 86_400_000;
+
+/**
+ * Households to reach and their statuses per unit of a level, inside the user's scope. The SQL
+ * counts households by status per stairwell (or building) in one pass over the households and
+ * their state rows (a hash join whatever the scope), keeps the places of the round's targets, and
+ * this adds the few thousand places up into units. `finishedAt`: when households got their final
+ * status (reached, refused, vacant, unreachable), over the last few days (what the pace reads).
+ */
 export async function coverage(
   user: ScopedUser,
   round: VisitRound,
   level: CoverageLevel,
+  now = new Date(),
 ): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedAt: Date[] }> {
-  const households = await sql<{ id: number; path: number[]; placeId: number; buildingId: number; vacant: boolean }[]>`
-    select h.id, h.path, h.place_id as "placeId", h.building_id as "buildingId", h.vacant
-    from households h
-    where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
-      and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and h.path @> array[t.place_id])`;
-  const logs = groupLogs(await logsOf(round.id, null));
-  const names = new Map(
-    (
-      await sql<{ id: number; name: string; level: string }[]>`
-      select p.id, p.name, p.level from places p where p.county_id = ${user.countyId} and ${inScope(user, "p.path")}`
-    ).map((p) => [p.id, p]),
-  );
-  type Acc = Omit<CoverageUnit, "coverage">;
-  const units = new Map<string, Acc>();
-  type Who = Pick<Acc, "name" | "placeId" | "gridId" | "userId">;
-  const blank = (who: Who): Acc => ({
+  const byVolunteer = level === "volunteer";
+  const [places, finished] = await Promise.all([
+    placeCounts(user, round, byVolunteer),
+    sql<{ at: Date; placeId: number }[]>`
+      select s.last_at as at, h.place_id as "placeId" from visit_household_states s join households h on h.id = s.household_id
+      where s.round_id = ${round.id} and s.status in ('reached', 'refused', 'vacant', 'unreachable')
+        and s.last_at >= ${new Date(now.getTime() - PACE_WINDOW_MS)} and not h.vacant
+        and h.county_id = ${user.countyId} and ${inScope(user, "h.path")}`,
+  ]);
+
+  type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
+  const blank = (who: Who): Counts & Who => ({
     ...who,
     households: 0,
     toReach: 0,
@@ -510,63 +682,85 @@ export async function coverage(
     unreachable: 0,
     pending: 0,
   });
-  const unit = (key: string, init: () => Who) => {
+  const addTo = (u: Counts, c: Counts) => {
+    for (const k of COUNT_KEYS) u[k] += c[k];
+  };
+  const units = new Map<string, Counts & Who>();
+  const unit = (key: string, who: () => Who) => {
     let u = units.get(key);
-    if (!u) units.set(key, (u = blank(init())));
+    if (!u) units.set(key, (u = blank(who())));
     return u;
   };
-  /** One household into a unit's counts: every household, and the non-vacant ones by status. */
-  const add = (u: Acc, vacant: boolean, status: HouseholdStatus) => {
-    u.households += 1;
-    if (vacant) return;
-    u.toReach += 1;
-    u[status] += 1;
-  };
-  let gridOf = new Map<number, { id: number; name: string; unit: string | null }>();
-  if (level === "grid" || level === "unit") {
-    const rows = await sql<{ buildingId: number; id: number; name: string; unit: string | null }[]>`
-      select gb.building_id as "buildingId", g.id, g.name, g.responsible_unit as unit
-      from grid_buildings gb join grids g on g.id = gb.grid_id where g.county_id = ${user.countyId}`;
-    gridOf = new Map(rows.map((r) => [r.buildingId, r]));
-  }
-  const volunteerNames = new Map<number, string>();
-  if (level === "volunteer") {
-    for (const r of await sql<
-      { id: number; name: string }[]
-    >`select id, display_name as name from users where county_id = ${user.countyId}`)
-      volunteerNames.set(r.id, r.name);
-  }
   const total = blank({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null });
-  const finishedAt: Date[] = [];
-  for (const h of households) {
-    const state = householdVisitState(logs.get(h.id) ?? [], { unreachableAfter: round.unreachableAfter });
-    add(total, h.vacant, state.status);
-    if (!h.vacant && state.last && !needsVisit(state.status)) finishedAt.push(state.last.at);
-    const keys: [string, () => Who][] = [];
-    const depth = DEPTH[level];
+
+  const depth = DEPTH[level];
+  const ids = depth === undefined ? [] : [...new Set(places.map((p) => p.path[depth - 1]).filter((id) => id !== undefined))];
+  const [names, grids, people] = await Promise.all([
+    ids.length
+      ? sql<{ id: number; name: string }[]>`select id, name from places where id = any(${ids}::int[])`.then(
+          (rows) => new Map(rows.map((r) => [r.id, r.name])),
+        )
+      : new Map<number, string>(),
+    level === "grid" || level === "unit"
+      ? sql<{ buildingId: number; id: number; name: string; unit: string | null }[]>`
+          select gb.building_id as "buildingId", g.id, g.name, g.responsible_unit as unit
+          from grid_buildings gb join grids g on g.id = gb.grid_id where g.county_id = ${user.countyId}`
+      : [],
+    byVolunteer
+      ? sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`.then(
+          (rows) => new Map(rows.map((r) => [r.id, r.name])),
+        )
+      : new Map<number, string>(),
+  ]);
+  const gridsOf = new Map<number, { id: number; name: string; unit: string | null }[]>();
+  for (const g of grids) gridsOf.set(g.buildingId, [...(gridsOf.get(g.buildingId) ?? []), g]);
+
+  for (const p of places) {
+    if (!byVolunteer) addTo(total, p);
     if (depth !== undefined) {
-      const id = h.path[depth - 1];
-      if (id !== undefined && names.has(id))
-        keys.push([`p${id}`, () => ({ name: names.get(id)!.name, placeId: id, gridId: null, userId: null })]);
+      const id = p.path[depth - 1];
+      if (id !== undefined)
+        addTo(
+          unit(`p${id}`, () => ({ name: names.get(id) ?? "", placeId: id, gridId: null, userId: null })),
+          p,
+        );
     } else if (level === "stairwell") {
-      const id = h.placeId;
-      keys.push([`p${id}`, () => ({ name: names.get(id)?.name ?? "", placeId: id, gridId: null, userId: null })]);
+      addTo(
+        unit(`p${p.placeId}`, () => ({ name: p.name, placeId: p.placeId, gridId: null, userId: null })),
+        p,
+      );
     } else if (level === "grid" || level === "unit") {
-      const grid = gridOf.get(h.buildingId);
-      if (grid && level === "grid") keys.push([`g${grid.id}`, () => ({ name: grid.name, placeId: null, gridId: grid.id, userId: null })]);
-      if (grid?.unit && level === "unit")
-        keys.push([`u${grid.unit}`, () => ({ name: grid.unit!, placeId: null, gridId: null, userId: null })]);
-    } else if (level === "volunteer") {
-      // A household counts for every volunteer who logged it (their own work).
-      for (const v of new Set((logs.get(h.id) ?? []).map((l) => l.volunteerId)))
-        keys.push([`v${v}`, () => ({ name: volunteerNames.get(v) ?? String(v), placeId: null, gridId: null, userId: v })]);
+      for (const g of gridsOf.get(p.path[DEPTH.building! - 1]) ?? []) {
+        if (level === "grid")
+          addTo(
+            unit(`g${g.id}`, () => ({ name: g.name, placeId: null, gridId: g.id, userId: null })),
+            p,
+          );
+        else if (g.unit)
+          addTo(
+            unit(`u${g.unit}`, () => ({ name: g.unit!, placeId: null, gridId: null, userId: null })),
+            p,
+          );
+      }
+    } else if (p.userId !== null) {
+      const v = p.userId;
+      addTo(
+        unit(`v${v}`, () => ({ name: people.get(v) ?? String(v), placeId: null, gridId: null, userId: v })),
+        p,
+      );
     }
-    for (const [key, init] of keys) add(unit(key, init), h.vacant, state.status);
   }
-  const withRate = (u: Acc): CoverageUnit => {
+  if (byVolunteer) {
+    // Each household once, whoever logged it.
+    for (const p of await placeCounts(user, round, false)) addTo(total, p);
+  }
+  const withRate = (u: Counts & Who): CoverageUnit => {
     const n = u.toReach - u.vacant;
     return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
   };
+  // Only the households of the round's places.
+  const inRound = new Set(places.map((p) => p.placeId));
+  const finishedAt = finished.filter((f) => inRound.has(f.placeId)).map((f) => f.at);
   return { units: [...units.values()].map(withRate), total: withRate(total), finishedAt };
 }
 
@@ -818,10 +1012,19 @@ export async function reviewLogs(
   ids: string[],
   decision: { state: "accepted" | "rejected"; reason: string | null },
 ): Promise<number> {
-  const result = await sql`
-    update visit_logs l set review_state = ${decision.state}, review_reason = ${decision.reason}, reviewed_by = ${actor.id}, reviewed_at = now()
-    from households h
-    where l.id = any(${ids}::bigint[]) and l.round_id = ${round.id} and l.county_id = ${actor.countyId}
-      and h.id = l.household_id and ${inScope(actor, "h.path")}`;
-  return result.count;
+  return sql.begin(async (tx) => {
+    const reviewed = await tx<{ householdId: number }[]>`
+      update visit_logs l set review_state = ${decision.state}, review_reason = ${decision.reason}, reviewed_by = ${actor.id}, reviewed_at = now()
+      from households h
+      where l.id = any(${ids}::bigint[]) and l.round_id = ${round.id} and l.county_id = ${actor.countyId}
+        and h.id = l.household_id and ${inScope(actor, "h.path")}
+      returning l.household_id as "householdId"`;
+    await refreshStates(
+      tx,
+      round,
+      actor.countyId,
+      reviewed.map((r) => r.householdId),
+    );
+    return reviewed.length;
+  });
 }

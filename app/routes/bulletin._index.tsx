@@ -3,18 +3,29 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { rankingChartSvg } from "~/components/charts.server";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { PrintButton } from "~/components/print-sheet";
-import { CampaignField, LevelField, MeasureField, MinNField, TargetField, toChoice, WeekField, weeksOf } from "~/components/rate-controls";
+import {
+  CampaignField,
+  LevelField,
+  MeasureField,
+  MinNField,
+  TargetField,
+  toChoice,
+  WeekField,
+  weeksOf,
+  RoundField,
+} from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, formatInterval, formatN, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
-import { addWeeks, isoWeekLabel, weekEnd, type MeasureKey } from "~/domain/measures";
+import { addWeeks, isoWeekLabel, weekEnd, type ReportMeasure } from "~/domain/measures";
 import { rankDepartments, type RankedDepartment } from "~/domain/ticket-rates";
 import { monthsBefore } from "~/domain/tickets";
 import { ticketRates } from "~/models/ticket-rates.server";
 import { parseBulletinParams } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
-import type { BulletinRow } from "~/domain/rate-engine";
-import { bulletinPage } from "~/models/rates.server";
+import { chooseCampaign, type BulletinRow } from "~/domain/rate-engine";
+import { bulletinPage, coverageBulletinPage, listRateCampaigns } from "~/models/rates.server";
+import { listRounds } from "~/models/visits.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { invariantResponse } from "~/utils/input";
@@ -23,9 +34,28 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const url = new URL(request.url);
   const params = parseBulletinParams(url.searchParams);
-  const [page, lang] = await Promise.all([bulletinPage(user, params, new Date()), getLang(request)]);
-  invariantResponse(page !== "notFound");
-  const { campaign, measure, bulletin, week } = page;
+  const now = new Date();
+  const lang = await getLang(request);
+  const coverage = params.source === "coverage";
+  // Ranked by coverage: the campaigns are still listed, to switch back to an answers' measure.
+  const [page, byCoverage, rounds] = await Promise.all([
+    coverage
+      ? listRateCampaigns(user).then((campaigns) => ({
+          campaigns,
+          ...chooseCampaign(campaigns, params),
+          levels: [],
+          week: null,
+          bulletin: null,
+        }))
+      : bulletinPage(user, params, now),
+    coverage ? coverageBulletinPage(user, params, now) : null,
+    listRounds(user.countyId),
+  ]);
+  invariantResponse(page !== "notFound" && byCoverage !== "notFound");
+  const { campaign } = page;
+  const measure: ReportMeasure | null = coverage ? "coverage" : page.measure;
+  const bulletin = byCoverage ? byCoverage.bulletin : page.bulletin;
+  const week = byCoverage ? byCoverage.week : page.week;
   // 12345: departments ranked on the tickets the evaluation could draw (completed in the 6 months to the week's end).
   const until = week ? new Date(`${addWeeks(week, 1)}T00:00:00+08:00`) : new Date();
   const departments = rankDepartments(
@@ -56,6 +86,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const query = new URLSearchParams({
     ...(campaign ? { campaign: campaign.code } : {}),
     ...(measure ? { measure } : {}),
+    ...(byCoverage?.round ? { round: byCoverage.round.code } : {}),
     ...(bulletin ? { level: bulletin.level } : params.level ? { level: params.level } : {}),
     ...(week ? { week: isoWeekLabel(week) } : {}),
     span: params.span,
@@ -66,8 +97,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     campaigns: page.campaigns.map(toChoice),
     campaign: campaign && toChoice(campaign),
     measure,
-    levels: page.levels,
+    measures: [...(campaign?.measures ?? []), ...(rounds.length ? (["coverage"] as const) : [])],
+    rounds: rounds.map((r) => ({ code: r.code, name: r.name })),
+    round: byCoverage?.round ?? null,
+    levels: byCoverage ? byCoverage.levels : page.levels,
     week,
+    weeks: weeksOf(byCoverage ? byCoverage.weeks : campaign),
     params,
     bulletin,
     chart,
@@ -77,13 +112,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function BulletinPage() {
-  const { campaigns, campaign, measure, levels, week, params, bulletin, chart, departments, query } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, measure, measures, rounds, round, levels, week, weeks, params, bulletin, chart, departments, query } =
+    useLoaderData<typeof loader>();
   const t = useT();
-  if (!campaign || !measure || !bulletin || !week) {
+  const census = measure === "coverage";
+  if (!measure || !bulletin || !week) {
     return (
       <>
         <h1>{t("bulletin.title")}</h1>
-        <p className="muted">{campaign ? t("rates.noResponses") : t("rates.noCampaigns")}</p>
+        <p className="muted">{census ? t("bulletin.noRounds") : campaign ? t("rates.noResponses") : t("rates.noCampaigns")}</p>
       </>
     );
   }
@@ -93,17 +130,26 @@ export default function BulletinPage() {
   return (
     <div className="bulletin">
       <Form method="get" className="filters card no-print">
-        <CampaignField campaigns={campaigns} value={campaign.code} />
-        <MeasureField measures={campaign.measures} value={measure} />
+        {census ? (
+          <>
+            {campaign && <input type="hidden" name="campaign" value={campaign.code} />}
+            <RoundField rounds={rounds} value={round?.code ?? null} label={t("rates.field.round")} />
+          </>
+        ) : (
+          campaign && <CampaignField campaigns={campaigns} value={campaign.code} />
+        )}
+        <MeasureField measures={measures} value={measure} />
         <LevelField levels={levels} value={bulletin.level} label={t("bulletin.field.level")} />
-        <WeekField name="week" label={t("bulletin.field.week")} weeks={weeksOf(campaign)} value={week} />
-        <label>
-          {t("bulletin.field.span")}
-          <select name="span" defaultValue={params.span}>
-            <option value="cumulative">{t("bulletin.span.cumulative")}</option>
-            <option value="week">{t("bulletin.span.week")}</option>
-          </select>
-        </label>
+        <WeekField name="week" label={t("bulletin.field.week")} weeks={weeks} value={week} />
+        {!census && (
+          <label>
+            {t("bulletin.field.span")}
+            <select name="span" defaultValue={params.span}>
+              <option value="cumulative">{t("bulletin.span.cumulative")}</option>
+              <option value="week">{t("bulletin.span.week")}</option>
+            </select>
+          </label>
+        )}
         <TargetField value={params.target} />
         <MinNField value={params.minN} />
         <button type="submit" className="button">
@@ -122,14 +168,22 @@ export default function BulletinPage() {
         <header>
           <h1>{t("bulletin.heading", { scope: bulletin.total.unit.name, measure: measureName })}</h1>
           <p className="bulletin-meta">
-            {t("bulletin.meta", {
-              week: isoWeekLabel(week),
-              from: week,
-              to: weekEnd(week),
-              campaign: campaign.name,
-              span: t(`bulletin.span.${params.span}`),
-              level: t(`rates.level.${bulletin.level}`),
-            })}
+            {census
+              ? t("bulletin.metaRound", {
+                  week: isoWeekLabel(week),
+                  from: week,
+                  to: weekEnd(week),
+                  round: round?.name ?? "",
+                  level: t(`rates.level.${bulletin.level}`),
+                })
+              : t("bulletin.meta", {
+                  week: isoWeekLabel(week),
+                  from: week,
+                  to: weekEnd(week),
+                  campaign: campaign?.name ?? "",
+                  span: t(`bulletin.span.${params.span}`),
+                  level: t(`rates.level.${bulletin.level}`),
+                })}
           </p>
         </header>
         <div className="stats bulletin-stats">
@@ -137,9 +191,17 @@ export default function BulletinPage() {
             className={bulletin.total.unit.figure.belowMinimum ? "stat greyed" : "stat"}
             title={bulletin.total.unit.figure.belowMinimum ? t("rates.belowMinimumHint") : undefined}
           >
-            {t("bulletin.overall", { measure: measureName })}
+            {t(census ? "bulletin.overallCensus" : "bulletin.overall", { measure: measureName })}
             <b>{formatValue(measure, bulletin.total.unit.figure.weighted.rate)}</b>
-            {bulletin.total.unit.figure.weighted.rate !== null && (
+            {census && (
+              <span className="muted">
+                {t("rates.householdsOf", {
+                  reached: bulletin.total.unit.figure.counts.successes.toLocaleString(),
+                  n: bulletin.total.unit.figure.counts.n.toLocaleString(),
+                })}
+              </span>
+            )}
+            {!census && bulletin.total.unit.figure.weighted.rate !== null && (
               <span className="muted">
                 {t("rates.interval", { interval: formatInterval(measure, bulletin.total.unit.figure.weighted) })} ·{" "}
                 {t("rates.nEff", { n: formatN(bulletin.total.unit.figure.weighted.n) })} ·{" "}
@@ -166,7 +228,11 @@ export default function BulletinPage() {
               <tr>
                 <th className="num">{t("rates.col.rank")}</th>
                 <th>{t(`rates.level.${bulletin.level}`)}</th>
-                <th>{t(params.span === "week" ? "bulletin.col.thisWeek" : "bulletin.col.upToWeek", { measure: measureName })}</th>
+                <th>
+                  {t(census ? "bulletin.col.upToWeekEnd" : params.span === "week" ? "bulletin.col.thisWeek" : "bulletin.col.upToWeek", {
+                    measure: measureName,
+                  })}
+                </th>
                 <th className="num">{t("bulletin.col.lastWeek")}</th>
                 <th>{t("bulletin.col.change")}</th>
                 <th>{t("bulletin.col.status")}</th>
@@ -189,9 +255,10 @@ export default function BulletinPage() {
   );
 }
 
-function BulletinTableRow({ row, measure, query }: { row: BulletinRow; measure: MeasureKey; query: string }) {
+function BulletinTableRow({ row, measure, query }: { row: BulletinRow; measure: ReportMeasure; query: string }) {
   const { unit, previous, change } = row;
-  const href = unitHref(unit, query);
+  const census = unit.figure.census;
+  const href = census ? null : unitHref(unit, query);
   const greyed = unit.figure.belowMinimum;
   return (
     <tr className={greyed ? "greyed" : undefined} data-status={row.status ?? "none"}>
@@ -201,11 +268,22 @@ function BulletinTableRow({ row, measure, query }: { row: BulletinRow; measure: 
         {unit.context && <span className="context">{unit.context}</span>}
       </td>
       <td>
-        <EstimateCell measure={measure} estimate={unit.figure.weighted} greyed={greyed} />
+        <EstimateCell
+          measure={measure}
+          estimate={unit.figure.weighted}
+          greyed={greyed}
+          census={census ? { successes: unit.figure.counts.successes, n: unit.figure.counts.n } : undefined}
+        />
       </td>
       <td className="num">{formatValue(measure, previous.figure.weighted.rate)}</td>
       <td>
-        <ChangeCell measure={measure} current={unit.figure.weighted} previous={previous.figure.weighted} comparison={change} />
+        <ChangeCell
+          measure={measure}
+          current={unit.figure.weighted}
+          previous={previous.figure.weighted}
+          comparison={change}
+          census={census}
+        />
       </td>
       <td>
         <StatusBadge status={row.status} />

@@ -3,11 +3,12 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { formulaLines } from "~/components/rate-figure";
 import { isoWeekLabel, shownChange, shownPercent } from "~/domain/measures";
-import { parseBulletinParams } from "~/domain/rate-params";
+import { parseBulletinParams, type BulletinParams } from "~/domain/rate-params";
 import { translator } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
-import { bulletinPage } from "~/models/rates.server";
+import { bulletinPage, coverageBulletinPage } from "~/models/rates.server";
 import { clientInfo } from "~/utils/request.server";
+import type { CurrentUser } from "~/models/users.server";
 import { requirePermission } from "~/utils/session.server";
 import { writeXlsx, XLSX_TYPE, type SheetCell } from "~/utils/xlsx.server";
 import { invariantResponse } from "~/utils/input";
@@ -19,6 +20,7 @@ const one = (x: number) => Math.round(x * 10) / 10;
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const params = parseBulletinParams(new URL(request.url).searchParams);
+  if (params.source === "coverage") return coverageXlsx(request, context, user, params);
   const page = await bulletinPage(user, params, new Date());
   invariantResponse(page !== "notFound" && page.bulletin && page.campaign && page.measure);
   const { bulletin, campaign, measure } = page;
@@ -86,7 +88,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     details: { week: isoWeekLabel(bulletin.week), measure, level: bulletin.level, rows: bulletin.rows.length },
     ip: clientInfo(request, context).ip,
   });
-  const filename = `${t("bulletin.title")}-${campaign.code}-${isoWeekLabel(bulletin.week)}.xlsx`;
+  return download(data, `${t("bulletin.title")}-${campaign.code}-${isoWeekLabel(bulletin.week)}.xlsx`);
+}
+
+function download(data: Awaited<ReturnType<typeof writeXlsx>>, filename: string) {
   return new Response(data, {
     headers: {
       "Content-Type": XLSX_TYPE,
@@ -94,4 +99,57 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       "Cache-Control": "no-store",
     },
   });
+}
+
+/** The bulletin ranked by coverage: a census, so counts of households and no interval. */
+async function coverageXlsx(request: Request, context: LoaderFunctionArgs["context"], user: CurrentUser, params: BulletinParams) {
+  const page = await coverageBulletinPage(user, params, new Date());
+  invariantResponse(page !== "notFound" && page.bulletin && page.round);
+  const { bulletin, round } = page;
+  const t = translator("zh");
+  const m = t("rates.measure.coverage");
+  const headers = [
+    t("rates.col.rank"),
+    t(`rates.level.${bulletin.level}`),
+    t("bulletin.xlsx.context"),
+    `${m}（%）`,
+    t("bulletin.xlsx.reached"),
+    t("bulletin.xlsx.toReach"),
+    t("rates.col.households"),
+    t("bulletin.xlsx.lastWeek", { measure: m }),
+    t("bulletin.xlsx.change"),
+    t("bulletin.col.status"),
+  ];
+  const rows: SheetCell[][] = [bulletin.total, ...bulletin.rows].map((row, i) => {
+    const f = row.unit.figure;
+    return [
+      i === 0 ? t("rates.total") : row.unit.rank,
+      row.unit.name,
+      row.unit.context,
+      pct(f.weighted.rate),
+      f.counts.successes,
+      f.counts.n,
+      row.unit.households,
+      pct(row.previous.figure.weighted.rate),
+      row.change ? shownChange(f.weighted.rate!, row.previous.figure.weighted.rate!) : null,
+      row.status ? t(`rates.status.${row.status}`) : t("rates.status.none"),
+    ];
+  });
+  const about = [
+    [t("bulletin.xlsx.round"), `${round.name}（${round.code}）`],
+    [t("bulletin.field.week"), isoWeekLabel(bulletin.week)],
+    [t("bulletin.field.target"), `${pct(params.target)}`],
+    [t("rates.field.minN"), params.minN],
+    ...formulaLines(t, bulletin.formula, params.minN).map((line, i) => [i === 0 ? t("bulletin.xlsx.formula") : "", line]),
+  ];
+  const data = await writeXlsx([
+    { name: t("bulletin.title"), headers, rows },
+    { name: t("bulletin.xlsx.aboutSheet"), headers: [t("bulletin.xlsx.item"), t("bulletin.xlsx.value")], rows: about, widths: [16, 100] },
+  ]);
+  await recordAudit(user, "bulletin.export", {
+    target: round.code,
+    details: { week: isoWeekLabel(bulletin.week), measure: "coverage", level: bulletin.level, rows: bulletin.rows.length },
+    ip: clientInfo(request, context).ip,
+  });
+  return download(data, `${t("bulletin.title")}-${m}-${round.code}-${isoWeekLabel(bulletin.week)}.xlsx`);
 }

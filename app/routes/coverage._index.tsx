@@ -5,6 +5,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { RoundField } from "~/components/rate-controls";
 import { COVERAGE_LEVELS, pace, type CoverageLevel, type Pace } from "~/domain/visits";
 import { useT } from "~/i18n/use-t";
 import { coverage, listRounds, type CoverageUnit } from "~/models/visits.server";
@@ -54,16 +55,7 @@ export default function CoveragePage() {
     <>
       <h1>{t("coverage.title")}</h1>
       <Form method="get" className="filters card">
-        <label>
-          {t("coverage.round")}
-          <select name="round" defaultValue={round.code}>
-            {rounds.map((r) => (
-              <option key={r.code} value={r.code}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RoundField rounds={rounds} value={round.code} label={t("coverage.round")} />
         <label>
           {t("coverage.level")}
           <select name="level" defaultValue={level}>

@@ -2,14 +2,18 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
+import { CampaignField, LevelField, MeasureField, MinNField, RateNav, toChoice, RoundField } from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, RateFormula } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
 import type { MeasureKey } from "~/domain/measures";
-import { parseRateParams } from "~/domain/rate-params";
+import { parseRateParams, percentParam } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign, type WaveRow } from "~/domain/rate-engine";
-import { compareWaves, listRateCampaigns } from "~/models/rates.server";
+import { compareByCoverage, compareVisited, compareWaves, listRateCampaigns } from "~/models/rates.server";
+import { listRounds } from "~/models/visits.server";
+
+/** The coverage level that splits buildings by default (a first round's usual goal). */
+const DEFAULT_COVERAGE_LEVEL = 0.8;
 import { requirePermission } from "~/utils/session.server";
 import { invariantResponse } from "~/utils/input";
 
@@ -25,8 +29,22 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const otherCode = search.get("other");
   const other = otherCode ? others.find((c) => c.code === otherCode) : (others.find((c) => c.opensAt <= campaign!.opensAt) ?? others[0]);
   invariantResponse(!otherCode || other);
+  const by = search.get("by") === "visited" ? "visited" : search.get("by") === "coverage" ? "coverage" : "wave";
+  const threshold = percentParam(search.get("threshold"), 1, 100, DEFAULT_COVERAGE_LEVEL);
+  const rounds = await listRounds(user.countyId);
+  const roundCode = search.get("round");
+  const round = roundCode ? rounds.find((r) => r.code === roundCode) : (rounds.find((r) => r.state === "open") ?? rounds[0]);
+  invariantResponse(!roundCode || round);
   const comparison =
-    campaign && other && measure ? await compareWaves(user, { campaign, other, measure, level: params.level, minN: params.minN }) : null;
+    by === "wave" && campaign && other && measure
+      ? await compareWaves(user, { campaign, other, measure, level: params.level, minN: params.minN })
+      : null;
+  const groups =
+    by !== "wave" && campaign && measure && round
+      ? by === "visited"
+        ? await compareVisited(user, { campaign, measure, round, minN: params.minN })
+        : await compareByCoverage(user, { campaign, measure, round, threshold, minN: params.minN })
+      : null;
   const query = new URLSearchParams();
   if (campaign) query.set("campaign", campaign.code);
   if (measure) query.set("measure", measure);
@@ -39,13 +57,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
     measure,
     minN: params.minN,
     comparison,
+    by,
+    threshold,
+    rounds: rounds.map((r) => ({ code: r.code, name: r.name })),
+    round: round ? { code: round.code, name: round.name } : null,
+    groups,
     query: `?${query}`,
   };
 }
 
 export default function ComparePage() {
-  const { campaigns, campaign, others, other, measure, minN, comparison, query } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, others, other, measure, minN, comparison, by, threshold, rounds, round, groups, query } =
+    useLoaderData<typeof loader>();
   const t = useT();
+  const level = `${Math.round(threshold * 1000) / 10}%`;
   return (
     <>
       <h1>{t("rates.compareTitle")}</h1>
@@ -54,8 +79,25 @@ export default function ComparePage() {
         <p className="muted">{t("rates.noCampaigns")}</p>
       ) : (
         <Form method="get" className="filters card">
+          <label>
+            {t("rates.compare.by")}
+            <select name="by" defaultValue={by}>
+              {(["wave", "visited", "coverage"] as const).map((b) => (
+                <option key={b} value={b}>
+                  {t(`rates.compare.by.${b}`)}
+                </option>
+              ))}
+            </select>
+          </label>
           <CampaignField campaigns={campaigns} value={campaign.code} label={t("rates.field.thisWave")} />
-          {others.length > 0 && (
+          {by !== "wave" && round && <RoundField rounds={rounds} value={round.code} label={t("rates.field.round")} />}
+          {by === "coverage" && (
+            <label>
+              {t("rates.compare.threshold")}
+              <input type="text" name="threshold" inputMode="decimal" defaultValue={String(Math.round(threshold * 1000) / 10)} />
+            </label>
+          )}
+          {by === "wave" && others.length > 0 && (
             <CampaignField campaigns={others} value={other?.code ?? null} name="other" label={t("rates.field.otherWave")} />
           )}
           <MeasureField measures={campaign.measures} value={measure} />
@@ -66,7 +108,49 @@ export default function ComparePage() {
           </button>
         </Form>
       )}
-      {campaign && measure && !comparison && <p className="alert warn">{t("rates.noOtherWave")}</p>}
+      {by === "wave" && campaign && measure && !comparison && <p className="alert warn">{t("rates.noOtherWave")}</p>}
+      {by !== "wave" && campaign && measure && !round && <p className="alert warn">{t("rates.compare.noRounds")}</p>}
+      {groups && measure && round && (
+        <>
+          <RateFormula formula={groups.formula} minN={minN} collapsed />
+          <p className="muted">
+            {by === "visited"
+              ? t("rates.compare.visitedNote", { round: round.name, n: groups.unlinked.toLocaleString() })
+              : t("rates.compare.coverageNote", { round: round.name, n: groups.unlinked.toLocaleString() })}{" "}
+            {t("rates.compare.groupsRule")}
+          </p>
+          <DataTable
+            columns={[t("rates.col.group"), { num: t("rates.col.responses") }, t(`rates.measure.${measure}`)]}
+            rows={groups.groups.map((g, i) => ({
+              g,
+              name:
+                by === "visited"
+                  ? t(i === 0 ? "rates.compare.visited" : "rates.compare.notVisited")
+                  : t(i === 0 ? "rates.compare.above" : "rates.compare.below", { t: level }),
+            }))}
+            className="rate-table"
+            testId="groups-table"
+            row={({ g, name }) => (
+              <tr key={name} className={g.belowMinimum ? "greyed" : undefined}>
+                <td>{name}</td>
+                <td className="num">{g.responses.toLocaleString()}</td>
+                <td>
+                  <EstimateCell measure={measure} estimate={g.estimate} greyed={g.belowMinimum} />
+                </td>
+              </tr>
+            )}
+          />
+          <p data-testid="groups-difference">
+            {t("rates.col.difference")}：
+            <ChangeCell
+              measure={measure}
+              current={groups.groups[0].estimate}
+              previous={groups.groups[1].estimate}
+              comparison={groups.comparison}
+            />
+          </p>
+        </>
+      )}
       {comparison && measure && other && campaign && (
         <>
           <RateFormula formula={comparison.formula} minN={minN} collapsed />

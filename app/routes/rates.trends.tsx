@@ -6,12 +6,13 @@ import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
 import { EstimateCell, RateFormula } from "~/components/rate-figure";
-import { isoWeekLabel } from "~/domain/measures";
+import { isoWeekLabel, weekEnd } from "~/domain/measures";
 import { parseRateParams } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign } from "~/domain/rate-engine";
-import { listRateCampaigns, rateTrend } from "~/models/rates.server";
+import { coverageTrend, listRateCampaigns, rateTrend } from "~/models/rates.server";
+import { listRounds } from "~/models/visits.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { invariantResponse, OptionalId } from "~/utils/input";
@@ -32,6 +33,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
     minN: params.minN,
   });
   invariantResponse(trend);
+  // The door-to-door coverage of the same unit, week by week (the open round, else the newest).
+  const rounds = await listRounds(user.countyId);
+  const round = rounds.find((r) => r.code === search.get("round")) ?? rounds.find((r) => r.state === "open") ?? rounds[0];
+  const coverage = round
+    ? await coverageTrend(user, {
+        round,
+        placeId: trend.unit.placeId,
+        gridId: trend.unit.gridId,
+        minN: params.minN,
+        now: new Date(),
+      })
+    : null;
   const unit = measure === "score" ? "" : "%";
   const plotted = trend.weeks.map((w) => {
     const shown = w.figure.weighted.rate !== null && !w.figure.belowMinimum;
@@ -55,13 +68,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
     minN: params.minN,
     trend,
     chart,
+    coverage: coverage && round ? { round: round.name, weeks: coverage.weeks } : null,
     query: `?${query}`,
     here: Object.fromEntries(here),
   };
 }
 
 export default function TrendsPage() {
-  const { campaigns, campaign, measure, minN, trend, chart, query, here } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, measure, minN, trend, chart, coverage, query, here } = useLoaderData<typeof loader>();
   const t = useT();
   return (
     <>
@@ -115,6 +129,35 @@ export default function TrendsPage() {
           </tr>
         )}
       />
+      {coverage && (
+        <section data-testid="coverage-trend">
+          <h2>{t("rates.coverageTrendTitle", { round: coverage.round })}</h2>
+          <p className="muted">
+            {t("rates.formula.coverage")}。{t("rates.formula.census", { minN })}
+            {t("rates.formula.asOfWeek")}
+          </p>
+          <DataTable
+            columns={[t("rates.col.week"), t("rates.measure.coverage")]}
+            rows={[...coverage.weeks].reverse()}
+            className="rate-table"
+            row={(w) => (
+              <tr key={w.week} className={w.figure.belowMinimum ? "greyed" : undefined}>
+                <td>
+                  {isoWeekLabel(w.week)} <span className="context">{weekEnd(w.week)}</span>
+                </td>
+                <td>
+                  <EstimateCell
+                    measure="coverage"
+                    estimate={w.figure.weighted}
+                    greyed={w.figure.belowMinimum}
+                    census={{ successes: w.figure.counts.successes, n: w.figure.counts.n }}
+                  />
+                </td>
+              </tr>
+            )}
+          />
+        </section>
+      )}
     </>
   );
 }

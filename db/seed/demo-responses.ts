@@ -112,8 +112,16 @@ export async function seedDemoResponses({
   const end = Math.min(Date.now(), new Date(campaign.closesAt).getTime() - 60_000);
   const span = weeksBack * WEEK_MS;
 
+  // Responses a volunteer collected at the door name their household (a separate draw, so the
+  // answers stay what they were).
+  const householdsOf = new Map<number, number[]>();
+  for (const h of await sql<{ id: number; buildingId: number }[]>`
+    select id, building_id as "buildingId" from households where county_id = ${countyId} and not vacant order by id`)
+    householdsOf.set(h.buildingId, [...(householdsOf.get(h.buildingId) ?? []), h.id]);
+  const doors = mulberry32(seed + 7);
   const rows: Record<string, unknown>[] = [];
   for (const link of links) {
+    const doorsLeft = [...(householdsOf.get(link.placeId) ?? [])];
     const base = COMMUNITY_SATISFACTION[(communityIndex.get(link.communityId) ?? 0) % COMMUNITY_SATISFACTION.length];
     const building = base + (rng() - 0.5) * 0.08;
     const few = rng() < 0.15;
@@ -126,13 +134,16 @@ export async function seedDemoResponses({
       const progress = 1 - (end - finishedAt.getTime()) / span;
       const satisfaction = building - 0.04 + 0.06 * progress;
       const duration = 90 + Math.floor(rng() * 360);
+      const channel = rng() < 0.6 ? "volunteer" : "qr";
+      const household = channel === "volunteer" && doorsLeft.length ? doorsLeft.splice(Math.floor(doors() * doorsLeft.length), 1)[0] : null;
       rows.push({
         county_id: countyId,
         campaign_id: campaignId,
         survey_version_id: campaign.versionId,
         place_id: link.placeId,
         link_id: link.id,
-        channel: rng() < 0.6 ? "volunteer" : "qr",
+        channel,
+        household_id: household,
         answers: sql.json(answersFor(rng, questions, tags, satisfaction)),
         client_key: `demo-${campaignId}-${seed}-${rows.length + 1}`,
         started_at: new Date(finishedAt.getTime() - duration * 1000),

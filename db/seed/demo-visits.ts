@@ -9,7 +9,7 @@ import { mulberry32 } from "~/domain/sampling";
 import { VISIT_OUTCOMES } from "~/domain/visits";
 import { checkForChecker, drawSpotChecks, recordCheckResults } from "~/models/spot-checks.server";
 import { createTeam } from "~/models/teams.server";
-import { assign, roundByCode } from "~/models/visits.server";
+import { assign, rebuildVisitStates, roundByCode } from "~/models/visits.server";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -157,6 +157,8 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
   targets.forEach((id, i) => log(id, suspect, "reached", new Date(night.getTime() + i * 5000), "已发放宣传资料"));
 
   for (let i = 0; i < rows.length; i += CHUNK) await sql`insert into visit_logs ${sql(rows.slice(i, i + CHUNK) as never[])}`;
+  // Logs loaded in bulk: the households' states are written once from all of them.
+  await rebuildVisitStates((await roundByCode(countyId, DEMO_ROUND))!, countyId);
   await seedTeamAndSpotCheck(countyId, communities[0].id, volunteersOf.get(communities[0].id)!, volunteerOf);
   return rows.length;
 }

@@ -3,7 +3,7 @@
 import { sql } from "~/db.server";
 import { createCounty, countCounties, findCounty } from "~/models/counties.server";
 import { applyRegisterRows } from "~/models/register.server";
-import type { RegisterSummary } from "~/domain/register-import";
+import type { RegisterRow, RegisterSummary } from "~/domain/register-import";
 import { createUser } from "~/models/users.server";
 import type { Role } from "~/utils/permissions";
 import { createCampaign, setCampaignState } from "~/models/campaigns.server";
@@ -29,9 +29,12 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   { username: "hotline2", displayName: "12345回访员二", phone: "19900010008", role: "hotline_agent", scope: "county" },
 ];
 
-export async function seedDemoCounty(): Promise<{ countyId: number; summary: RegisterSummary }> {
+/** The demo county with its accounts; `register` replaces the generated register (the benchmark's larger county). */
+export async function seedDemoCounty(
+  register: RegisterRow[] = generateDemoRegister(),
+): Promise<{ countyId: number; summary: RegisterSummary }> {
   const county = await createCounty(DEMO_COUNTY.code, DEMO_COUNTY.name);
-  const summary = await sql.begin((tx) => applyRegisterRows(tx, county.id, generateDemoRegister()));
+  const summary = await sql.begin((tx) => applyRegisterRows(tx, county.id, register));
   const [firstStreet] = await sql<{ id: number }[]>`
     select id from places where county_id = ${county.id} and level = 'street' order by sort_order, id limit 1`;
   const [firstCommunity] = await sql<{ id: number }[]>`

@@ -281,6 +281,7 @@ describe("status, ranking and effective counts", () => {
     households: 100,
     coverage: 1,
     belowMinimum,
+    census: false,
   });
 
   it("ranks by weighted rate, ties by the lower limit; small or empty samples get no rank", () => {

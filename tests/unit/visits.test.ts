@@ -99,6 +99,17 @@ describe("householdVisitState", () => {
     expect(state(tap, { ...undo, rejected: true }).status).toBe("reached");
   });
 
+  it("dates the first counted reached log, and forgets a reach that was rejected or undone", () => {
+    expect(state(log("2026-12-20 10:00", "notHome")).reachedAt).toBeNull();
+    const first = log("2026-12-21 19:00", "reached", 1);
+    // Synced late but earlier in time: the earliest reach is the date that counts.
+    expect(state(log("2026-12-23 10:00", "reached", 2), first).reachedAt).toEqual(first.at);
+    const rejected = log("2026-12-19 10:00", "reached", 3, { rejected: true });
+    expect(state(rejected, first).reachedAt).toEqual(first.at);
+    const tap = log("2026-12-18 10:00", "reached");
+    expect(state(tap, log("2026-12-18 10:01", "notHome", 1, { undoes: tap.id }), first).reachedAt).toEqual(first.at);
+  });
+
   it("orders logs by time whatever order they arrive in (an offline phone syncs late)", () => {
     const late = log("2026-12-22 10:00", "notHome", 2);
     const early = log("2026-12-20 10:00", "notHome", 1);
