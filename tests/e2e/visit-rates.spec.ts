@@ -20,6 +20,7 @@ test("the office ranks communities by door-to-door coverage and compares visited
   // Other journeys open rounds of their own: rank the demo round's logs.
   await page.getByLabel("走访轮次").selectOption("demo-visits");
   await page.getByRole("button", { name: "查看" }).click();
+  await expect(page).toHaveURL(/round=demo-visits/);
   const bulletin = page.getByTestId("bulletin");
   await expect(bulletin.getByRole("heading", { level: 1 })).toContainText("入户走访覆盖率周通报");
   const rows = page.getByTestId("bulletin-table").locator("tbody tr");
