@@ -281,3 +281,50 @@ export function fabricationSignals(logs: SignalLog[], rules: SignalRules = DEFAU
     if (new Set(same.map((l) => l.volunteerId)).size > 1) for (const l of same) flag(l.id, "sharedDevice");
   return flags;
 }
+
+/** A phone's clock may run a little ahead of the server's. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Why a queued item (a visit log, a spot-check result) is refused before its own kind is looked at. */
+export type QueuedItemRefusal =
+  "badClientKey" | "repeatedInRequest" | "roundClosed" | "badHousehold" | "badTime" | "inFuture" | "noteTooLong";
+
+type QueuedItemInput = { clientKey?: unknown; householdId?: unknown; at?: unknown; note?: unknown };
+
+/**
+ * The checks every item a phone queues goes through, in this order: its client key (well formed,
+ * not twice in one request; `seen` collects them), the round still open, a household id,
+ * `ownChecks` (the item's own fields: an outcome, a sampled household, a result), a time that
+ * is not in the future nor before `earliest` (refused as `tooEarly`), and a note of at most 500
+ * characters. The first failing check names the refusal.
+ */
+export function checkQueuedItem<R extends string>(
+  v: QueuedItemInput,
+  context: {
+    seen: Set<string>;
+    open: boolean;
+    now: Date;
+    earliest: Date;
+    tooEarly: R;
+    ownChecks: (householdId: number) => R | null;
+  },
+):
+  | { clientKey: string; refusal: QueuedItemRefusal | R }
+  | { clientKey: string; refusal: null; householdId: number; at: Date; note: string | null } {
+  const clientKey = typeof v.clientKey === "string" ? v.clientKey : "";
+  const refused = (refusal: QueuedItemRefusal | R) => ({ clientKey, refusal });
+  if (!/^[\w:.-]{8,100}$/.test(clientKey)) return refused("badClientKey");
+  if (context.seen.has(clientKey)) return refused("repeatedInRequest");
+  context.seen.add(clientKey);
+  if (!context.open) return refused("roundClosed");
+  if (!(typeof v.householdId === "number" && Number.isSafeInteger(v.householdId) && v.householdId > 0)) return refused("badHousehold");
+  const own = context.ownChecks(v.householdId);
+  if (own) return refused(own);
+  const at = typeof v.at === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v.at) ? new Date(v.at) : null;
+  if (!at || Number.isNaN(at.getTime())) return refused("badTime");
+  if (at.getTime() > context.now.getTime() + CLOCK_SKEW_MS) return refused("inFuture");
+  if (at.getTime() < context.earliest.getTime()) return refused(context.tooEarly);
+  const note = typeof v.note === "string" && v.note.trim() !== "" ? v.note.trim() : null;
+  if (note && note.length > 500) return refused("noteTooLong");
+  return { clientKey, refusal: null, householdId: v.householdId, at, note };
+}

@@ -14,7 +14,7 @@ import {
   type FrameHousehold,
   type SpotCheckSize,
 } from "~/domain/spot-checks";
-import { floorOf, householdVisitState } from "~/domain/visits";
+import { checkQueuedItem, CLOCK_SKEW_MS, floorOf, householdVisitState } from "~/domain/visits";
 import { gridInScope, inScope } from "~/models/places.server";
 import type { ScopedUser } from "~/models/users.server";
 import { roundGrids } from "~/models/teams.server";
@@ -290,7 +290,6 @@ export async function checkAssignment(check: CheckerCheck) {
 }
 
 export const MAX_RESULTS_PER_REQUEST = 200;
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export type CheckResultInput = { clientKey?: unknown; householdId?: unknown; result?: unknown; at?: unknown; note?: unknown };
 export type CheckRefusal =
@@ -323,22 +322,20 @@ export async function recordCheckResults(
   const rows: { index: number; clientKey: string; householdId: number; result: CheckResult; at: Date; note: string | null }[] = [];
   const seen = new Set<string>();
   results.forEach((v, index) => {
-    const clientKey = typeof v.clientKey === "string" ? v.clientKey : "";
-    const refuse = (reason: CheckRefusal) => (answers[index] = { clientKey, status: "refused", reason });
-    if (!/^[\w:.-]{8,100}$/.test(clientKey)) return refuse("badClientKey");
-    if (seen.has(clientKey)) return refuse("repeatedInRequest");
-    seen.add(clientKey);
-    if (check.round.state !== "open") return refuse("roundClosed");
-    if (!(typeof v.householdId === "number" && Number.isSafeInteger(v.householdId) && v.householdId > 0)) return refuse("badHousehold");
-    if (!sample.has(v.householdId)) return refuse("notInSample");
-    if (!isCheckResult(v.result)) return refuse("badResult");
-    const at = typeof v.at === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v.at) ? new Date(v.at) : null;
-    if (!at || Number.isNaN(at.getTime())) return refuse("badTime");
-    if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) return refuse("inFuture");
-    if (at.getTime() < check.createdAt.getTime() - CLOCK_SKEW_MS) return refuse("beforeDraw");
-    const note = typeof v.note === "string" && v.note.trim() !== "" ? v.note.trim() : null;
-    if (note && note.length > 500) return refuse("noteTooLong");
-    rows.push({ index, clientKey, householdId: v.householdId, result: v.result, at, note });
+    const item = checkQueuedItem<CheckRefusal>(v, {
+      seen,
+      open: check.round.state === "open",
+      now,
+      earliest: new Date(check.createdAt.getTime() - CLOCK_SKEW_MS),
+      tooEarly: "beforeDraw",
+      ownChecks: (householdId) => (!sample.has(householdId) ? "notInSample" : !isCheckResult(v.result) ? "badResult" : null),
+    });
+    if (item.refusal) {
+      answers[index] = { clientKey: item.clientKey, status: "refused", reason: item.refusal };
+      return;
+    }
+    const { clientKey, householdId, at, note } = item;
+    rows.push({ index, clientKey, householdId, result: v.result as CheckResult, at, note });
   });
   if (rows.length > 0) {
     const inserted = await sql<{ clientKey: string }[]>`

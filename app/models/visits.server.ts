@@ -4,6 +4,7 @@
 import type { TransactionSql } from "postgres";
 import { sql, type Sql } from "~/db.server";
 import {
+  checkQueuedItem,
   fabricationSignals,
   floorOf,
   householdVisitState,
@@ -435,8 +436,6 @@ export async function assignmentFor(user: { id: number; countyId: number }, roun
 }
 
 export const MAX_VISITS_PER_REQUEST = 200;
-/** A phone's clock may run a little ahead. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export type VisitInput = {
   clientKey?: unknown;
@@ -486,23 +485,22 @@ export async function recordVisits(
   const checked: Checked[] = [];
   const seen = new Set<string>();
   visits.forEach((v, index) => {
-    const clientKey = typeof v.clientKey === "string" ? v.clientKey : "";
-    const refuse = (reason: VisitRefusal) => (results[index] = { clientKey, status: "refused", reason });
-    if (!/^[\w:.-]{8,100}$/.test(clientKey)) return refuse("badClientKey");
-    if (seen.has(clientKey)) return refuse("repeatedInRequest");
-    seen.add(clientKey);
-    if (round.state !== "open") return refuse("roundClosed");
-    if (!(typeof v.householdId === "number" && Number.isSafeInteger(v.householdId) && v.householdId > 0)) return refuse("badHousehold");
-    if (typeof v.outcome !== "string" || !(VISIT_OUTCOMES as readonly string[]).includes(v.outcome)) return refuse("badOutcome");
-    const at = typeof v.at === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v.at) ? new Date(v.at) : null;
-    if (!at || Number.isNaN(at.getTime())) return refuse("badTime");
-    if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) return refuse("inFuture");
-    if (at.getTime() < round.startsAt.getTime()) return refuse("beforeRound");
-    const note = typeof v.note === "string" && v.note.trim() !== "" ? v.note.trim() : null;
-    if (note && note.length > 500) return refuse("noteTooLong");
+    const item = checkQueuedItem<VisitRefusal>(v, {
+      seen,
+      open: round.state === "open",
+      now,
+      earliest: round.startsAt,
+      tooEarly: "beforeRound",
+      ownChecks: () => (typeof v.outcome !== "string" || !(VISIT_OUTCOMES as readonly string[]).includes(v.outcome) ? "badOutcome" : null),
+    });
+    if (item.refusal) {
+      results[index] = { clientKey: item.clientKey, status: "refused", reason: item.refusal };
+      return;
+    }
     const undoes = typeof v.undoes === "string" && v.undoes !== "" ? v.undoes : null;
     const deviceId = typeof v.deviceId === "string" ? v.deviceId.slice(0, 100) : null;
-    checked.push({ index, clientKey, householdId: v.householdId, outcome: v.outcome as VisitOutcome, at, note, undoes, deviceId });
+    const { clientKey, householdId, at, note } = item;
+    checked.push({ index, clientKey, householdId, outcome: v.outcome as VisitOutcome, at, note, undoes, deviceId });
   });
   if (checked.length === 0) return results as VisitResult[];
 
