@@ -53,7 +53,7 @@ import {
 } from "~/domain/rate-engine";
 import { bulletinRange, type BulletinLevel, type BulletinParams } from "~/domain/rate-params";
 import type { ScopedUser } from "~/models/users.server";
-import { listRounds, type VisitRound } from "~/models/visits.server";
+import { chooseRound, type VisitRound } from "~/models/visits.server";
 import { taggedQuestions } from "~/survey/tags";
 
 /** A whole county as a scope (for the CLI): by its code, or the only county there is; null otherwise. */
@@ -511,11 +511,10 @@ export type CoverageBulletinPage = {
   bulletin: Bulletin | null;
 };
 
-/** The bulletin ranked by coverage: the round asked for (else the open one, else the newest), at the end of the chosen week. */
+/** The bulletin ranked by coverage: the round asked for (else `chooseRound`'s default), at the end of the chosen week. */
 export async function coverageBulletinPage(user: ScopedUser, p: BulletinParams, now: Date): Promise<CoverageBulletinPage | "notFound"> {
-  const rounds = await listRounds(user.countyId);
-  const round = p.round ? rounds.find((r) => r.code === p.round) : (rounds.find((r) => r.state === "open") ?? rounds[0]);
-  if (p.round && !round) return "notFound";
+  const { rounds, round } = await chooseRound(user.countyId, p.round);
+  if (round === undefined) return "notFound";
   const choices = rounds.map((r) => ({ code: r.code, name: r.name }));
   if (!round) return { rounds: choices, round: null, levels: [], week: null, weeks: null, bulletin: null };
   const weeks = roundWeeks(round, now);

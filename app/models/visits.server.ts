@@ -776,6 +776,31 @@ export async function listRounds(countyId: number): Promise<VisitRound[]> {
   return sql<VisitRound[]>`select ${roundColumns} from visit_rounds r where r.county_id = ${countyId} order by r.starts_at desc, r.id desc`;
 }
 
+/**
+ * The county's rounds and the one a page shows: the round with this code (undefined when the code
+ * is unknown: the pages answer 404), else the open round with the most households logged (a round
+ * just opened with nothing logged does not take over the pages, as with campaigns), else the round
+ * with the most, else the newest. Ties go to the newer round (the list is newest first).
+ */
+export async function chooseRound(
+  countyId: number,
+  code: string | null | undefined,
+): Promise<{ rounds: VisitRound[]; round: VisitRound | null | undefined }> {
+  const rounds = await listRounds(countyId);
+  if (code) return { rounds, round: rounds.find((r) => r.code === code) };
+  if (rounds.length <= 1) return { rounds, round: rounds[0] ?? null };
+  const counts = await sql<{ roundId: number; households: number }[]>`
+    select round_id as "roundId", count(*)::int as households from visit_household_states
+    where round_id = any(${rounds.map((r) => r.id)}::int[]) group by round_id`;
+  const logged = new Map(counts.map((c) => [c.roundId, c.households]));
+  const most = (list: VisitRound[]) =>
+    list.reduce<VisitRound | null>((best, r) => {
+      const n = logged.get(r.id) ?? 0;
+      return n > 0 && (!best || n > (logged.get(best.id) ?? 0)) ? r : best;
+    }, null);
+  return { rounds, round: most(rounds.filter((r) => r.state === "open")) ?? most(rounds) ?? rounds[0] };
+}
+
 /** A building's households by stairwell and floor, each with its status, inside the user's scope; null outside it. */
 export async function buildingVisits(user: ScopedUser, round: VisitRound, buildingId: number) {
   const [building] = await sql<{ id: number; name: string; compound: string }[]>`

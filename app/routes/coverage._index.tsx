@@ -8,17 +8,15 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { RoundField } from "~/components/rate-controls";
 import { COVERAGE_LEVELS, pace, type CoverageLevel, type Pace } from "~/domain/visits";
 import { useT } from "~/i18n/use-t";
-import { coverage, listRounds, type CoverageUnit } from "~/models/visits.server";
+import { chooseRound, coverage, type CoverageUnit } from "~/models/visits.server";
 import { invariantResponse } from "~/utils/input";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:read");
   const search = new URL(request.url).searchParams;
-  const rounds = await listRounds(user.countyId);
-  const code = search.get("round");
-  const round = code ? rounds.find((r) => r.code === code) : (rounds.find((r) => r.state === "open") ?? rounds[0]);
-  invariantResponse(!code || round);
+  const { rounds, round } = await chooseRound(user.countyId, search.get("round"));
+  invariantResponse(round !== undefined);
   if (!round) return { rounds: [], round: null, level: "community" as CoverageLevel, units: [], total: null, paces: null };
   const asked = search.get("level");
   const level: CoverageLevel = (COVERAGE_LEVELS as readonly string[]).includes(asked ?? "") ? (asked as CoverageLevel) : "community";

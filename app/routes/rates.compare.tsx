@@ -10,7 +10,7 @@ import { parseRateParams, percentParam } from "~/domain/rate-params";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign, type WaveRow } from "~/domain/rate-engine";
 import { compareByCoverage, compareVisited, compareWaves, listRateCampaigns } from "~/models/rates.server";
-import { listRounds } from "~/models/visits.server";
+import { chooseRound } from "~/models/visits.server";
 
 /** The coverage level that splits buildings by default (a first round's usual goal). */
 const DEFAULT_COVERAGE_LEVEL = 0.8;
@@ -31,10 +31,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   invariantResponse(!otherCode || other);
   const by = search.get("by") === "visited" ? "visited" : search.get("by") === "coverage" ? "coverage" : "wave";
   const threshold = percentParam(search.get("threshold"), 1, 100, DEFAULT_COVERAGE_LEVEL);
-  const rounds = await listRounds(user.countyId);
-  const roundCode = search.get("round");
-  const round = roundCode ? rounds.find((r) => r.code === roundCode) : (rounds.find((r) => r.state === "open") ?? rounds[0]);
-  invariantResponse(!roundCode || round);
+  const { rounds, round } = await chooseRound(user.countyId, search.get("round"));
+  invariantResponse(round !== undefined);
   const comparison =
     by === "wave" && campaign && other && measure
       ? await compareWaves(user, { campaign, other, measure, level: params.level, minN: params.minN })

@@ -12,7 +12,7 @@ import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign } from "~/domain/rate-engine";
 import { coverageTrend, listRateCampaigns, rateTrend } from "~/models/rates.server";
-import { listRounds } from "~/models/visits.server";
+import { chooseRound } from "~/models/visits.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { invariantResponse, OptionalId } from "~/utils/input";
@@ -33,9 +33,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     minN: params.minN,
   });
   invariantResponse(trend);
-  // The door-to-door coverage of the same unit, week by week (the open round, else the newest).
-  const rounds = await listRounds(user.countyId);
-  const round = rounds.find((r) => r.code === search.get("round")) ?? rounds.find((r) => r.state === "open") ?? rounds[0];
+  // The door-to-door coverage of the same unit, week by week (the round asked for, else `chooseRound`'s default).
+  const { round } = await chooseRound(user.countyId, search.get("round"));
+  invariantResponse(round !== undefined);
   const coverage = round
     ? await coverageTrend(user, {
         round,

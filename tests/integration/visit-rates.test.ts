@@ -8,7 +8,7 @@ import { formulaFor, shownChange, weekEnd, weekOf } from "~/domain/measures";
 import { parseBulletinParams } from "~/domain/rate-params";
 import { chooseCampaign, type RateCampaign } from "~/domain/rate-engine";
 import { compareByCoverage, compareVisited, coverageBulletinPage, coverageTrend, listRateCampaigns } from "~/models/rates.server";
-import { roundByCode, type VisitRound } from "~/models/visits.server";
+import { chooseRound, createRound, roundByCode, type VisitRound } from "~/models/visits.server";
 import { seedDemoCampaigns, seedDemoCounty } from "../../db/seed/index";
 import { seedDemoResponses } from "../../db/seed/demo-responses";
 import { DEMO_ROUND, seedDemoVisits } from "../../db/seed/demo-visits";
@@ -166,5 +166,37 @@ describe("visits in the compare page", () => {
         return [d.responses, d.positive, d.valid];
       }),
     );
+  });
+});
+
+describe("the round the pages show by default", () => {
+  it("is the open round with the most households logged, not a round just opened with nothing logged", async () => {
+    const made = await createRound(
+      { id: null, countyId },
+      {
+        code: "just-opened",
+        name: "刚开的一轮",
+        startsAt: new Date(Date.now() + 86_400_000),
+        firstDeadline: new Date(Date.now() + 10 * 86_400_000),
+        finalDeadline: new Date(Date.now() + 20 * 86_400_000),
+        campaignId: null,
+        message: null,
+        unreachableAfter: 3,
+        targetPlaceIds: [
+          (await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'community' limit 1`)[0].id,
+        ],
+      },
+    );
+    if (!("id" in made)) throw new Error(made.problem);
+    const { rounds, round: shown } = await chooseRound(countyId, null);
+    // The new round is the newest: it would be shown if the pages took the newest open round.
+    expect(rounds[0].code).toBe("just-opened");
+    expect(shown?.code).toBe(DEMO_ROUND);
+    expect((await chooseRound(countyId, "just-opened")).round?.code).toBe("just-opened");
+    expect((await chooseRound(countyId, "no-such-round")).round).toBeUndefined();
+    const page = await coverageBulletinPage(scope, parseBulletinParams(new URLSearchParams({ measure: "coverage" })), new Date());
+    expect(page !== "notFound" && page.round?.code).toBe(DEMO_ROUND);
+    await sql`delete from visit_round_targets where round_id = ${made.id}`;
+    await sql`delete from visit_rounds where id = ${made.id}`;
   });
 });
