@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveDataDir } from "./db/embedded";
+import { resolveDataDir } from "./db/data-dir";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const log = (line: string) => console.log(`[wenming supervisor] ${line}`);

