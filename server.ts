@@ -13,6 +13,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { bootDatabase, DatabaseUnavailable, PROJECT_ROOT } from "./db/boot";
 import { readEnv } from "./app/utils/env.server";
 import { recordAppOrigin } from "./app/utils/public-url.server";
+import { connectionLost, databaseUnavailable, guardBuild, RETRY_AFTER_S, UNAVAILABLE_JSON } from "./app/utils/unavailable.server";
 
 const log = (line: string) => console.log(`[wenming] ${line}`);
 
@@ -138,7 +139,13 @@ async function main() {
         const { status, outcome } = await residentSubmission({ headers: { get: (name) => req.get(name) ?? null }, body }, req.params.code);
         res.status(status).set("Cache-Control", "no-store").json(outcome);
       })
-      .catch(next);
+      .catch((error: unknown) => {
+        if (!databaseUnavailable(error)) return next(error);
+        res
+          .status(503)
+          .set({ "Cache-Control": "no-store", "Retry-After": String(RETRY_AFTER_S) })
+          .json(UNAVAILABLE_JSON);
+      });
   });
 
   app.use((_req, res, next) => {
@@ -198,12 +205,12 @@ async function main() {
     const buildDir = path.join(PROJECT_ROOT, "build");
     app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
     app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
-    build = (await import(path.join(buildDir, "server/index.js"))) as ServerBuild;
+    build = guardBuild((await import(path.join(buildDir, "server/index.js"))) as ServerBuild);
   } else {
     const vite = await import("vite");
     const devServer = await vite.createServer({ server: { middlewareMode: true } });
     app.use(devServer.middlewares);
-    build = () => devServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+    build = async () => guardBuild((await devServer.ssrLoadModule("virtual:remix/server-build")) as ServerBuild);
   }
 
   app.all(
@@ -267,19 +274,9 @@ function readNodeBody(req: express.Request, limit: number): Promise<{ text: stri
 // is already answered to whoever waits for it; one nobody waits for any more must not end the
 // process and every request in flight with it. Any other unhandled rejection is a defect: it
 // ends the process, and the supervisor (supervisor.ts) starts a new one.
-const CONNECTION_LOST = new Set([
-  "CONNECTION_CLOSED",
-  "CONNECTION_DESTROYED",
-  "CONNECTION_ENDED",
-  "CONNECT_TIMEOUT",
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "57P01",
-]);
 process.on("unhandledRejection", (reason) => {
-  const code = (reason as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && CONNECTION_LOST.has(code)) {
-    log(`database connection lost (${code}); the query that used it was given up`);
+  if (connectionLost(reason)) {
+    log(`database connection lost (${(reason as { code: string }).code}); the query that used it was given up`);
     return;
   }
   console.error("[wenming] unhandled rejection:", reason);

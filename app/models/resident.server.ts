@@ -9,6 +9,7 @@ import { CAMPAIGN_CACHE_MS, deviceHasAnswered, submitResponse, type SubmitOutcom
 import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
 import type { WithHeaders } from "~/utils/request.server";
 import { getUser } from "~/utils/session.server";
+import { databaseUnavailable } from "~/utils/unavailable.server";
 
 /** A submission's body, form-encoded. Questions carry their own length limits (checked per
  *  question, with the form given back); this only bounds what the server reads. 20,000 Chinese
@@ -84,7 +85,7 @@ export async function residentPage(request: IncomingPage, code: string) {
 
 export type SubmissionResult = {
   status: number;
-  outcome: SubmitOutcome | { ok: false; reason: "tooLarge" | "malformed" };
+  outcome: SubmitOutcome | { ok: false; reason: "tooLarge" | "malformed" | "unavailable" };
   /** What the form held (as far as it could be read), to give it back when the submission fails. */
   form: { answers: Record<string, unknown>; household: string; key: string; started: string } | null;
 };
@@ -167,35 +168,46 @@ export async function handleSubmissionOf(
   if (!/^[A-Za-z0-9-]{8,64}$/.test(clientKey) || !Number.isSafeInteger(versionId))
     return { status: 400, outcome: { ok: false, reason: "malformed" }, form: given };
   const started = Number(form.get("__started"));
-  const user = await getUser(request);
-  const outcome = await submitResponse(
-    {
-      code,
-      clientKey,
-      versionId,
-      answers: given.answers,
-      startedAt: Number.isFinite(started) && started > 0 ? new Date(started) : null,
-      deviceId: await deviceId(request),
-      householdCode: given.household.trim() || null,
-      userAgent: request.headers.get("User-Agent"),
-      channel: user ? "volunteer" : form.get("__src") === "qr" ? "qr" : "link",
-      collectedBy: user?.id ?? null,
-    },
-    new Date(),
-    resolved,
-  );
-  const status = outcome.ok
-    ? 200
-    : outcome.reason === "invalid"
-      ? 422
-      : outcome.reason === "closed"
-        ? 410
-        : outcome.reason === "notFound"
-          ? 404
-          : outcome.reason === "codeRequired"
-            ? 400
-            : 409;
-  return { status, outcome, form: outcome.ok ? null : given };
+  try {
+    return await store();
+  } catch (error) {
+    // A database that cannot take the write now (read-only, disk full, restarting): nothing was
+    // stored; the resident gets every answer back and is asked to submit again later.
+    if (!databaseUnavailable(error)) throw error;
+    return { status: 503, outcome: { ok: false, reason: "unavailable" }, form: given };
+  }
+
+  async function store(): Promise<SubmissionResult> {
+    const user = await getUser(request);
+    const outcome = await submitResponse(
+      {
+        code,
+        clientKey,
+        versionId,
+        answers: given.answers,
+        startedAt: Number.isFinite(started) && started > 0 ? new Date(started) : null,
+        deviceId: await deviceId(request),
+        householdCode: given.household.trim() || null,
+        userAgent: request.headers.get("User-Agent"),
+        channel: user ? "volunteer" : form.get("__src") === "qr" ? "qr" : "link",
+        collectedBy: user?.id ?? null,
+      },
+      new Date(),
+      resolved,
+    );
+    const status = outcome.ok
+      ? 200
+      : outcome.reason === "invalid"
+        ? 422
+        : outcome.reason === "closed"
+          ? 410
+          : outcome.reason === "notFound"
+            ? 404
+            : outcome.reason === "codeRequired"
+              ? 400
+              : 409;
+    return { status, outcome, form: outcome.ok ? null : given };
+  }
 }
 
 function formOf(survey: RenderSurvey, form: URLSearchParams): NonNullable<SubmissionResult["form"]> {

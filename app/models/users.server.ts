@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { sql } from "~/db.server";
 import { hashPassword, verifyPassword } from "~/utils/password.server";
 import type { Role } from "~/utils/permissions";
+import { databaseUnavailable } from "~/utils/unavailable.server";
 
 export type CurrentUser = {
   id: number;
@@ -81,9 +82,12 @@ export async function userForSession(token: string): Promise<SessionLookup> {
     where s.token_hash = ${hashToken(token)}`;
   if (!row || row.revoked || row.disabled) return null;
   if (row.expired) return { expired: true };
+  // A database that takes no writes for now (read-only, disk full) still serves what only reads.
   await sql`
     update sessions set last_seen_at = now(), expires_at = now() + make_interval(hours => ${SESSION_HOURS})
-    where id = ${row.sessionId} and last_seen_at < now() - interval '1 minute'`;
+    where id = ${row.sessionId} and last_seen_at < now() - interval '1 minute'`.catch((error: unknown) => {
+    if (!databaseUnavailable(error)) throw error;
+  });
   const { expired: _e, revoked: _r, disabled: _d, ...user } = row;
   return { user };
 }

@@ -124,10 +124,11 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
   }, []);
 
   // Brings the first field with an error into view (the household code is at the very top, the
-  // submit button at the very bottom of a long page).
+  // submit button at the very bottom of a long page), else the note above the submit button
+  // (offline, the database unavailable), which a resident still reading a question would miss.
   useEffect(() => {
     if (!jump) return;
-    const first = formRef.current?.querySelector<HTMLElement>(".invalid");
+    const first = formRef.current?.querySelector<HTMLElement>(".invalid") ?? formRef.current?.querySelector<HTMLElement>(".alert.error");
     if (!first) return;
     const fits = first.getBoundingClientRect().height < window.innerHeight * 0.8;
     first.scrollIntoView({ block: fits ? "center" : "start" });
@@ -190,7 +191,7 @@ function SurveyForm({ code, place, campaignName, versionId, needsHouseholdCode, 
       const { errors: byField, notice: note } = refusal(result, t);
       show(byField, note);
     } catch {
-      setNotice("resident.offline");
+      show({}, "resident.offline");
     } finally {
       setBusy(false);
     }

@@ -99,7 +99,7 @@ test("a resident answers on a phone, survives a lost connection and a reload, an
 
   await context.setOffline(true);
   await page.getByRole("button", { name: "提交" }).click();
-  await expect(page.getByText("网络不好，没有提交成功")).toBeVisible();
+  await expect(page.getByText("网络不好，没有提交成功")).toBeInViewport();
   await context.setOffline(false);
 
   // A double tap: both requests carry the same key.

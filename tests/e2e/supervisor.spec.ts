@@ -9,7 +9,8 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import postgres from "postgres";
 import { resolveDataDir } from "../../db/data-dir";
-import { E2E_PORT } from "../../playwright.config";
+import { E2E_PORT, PHONE } from "../../playwright.config";
+import { DEMO_PASSWORD, SHOTS, signIn } from "./helpers";
 
 const PORT = E2E_PORT + 100;
 const BASE = `http://localhost:${PORT}`;
@@ -71,14 +72,19 @@ test.afterAll(async () => {
   rmSync(resolveDataDir(dataDir), { recursive: true, force: true });
 });
 
-test("the server keeps running while every database connection is cut under load", async () => {
-  const [pidBefore] = serverPids();
+/** A connection of its own to the supervised server's cluster (the app's database is `postgres`). */
+function clusterAdmin() {
   const lines = readFileSync(clusterFile("postmaster.pid"), "utf8").split("\n");
   const { password } = JSON.parse(readFileSync(path.join(resolveDataDir(dataDir), "credentials.json"), "utf8"));
-  const admin = postgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${lines[3]}/postgres`, {
+  return postgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${lines[3]}/postgres`, {
     max: 1,
     onnotice: () => {},
   });
+}
+
+test("the server keeps running while every database connection is cut under load", async () => {
+  const [pidBefore] = serverPids();
+  const admin = clusterAdmin();
   let stop = false;
   const answers: { at: number; status: number }[] = [];
   const worker = async () => {
@@ -107,6 +113,70 @@ test("the server keeps running while every database connection is cut under load
   expect(answers.length).toBeGreaterThanOrEqual(20); // the load was real (a loaded 2-core machine answers slowly)
   expect(answers.some((a) => a.at > lastCut && a.status === 200)).toBe(true);
   expect(await healthy()).toBe(true);
+});
+
+test("a read-only database answers 503: the resident keeps every answer, the volunteer's sync is refused as JSON, nothing is stored; writable again, the resubmission is stored once", async ({
+  browser,
+}) => {
+  const admin = clusterAdmin();
+  const [link] = await admin<{ code: string }[]>`
+    select l.code from campaign_links l join campaigns c on c.id = l.campaign_id join places p on p.id = l.place_id
+    where c.code = 'demo' and p.level = 'building' order by l.id limit 1`;
+  const stored = async () => (await admin<{ n: number }[]>`select count(*)::int as n from responses`)[0].n;
+  const logs = async () => (await admin<{ n: number }[]>`select count(*)::int as n from visit_logs`)[0].n;
+  const resident = await (await browser.newContext({ ...PHONE, baseURL: BASE })).newPage();
+  await resident.goto(`/s/${link.code}`);
+  for (const group of await resident.getByRole("group").all()) {
+    if ((await group.getByRole("radio").count()) && !(await group.getByRole("radio", { checked: true }).count()))
+      await group.getByRole("radio").first().click();
+  }
+  const chosen = await resident.getByRole("radio", { checked: true }).count();
+  expect(chosen).toBeGreaterThan(3);
+  const volunteer = await (await browser.newContext({ ...PHONE, baseURL: BASE })).newPage();
+  await signIn(volunteer, "volunteer");
+  const assignment = (await (await volunteer.request.get("/api/visits/assignment?round=demo-visits")).json()) as {
+    buildings: { stairwells: { households: { id: number; status: string }[] }[] }[];
+  };
+  const household = assignment.buildings.flatMap((b) => b.stairwells.flatMap((w) => w.households)).find((h) => h.status === "pending")!;
+  const visit = { clientKey: "readonly-visit-0001", householdId: household.id, outcome: "reached", at: new Date().toISOString() };
+  const [responsesBefore, logsBefore] = [await stored(), await logs()];
+
+  await admin`alter database postgres set default_transaction_read_only = on`;
+  await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = 'postgres' and pid <> pg_backend_pid() and backend_type = 'client backend'`;
+  try {
+    await resident.getByRole("button", { name: "提交" }).click();
+    await expect(resident.getByText("系统暂时无法保存答卷，您的答案都还在这里")).toBeInViewport();
+    expect(await resident.getByRole("radio", { checked: true }).count()).toBe(chosen);
+    await resident.screenshot({ path: `${SHOTS}/resident-read-only-phone.png` });
+
+    const sync = await volunteer.request.post("/api/visits", { data: { round: "demo-visits", visits: [visit] } });
+    expect(sync.status()).toBe(503);
+    expect(sync.headers()["retry-after"]).toBe("30");
+    expect(await sync.json()).toMatchObject({ error: "unavailable" });
+    // Reading still works: the volunteer's own page opens.
+    expect((await volunteer.request.get("/api/visits/assignment?round=demo-visits")).status()).toBe(200);
+
+    // A page's form (signing in writes a session): the 503 page in Chinese, not a 500.
+    const office = await (await browser.newContext({ ...PHONE, baseURL: BASE })).newPage();
+    await office.goto("/login");
+    await office.getByLabel("用户名或手机号").fill("admin");
+    await office.getByLabel("密码").fill(DEMO_PASSWORD);
+    await office.getByRole("button", { name: "登录" }).click();
+    await expect(office.getByRole("heading", { name: "暂时无法保存" })).toBeVisible();
+    await office.screenshot({ path: `${SHOTS}/office-read-only-phone.png` });
+
+    expect([await stored(), await logs()]).toEqual([responsesBefore, logsBefore]);
+    expect(output).not.toContain("server exited");
+  } finally {
+    await admin`alter database postgres reset default_transaction_read_only`;
+    await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = 'postgres' and pid <> pg_backend_pid() and backend_type = 'client backend'`;
+  }
+  await resident.getByRole("button", { name: "提交" }).click();
+  await expect(resident.getByTestId("resident-done")).toBeVisible();
+  const resent = await volunteer.request.post("/api/visits", { data: { round: "demo-visits", visits: [visit] } });
+  expect(((await resent.json()) as { results: { status: string }[] }).results).toEqual([expect.objectContaining({ status: "stored" })]);
+  expect([await stored(), await logs()]).toEqual([responsesBefore + 1, logsBefore + 1]);
+  await admin.end();
 });
 
 test("a killed server is serving again within 10 s, twice, without a rebuild", async () => {

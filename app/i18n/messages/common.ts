@@ -36,6 +36,8 @@ const zh = {
   "error.413.body": "上传的内容超过了允许的大小。",
   "error.429.title": "请求过于频繁",
   "error.429.body": "请稍后再试。",
+  "error.503.title": "暂时无法保存",
+  "error.503.body": "数据库正在维护或空间不足，刚才的操作没有保存。请过几分钟再试；已保存的数据没有丢失。",
   "error.500.title": "服务暂时不可用",
   "error.500.body": "系统出现问题或数据库暂时无法连接，您的数据没有丢失。请稍后刷新重试。",
 
@@ -252,6 +254,8 @@ const en: Record<keyof typeof zh, string> = {
   "error.413.body": "The upload is larger than allowed.",
   "error.429.title": "Too many requests",
   "error.429.body": "Please try again later.",
+  "error.503.title": "Cannot save just now",
+  "error.503.body": "The database is under maintenance or out of space; what you just did was not saved. Please try again in a few minutes; what was saved is safe.",
   "error.500.title": "Service unavailable",
   "error.500.body": "Something went wrong or the database cannot be reached. No data was lost. Please reload later.",
 
