@@ -176,6 +176,12 @@ test("a read-only database answers 503: the resident keeps every answer, the vol
   const resent = await volunteer.request.post("/api/visits", { data: { round: "demo-visits", visits: [visit] } });
   expect(((await resent.json()) as { results: { status: string }[] }).results).toEqual([expect.objectContaining({ status: "stored" })]);
   expect([await stored(), await logs()]).toEqual([responsesBefore + 1, logsBefore + 1]);
+  // Every failure above was logged without the session it came with.
+  const [session] = (await volunteer.context().cookies()).filter((c) => c.name === "wm_session");
+  expect(session.value.length).toBeGreaterThan(20);
+  expect(output).toContain("database unavailable (25006)");
+  expect(output).not.toContain(session.value);
+  expect(output).not.toContain(decodeURIComponent(session.value));
   await admin.end();
 });
 
