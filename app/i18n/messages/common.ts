@@ -255,7 +255,8 @@ const en: Record<keyof typeof zh, string> = {
   "error.429.title": "Too many requests",
   "error.429.body": "Please try again later.",
   "error.503.title": "Cannot save just now",
-  "error.503.body": "The database is under maintenance or out of space; what you just did was not saved. Please try again in a few minutes; what was saved is safe.",
+  "error.503.body":
+    "The database is under maintenance or out of space; what you just did was not saved. Please try again in a few minutes; what was saved is safe.",
   "error.500.title": "Service unavailable",
   "error.500.body": "Something went wrong or the database cannot be reached. No data was lost. Please reload later.",
 

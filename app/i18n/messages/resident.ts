@@ -65,7 +65,8 @@ const en: Record<keyof typeof zh, string> = {
   "resident.refused.deviceUsed": "This phone has already answered; each phone answers once.",
   "resident.refused.tooLarge": "The answers are too long; shorten the text and submit again.",
   "resident.refused.malformed": "The submission was incomplete; reload the page and try again.",
-  "resident.refused.unavailable": "Your answers cannot be saved just now; they are all still here. Please press Submit again in a few minutes.",
+  "resident.refused.unavailable":
+    "Your answers cannot be saved just now; they are all still here. Please press Submit again in a few minutes.",
   "resident.done.title": "Thank you",
   "resident.done.body": "Your answers were received. They help us make the city better.",
   "resident.notice.notOpen.title": "Not open yet",
