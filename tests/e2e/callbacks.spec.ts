@@ -46,6 +46,8 @@ test("an agent calls back a sampled ticket, the department follows up, the secon
   const department = (await first.locator("td").nth(3).innerText()).trim();
   await first.getByRole("link").click();
   await expect(page).toHaveURL(/\/hotline\/tickets\/\d+$/);
+  // The URL changes a moment before the ticket's page replaces the workbench's heading.
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/^工单 /);
   const ticketNo = (await page.getByRole("heading", { level: 1 }).innerText()).replace(/^工单\s*/, "").split(/\s/)[0];
   const before = await afterOf(page, department);
   const originalText = await page.getByTestId("ratings").locator("tbody tr").first().locator("td").nth(3).innerText();
