@@ -13,7 +13,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { bootDatabase, DatabaseUnavailable, PROJECT_ROOT } from "./db/boot";
 import { readEnv } from "./app/utils/env.server";
 import { recordAppOrigin } from "./app/utils/public-url.server";
-import { connectionLost, databaseUnavailable, guardBuild, RETRY_AFTER_S, UNAVAILABLE_JSON } from "./app/utils/unavailable.server";
+import { connectionLost, databaseUnavailable, guardBuild, UNAVAILABLE_HEADERS, UNAVAILABLE_JSON } from "./app/utils/unavailable.server";
 
 const log = (line: string) => console.log(`[wenming] ${line}`);
 
@@ -137,14 +137,14 @@ async function main() {
       .then(async ({ residentSubmission, MAX_SUBMISSION_BYTES }) => {
         const body = await readNodeBody(req, MAX_SUBMISSION_BYTES);
         const { status, outcome } = await residentSubmission({ headers: { get: (name) => req.get(name) ?? null }, body }, req.params.code);
-        res.status(status).set("Cache-Control", "no-store").json(outcome);
+        res
+          .status(status)
+          .set(status === 503 ? UNAVAILABLE_HEADERS : { "Cache-Control": "no-store" })
+          .json(outcome);
       })
       .catch((error: unknown) => {
         if (!databaseUnavailable(error)) return next(error);
-        res
-          .status(503)
-          .set({ "Cache-Control": "no-store", "Retry-After": String(RETRY_AFTER_S) })
-          .json(UNAVAILABLE_JSON);
+        res.status(503).set(UNAVAILABLE_HEADERS).json(UNAVAILABLE_JSON);
       });
   });
 

@@ -10,8 +10,10 @@ import type { ServerBuild } from "@remix-run/node";
 /** How long a client is told to wait before trying again, in seconds. */
 export const RETRY_AFTER_S = 30;
 
-/** Errors by which postgres.js says the connection was lost: the query was given up, nothing stored. */
+/** Errors by which postgres.js (or the server, terminating the backend) says the connection was
+ *  lost: the query was given up, nothing stored. */
 const CONNECTION_LOST = new Set([
+  "57P01", // admin_shutdown: the backend was terminated (pg_terminate_backend, a fast shutdown)
   "CONNECTION_CLOSED",
   "CONNECTION_DESTROYED",
   "CONNECTION_ENDED",
@@ -26,7 +28,6 @@ const REFUSING = new Set([
   "53100", // disk_full
   "53200", // out_of_memory
   "53300", // too_many_connections
-  "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now (starting up, shutting down)
 ]);
@@ -39,7 +40,7 @@ const codeOf = (error: unknown) => {
 /** The connection to the database was lost (a restart, a cut): the query was given up. */
 export function connectionLost(error: unknown): boolean {
   const code = codeOf(error);
-  return code !== null && (CONNECTION_LOST.has(code) || code === "57P01");
+  return code !== null && CONNECTION_LOST.has(code);
 }
 
 /** The database could not do the work now, and did none of it: answer 503, not 500. */
@@ -51,8 +52,11 @@ export function databaseUnavailable(error: unknown): boolean {
 
 export const UNAVAILABLE_JSON = { ok: false, error: "unavailable", reason: "unavailable" } as const;
 
+/** The headers of every 503 for an unavailable database. */
+export const UNAVAILABLE_HEADERS = { "Retry-After": String(RETRY_AFTER_S), "Cache-Control": "no-store" } as const;
+
 function unavailable(json: boolean): Response {
-  const headers = { "Retry-After": String(RETRY_AFTER_S), "Cache-Control": "no-store" };
+  const headers = UNAVAILABLE_HEADERS;
   return json
     ? Response.json(UNAVAILABLE_JSON, { status: 503, headers })
     : new Response("database unavailable", { status: 503, statusText: "Service Unavailable", headers });

@@ -144,7 +144,11 @@ test("a read-only database answers 503: the resident keeps every answer, the vol
   await admin`alter database postgres set default_transaction_read_only = on`;
   await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = 'postgres' and pid <> pg_backend_pid() and backend_type = 'client backend'`;
   try {
-    await resident.getByRole("button", { name: "提交" }).click();
+    const [refused] = await Promise.all([
+      resident.waitForResponse((r) => r.url().endsWith("/submit")),
+      resident.getByRole("button", { name: "提交" }).click(),
+    ]);
+    expect([refused.status(), refused.headers()["retry-after"]]).toEqual([503, "30"]);
     await expect(resident.getByText("系统暂时无法保存答卷，您的答案都还在这里")).toBeInViewport();
     expect(await resident.getByRole("radio", { checked: true }).count()).toBe(chosen);
     await resident.screenshot({ path: `${SHOTS}/resident-read-only-phone.png` });
