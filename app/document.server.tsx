@@ -7,11 +7,13 @@
 // page has two routes (root and routes/s.$code) and their loaders are plain functions, so this
 // file runs those two functions and renders the same <RemixServer> over only the routes the page
 // needs: the same components, markup, scripts and hydration data as a page Remix renders.
+import { randomBytes, randomUUID } from "node:crypto";
 import type { EntryContext, ServerBuild } from "@remix-run/node";
 import { matchRoutes, RemixServer } from "@remix-run/react";
 import { renderToString } from "react-dom/server";
 import { encode } from "turbo-stream";
 import { residentPage, type IncomingPage } from "~/models/resident.server";
+import type { RenderSurvey } from "~/survey/render";
 import { rootData } from "~/utils/root-data.server";
 import { NonceContext } from "~/utils/nonce";
 
@@ -76,9 +78,33 @@ const escapeHtml = (html: string) => html.replace(/[&><\u2028\u2029]/g, (c) => E
 
 export type ResidentDocument = { status: number; headers: Record<string, string>; html: string };
 
+/** What a kept document holds in place of the visit's client key and the response's CSP nonce:
+ *  random per process, so no page can contain them by chance. */
+const KEY_SLOT = randomUUID();
+const NONCE_SLOT = randomBytes(16).toString("base64");
+const KEPT_PER_SURVEY = 2_000;
+
+/** Documents of the open questionnaire already rendered, with the slots above: by server build,
+ *  then by render model (one per survey version), then by everything else the document is drawn
+ *  from (path and query, language, status, the page's data but its client key). */
+const keptDocuments = new WeakMap<ServerBuild, WeakMap<RenderSurvey, Map<string, string>>>();
+function keptFor(build: ServerBuild, survey: RenderSurvey): Map<string, string> {
+  let bySurvey = keptDocuments.get(build);
+  if (!bySurvey) keptDocuments.set(build, (bySurvey = new WeakMap()));
+  let kept = bySurvey.get(survey);
+  if (!kept) bySurvey.set(survey, (kept = new Map()));
+  return kept;
+}
+
 /**
  * GET /s/<code> as Remix would answer it, or null when the code is unknown (Remix then renders its
  * 404 page). `url` is the path with the query, as the browser asked for it.
+ *
+ * The open questionnaire for a resident who is not signed in differs between two visits of the
+ * same link only by the visit's client key and the response's nonce: its document is rendered
+ * once with slots for the two and kept; each visit gets a copy with its own key and nonce put in.
+ * Everything else the document is drawn from is the kept document's key, so a renamed, paused or
+ * re-targeted campaign (read at most PAGE_CAMPAIGN_MS ago) renders anew.
  */
 export async function renderResidentPage(
   build: ServerBuild,
@@ -88,12 +114,45 @@ export async function renderResidentPage(
 ): Promise<ResidentDocument | null> {
   const [page, root] = await Promise.all([residentPage(request, code), rootData(request, nonce)]);
   if (!page) return null;
+  const headers: Record<string, string> = { "Content-Type": "text/html; charset=utf-8", ...page.headers };
+  const data = page.data;
+  if (data.state !== "open" || root.user) {
+    const html = await renderDocument(build, request.url, page.status, { root, [PAGE_ROUTE]: data }, nonce);
+    return html === null ? null : { status: page.status, headers, html };
+  }
+  const kept = keptFor(build, data.survey);
+  const key = JSON.stringify([request.url, root.lang, page.status, { ...data, survey: undefined, clientKey: undefined }]);
+  let html = kept.get(key);
+  if (html === undefined) {
+    const rendered = await renderDocument(
+      build,
+      request.url,
+      page.status,
+      { root: { ...root, nonce: NONCE_SLOT }, [PAGE_ROUTE]: { ...data, clientKey: KEY_SLOT } },
+      NONCE_SLOT,
+    );
+    if (rendered === null) return null;
+    html = rendered;
+    if (kept.size >= KEPT_PER_SURVEY) kept.clear();
+    kept.set(key, html);
+  }
+  return { status: page.status, headers, html: html.replaceAll(KEY_SLOT, () => data.clientKey).replaceAll(NONCE_SLOT, () => nonce) };
+}
+
+/** The document Remix renders for these loaders' data at this URL (null when the URL is not the
+ *  resident page's). */
+async function renderDocument(
+  build: ServerBuild,
+  path: string,
+  status: number,
+  loaderData: Record<string, unknown>,
+  nonce: string,
+): Promise<string | null> {
   const routes = residentRoutesOf(build);
-  const url = new URL(request.url, "http://localhost");
+  const url = new URL(path, "http://localhost");
   const location = { pathname: url.pathname, search: url.search, hash: "", state: null, key: "default" };
   const matches = matchRoutes(routes.tree, location);
   if (!matches || matches.at(-1)?.route.id !== PAGE_ROUTE) return null;
-  const loaderData = { root, [PAGE_ROUTE]: page.data };
   // The data stream Remix's handler would send (single fetch), read before rendering: its
   // <StreamTransfer> then finds every chunk in renderMeta.streamCache and the document renders in
   // one synchronous pass, with the same scripts as a streamed one.
@@ -116,7 +175,7 @@ export async function renderResidentPage(
       loaderData,
       actionData: null,
       errors: null,
-      statusCode: page.status,
+      statusCode: status,
       loaderHeaders: {},
       actionHeaders: {},
       activeDeferreds: null,
@@ -128,7 +187,5 @@ export async function renderResidentPage(
     isSpaMode: build.isSpaMode,
     serializeError: (error) => ({ message: "Unexpected Server Error", stack: undefined, name: error.name }),
   };
-  const html = "<!DOCTYPE html>" + renderToString(documentElement(context, url.href, nonce));
-  const headers: Record<string, string> = { "Content-Type": "text/html; charset=utf-8", ...page.headers };
-  return { status: page.status, headers, html };
+  return "<!DOCTYPE html>" + renderToString(documentElement(context, url.href, nonce));
 }

@@ -62,9 +62,9 @@ async function campaignWith(policy: DuplicatePolicy) {
 const headersOf = (cookie: string | null) => ({ "User-Agent": UA, ...(cookie ? { Cookie: cookie } : {}) });
 
 /** What server.ts answers (renderResidentPage with Express's request) for this path. */
-function express(path: string, cookie: string | null) {
+function express(path: string, cookie: string | null, nonce = NONCE) {
   const headers = new Headers(headersOf(cookie));
-  return render(build, { method: "GET", url: path, headers }, path.split("/")[2].split("?")[0], NONCE);
+  return render(build, { method: "GET", url: path, headers }, path.split("/")[2].split("?")[0], nonce);
 }
 
 /** What Remix's own request handler answers for the same request, once every part of the document
@@ -125,6 +125,34 @@ describe("the resident page served by server.ts", () => {
     // Each visit gets its own client key (a double tap shares one; two residents never do).
     const again = (await express(path, cookie))!;
     expect(page.html.match(UUID)![0]).not.toBe(again.html.match(UUID)![0]);
+  });
+
+  it("serves later visits from the document kept for the link: each its own key and nonce, the rest as Remix renders it", async () => {
+    const { id, code } = await campaignWith("device");
+    const cookie = await deviceCookie.serialize(crypto.randomUUID());
+    const path = `/s/${code}?src=qr`;
+    const first = (await express(path, cookie))!;
+    const other = "b3RoZXItbm9uY2Utb2YtYQ==";
+    const second = (await express(path, cookie, other))!;
+    const keyOf = (html: string) => html.match(/name="__key" value="([^"]+)"/)![1];
+    expect(keyOf(second.html)).not.toBe(keyOf(first.html));
+    // The visit's key is the one the page hydrates with, and the other response's nonce is on every script.
+    expect(second.html.split(keyOf(second.html)).length - 1).toBe(first.html.split(keyOf(first.html)).length - 1);
+    expect(second.html).not.toContain(keyOf(first.html));
+    expect(second.html).not.toContain(NONCE);
+    for (const tag of second.html.match(/<script[^>]*>/g)!) expect(tag).toContain(`nonce="${other}"`);
+    expect(second.html.replaceAll(other, NONCE).replaceAll(keyOf(second.html), keyOf(first.html))).toBe(first.html);
+    expect(sameDocument((await express(path, cookie))!.html)).toBe(sameDocument((await viaRemix(path, cookie)).html));
+    // Another query is another document: a link that was not scanned says so.
+    const plain = (await express(`/s/${code}`, cookie))!;
+    expect(plain.html).toContain('name="__src" value=""');
+    expect(sameDocument(plain.html)).toBe(sameDocument((await viaRemix(`/s/${code}`, cookie)).html));
+    // A renamed campaign is drawn anew once the page's campaign is read again.
+    await sql`update campaigns set name = '页面测试批次（更名）' where id = ${id}`;
+    await new Promise((r) => setTimeout(r, PAGE_CAMPAIGN_MS + 100));
+    const renamed = (await express(path, cookie))!;
+    expect(renamed.html).toContain("页面测试批次（更名）");
+    expect(sameDocument(renamed.html)).toBe(sameDocument((await viaRemix(path, cookie)).html));
   });
 
   it("gives a phone without a device id one, as Remix does", async () => {
