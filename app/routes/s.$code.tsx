@@ -12,6 +12,7 @@ import { evaluateCondition } from "~/survey/condition";
 import { answersFromForm, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
 import { handleSubmission, residentPage } from "~/models/resident.server";
 import { invariantResponse } from "~/utils/input";
+import { UNAVAILABLE_HEADERS } from "~/utils/unavailable.server";
 
 export const handle = { resident: true };
 
@@ -23,15 +24,20 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return data(page.data, { status: page.status, headers: page.headers });
 }
 
-/** The loader's headers (no caching, the device cookie) are the page's. */
-export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
+/** The loader's headers (no caching, the device cookie) are the page's; after a post, with the
+ *  action's (Retry-After when the database could not take the answers). */
+export const headers: HeadersFunction = ({ loaderHeaders, actionHeaders }) => {
+  const merged = new Headers(loaderHeaders);
+  actionHeaders.forEach((value, name) => merged.set(name, value));
+  return merged;
+};
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const code = params.code ?? "";
   const { status, outcome, form } = await handleSubmission(request, code);
   if (outcome.ok) throw redirect(`/s/${code}/done`);
   // Without JavaScript this re-renders the form: with everything the resident gave, and the errors.
-  return data({ outcome, form }, { status });
+  return data({ outcome, form }, { status, headers: status === 503 ? UNAVAILABLE_HEADERS : undefined });
 }
 
 /** The household-code field's key among the errors (it is no question). */

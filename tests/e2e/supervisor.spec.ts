@@ -132,6 +132,12 @@ test("a read-only database answers 503: the resident keeps every answer, the vol
   }
   const chosen = await resident.getByRole("radio", { checked: true }).count();
   expect(chosen).toBeGreaterThan(3);
+  // What the form would post without JavaScript: the same answers under another client key.
+  const plainForm = await resident.evaluate(() => {
+    const form = new URLSearchParams(new FormData(document.querySelector("form")!) as unknown as Record<string, string>);
+    form.set("__key", "readonly-plain-0001");
+    return form.toString();
+  });
   const volunteer = await (await browser.newContext({ ...PHONE, baseURL: BASE })).newPage();
   await signIn(volunteer, "volunteer");
   const assignment = (await (await volunteer.request.get("/api/visits/assignment?round=demo-visits")).json()) as {
@@ -152,6 +158,13 @@ test("a read-only database answers 503: the resident keeps every answer, the vol
     await expect(resident.getByText("系统暂时无法保存答卷，您的答案都还在这里")).toBeInViewport();
     expect(await resident.getByRole("radio", { checked: true }).count()).toBe(chosen);
     await resident.screenshot({ path: `${SHOTS}/resident-read-only-phone.png` });
+    // The same without JavaScript (the page's own form post): the form again, with the note and Retry-After.
+    const plain = await resident.request.post(`/s/${link.code}`, {
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      data: plainForm,
+    });
+    expect([plain.status(), plain.headers()["retry-after"], plain.headers()["cache-control"]]).toEqual([503, "30", "no-store"]);
+    expect(await plain.text()).toContain("系统暂时无法保存答卷");
 
     const sync = await volunteer.request.post("/api/visits", { data: { round: "demo-visits", visits: [visit] } });
     expect(sync.status()).toBe(503);
