@@ -593,6 +593,30 @@ describe("community staff of one community and another community's data", () => 
   });
 });
 
+describe("a department account and another department's follow-ups", () => {
+  it("lists and completes only its own department's tasks, whatever follow-up id the form names", async () => {
+    const dept = CALLERS.find((c) => c.username === "dept")!;
+    const cookie = await cookieOf(dept);
+    const [own] = await sql<{ departmentId: number }[]>`select department_id as "departmentId" from users where username = 'dept'`;
+    const tasks = await sql<{ id: number; ticketNo: string; mine: boolean }[]>`
+      select f.id, t.ticket_no as "ticketNo", f.department_id = ${own.departmentId} as mine
+      from followups f join tickets t on t.id = f.ticket_id where f.county_id = ${countyId} and f.status = 'open' order by f.id`;
+    const other = tasks.find((t) => !t.mine)!;
+    const mine = tasks.find((t) => t.mine)!;
+    expect(other && mine).toBeTruthy();
+    const list = await send("/hotline/followups?status=all", cookie);
+    expect(list.status).toBe(200);
+    expect(list.body).toContain(mine.ticketNo);
+    expect(list.body).not.toContain(other.ticketNo);
+    const before = await fingerprint(countyId);
+    const done = await send("/hotline/followups", cookie, { method: "POST", form: { followUp: String(other.id), notes: "已处理" } });
+    expect(done.status).toBe(409);
+    expect(await fingerprint(countyId)).toEqual(before);
+    const [row] = await sql<{ status: string }[]>`select status from followups where id = ${other.id}`;
+    expect(row.status).toBe("open");
+  });
+});
+
 describe("an account of another county", () => {
   it("finds nothing of this county by any id, and changes nothing", async () => {
     const cookie = await cookieOf(OUTSIDER);
