@@ -604,6 +604,35 @@ describe("community staff of one community and another community's data", () => 
   });
 });
 
+describe("every scoped account and a place just outside its scope", () => {
+  it("grid leader, volunteer and street staff find nothing outside their grid, community or street", async () => {
+    const [{ otherStreet }] = await sql<{ otherStreet: number }[]>`
+      select p.id as "otherStreet" from places p join places c on c.id = ${ids.communityA}
+      where p.level = 'building' and p.county_id = ${countyId} and not (p.path @> array[c.parent_id]::int[])
+        and exists (select 1 from responses r where r.place_id = p.id)
+      order by p.id limit 1`;
+    const cases: [string, number][] = [
+      ["grid", ids.buildingB],
+      ["volunteer", ids.buildingB],
+      ["street", otherStreet],
+    ];
+    for (const [username, building] of cases) {
+      const caller = CALLERS.find((c) => c.username === username)!;
+      const cookie = await cookieOf(caller);
+      const [response] = await sql<{ id: number }[]>`select id::int from responses where place_id = ${building} limit 1`;
+      const urls = [
+        `/places/${building}`,
+        ...(allows({ kind: "permission", all: ["rates:read"] }, caller.role) ? [`/rates/${building}?campaign=demo`] : []),
+        ...(allows({ kind: "permission", all: ["visit:read"] }, caller.role) ? [`/coverage/building/${building}?round=${DEMO_ROUND}`] : []),
+        ...(allows({ kind: "permission", all: ["response:read"] }, caller.role)
+          ? [`/responses?place=${building}`, ...(response ? [`/responses/${response.id}`] : [])]
+          : []),
+      ];
+      for (const url of urls) expect((await send(url, cookie)).status, `${username} ${url}`).toBe(404);
+    }
+  });
+});
+
 describe("a department account and another department's follow-ups", () => {
   it("lists and completes only its own department's tasks, whatever follow-up id the form names", async () => {
     const dept = CALLERS.find((c) => c.username === "dept")!;
