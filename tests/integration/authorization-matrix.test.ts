@@ -5,7 +5,7 @@
 // JSON body, and the other county's admin asking for this county's by every id.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from "vitest";
 import { createServer, type ViteDevServer } from "vite";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { sql } from "~/db.server";
@@ -343,8 +343,8 @@ const NOT_FOUND_FOR: Record<string, string[]> = {
   "coverage.spot-checks.$id": ["grid_leader"],
 };
 
-/** What a caller must get from a route under a rule. */
-function check(file: string, method: string, rule: Rule, caller: Caller, got: Sent) {
+/** What a caller must get from a route under a rule; `expect` is the test's own (tests run concurrently). */
+function check(expect: ExpectStatic, file: string, method: string, rule: Rule, caller: Caller, got: Sent) {
   const where = `${method} ${file} as ${caller.name}: ${got.status} ${got.location ?? ""}`;
   if (rule.kind === "methodNotAllowed") return expect(got.status, where).toBe(405);
   if (rule.kind === "apiToken") return expect(got.status, where).toBe(401);
@@ -412,22 +412,30 @@ describe("the route table", () => {
   });
 });
 
-describe("every route as every role and signed out", () => {
+// Several routes at a time: some wait on the database while others render.
+describe.concurrent("every route as every role and signed out", () => {
   for (const file of ROUTE_FILES) {
-    it(file, async () => {
+    it(file, async ({ expect }) => {
       const access = ROUTE_ACCESS[file];
       const url = urlOf(file);
       await Promise.all(
         CALLERS.map(async (caller) => {
           const cookie = await cookieOf(caller);
-          if (access.GET) check(file, "GET", access.GET, caller, await send(url, cookie));
+          if (access.GET) check(expect, file, "GET", access.GET, caller, await send(url, cookie));
           if (access.POST) {
             // Signing out ends the session: its own, not the one the other routes use.
             const own = file === "logout" && caller.username ? await freshCookie(caller.username) : cookie;
-            check(file, "POST", access.POST, caller, await send(url, own, { method: "POST", ...requestBody(file) }));
+            check(expect, file, "POST", access.POST, caller, await send(url, own, { method: "POST", ...requestBody(file) }));
           }
           for (const variant of access.variants ?? [])
-            check(file, "POST", variant.rule, caller, await send(url, cookie, { method: "POST", ...requestBody(file, variant.form) }));
+            check(
+              expect,
+              file,
+              "POST",
+              variant.rule,
+              caller,
+              await send(url, cookie, { method: "POST", ...requestBody(file, variant.form) }),
+            );
         }),
       );
     });
@@ -680,7 +688,7 @@ describe("an account of another county", () => {
         const got = await send(url, own, method === "GET" ? {} : { method, ...requestBody(file) });
         const where = `${method} ${url}: ${got.status}`;
         if (!allows(rule, OUTSIDER.role)) {
-          check(file, method, rule, OUTSIDER, got);
+          check(expect, file, method, rule, OUTSIDER, got);
           continue;
         }
         expect(got.status, where).toBeLessThan(500);
