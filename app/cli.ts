@@ -7,7 +7,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootDatabase, DatabaseUnavailable, type Booted } from "../db/boot";
 
-export type Command = { usage: string; run: (args: string[], booted: Booted) => Promise<number> };
+export type Command = {
+  usage: string;
+  run: (args: string[], booted: Booted | null) => Promise<number>;
+  /** False for a command that reads no data (it runs without booting the database). */
+  database?: boolean;
+};
 
 const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
 
@@ -32,10 +37,11 @@ async function main(argv: string[]) {
     console.log(await usage());
     return command && command !== "help" && command !== "--help" ? 2 : 0;
   }
+  const module = (await import(path.join(COMMANDS_DIR, `${command}.ts`))) as Command;
+  if (module.database === false) return module.run(rest, null);
   const booted = await bootDatabase((line) => console.error(line));
   const { sql } = await import("./db.server");
   try {
-    const module = (await import(path.join(COMMANDS_DIR, `${command}.ts`))) as Command;
     return await module.run(rest, booted);
   } finally {
     await sql.end();
