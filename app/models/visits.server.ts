@@ -8,8 +8,10 @@ import {
   fabricationSignals,
   floorOf,
   householdVisitState,
+  beijingDay,
   VISIT_OUTCOMES,
   type CoverageLevel,
+  type FinishedDay,
   type HouseholdStatus,
   type HouseholdVisitState,
   type Signal,
@@ -73,6 +75,7 @@ export async function createRound(
               ${input.campaignId}, ${input.message}, ${quizVersionId}, ${input.unreachableAfter}, ${actor.id})
       returning id`;
     await tx`insert into visit_round_targets ${tx(found.map((p) => ({ round_id: round.id, county_id: actor.countyId, place_id: p.id })))}`;
+    await recountTallies(tx, { roundId: round.id });
     return { id: round.id };
   });
 }
@@ -272,20 +275,27 @@ function stateRow(roundId: number, countyId: number, householdId: number, logs: 
   };
 }
 
+/** What the coverage tallies (db/migrations/014) key a household's state row by. */
+type TallyState = Pick<StateRow, "household_id" | "status" | "volunteers" | "last_at">;
+
 const rulesOf = (round: Pick<VisitRound, "unreachableAfter">) => ({ unreachableAfter: round.unreachableAfter });
 
 /**
  * Recomputes these households' states from all of their logs, inside the transaction that wrote
  * their logs or reviews. Their state rows are locked first, in household order: a concurrent sync
- * or review of the same household waits, then reads the logs the other committed.
+ * or review of the same household waits, then reads the logs the other committed. The coverage
+ * tallies (db/migrations/014) move the households from their old keys to their new ones in the
+ * same transaction.
  */
 async function refreshStates(tx: Tx, round: Pick<VisitRound, "id" | "unreachableAfter">, countyId: number, householdIds: number[]) {
   const ids = [...new Set(householdIds)].sort((a, b) => a - b);
   if (ids.length === 0) return;
-  await tx`
+  // A new row reads as no row (pending, nobody): the tallies' "before" of a household first logged.
+  const before = await tx<TallyState[]>`
     insert into visit_household_states (round_id, household_id, county_id, status, attempts)
     select ${round.id}, id, ${countyId}, 'pending', 0 from unnest(${ids}::int[]) as id order by id
-    on conflict (round_id, household_id) do update set county_id = excluded.county_id`;
+    on conflict (round_id, household_id) do update set county_id = excluded.county_id
+    returning household_id, status, volunteers, last_at`;
   const logs = groupLogs(await logsOf(round.id, ids, tx));
   const rows = ids.map((id) => {
     const own = logs.get(id) ?? [];
@@ -297,6 +307,23 @@ async function refreshStates(tx: Tx, round: Pick<VisitRound, "id" | "unreachable
     from jsonb_to_recordset(${tx.json(rows as never)}) as x(household_id int, status text, attempts int, reached_at timestamptz,
       last_at timestamptz, last_outcome text, last_volunteer_id int, volunteers int[], conflict boolean)
     where s.round_id = ${round.id} and s.household_id = x.household_id`;
+  const after: TallyState[] = rows.map((r) => ({
+    household_id: r.household_id,
+    status: r.status,
+    volunteers: r.volunteers,
+    last_at: r.last_at,
+  }));
+  await tx`select visit_tally_change(${round.id}, ${tx.json(before as never)}, ${tx.json(after as never)})`;
+}
+
+/**
+ * Rewrites the coverage tallies (db/migrations/014) of a round, or of every round of a county,
+ * from the households and their state rows: a register import changes the households they count.
+ */
+export async function recountTallies(db: Sql | Tx, of: { roundId: number } | { countyId: number }) {
+  await db`
+    select visit_recount_tallies(r.id) from visit_rounds r
+    where ${"roundId" in of ? db`r.id = ${of.roundId}` : db`r.county_id = ${of.countyId}`}`;
 }
 
 /** Every household's state of a round recomputed from its logs, in household order. */
@@ -326,6 +353,7 @@ export async function rebuildVisitStates(round: VisitRound, countyId: number): P
       for (let i = 0; i < rows.length; i += 5000) await tx`insert into visit_household_states ${tx(rows.slice(i, i + 5000))}`;
       households += rows.length;
     }
+    await recountTallies(tx, { roundId: round.id });
     return households;
   });
 }
@@ -607,65 +635,60 @@ export type CoverageUnit = {
 
 const DEPTH: Partial<Record<CoverageLevel, number>> = { county: 1, street: 2, community: 3, compound: 4, building: 5 };
 
-/** Counts of households by status (SQL select list over households h and states s). */
+/** Counts of households by status (SQL select list over tally rows c: db/migrations/014). */
 const statusCounts = sql`
-  count(*)::int as households,
-  (count(*) filter (where not h.vacant))::int as "toReach",
-  (count(*) filter (where not h.vacant and s.status = 'reached'))::int as reached,
-  (count(*) filter (where not h.vacant and s.status = 'notHome'))::int as "notHome",
-  (count(*) filter (where not h.vacant and s.status = 'refused'))::int as refused,
-  (count(*) filter (where not h.vacant and s.status = 'vacant'))::int as vacant,
-  (count(*) filter (where not h.vacant and s.status = 'unreachable'))::int as unreachable,
-  (count(*) filter (where not h.vacant and (s.status is null or s.status = 'pending')))::int as pending`;
+  sum(c.households)::int as households,
+  coalesce(sum(c.households) filter (where c.status <> 'registerVacant'), 0)::int as "toReach",
+  coalesce(sum(c.households) filter (where c.status = 'reached'), 0)::int as reached,
+  coalesce(sum(c.households) filter (where c.status = 'notHome'), 0)::int as "notHome",
+  coalesce(sum(c.households) filter (where c.status = 'refused'), 0)::int as refused,
+  coalesce(sum(c.households) filter (where c.status = 'vacant'), 0)::int as vacant,
+  coalesce(sum(c.households) filter (where c.status = 'unreachable'), 0)::int as unreachable,
+  coalesce(sum(c.households) filter (where c.status = 'pending'), 0)::int as pending`;
 
 type Counts = Pick<CoverageUnit, "households" | "toReach" | "reached" | "notHome" | "refused" | "vacant" | "unreachable" | "pending">;
 const COUNT_KEYS = ["households", "toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending"] as const;
 
-type PlaceCounts = Counts & { placeId: number; path: number[]; name: string; userId: number | null; first: number };
+type PlaceCounts = Counts & { placeId: number; path: number[]; name: string; userId: number | null };
 
 /**
- * Households by status per stairwell (or building) of the round inside the scope, per volunteer
- * who logged them with `byVolunteer`. Filtering households by the round's targets before the join
- * misleads the planner (it expects a hundred rows and loops); the places are filtered afterwards.
+ * Households of the round by status per place they live in (stairwell or building) inside the
+ * scope, per volunteer who logged them with `byVolunteer`: the tallies hold only the round's
+ * target households, a few rows per place.
  */
 function placeCounts(user: ScopedUser, round: Pick<VisitRound, "id">, byVolunteer: boolean) {
   return sql<PlaceCounts[]>`
-      select p.id as "placeId", p.path, p.name, x.*
-      from (
-        select h.place_id, ${byVolunteer ? sql`v.id` : sql`null::int`} as "userId", min(h.id) as first, ${statusCounts}
-        from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
-          ${byVolunteer ? sql`cross join lateral unnest(s.volunteers) as v(id)` : sql``}
-        where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
-        group by h.place_id ${byVolunteer ? sql`, v.id` : sql``}
-      ) x join places p on p.id = x.place_id
-      where exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and p.path @> array[t.place_id])
-      order by x.first`;
+    select p.id as "placeId", p.path, p.name, ${byVolunteer ? sql`c.volunteer_id` : sql`null::int`} as "userId", ${statusCounts}
+    from ${byVolunteer ? sql`visit_volunteer_counts` : sql`visit_place_counts`} c join places p on p.id = c.place_id
+    where c.round_id = ${round.id} and p.county_id = ${user.countyId} and ${inScope(user, "p.path")}
+    group by p.id ${byVolunteer ? sql`, c.volunteer_id` : sql``}
+    order by p.path ${byVolunteer ? sql`, c.volunteer_id` : sql``}`;
 }
 
-/** How long ago a final status still matters to the pace (its last three days, with a day to spare). */
-const PACE_WINDOW_MS = 4 * 86_400_000;
+/** How many days of finished households the pace reads: its last three days, with a day to spare. */
+const PACE_WINDOW_DAYS = 4;
 
 /**
- * Households to reach and their statuses per unit of a level, inside the user's scope. The SQL
- * counts households by status per stairwell (or building) in one pass over the households and
- * their state rows (a hash join whatever the scope), keeps the places of the round's targets, and
- * this adds the few thousand places up into units. `finishedAt`: when households got their final
- * status (reached, refused, vacant, unreachable), over the last few days (what the pace reads).
+ * Households to reach and their statuses per unit of a level, inside the user's scope: the
+ * tallies' rows per place (db/migrations/014) added up into units. `finishedByDay`: households
+ * that got their final status (reached, refused, vacant, unreachable) per Beijing day of their
+ * last counted log, over the last few days (what the pace reads).
  */
 export async function coverage(
   user: ScopedUser,
   round: VisitRound,
   level: CoverageLevel,
   now = new Date(),
-): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedAt: Date[] }> {
+): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedByDay: FinishedDay[] }> {
   const byVolunteer = level === "volunteer";
-  const [places, finished] = await Promise.all([
+  const [places, finishedByDay] = await Promise.all([
     placeCounts(user, round, byVolunteer),
-    sql<{ at: Date; placeId: number }[]>`
-      select s.last_at as at, h.place_id as "placeId" from visit_household_states s join households h on h.id = s.household_id
-      where s.round_id = ${round.id} and s.status in ('reached', 'refused', 'vacant', 'unreachable')
-        and s.last_at >= ${new Date(now.getTime() - PACE_WINDOW_MS)} and not h.vacant
-        and h.county_id = ${user.countyId} and ${inScope(user, "h.path")}`,
+    sql<FinishedDay[]>`
+      select to_char(f.day, 'YYYY-MM-DD') as day, sum(f.households)::int as households
+      from visit_finished_days f join places p on p.id = f.place_id
+      where f.round_id = ${round.id} and f.day >= ${beijingDay(new Date(now.getTime() - PACE_WINDOW_DAYS * 86_400_000))}::date
+        and p.county_id = ${user.countyId} and ${inScope(user, "p.path")}
+      group by f.day order by f.day`,
   ]);
 
   type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
@@ -756,10 +779,7 @@ export async function coverage(
     const n = u.toReach - u.vacant;
     return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
   };
-  // Only the households of the round's places.
-  const inRound = new Set(places.map((p) => p.placeId));
-  const finishedAt = finished.filter((f) => inRound.has(f.placeId)).map((f) => f.at);
-  return { units: [...units.values()].map(withRate), total: withRate(total), finishedAt };
+  return { units: [...units.values()].map(withRate), total: withRate(total), finishedByDay };
 }
 
 /** The open rounds in which the user has something assigned now, newest first. */

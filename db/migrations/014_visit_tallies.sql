@@ -1,0 +1,121 @@
+-- Coverage tallies (docs/decisions/009): the households of a round's targets counted by status per
+-- place they live in (stairwell or building), per volunteer who logged them, and the finished ones
+-- per Beijing day, so that the coverage pages add up a few thousand count rows instead of joining
+-- every household with its state. Derived data like visit_household_states, and kept exact with it:
+-- - refreshStates (app/models/visits.server.ts) calls visit_tally_change with the households'
+--   state rows before and after, in the same transaction that rewrites them (the state rows are
+--   locked then, so two changes of one household never interleave; count rows are upserted in
+--   key order, so concurrent changes of different households do not deadlock);
+-- - visit_recount_tallies rewrites a round's counts from the households and their state rows:
+--   when a round is created, after a bulk rebuild of states, and in the transaction of every
+--   register import (households added, vacancy changed), since the register flag is part of the key.
+-- One definition of the keys, here: `registerVacant` for households the register marks vacant
+-- (counted in `households`, not to reach), else the state's status ('pending' without a row); a
+-- finished household (reached, refused, vacant, unreachable; not register-vacant) on the Beijing
+-- day of its last counted log. A count is 0 only inside a change, which then deletes its row; a
+-- change that would take a count below 0 (counts out of step with the state rows) fails.
+
+create table visit_place_counts (
+  round_id   integer not null,
+  place_id   integer not null,
+  status     text not null check (status in ('registerVacant', 'pending', 'notHome', 'reached', 'refused', 'vacant', 'unreachable')),
+  households integer not null check (households >= 0),
+  primary key (round_id, place_id, status)
+);
+
+create table visit_volunteer_counts (
+  round_id     integer not null,
+  volunteer_id integer not null,
+  place_id     integer not null,
+  status       text not null check (status in ('registerVacant', 'pending', 'notHome', 'reached', 'refused', 'vacant', 'unreachable')),
+  households   integer not null check (households >= 0),
+  primary key (round_id, volunteer_id, place_id, status)
+);
+
+create table visit_finished_days (
+  round_id   integer not null,
+  place_id   integer not null,
+  day        date not null,
+  households integer not null check (households >= 0),
+  primary key (round_id, place_id, day)
+);
+
+-- The one definition of the keys (immutable: inlined into the queries below).
+create function visit_tally_status(p_register_vacant boolean, p_status text) returns text language sql immutable as $$
+  select case when p_register_vacant then 'registerVacant' else coalesce(p_status, 'pending') end
+$$;
+create function visit_tally_day(p_register_vacant boolean, p_status text, p_last_at timestamptz) returns date language sql immutable as $$
+  select case when not p_register_vacant and p_status in ('reached', 'refused', 'vacant', 'unreachable')
+    then ((p_last_at at time zone 'UTC') + interval '8 hours')::date end
+$$;
+
+-- Moves households from the keys of their `before` state rows (id, status, volunteers, last_at;
+-- status 'pending' and no volunteers for a household without a row) to those of their `after` rows.
+-- Households outside the round's targets are not counted.
+create function visit_tally_change(p_round integer, p_before jsonb, p_after jsonb) returns void language plpgsql as $$
+declare
+  v_places integer[];
+begin
+  with changes as (
+    select -1 as sign, x.* from jsonb_to_recordset(p_before) as x(household_id integer, status text, volunteers integer[], last_at timestamptz)
+    union all
+    select 1, x.* from jsonb_to_recordset(p_after) as x(household_id integer, status text, volunteers integer[], last_at timestamptz)
+  ), d as materialized (
+    select c.sign, h.place_id, visit_tally_status(h.vacant, c.status) as status, coalesce(c.volunteers, '{}') as volunteers,
+      visit_tally_day(h.vacant, c.status, c.last_at) as day
+    from changes c join households h on h.id = c.household_id
+    where exists (select 1 from visit_round_targets t where t.round_id = p_round and h.path @> array[t.place_id])
+  ), places as (
+    insert into visit_place_counts as c (round_id, place_id, status, households)
+      select p_round, d.place_id, d.status, sum(d.sign) from d
+      group by d.place_id, d.status having sum(d.sign) <> 0 order by d.place_id, d.status
+    on conflict (round_id, place_id, status) do update set households = c.households + excluded.households
+  ), volunteers as (
+    insert into visit_volunteer_counts as c (round_id, volunteer_id, place_id, status, households)
+      select p_round, v.id, d.place_id, d.status, sum(d.sign) from d cross join lateral unnest(d.volunteers) as v(id)
+      group by v.id, d.place_id, d.status having sum(d.sign) <> 0 order by v.id, d.place_id, d.status
+    on conflict (round_id, volunteer_id, place_id, status) do update set households = c.households + excluded.households
+  ), days as (
+    insert into visit_finished_days as c (round_id, place_id, day, households)
+      select p_round, d.place_id, d.day, sum(d.sign) from d where d.day is not null
+      group by d.place_id, d.day having sum(d.sign) <> 0 order by d.place_id, d.day
+    on conflict (round_id, place_id, day) do update set households = c.households + excluded.households
+  )
+  select array_agg(distinct d.place_id) into v_places from d;
+  if v_places is null then
+    return;
+  end if;
+  delete from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
+  delete from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
+  delete from visit_finished_days c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
+end $$;
+
+-- Rewrites a round's counts from its target households and their state rows. No state row is
+-- written meanwhile (the lock waits for the syncs and reviews under way; they wait for it).
+create function visit_recount_tallies(p_round integer) returns void language plpgsql as $$
+begin
+  lock table visit_household_states in share row exclusive mode;
+  delete from visit_place_counts where round_id = p_round;
+  delete from visit_volunteer_counts where round_id = p_round;
+  delete from visit_finished_days where round_id = p_round;
+  with a as materialized (
+    select h.place_id, visit_tally_status(h.vacant, s.status) as status, coalesce(s.volunteers, '{}') as volunteers,
+      visit_tally_day(h.vacant, s.status, s.last_at) as day
+    from households h
+    left join visit_household_states s on s.round_id = p_round and s.household_id = h.id
+    where h.county_id = (select r.county_id from visit_rounds r where r.id = p_round)
+      and exists (select 1 from visit_round_targets t where t.round_id = p_round and h.path @> array[t.place_id])
+  ), places as (
+    insert into visit_place_counts (round_id, place_id, status, households)
+      select p_round, a.place_id, a.status, count(*) from a group by a.place_id, a.status
+  ), volunteers as (
+    insert into visit_volunteer_counts (round_id, volunteer_id, place_id, status, households)
+      select p_round, v.id, a.place_id, a.status, count(*) from a cross join lateral unnest(a.volunteers) as v(id)
+      group by v.id, a.place_id, a.status
+  )
+  insert into visit_finished_days (round_id, place_id, day, households)
+    select p_round, a.place_id, a.day, count(*) from a where a.day is not null group by a.place_id, a.day;
+end $$;
+
+-- The rounds that exist before this migration get their counts.
+select visit_recount_tallies(id) from visit_rounds;
