@@ -19,7 +19,7 @@ create table visit_place_counts (
   round_id   integer not null,
   place_id   integer not null,
   status     text not null check (status in ('registerVacant', 'pending', 'notHome', 'reached', 'refused', 'vacant', 'unreachable')),
-  households integer not null check (households >= 0),
+  households integer not null,
   primary key (round_id, place_id, status)
 );
 
@@ -28,15 +28,15 @@ create table visit_volunteer_counts (
   volunteer_id integer not null,
   place_id     integer not null,
   status       text not null check (status in ('registerVacant', 'pending', 'notHome', 'reached', 'refused', 'vacant', 'unreachable')),
-  households   integer not null check (households >= 0),
-  primary key (round_id, volunteer_id, place_id, status)
+  households   integer not null,
+  primary key (round_id, place_id, volunteer_id, status)
 );
 
 create table visit_finished_days (
   round_id   integer not null,
   place_id   integer not null,
   day        date not null,
-  households integer not null check (households >= 0),
+  households integer not null,
   primary key (round_id, place_id, day)
 );
 
@@ -73,8 +73,8 @@ begin
   ), volunteers as (
     insert into visit_volunteer_counts as c (round_id, volunteer_id, place_id, status, households)
       select p_round, v.id, d.place_id, d.status, sum(d.sign) from d cross join lateral unnest(d.volunteers) as v(id)
-      group by v.id, d.place_id, d.status having sum(d.sign) <> 0 order by v.id, d.place_id, d.status
-    on conflict (round_id, volunteer_id, place_id, status) do update set households = c.households + excluded.households
+      group by d.place_id, v.id, d.status having sum(d.sign) <> 0 order by d.place_id, v.id, d.status
+    on conflict (round_id, place_id, volunteer_id, status) do update set households = c.households + excluded.households
   ), days as (
     insert into visit_finished_days as c (round_id, place_id, day, households)
       select p_round, d.place_id, d.day, sum(d.sign) from d where d.day is not null
@@ -84,6 +84,12 @@ begin
   select array_agg(distinct d.place_id) into v_places from d;
   if v_places is null then
     return;
+  end if;
+  -- (Not a check constraint: an upsert checks the proposed row, a negative change, before it finds the conflict.)
+  if exists (select 1 from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households < 0)
+     or exists (select 1 from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households < 0)
+     or exists (select 1 from visit_finished_days c where c.round_id = p_round and c.place_id = any(v_places) and c.households < 0) then
+    raise exception 'coverage tallies of round % out of step with the household states', p_round;
   end if;
   delete from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
   delete from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
