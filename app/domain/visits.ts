@@ -168,9 +168,7 @@ export function pace(input: { remaining: number; finishedByDay: FinishedDay[]; d
   const deadlineDay = beijingDay(new Date(input.deadline.getTime() - 1)); // the last day that still counts
   const daysLeft = Math.max(0, Math.round((dayMs(deadlineDay) - dayMs(today)) / 86_400_000) + 1);
   const since = dayMs(today) - 2 * 86_400_000;
-  const recent = input.finishedByDay
-    .filter((f) => dayMs(f.day) >= since && f.day <= today)
-    .reduce((sum, f) => sum + f.households, 0);
+  const recent = input.finishedByDay.filter((f) => dayMs(f.day) >= since && f.day <= today).reduce((sum, f) => sum + f.households, 0);
   const perDay = recent / 3;
   let projected: string | null = null;
   if (input.remaining === 0) projected = today;
