@@ -652,15 +652,18 @@ const COUNT_KEYS = ["households", "toReach", "reached", "notHome", "refused", "v
 type PlaceCounts = Counts & { placeId: number; path: number[]; name: string; userId: number | null };
 
 /**
- * Households of the round by status per place they live in (stairwell or building) inside the
- * scope, per volunteer who logged them with `byVolunteer`: the tallies hold only the round's
- * target households, a few rows per place.
+ * Tally rows (db/migrations/014) of the round inside the scope, by place: `places` by the place
+ * households live in (stairwell or building), `areas` by every place of their paths and
+ * `volunteers` by area and volunteer who logged them, the areas of one depth (places.path length).
  */
-function placeCounts(user: ScopedUser, round: Pick<VisitRound, "id">, byVolunteer: boolean) {
+function tallyCounts(user: ScopedUser, round: Pick<VisitRound, "id">, tally: "places" | "areas" | "volunteers", depth: number | null) {
+  const byVolunteer = tally === "volunteers";
+  const table = { places: sql`visit_place_counts`, areas: sql`visit_area_counts`, volunteers: sql`visit_volunteer_counts` }[tally];
   return sql<PlaceCounts[]>`
     select p.id as "placeId", p.path, p.name, ${byVolunteer ? sql`c.volunteer_id` : sql`null::int`} as "userId", ${statusCounts}
-    from ${byVolunteer ? sql`visit_volunteer_counts` : sql`visit_place_counts`} c join places p on p.id = c.place_id
+    from ${table} c join places p on p.id = c.place_id
     where c.round_id = ${round.id} and p.county_id = ${user.countyId} and ${inScope(user, "p.path")}
+      ${depth === null ? sql`` : sql`and array_length(p.path, 1) = ${depth}`}
     group by p.id ${byVolunteer ? sql`, c.volunteer_id` : sql``}
     order by p.path ${byVolunteer ? sql`, c.volunteer_id` : sql``}`;
 }
@@ -669,10 +672,12 @@ function placeCounts(user: ScopedUser, round: Pick<VisitRound, "id">, byVoluntee
 const PACE_WINDOW_DAYS = 4;
 
 /**
- * Households to reach and their statuses per unit of a level, inside the user's scope: the
- * tallies' rows per place (db/migrations/014) added up into units. `finishedByDay`: households
- * that got their final status (reached, refused, vacant, unreachable) per Beijing day of their
- * last counted log, over the last few days (what the pace reads).
+ * Households to reach and their statuses per unit of a level, inside the user's scope, from the
+ * tallies (db/migrations/014): the areas of the level's depth (or of the scope's, when it lies
+ * deeper: a community's staff see their community as the county's one unit), the households'
+ * places for stairwells, the buildings for grids and responsible units, the scope's own rows per
+ * volunteer. `finishedByDay`: households that got their final status (reached, refused, vacant,
+ * unreachable) per Beijing day of their last counted log, over the last few days (the pace).
  */
 export async function coverage(
   user: ScopedUser,
@@ -681,14 +686,28 @@ export async function coverage(
   now = new Date(),
 ): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedByDay: FinishedDay[] }> {
   const byVolunteer = level === "volunteer";
-  const [places, finishedByDay] = await Promise.all([
-    placeCounts(user, round, byVolunteer),
+  // A grid scope is its buildings.
+  const [scope] =
+    user.scopeGridId !== null
+      ? [{ depth: DEPTH.building! }]
+      : await sql<{ depth: number }[]>`select array_length(path, 1) as depth from places where id = ${user.scopePlaceId}`;
+  const scopeDepth = scope?.depth ?? 1;
+  const areaDepth = (depth: number) => Math.max(depth, scopeDepth);
+  const levelDepth = DEPTH[level];
+  const [places, finishedByDay, scopeTotal] = await Promise.all([
+    level === "stairwell"
+      ? tallyCounts(user, round, "places", null)
+      : byVolunteer
+        ? tallyCounts(user, round, "volunteers", scopeDepth)
+        : tallyCounts(user, round, "areas", areaDepth(levelDepth ?? DEPTH.building!)),
     sql<FinishedDay[]>`
       select to_char(f.day, 'YYYY-MM-DD') as day, sum(f.households)::int as households
       from visit_finished_days f join places p on p.id = f.place_id
       where f.round_id = ${round.id} and f.day >= ${beijingDay(new Date(now.getTime() - PACE_WINDOW_DAYS * 86_400_000))}::date
-        and p.county_id = ${user.countyId} and ${inScope(user, "p.path")}
+        and p.county_id = ${user.countyId} and ${inScope(user, "p.path")} and array_length(p.path, 1) = ${scopeDepth}
       group by f.day order by f.day`,
+    // Each household once, whoever logged it.
+    byVolunteer ? tallyCounts(user, round, "areas", scopeDepth) : null,
   ]);
 
   type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
@@ -714,7 +733,7 @@ export async function coverage(
   };
   const total = blank({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null });
 
-  const depth = DEPTH[level];
+  const depth = levelDepth;
   const ids = depth === undefined ? [] : [...new Set(places.map((p) => p.path[depth - 1]).filter((id) => id !== undefined))];
   const [names, grids, people] = await Promise.all([
     ids.length
@@ -771,10 +790,7 @@ export async function coverage(
       );
     }
   }
-  if (byVolunteer) {
-    // Each household once, whoever logged it.
-    for (const p of await placeCounts(user, round, false)) addTo(total, p);
-  }
+  for (const p of scopeTotal ?? []) addTo(total, p);
   const withRate = (u: Counts & Who): CoverageUnit => {
     const n = u.toReach - u.vacant;
     return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };

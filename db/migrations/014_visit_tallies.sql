@@ -1,7 +1,9 @@
 -- Coverage tallies (docs/decisions/009): the households of a round's targets counted by status per
--- place they live in (stairwell or building), per volunteer who logged them, and the finished ones
--- per Beijing day, so that the coverage pages add up a few thousand count rows instead of joining
--- every household with its state. Derived data like visit_household_states, and kept exact with it:
+-- area of their path (county, street, community, compound, building, stairwell) and per place they
+-- live in, per volunteer who logged them and area, and the finished ones per area and Beijing day,
+-- so that a coverage page reads the rows of one depth (a county page: one row per status) instead
+-- of joining every household with its state. Derived data like visit_household_states, kept exact
+-- with it:
 -- - refreshStates (app/models/visits.server.ts) calls visit_tally_change with the households'
 --   state rows before and after, in the same transaction that rewrites them (the state rows are
 --   locked then, so two changes of one household never interleave; count rows are upserted in
@@ -15,6 +17,7 @@
 -- day of its last counted log. A count is 0 only inside a change, which then deletes its row; a
 -- change that would take a count below 0 (counts out of step with the state rows) fails.
 
+-- By the place the household lives in (its stairwell, or its building): the stairwell level.
 create table visit_place_counts (
   round_id   integer not null,
   place_id   integer not null,
@@ -23,6 +26,16 @@ create table visit_place_counts (
   primary key (round_id, place_id, status)
 );
 
+-- By every area of the household's path, itself included (places.path: county first).
+create table visit_area_counts (
+  round_id   integer not null,
+  place_id   integer not null,
+  status     text not null check (status in ('registerVacant', 'pending', 'notHome', 'reached', 'refused', 'vacant', 'unreachable')),
+  households integer not null,
+  primary key (round_id, place_id, status)
+);
+
+-- By volunteer who logged the household (its state row's volunteers) and area of its path.
 create table visit_volunteer_counts (
   round_id     integer not null,
   volunteer_id integer not null,
@@ -32,6 +45,7 @@ create table visit_volunteer_counts (
   primary key (round_id, place_id, volunteer_id, status)
 );
 
+-- Finished households by area of their path and Beijing day.
 create table visit_finished_days (
   round_id   integer not null,
   place_id   integer not null,
@@ -49,78 +63,109 @@ create function visit_tally_day(p_register_vacant boolean, p_status text, p_last
     then ((p_last_at at time zone 'UTC') + interval '8 hours')::date end
 $$;
 
+-- The round's target places (a household is the round's when its path holds one of them).
+create function visit_round_target_ids(p_round integer) returns integer[] language sql stable as $$
+  select coalesce(array_agg(t.place_id), '{}') from visit_round_targets t where t.round_id = p_round
+$$;
+
 -- Moves households from the keys of their `before` state rows (id, status, volunteers, last_at;
 -- status 'pending' and no volunteers for a household without a row) to those of their `after` rows.
 -- Households outside the round's targets are not counted.
 create function visit_tally_change(p_round integer, p_before jsonb, p_after jsonb) returns void language plpgsql as $$
 declare
+  v_targets integer[] := visit_round_target_ids(p_round);
   v_places integer[];
+  v_areas integer[];
 begin
   with changes as (
     select -1 as sign, x.* from jsonb_to_recordset(p_before) as x(household_id integer, status text, volunteers integer[], last_at timestamptz)
     union all
     select 1, x.* from jsonb_to_recordset(p_after) as x(household_id integer, status text, volunteers integer[], last_at timestamptz)
   ), d as materialized (
-    select c.sign, h.place_id, visit_tally_status(h.vacant, c.status) as status, coalesce(c.volunteers, '{}') as volunteers,
+    select c.sign, h.place_id, h.path, visit_tally_status(h.vacant, c.status) as status, coalesce(c.volunteers, '{}') as volunteers,
       visit_tally_day(h.vacant, c.status, c.last_at) as day
     from changes c join households h on h.id = c.household_id
-    where exists (select 1 from visit_round_targets t where t.round_id = p_round and h.path @> array[t.place_id])
-  ), places as (
+    where h.path && v_targets
+  ), areas as materialized (
+    select d.*, a.id as area from d cross join lateral unnest(d.path) as a(id)
+  ), place_rows as (
     insert into visit_place_counts as c (round_id, place_id, status, households)
       select p_round, d.place_id, d.status, sum(d.sign) from d
       group by d.place_id, d.status having sum(d.sign) <> 0 order by d.place_id, d.status
     on conflict (round_id, place_id, status) do update set households = c.households + excluded.households
-  ), volunteers as (
+  ), area_rows as (
+    insert into visit_area_counts as c (round_id, place_id, status, households)
+      select p_round, a.area, a.status, sum(a.sign) from areas a
+      group by a.area, a.status having sum(a.sign) <> 0 order by a.area, a.status
+    on conflict (round_id, place_id, status) do update set households = c.households + excluded.households
+  ), volunteer_rows as (
     insert into visit_volunteer_counts as c (round_id, volunteer_id, place_id, status, households)
-      select p_round, v.id, d.place_id, d.status, sum(d.sign) from d cross join lateral unnest(d.volunteers) as v(id)
-      group by d.place_id, v.id, d.status having sum(d.sign) <> 0 order by d.place_id, v.id, d.status
+      select p_round, v.id, a.area, a.status, sum(a.sign) from areas a cross join lateral unnest(a.volunteers) as v(id)
+      group by a.area, v.id, a.status having sum(a.sign) <> 0 order by a.area, v.id, a.status
     on conflict (round_id, place_id, volunteer_id, status) do update set households = c.households + excluded.households
-  ), days as (
+  ), day_rows as (
     insert into visit_finished_days as c (round_id, place_id, day, households)
-      select p_round, d.place_id, d.day, sum(d.sign) from d where d.day is not null
-      group by d.place_id, d.day having sum(d.sign) <> 0 order by d.place_id, d.day
+      select p_round, a.area, a.day, sum(a.sign) from areas a where a.day is not null
+      group by a.area, a.day having sum(a.sign) <> 0 order by a.area, a.day
     on conflict (round_id, place_id, day) do update set households = c.households + excluded.households
   )
-  select array_agg(distinct d.place_id) into v_places from d;
+  select array_agg(distinct d.place_id), (select array_agg(distinct a.area) from areas a) into v_places, v_areas from d;
   if v_places is null then
     return;
   end if;
   -- (Not a check constraint: an upsert checks the proposed row, a negative change, before it finds the conflict.)
   if exists (select 1 from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households < 0)
-     or exists (select 1 from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households < 0)
-     or exists (select 1 from visit_finished_days c where c.round_id = p_round and c.place_id = any(v_places) and c.households < 0) then
+     or exists (select 1 from visit_area_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.households < 0)
+     or exists (select 1 from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.households < 0)
+     or exists (select 1 from visit_finished_days c where c.round_id = p_round and c.place_id = any(v_areas) and c.households < 0) then
     raise exception 'coverage tallies of round % out of step with the household states', p_round;
   end if;
   delete from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
-  delete from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
-  delete from visit_finished_days c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
+  delete from visit_area_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.households = 0;
+  delete from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.households = 0;
+  delete from visit_finished_days c where c.round_id = p_round and c.place_id = any(v_areas) and c.households = 0;
 end $$;
 
 -- Rewrites a round's counts from its target households and their state rows. No state row is
 -- written meanwhile (the lock waits for the syncs and reviews under way; they wait for it).
 create function visit_recount_tallies(p_round integer) returns void language plpgsql as $$
+declare
+  v_targets integer[] := visit_round_target_ids(p_round);
 begin
   lock table visit_household_states in share row exclusive mode;
   delete from visit_place_counts where round_id = p_round;
+  delete from visit_area_counts where round_id = p_round;
   delete from visit_volunteer_counts where round_id = p_round;
   delete from visit_finished_days where round_id = p_round;
+  -- Per place first (a few rows per place), then spread over the places' paths.
   with a as materialized (
     select h.place_id, visit_tally_status(h.vacant, s.status) as status, coalesce(s.volunteers, '{}') as volunteers,
       visit_tally_day(h.vacant, s.status, s.last_at) as day
     from households h
     left join visit_household_states s on s.round_id = p_round and s.household_id = h.id
-    where h.county_id = (select r.county_id from visit_rounds r where r.id = p_round)
-      and exists (select 1 from visit_round_targets t where t.round_id = p_round and h.path @> array[t.place_id])
-  ), places as (
+    where h.county_id = (select r.county_id from visit_rounds r where r.id = p_round) and h.path && v_targets
+  ), by_place as materialized (
+    select a.place_id, a.status, count(*) as households from a group by a.place_id, a.status
+  ), by_volunteer as materialized (
+    select a.place_id, v.id as volunteer_id, a.status, count(*) as households from a cross join lateral unnest(a.volunteers) as v(id)
+    group by a.place_id, v.id, a.status
+  ), by_day as materialized (
+    select a.place_id, a.day, count(*) as households from a where a.day is not null group by a.place_id, a.day
+  ), place_rows as (
     insert into visit_place_counts (round_id, place_id, status, households)
-      select p_round, a.place_id, a.status, count(*) from a group by a.place_id, a.status
-  ), volunteers as (
+      select p_round, b.place_id, b.status, b.households from by_place b
+  ), area_rows as (
+    insert into visit_area_counts (round_id, place_id, status, households)
+      select p_round, x.id, b.status, sum(b.households) from by_place b join places p on p.id = b.place_id
+      cross join lateral unnest(p.path) as x(id) group by x.id, b.status
+  ), volunteer_rows as (
     insert into visit_volunteer_counts (round_id, volunteer_id, place_id, status, households)
-      select p_round, v.id, a.place_id, a.status, count(*) from a cross join lateral unnest(a.volunteers) as v(id)
-      group by v.id, a.place_id, a.status
+      select p_round, b.volunteer_id, x.id, b.status, sum(b.households) from by_volunteer b join places p on p.id = b.place_id
+      cross join lateral unnest(p.path) as x(id) group by x.id, b.volunteer_id, b.status
   )
   insert into visit_finished_days (round_id, place_id, day, households)
-    select p_round, a.place_id, a.day, count(*) from a where a.day is not null group by a.place_id, a.day;
+    select p_round, x.id, b.day, sum(b.households) from by_day b join places p on p.id = b.place_id
+    cross join lateral unnest(p.path) as x(id) group by x.id, b.day;
 end $$;
 
 -- The rounds that exist before this migration get their counts.

@@ -219,12 +219,13 @@ const unitKey = (level: CoverageLevel, u: CoverageUnit) =>
 const countsOf = (u: CoverageUnit) => Object.fromEntries(COUNTS.map((k) => [k, u[k]])) as Counts;
 
 async function tallies() {
-  const [places, people, days] = await Promise.all([
+  const [places, areas, people, days] = await Promise.all([
     sql`select place_id, status, households from visit_place_counts where round_id = ${round.id} order by 1, 2`,
+    sql`select place_id, status, households from visit_area_counts where round_id = ${round.id} order by 1, 2`,
     sql`select place_id, volunteer_id, status, households from visit_volunteer_counts where round_id = ${round.id} order by 1, 2, 3`,
     sql`select place_id, day::text, households from visit_finished_days where round_id = ${round.id} order by 1, 2`,
   ]);
-  return { places: [...places], people: [...people], days: [...days] };
+  return { places: [...places], areas: [...areas], people: [...people], days: [...days] };
 }
 
 const NOW = new Date("2026-11-29T12:00:00+08:00");
@@ -235,7 +236,13 @@ async function expectExact() {
   const grid = await signedIn("grid", DEMO_PASSWORD);
   expect(community.scopePlaceId).toBe(jinhu);
   expect(grid.scopeGridId).not.toBeNull();
-  for (const scope of [await wholeCounty(countyId), community, grid]) {
+  // And a scope below every area level: the stairwell with the most households logged.
+  const [{ stairwell }] = await sql<{ stairwell: number }[]>`
+    select h.place_id as stairwell from visit_household_states s join households h on h.id = s.household_id
+    join places p on p.id = h.place_id and p.level = 'stairwell'
+    where s.round_id = ${round.id} group by 1 order by count(*) desc, 1 limit 1`;
+  const stairwellScope = { countyId, scopePlaceId: stairwell, scopeGridId: null };
+  for (const scope of [await wholeCounty(countyId), community, grid, stairwellScope]) {
     for (const level of COVERAGE_LEVELS) {
       const shown = await coverage(scope, round, level, NOW);
       const direct = await directCounts(level, scope);
@@ -246,19 +253,25 @@ async function expectExact() {
       for (const u of shown.units) expect(u.coverage).toMatchObject({ successes: u.reached, n: u.toReach - u.vacant });
     }
   }
-  // The pace's households finished per Beijing day (their last counted log), over its window.
-  const finished = await sql<{ day: string; households: number }[]>`
-    select to_char((s.last_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, count(*)::int as households
-    from visit_household_states s join households h on h.id = s.household_id
-    where s.round_id = ${round.id} and not h.vacant and s.status in ('reached', 'refused', 'vacant', 'unreachable')
-    group by 1 order by 1`;
+  // The pace's households finished per Beijing day (their last counted log), over its window, for
+  // the county office and for a community's staff; every day for the whole county.
   const since = beijingDay(new Date(NOW.getTime() - 4 * 86_400_000));
-  const { finishedByDay } = await coverage(await wholeCounty(countyId), round, "county", NOW);
-  expect(finishedByDay).toEqual(finished.filter((f) => f.day >= since));
-  expect(finishedByDay.length).toBeGreaterThan(2);
-  const [{ all }] = await sql<{ all: number }[]>`
-    select coalesce(sum(households), 0)::int as all from visit_finished_days where round_id = ${round.id}`;
-  expect(all).toBe(finished.reduce((sum, f) => sum + f.households, 0));
+  for (const scope of [await wholeCounty(countyId), community]) {
+    const finished = await sql<{ day: string; households: number }[]>`
+      select to_char((s.last_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, count(*)::int as households
+      from visit_household_states s join households h on h.id = s.household_id
+      where s.round_id = ${round.id} and not h.vacant and s.status in ('reached', 'refused', 'vacant', 'unreachable')
+        and h.path @> array[${scope.scopePlaceId}]::int[]
+      group by 1 order by 1`;
+    const { finishedByDay } = await coverage(scope, round, "county", NOW);
+    expect(finishedByDay).toEqual(finished.filter((f) => f.day >= since));
+    expect(finishedByDay.length).toBeGreaterThan(2);
+    if (scope.scopePlaceId !== jinhu) {
+      const [{ all }] = await sql<{ all: number }[]>`
+        select coalesce(sum(households), 0)::int as all from visit_finished_days where round_id = ${round.id} and place_id = ${scope.scopePlaceId}`;
+      expect(all).toBe(finished.reduce((sum, f) => sum + f.households, 0));
+    }
+  }
   // A recount from scratch agrees with the changes, row for row (no row left at 0 either).
   const kept = await tallies();
   await sql`select visit_recount_tallies(${round.id})`;
