@@ -170,9 +170,10 @@ try {
   // The tallies the changes left equal a recount from the states, row for row.
   const tallies = () =>
     Promise.all([
-      sql`select place_id, status, households from visit_place_counts where round_id = ${round.id} order by 1, 2`.values(),
-      sql`select place_id, volunteer_id, status, households from visit_volunteer_counts where round_id = ${round.id} order by 1, 2, 3`.values(),
-      sql`select place_id, day::text, households from visit_finished_days where round_id = ${round.id} order by 1, 2`.values(),
+      sql`select * from visit_place_counts where round_id = ${round.id} order by place_id`.values(),
+      sql`select * from visit_area_counts where round_id = ${round.id} order by place_id`.values(),
+      sql`select * from visit_volunteer_counts where round_id = ${round.id} order by place_id, volunteer_id`.values(),
+      sql`select place_id, day::text, households from visit_finished_days where round_id = ${round.id} order by place_id, day`.values(),
     ]).then((tables) => JSON.stringify(tables));
   const kept = await tallies();
   const recountStart = performance.now();
@@ -181,6 +182,7 @@ try {
   const talliesAgree = kept === (await tallies());
   const [{ tallyRows }] = await sql<{ tallyRows: number }[]>`
     select ((select count(*) from visit_place_counts where round_id = ${round.id})
+      + (select count(*) from visit_area_counts where round_id = ${round.id})
       + (select count(*) from visit_volunteer_counts where round_id = ${round.id})
       + (select count(*) from visit_finished_days where round_id = ${round.id}))::int as "tallyRows"`;
   const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from visit_logs where round_id = ${round.id}`;

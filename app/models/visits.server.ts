@@ -637,14 +637,10 @@ const DEPTH: Partial<Record<CoverageLevel, number>> = { county: 1, street: 2, co
 
 /** Counts of households by status (SQL select list over tally rows c: db/migrations/014). */
 const statusCounts = sql`
-  sum(c.households)::int as households,
-  coalesce(sum(c.households) filter (where c.status <> 'registerVacant'), 0)::int as "toReach",
-  coalesce(sum(c.households) filter (where c.status = 'reached'), 0)::int as reached,
-  coalesce(sum(c.households) filter (where c.status = 'notHome'), 0)::int as "notHome",
-  coalesce(sum(c.households) filter (where c.status = 'refused'), 0)::int as refused,
-  coalesce(sum(c.households) filter (where c.status = 'vacant'), 0)::int as vacant,
-  coalesce(sum(c.households) filter (where c.status = 'unreachable'), 0)::int as unreachable,
-  coalesce(sum(c.households) filter (where c.status = 'pending'), 0)::int as pending`;
+  sum(c.register_vacant + c.pending + c.not_home + c.reached + c.refused + c.vacant + c.unreachable)::int as households,
+  sum(c.pending + c.not_home + c.reached + c.refused + c.vacant + c.unreachable)::int as "toReach",
+  sum(c.reached)::int as reached, sum(c.not_home)::int as "notHome", sum(c.refused)::int as refused,
+  sum(c.vacant)::int as vacant, sum(c.unreachable)::int as unreachable, sum(c.pending)::int as pending`;
 
 type Counts = Pick<CoverageUnit, "households" | "toReach" | "reached" | "notHome" | "refused" | "vacant" | "unreachable" | "pending">;
 const COUNT_KEYS = ["households", "toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending"] as const;

@@ -12,37 +12,54 @@
 --   when a round is created, after a bulk rebuild of states, and in the transaction of every
 --   register import (households added, vacancy changed), since the register flag is part of the key.
 -- One definition of the keys, here: `registerVacant` for households the register marks vacant
--- (counted in `households`, not to reach), else the state's status ('pending' without a row); a
+-- (counted in households, not to reach), else the state's status ('pending' without a row); a
 -- finished household (reached, refused, vacant, unreachable; not register-vacant) on the Beijing
--- day of its last counted log. A count is 0 only inside a change, which then deletes its row; a
--- change that would take a count below 0 (counts out of step with the state rows) fails.
+-- day of its last counted log. A row whose counts are all 0 is deleted by the change that made it
+-- so; a change that would take a count below 0 (counts out of step with the state rows) fails.
+
+-- The count tables hold a row per key with a column per status (`register_vacant`: registerVacant).
 
 -- By the place the household lives in (its stairwell, or its building): the stairwell level.
 create table visit_place_counts (
-  round_id   integer not null,
-  place_id   integer not null,
-  status     text not null check (status in ('registerVacant', 'pending', 'notHome', 'reached', 'refused', 'vacant', 'unreachable')),
-  households integer not null,
-  primary key (round_id, place_id, status)
+  round_id        integer not null,
+  place_id        integer not null,
+  register_vacant integer not null default 0,
+  pending         integer not null default 0,
+  not_home        integer not null default 0,
+  reached         integer not null default 0,
+  refused         integer not null default 0,
+  vacant          integer not null default 0,
+  unreachable     integer not null default 0,
+  primary key (round_id, place_id)
 );
 
 -- By every area of the household's path, itself included (places.path: county first).
 create table visit_area_counts (
-  round_id   integer not null,
-  place_id   integer not null,
-  status     text not null check (status in ('registerVacant', 'pending', 'notHome', 'reached', 'refused', 'vacant', 'unreachable')),
-  households integer not null,
-  primary key (round_id, place_id, status)
+  round_id        integer not null,
+  place_id        integer not null,
+  register_vacant integer not null default 0,
+  pending         integer not null default 0,
+  not_home        integer not null default 0,
+  reached         integer not null default 0,
+  refused         integer not null default 0,
+  vacant          integer not null default 0,
+  unreachable     integer not null default 0,
+  primary key (round_id, place_id)
 );
 
 -- By volunteer who logged the household (its state row's volunteers) and area of its path.
 create table visit_volunteer_counts (
-  round_id     integer not null,
-  volunteer_id integer not null,
-  place_id     integer not null,
-  status       text not null check (status in ('registerVacant', 'pending', 'notHome', 'reached', 'refused', 'vacant', 'unreachable')),
-  households   integer not null,
-  primary key (round_id, place_id, volunteer_id, status)
+  round_id        integer not null,
+  place_id        integer not null,
+  volunteer_id    integer not null,
+  register_vacant integer not null default 0,
+  pending         integer not null default 0,
+  not_home        integer not null default 0,
+  reached         integer not null default 0,
+  refused         integer not null default 0,
+  vacant          integer not null default 0,
+  unreachable     integer not null default 0,
+  primary key (round_id, place_id, volunteer_id)
 );
 
 -- Finished households by area of their path and Beijing day.
@@ -89,20 +106,62 @@ begin
   ), areas as materialized (
     select d.*, a.id as area from d cross join lateral unnest(d.path) as a(id)
   ), place_rows as (
-    insert into visit_place_counts as c (round_id, place_id, status, households)
-      select p_round, d.place_id, d.status, sum(d.sign) from d
-      group by d.place_id, d.status having sum(d.sign) <> 0 order by d.place_id, d.status
-    on conflict (round_id, place_id, status) do update set households = c.households + excluded.households
+    insert into visit_place_counts as c (round_id, place_id, register_vacant, pending, not_home, reached, refused, vacant, unreachable)
+      select p_round, d.place_id,
+        coalesce(sum(d.sign) filter (where d.status = 'registerVacant'), 0),
+        coalesce(sum(d.sign) filter (where d.status = 'pending'), 0),
+        coalesce(sum(d.sign) filter (where d.status = 'notHome'), 0),
+        coalesce(sum(d.sign) filter (where d.status = 'reached'), 0),
+        coalesce(sum(d.sign) filter (where d.status = 'refused'), 0),
+        coalesce(sum(d.sign) filter (where d.status = 'vacant'), 0),
+        coalesce(sum(d.sign) filter (where d.status = 'unreachable'), 0)
+      from d group by d.place_id order by d.place_id
+    on conflict (round_id, place_id) do update set
+      register_vacant = c.register_vacant + excluded.register_vacant,
+      pending = c.pending + excluded.pending,
+      not_home = c.not_home + excluded.not_home,
+      reached = c.reached + excluded.reached,
+      refused = c.refused + excluded.refused,
+      vacant = c.vacant + excluded.vacant,
+      unreachable = c.unreachable + excluded.unreachable
   ), area_rows as (
-    insert into visit_area_counts as c (round_id, place_id, status, households)
-      select p_round, a.area, a.status, sum(a.sign) from areas a
-      group by a.area, a.status having sum(a.sign) <> 0 order by a.area, a.status
-    on conflict (round_id, place_id, status) do update set households = c.households + excluded.households
+    insert into visit_area_counts as c (round_id, place_id, register_vacant, pending, not_home, reached, refused, vacant, unreachable)
+      select p_round, a.area,
+        coalesce(sum(a.sign) filter (where a.status = 'registerVacant'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'pending'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'notHome'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'reached'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'refused'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'vacant'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'unreachable'), 0)
+      from areas a group by a.area order by a.area
+    on conflict (round_id, place_id) do update set
+      register_vacant = c.register_vacant + excluded.register_vacant,
+      pending = c.pending + excluded.pending,
+      not_home = c.not_home + excluded.not_home,
+      reached = c.reached + excluded.reached,
+      refused = c.refused + excluded.refused,
+      vacant = c.vacant + excluded.vacant,
+      unreachable = c.unreachable + excluded.unreachable
   ), volunteer_rows as (
-    insert into visit_volunteer_counts as c (round_id, volunteer_id, place_id, status, households)
-      select p_round, v.id, a.area, a.status, sum(a.sign) from areas a cross join lateral unnest(a.volunteers) as v(id)
-      group by a.area, v.id, a.status having sum(a.sign) <> 0 order by a.area, v.id, a.status
-    on conflict (round_id, place_id, volunteer_id, status) do update set households = c.households + excluded.households
+    insert into visit_volunteer_counts as c (round_id, place_id, volunteer_id, register_vacant, pending, not_home, reached, refused, vacant, unreachable)
+      select p_round, a.area, v.id,
+        coalesce(sum(a.sign) filter (where a.status = 'registerVacant'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'pending'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'notHome'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'reached'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'refused'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'vacant'), 0),
+        coalesce(sum(a.sign) filter (where a.status = 'unreachable'), 0)
+      from areas a cross join lateral unnest(a.volunteers) as v(id) group by a.area, v.id order by a.area, v.id
+    on conflict (round_id, place_id, volunteer_id) do update set
+      register_vacant = c.register_vacant + excluded.register_vacant,
+      pending = c.pending + excluded.pending,
+      not_home = c.not_home + excluded.not_home,
+      reached = c.reached + excluded.reached,
+      refused = c.refused + excluded.refused,
+      vacant = c.vacant + excluded.vacant,
+      unreachable = c.unreachable + excluded.unreachable
   ), day_rows as (
     insert into visit_finished_days as c (round_id, place_id, day, households)
       select p_round, a.area, a.day, sum(a.sign) from areas a where a.day is not null
@@ -114,15 +173,15 @@ begin
     return;
   end if;
   -- (Not a check constraint: an upsert checks the proposed row, a negative change, before it finds the conflict.)
-  if exists (select 1 from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households < 0)
-     or exists (select 1 from visit_area_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.households < 0)
-     or exists (select 1 from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.households < 0)
+  if exists (select 1 from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and (c.register_vacant < 0 or c.pending < 0 or c.not_home < 0 or c.reached < 0 or c.refused < 0 or c.vacant < 0 or c.unreachable < 0))
+     or exists (select 1 from visit_area_counts c where c.round_id = p_round and c.place_id = any(v_areas) and (c.register_vacant < 0 or c.pending < 0 or c.not_home < 0 or c.reached < 0 or c.refused < 0 or c.vacant < 0 or c.unreachable < 0))
+     or exists (select 1 from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_areas) and (c.register_vacant < 0 or c.pending < 0 or c.not_home < 0 or c.reached < 0 or c.refused < 0 or c.vacant < 0 or c.unreachable < 0))
      or exists (select 1 from visit_finished_days c where c.round_id = p_round and c.place_id = any(v_areas) and c.households < 0) then
     raise exception 'coverage tallies of round % out of step with the household states', p_round;
   end if;
-  delete from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.households = 0;
-  delete from visit_area_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.households = 0;
-  delete from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.households = 0;
+  delete from visit_place_counts c where c.round_id = p_round and c.place_id = any(v_places) and c.register_vacant = 0 and c.pending = 0 and c.not_home = 0 and c.reached = 0 and c.refused = 0 and c.vacant = 0 and c.unreachable = 0;
+  delete from visit_area_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.register_vacant = 0 and c.pending = 0 and c.not_home = 0 and c.reached = 0 and c.refused = 0 and c.vacant = 0 and c.unreachable = 0;
+  delete from visit_volunteer_counts c where c.round_id = p_round and c.place_id = any(v_areas) and c.register_vacant = 0 and c.pending = 0 and c.not_home = 0 and c.reached = 0 and c.refused = 0 and c.vacant = 0 and c.unreachable = 0;
   delete from visit_finished_days c where c.round_id = p_round and c.place_id = any(v_areas) and c.households = 0;
 end $$;
 
@@ -137,7 +196,7 @@ begin
   delete from visit_area_counts where round_id = p_round;
   delete from visit_volunteer_counts where round_id = p_round;
   delete from visit_finished_days where round_id = p_round;
-  -- Per place first (a few rows per place), then spread over the places' paths.
+  -- Per place first (a row per place), then spread over the places' paths.
   with a as materialized (
     select h.place_id, visit_tally_status(h.vacant, s.status) as status, coalesce(s.volunteers, '{}') as volunteers,
       visit_tally_day(h.vacant, s.status, s.last_at) as day
@@ -145,23 +204,38 @@ begin
     left join visit_household_states s on s.round_id = p_round and s.household_id = h.id
     where h.county_id = (select r.county_id from visit_rounds r where r.id = p_round) and h.path && v_targets
   ), by_place as materialized (
-    select a.place_id, a.status, count(*) as households from a group by a.place_id, a.status
+    select a.place_id,
+        count(*) filter (where a.status = 'registerVacant') as register_vacant,
+        count(*) filter (where a.status = 'pending') as pending,
+        count(*) filter (where a.status = 'notHome') as not_home,
+        count(*) filter (where a.status = 'reached') as reached,
+        count(*) filter (where a.status = 'refused') as refused,
+        count(*) filter (where a.status = 'vacant') as vacant,
+        count(*) filter (where a.status = 'unreachable') as unreachable
+    from a group by a.place_id
   ), by_volunteer as materialized (
-    select a.place_id, v.id as volunteer_id, a.status, count(*) as households from a cross join lateral unnest(a.volunteers) as v(id)
-    group by a.place_id, v.id, a.status
+    select a.place_id, v.id as volunteer_id,
+        count(*) filter (where a.status = 'registerVacant') as register_vacant,
+        count(*) filter (where a.status = 'pending') as pending,
+        count(*) filter (where a.status = 'notHome') as not_home,
+        count(*) filter (where a.status = 'reached') as reached,
+        count(*) filter (where a.status = 'refused') as refused,
+        count(*) filter (where a.status = 'vacant') as vacant,
+        count(*) filter (where a.status = 'unreachable') as unreachable
+    from a cross join lateral unnest(a.volunteers) as v(id) group by a.place_id, v.id
   ), by_day as materialized (
     select a.place_id, a.day, count(*) as households from a where a.day is not null group by a.place_id, a.day
   ), place_rows as (
-    insert into visit_place_counts (round_id, place_id, status, households)
-      select p_round, b.place_id, b.status, b.households from by_place b
+    insert into visit_place_counts (round_id, place_id, register_vacant, pending, not_home, reached, refused, vacant, unreachable)
+      select p_round, b.* from by_place b
   ), area_rows as (
-    insert into visit_area_counts (round_id, place_id, status, households)
-      select p_round, x.id, b.status, sum(b.households) from by_place b join places p on p.id = b.place_id
-      cross join lateral unnest(p.path) as x(id) group by x.id, b.status
+    insert into visit_area_counts (round_id, place_id, register_vacant, pending, not_home, reached, refused, vacant, unreachable)
+      select p_round, x.id, sum(b.register_vacant), sum(b.pending), sum(b.not_home), sum(b.reached), sum(b.refused), sum(b.vacant), sum(b.unreachable) from by_place b join places p on p.id = b.place_id
+      cross join lateral unnest(p.path) as x(id) group by x.id
   ), volunteer_rows as (
-    insert into visit_volunteer_counts (round_id, volunteer_id, place_id, status, households)
-      select p_round, b.volunteer_id, x.id, b.status, sum(b.households) from by_volunteer b join places p on p.id = b.place_id
-      cross join lateral unnest(p.path) as x(id) group by x.id, b.volunteer_id, b.status
+    insert into visit_volunteer_counts (round_id, place_id, volunteer_id, register_vacant, pending, not_home, reached, refused, vacant, unreachable)
+      select p_round, x.id, b.volunteer_id, sum(b.register_vacant), sum(b.pending), sum(b.not_home), sum(b.reached), sum(b.refused), sum(b.vacant), sum(b.unreachable) from by_volunteer b join places p on p.id = b.place_id
+      cross join lateral unnest(p.path) as x(id) group by x.id, b.volunteer_id
   )
   insert into visit_finished_days (round_id, place_id, day, households)
     select p_round, x.id, b.day, sum(b.households) from by_day b join places p on p.id = b.place_id

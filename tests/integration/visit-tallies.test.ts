@@ -220,10 +220,10 @@ const countsOf = (u: CoverageUnit) => Object.fromEntries(COUNTS.map((k) => [k, u
 
 async function tallies() {
   const [places, areas, people, days] = await Promise.all([
-    sql`select place_id, status, households from visit_place_counts where round_id = ${round.id} order by 1, 2`,
-    sql`select place_id, status, households from visit_area_counts where round_id = ${round.id} order by 1, 2`,
-    sql`select place_id, volunteer_id, status, households from visit_volunteer_counts where round_id = ${round.id} order by 1, 2, 3`,
-    sql`select place_id, day::text, households from visit_finished_days where round_id = ${round.id} order by 1, 2`,
+    sql`select * from visit_place_counts where round_id = ${round.id} order by place_id`,
+    sql`select * from visit_area_counts where round_id = ${round.id} order by place_id`,
+    sql`select * from visit_volunteer_counts where round_id = ${round.id} order by place_id, volunteer_id`,
+    sql`select place_id, day::text, households from visit_finished_days where round_id = ${round.id} order by place_id, day`,
   ]);
   return { places: [...places], areas: [...areas], people: [...people], days: [...days] };
 }
