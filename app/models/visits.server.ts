@@ -647,21 +647,92 @@ const COUNT_KEYS = ["households", "toReach", "reached", "notHome", "refused", "v
 
 type PlaceCounts = Counts & { placeId: number; path: number[]; name: string; userId: number | null };
 
+const TALLIES = { places: sql`visit_place_counts`, areas: sql`visit_area_counts`, volunteers: sql`visit_volunteer_counts` };
+
+/** SQL: the tally rows c (joined with their places p) of the round inside the scope, of one depth (places.path length) if given. */
+function tallyRows(
+  user: ScopedUser,
+  round: Pick<VisitRound, "id">,
+  tally: keyof typeof TALLIES,
+  depth: number | null,
+  unitOf?: ReturnType<typeof sql>,
+) {
+  return sql`
+    from ${TALLIES[tally]} c join places p on p.id = c.place_id ${unitOf ? sql`join places u on u.id = ${unitOf}` : sql``}
+    where c.round_id = ${round.id} and p.county_id = ${user.countyId} and ${inScope(user, "p.path")}
+      ${depth === null ? sql`` : sql`and array_length(p.path, 1) = ${depth}`}`;
+}
+
 /**
  * Tally rows (db/migrations/014) of the round inside the scope, by place: `places` by the place
  * households live in (stairwell or building), `areas` by every place of their paths and
- * `volunteers` by area and volunteer who logged them, the areas of one depth (places.path length).
+ * `volunteers` by area and volunteer who logged them.
  */
-function tallyCounts(user: ScopedUser, round: Pick<VisitRound, "id">, tally: "places" | "areas" | "volunteers", depth: number | null) {
+function tallyCounts(user: ScopedUser, round: Pick<VisitRound, "id">, tally: keyof typeof TALLIES, depth: number | null) {
   const byVolunteer = tally === "volunteers";
-  const table = { places: sql`visit_place_counts`, areas: sql`visit_area_counts`, volunteers: sql`visit_volunteer_counts` }[tally];
   return sql<PlaceCounts[]>`
     select p.id as "placeId", p.path, p.name, ${byVolunteer ? sql`c.volunteer_id` : sql`null::int`} as "userId", ${statusCounts}
-    from ${table} c join places p on p.id = c.place_id
-    where c.round_id = ${round.id} and p.county_id = ${user.countyId} and ${inScope(user, "p.path")}
-      ${depth === null ? sql`` : sql`and array_length(p.path, 1) = ${depth}`}
+    ${tallyRows(user, round, tally, depth)}
     group by p.id ${byVolunteer ? sql`, c.volunteer_id` : sql``}
     order by p.path ${byVolunteer ? sql`, c.volunteer_id` : sql``}`;
+}
+
+const blankCounts = (): Counts => ({
+  households: 0,
+  toReach: 0,
+  reached: 0,
+  notHome: 0,
+  refused: 0,
+  vacant: 0,
+  unreachable: 0,
+  pending: 0,
+});
+const addCounts = (u: Counts, c: Counts) => {
+  for (const k of COUNT_KEYS) u[k] += c[k];
+};
+const withRate = <U extends Counts>(u: U): U & Pick<CoverageUnit, "coverage"> => {
+  const n = u.toReach - u.vacant;
+  return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
+};
+
+/**
+ * The units of the levels that are not places: grids and responsible units (a building counts in
+ * each of its grids) from the buildings' rows, volunteers from the scope's own rows per volunteer.
+ */
+async function otherUnits(user: ScopedUser, round: Pick<VisitRound, "id">, level: "grid" | "unit" | "volunteer", scopeDepth: number) {
+  type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
+  const units = new Map<string, Counts & Who>();
+  const addTo = (key: string, who: () => Who, c: Counts) => {
+    let u = units.get(key);
+    if (!u) units.set(key, (u = { ...who(), ...blankCounts() }));
+    addCounts(u, c);
+  };
+  if (level === "volunteer") {
+    const [rows, people] = await Promise.all([
+      tallyCounts(user, round, "volunteers", scopeDepth),
+      sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`,
+    ]);
+    const names = new Map(people.map((r) => [r.id, r.name]));
+    for (const p of rows) {
+      const v = p.userId!;
+      addTo(`v${v}`, () => ({ name: names.get(v) ?? String(v), placeId: null, gridId: null, userId: v }), p);
+    }
+    return [...units.values()];
+  }
+  const [rows, grids] = await Promise.all([
+    tallyCounts(user, round, "areas", Math.max(DEPTH.building!, scopeDepth)),
+    sql<{ buildingId: number; id: number; name: string; unit: string | null }[]>`
+      select gb.building_id as "buildingId", g.id, g.name, g.responsible_unit as unit
+      from grid_buildings gb join grids g on g.id = gb.grid_id where g.county_id = ${user.countyId}`,
+  ]);
+  const gridsOf = new Map<number, { id: number; name: string; unit: string | null }[]>();
+  for (const g of grids) gridsOf.set(g.buildingId, [...(gridsOf.get(g.buildingId) ?? []), g]);
+  for (const p of rows)
+    for (const g of gridsOf.get(p.path[DEPTH.building! - 1]) ?? []) {
+      if (level === "grid") addTo(`g${g.id}`, () => ({ name: g.name, placeId: null, gridId: g.id, userId: null }), p);
+      else if (g.unit) addTo(`u${g.unit}`, () => ({ name: g.unit!, placeId: null, gridId: null, userId: null }), p);
+    }
+  return [...units.values()];
 }
 
 /** How many days of finished households the pace reads: its last three days, with a day to spare. */
@@ -670,9 +741,10 @@ const PACE_WINDOW_DAYS = 4;
 /**
  * Households to reach and their statuses per unit of a level, inside the user's scope, from the
  * tallies (db/migrations/014): the areas of the level's depth (or of the scope's, when it lies
- * deeper: a community's staff see their community as the county's one unit), the households'
- * places for stairwells, the buildings for grids and responsible units, the scope's own rows per
- * volunteer. `finishedByDay`: households that got their final status (reached, refused, vacant,
+ * deeper: a community's staff see their community as the county's one unit) added up in SQL by
+ * their area at the level's depth, the households' places for stairwells, the buildings for grids
+ * and responsible units, the scope's own rows per volunteer; the total from the scope's own rows.
+ * `finishedByDay`: households that got their final status (reached, refused, vacant,
  * unreachable) per Beijing day of their last counted log, over the last few days (the pace).
  */
 export async function coverage(
@@ -681,119 +753,37 @@ export async function coverage(
   level: CoverageLevel,
   now = new Date(),
 ): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedByDay: FinishedDay[] }> {
-  const byVolunteer = level === "volunteer";
   // A grid scope is its buildings.
   const [scope] =
     user.scopeGridId !== null
       ? [{ depth: DEPTH.building! }]
       : await sql<{ depth: number }[]>`select array_length(path, 1) as depth from places where id = ${user.scopePlaceId}`;
   const scopeDepth = scope?.depth ?? 1;
-  const areaDepth = (depth: number) => Math.max(depth, scopeDepth);
   const levelDepth = DEPTH[level];
-  const [places, finishedByDay, scopeTotal] = await Promise.all([
-    level === "stairwell"
-      ? tallyCounts(user, round, "places", null)
-      : byVolunteer
-        ? tallyCounts(user, round, "volunteers", scopeDepth)
-        : tallyCounts(user, round, "areas", areaDepth(levelDepth ?? DEPTH.building!)),
+  type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
+  const [units, scopeRows, finishedByDay] = await Promise.all([
+    levelDepth !== undefined || level === "stairwell"
+      ? sql<(Counts & Who)[]>`
+          select u.name, u.id as "placeId", null::int as "gridId", null::int as "userId", ${statusCounts}
+          ${
+            levelDepth === undefined
+              ? tallyRows(user, round, "places", null, sql`p.id`)
+              : tallyRows(user, round, "areas", Math.max(levelDepth, scopeDepth), sql`p.path[${levelDepth}]`)
+          }
+          group by u.id order by u.path`
+      : otherUnits(user, round, level as "grid" | "unit" | "volunteer", scopeDepth),
+    tallyCounts(user, round, "areas", scopeDepth),
     sql<FinishedDay[]>`
       select to_char(f.day, 'YYYY-MM-DD') as day, sum(f.households)::int as households
       from visit_finished_days f join places p on p.id = f.place_id
       where f.round_id = ${round.id} and f.day >= ${beijingDay(new Date(now.getTime() - PACE_WINDOW_DAYS * 86_400_000))}::date
         and p.county_id = ${user.countyId} and ${inScope(user, "p.path")} and array_length(p.path, 1) = ${scopeDepth}
       group by f.day order by f.day`,
-    // Each household once, whoever logged it.
-    byVolunteer ? tallyCounts(user, round, "areas", scopeDepth) : null,
   ]);
-
-  type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
-  const blank = (who: Who): Counts & Who => ({
-    ...who,
-    households: 0,
-    toReach: 0,
-    reached: 0,
-    notHome: 0,
-    refused: 0,
-    vacant: 0,
-    unreachable: 0,
-    pending: 0,
-  });
-  const addTo = (u: Counts, c: Counts) => {
-    for (const k of COUNT_KEYS) u[k] += c[k];
-  };
-  const units = new Map<string, Counts & Who>();
-  const unit = (key: string, who: () => Who) => {
-    let u = units.get(key);
-    if (!u) units.set(key, (u = blank(who())));
-    return u;
-  };
-  const total = blank({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null });
-
-  const depth = levelDepth;
-  const ids = depth === undefined ? [] : [...new Set(places.map((p) => p.path[depth - 1]).filter((id) => id !== undefined))];
-  const [names, grids, people] = await Promise.all([
-    ids.length
-      ? sql<{ id: number; name: string }[]>`select id, name from places where id = any(${ids}::int[])`.then(
-          (rows) => new Map(rows.map((r) => [r.id, r.name])),
-        )
-      : new Map<number, string>(),
-    level === "grid" || level === "unit"
-      ? sql<{ buildingId: number; id: number; name: string; unit: string | null }[]>`
-          select gb.building_id as "buildingId", g.id, g.name, g.responsible_unit as unit
-          from grid_buildings gb join grids g on g.id = gb.grid_id where g.county_id = ${user.countyId}`
-      : [],
-    byVolunteer
-      ? sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`.then(
-          (rows) => new Map(rows.map((r) => [r.id, r.name])),
-        )
-      : new Map<number, string>(),
-  ]);
-  const gridsOf = new Map<number, { id: number; name: string; unit: string | null }[]>();
-  for (const g of grids) gridsOf.set(g.buildingId, [...(gridsOf.get(g.buildingId) ?? []), g]);
-
-  for (const p of places) {
-    if (!byVolunteer) addTo(total, p);
-    if (depth !== undefined) {
-      const id = p.path[depth - 1];
-      if (id !== undefined)
-        addTo(
-          unit(`p${id}`, () => ({ name: names.get(id) ?? "", placeId: id, gridId: null, userId: null })),
-          p,
-        );
-    } else if (level === "stairwell") {
-      addTo(
-        unit(`p${p.placeId}`, () => ({ name: p.name, placeId: p.placeId, gridId: null, userId: null })),
-        p,
-      );
-    } else if (level === "grid" || level === "unit") {
-      for (const g of gridsOf.get(p.path[DEPTH.building! - 1]) ?? []) {
-        if (level === "grid")
-          addTo(
-            unit(`g${g.id}`, () => ({ name: g.name, placeId: null, gridId: g.id, userId: null })),
-            p,
-          );
-        else if (g.unit)
-          addTo(
-            unit(`u${g.unit}`, () => ({ name: g.unit!, placeId: null, gridId: null, userId: null })),
-            p,
-          );
-      }
-    } else if (p.userId !== null) {
-      const v = p.userId;
-      addTo(
-        unit(`v${v}`, () => ({ name: people.get(v) ?? String(v), placeId: null, gridId: null, userId: v })),
-        p,
-      );
-    }
-  }
-  for (const p of scopeTotal ?? []) addTo(total, p);
-  const withRate = (u: Counts & Who): CoverageUnit => {
-    const n = u.toReach - u.vacant;
-    return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
-  };
-  return { units: [...units.values()].map(withRate), total: withRate(total), finishedByDay };
+  const total: Counts & Who = { ...blankCounts(), name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null };
+  for (const p of scopeRows) addCounts(total, p);
+  return { units: units.map(withRate), total: withRate(total), finishedByDay };
 }
-
 /** The open rounds in which the user has something assigned now, newest first. */
 export async function roundsAssignedTo(user: { id: number; countyId: number }): Promise<(VisitRound & { assignments: number })[]> {
   return sql<(VisitRound & { assignments: number })[]>`
