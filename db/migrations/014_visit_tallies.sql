@@ -1,7 +1,7 @@
 -- Coverage tallies (docs/decisions/009): the households of a round's targets counted by status per
 -- area of their path (county, street, community, compound, building, stairwell) and per place they
 -- live in, per volunteer who logged them and area, and the finished ones per area and Beijing day,
--- so that a coverage page reads the rows of one depth (a county page: one row per status) instead
+-- so that a coverage page reads the rows of one depth (a county page: one row) instead
 -- of joining every household with its state. Derived data like visit_household_states, kept exact
 -- with it:
 -- - refreshStates (app/models/visits.server.ts) calls visit_tally_change with the households'
