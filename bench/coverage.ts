@@ -7,8 +7,8 @@
 //
 // Each scale gets a fresh database (wm_bench_coverage): the register, the demo round's volunteers,
 // assignments and generated logs (db/seed/demo-visits.ts, the same generator as the demo), and the
-// households' states written from them (rebuildVisitStates). Timings are medians of warm runs of
-// the route loaders (their whole server time but rendering) and of the model, as the pages run them.
+// households' states and the coverage tallies written from them (rebuildVisitStates). Timings are
+// medians of warm runs of the route loaders (their whole server time but rendering), at every level.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -124,6 +124,12 @@ try {
     county: await median(page(office, "county")),
     communities: await median(page(office, "community")),
     buildings: await median(page(office, "building")),
+    streets: await median(page(office, "street")),
+    compounds: await median(page(office, "compound")),
+    stairwells: await median(page(office, "stairwell")),
+    grids: await median(page(office, "grid")),
+    units: await median(page(office, "unit")),
+    volunteers: await median(page(office, "volunteer")),
     communityStaff: await median(page(community, "building")),
     bareCommunities: await median(bare(3)),
     bareBuildings: await median(bare(5)),
@@ -161,6 +167,24 @@ try {
   const differencesStart = performance.now();
   const differences = await visits.coverageDifferences(round, countyId);
   const checkMs = performance.now() - differencesStart;
+  // The tallies the changes left equal a recount from the states, row for row.
+  const tallies = () =>
+    Promise.all([
+      sql`select * from visit_place_counts where round_id = ${round.id} order by place_id`.values(),
+      sql`select * from visit_area_counts where round_id = ${round.id} order by place_id`.values(),
+      sql`select * from visit_volunteer_counts where round_id = ${round.id} order by place_id, volunteer_id`.values(),
+      sql`select place_id, day::text, households from visit_finished_days where round_id = ${round.id} order by place_id, day`.values(),
+    ]).then((tables) => JSON.stringify(tables));
+  const kept = await tallies();
+  const recountStart = performance.now();
+  await visits.recountTallies(sql, { roundId: round.id });
+  const recountMs = performance.now() - recountStart;
+  const talliesAgree = kept === (await tallies());
+  const [{ tallyRows }] = await sql<{ tallyRows: number }[]>`
+    select ((select count(*) from visit_place_counts where round_id = ${round.id})
+      + (select count(*) from visit_area_counts where round_id = ${round.id})
+      + (select count(*) from visit_volunteer_counts where round_id = ${round.id})
+      + (select count(*) from visit_finished_days where round_id = ${round.id}))::int as "tallyRows"`;
   const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from visit_logs where round_id = ${round.id}`;
   const ms = (x: number) => x.toFixed(0);
   const row = [
@@ -170,12 +194,19 @@ try {
     ms(timings.county),
     ms(timings.communities),
     ms(timings.buildings),
+    ms(timings.streets),
+    ms(timings.compounds),
+    ms(timings.stairwells),
+    ms(timings.grids),
+    ms(timings.units),
+    ms(timings.volunteers),
     ms(timings.communityStaff),
     ms(timings.bareCommunities),
     ms(timings.bareBuildings),
     `${(timings.bareCommunities / timings.communities).toFixed(2)}`,
     ms(syncMs),
     `${differences} (${(checkMs / 1000).toFixed(1)} s)`,
+    `${talliesAgree ? "yes" : "NO"} (${tallyRows.toLocaleString("en")} rows, recount ${ms(recountMs)} ms)`,
     `${(seeding / 1000).toFixed(0)} s`,
   ];
   console.error(JSON.stringify(timings));

@@ -108,10 +108,10 @@ try {
       [
         "## Door-to-door coverage",
         "",
-        `Route loaders of /coverage (their whole server time but rendering) as the county office (county, community and building levels) and as community staff (锦湖社区, building level), next to the bare GROUP BY of reached households over the logs; the sync is POST /api/visits with 200 queued logs (action time). Medians of ${env.BENCH_RATES_RUNS} warm runs, ms. Targets: ≤ 300 ms per page at 10×, sync ≤ 1,000 ms. "differences": state rows that disagree with a recomputation from the logs after the run (coverageDifferences; must be 0).`,
+        `Route loaders of /coverage (their whole server time but rendering, the pace included) as the county office at every level and as community staff (锦湖社区, building level), next to the bare GROUP BY of reached households over the logs; the sync is POST /api/visits with 200 queued logs (action time). Medians of ${env.BENCH_RATES_RUNS} warm runs, ms. Targets: ≤ 300 ms per page at 10×, sync ≤ 1,000 ms. "differences": state rows that disagree with a recomputation from the logs after the run (coverageDifferences; must be 0). "tallies = recount": the coverage tallies (db/migrations/014) the syncs left equal a recount from the states, row for row.`,
         "",
-        "| scale | households | logs | /coverage county | /coverage communities | /coverage buildings | community staff: buildings | bare GROUP BY: communities | bare GROUP BY: buildings | bare ÷ page (communities) | sync of 200 logs | differences (check time) | seeding logs + states |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scale | households | logs | /coverage county | /coverage communities | /coverage buildings | streets | compounds | stairwells | grids | responsible units | volunteers | community staff: buildings | bare GROUP BY: communities | bare GROUP BY: buildings | bare ÷ page (communities) | sync of 200 logs | differences (check time) | tallies = recount | seeding logs + states |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ...rows,
         "",
       ].join("\n"),

@@ -158,17 +158,17 @@ export type Pace = {
   late: boolean;
 };
 
-/**
- * The pace of a round against a deadline: `finishedAt` are the moments households got their
- * final status (reached, refused, vacant, unreachable).
- */
-export function pace(input: { remaining: number; finishedAt: Date[]; deadline: Date; now: Date }): Pace {
+/** Households that got their final status (reached, refused, vacant, unreachable) on a Beijing day ('YYYY-MM-DD'). */
+export type FinishedDay = { day: string; households: number };
+
+/** The pace of a round against a deadline, from the households finished per day. */
+export function pace(input: { remaining: number; finishedByDay: FinishedDay[]; deadline: Date; now: Date }): Pace {
   const today = beijingDay(input.now);
   const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
   const deadlineDay = beijingDay(new Date(input.deadline.getTime() - 1)); // the last day that still counts
   const daysLeft = Math.max(0, Math.round((dayMs(deadlineDay) - dayMs(today)) / 86_400_000) + 1);
   const since = dayMs(today) - 2 * 86_400_000;
-  const recent = input.finishedAt.filter((at) => dayMs(beijingDay(at)) >= since && at.getTime() <= input.now.getTime()).length;
+  const recent = input.finishedByDay.filter((f) => dayMs(f.day) >= since && f.day <= today).reduce((sum, f) => sum + f.households, 0);
   const perDay = recent / 3;
   let projected: string | null = null;
   if (input.remaining === 0) projected = today;

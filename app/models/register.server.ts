@@ -9,6 +9,7 @@ import type { TransactionSql } from "postgres";
 import { parseRegister, type ImportIssue, type RegisterRow, type RegisterSummary } from "~/domain/register-import";
 import { readTable, TableReadError } from "~/utils/tabular.server";
 import { recordAudit } from "~/models/audit.server";
+import { recountTallies } from "~/models/visits.server";
 import type { CurrentUser } from "~/models/users.server";
 
 type Tx = TransactionSql<Record<string, never>>;
@@ -110,6 +111,9 @@ export async function applyRegisterRows(tx: Tx, countyId: number, rows: Register
       returning building_id`;
     gridBuildingsChanged += moved.length;
   }
+
+  // The coverage tallies count the register's households (and its vacancy flag).
+  await recountTallies(tx, { countyId });
 
   return {
     rows: rows.length,

@@ -8,8 +8,10 @@ import {
   fabricationSignals,
   floorOf,
   householdVisitState,
+  beijingDay,
   VISIT_OUTCOMES,
   type CoverageLevel,
+  type FinishedDay,
   type HouseholdStatus,
   type HouseholdVisitState,
   type Signal,
@@ -73,6 +75,7 @@ export async function createRound(
               ${input.campaignId}, ${input.message}, ${quizVersionId}, ${input.unreachableAfter}, ${actor.id})
       returning id`;
     await tx`insert into visit_round_targets ${tx(found.map((p) => ({ round_id: round.id, county_id: actor.countyId, place_id: p.id })))}`;
+    await recountTallies(tx, { roundId: round.id });
     return { id: round.id };
   });
 }
@@ -272,20 +275,27 @@ function stateRow(roundId: number, countyId: number, householdId: number, logs: 
   };
 }
 
+/** What the coverage tallies (db/migrations/014) key a household's state row by. */
+type TallyState = Pick<StateRow, "household_id" | "status" | "volunteers" | "last_at">;
+
 const rulesOf = (round: Pick<VisitRound, "unreachableAfter">) => ({ unreachableAfter: round.unreachableAfter });
 
 /**
  * Recomputes these households' states from all of their logs, inside the transaction that wrote
  * their logs or reviews. Their state rows are locked first, in household order: a concurrent sync
- * or review of the same household waits, then reads the logs the other committed.
+ * or review of the same household waits, then reads the logs the other committed. The coverage
+ * tallies (db/migrations/014) move the households from their old keys to their new ones in the
+ * same transaction.
  */
 async function refreshStates(tx: Tx, round: Pick<VisitRound, "id" | "unreachableAfter">, countyId: number, householdIds: number[]) {
   const ids = [...new Set(householdIds)].sort((a, b) => a - b);
   if (ids.length === 0) return;
-  await tx`
+  // A new row reads as no row (pending, nobody): the tallies' "before" of a household first logged.
+  const before = await tx<TallyState[]>`
     insert into visit_household_states (round_id, household_id, county_id, status, attempts)
     select ${round.id}, id, ${countyId}, 'pending', 0 from unnest(${ids}::int[]) as id order by id
-    on conflict (round_id, household_id) do update set county_id = excluded.county_id`;
+    on conflict (round_id, household_id) do update set county_id = excluded.county_id
+    returning household_id, status, volunteers, last_at`;
   const logs = groupLogs(await logsOf(round.id, ids, tx));
   const rows = ids.map((id) => {
     const own = logs.get(id) ?? [];
@@ -297,6 +307,23 @@ async function refreshStates(tx: Tx, round: Pick<VisitRound, "id" | "unreachable
     from jsonb_to_recordset(${tx.json(rows as never)}) as x(household_id int, status text, attempts int, reached_at timestamptz,
       last_at timestamptz, last_outcome text, last_volunteer_id int, volunteers int[], conflict boolean)
     where s.round_id = ${round.id} and s.household_id = x.household_id`;
+  const after: TallyState[] = rows.map((r) => ({
+    household_id: r.household_id,
+    status: r.status,
+    volunteers: r.volunteers,
+    last_at: r.last_at,
+  }));
+  await tx`select visit_tally_change(${round.id}, ${tx.json(before as never)}, ${tx.json(after as never)})`;
+}
+
+/**
+ * Rewrites the coverage tallies (db/migrations/014) of a round, or of every round of a county,
+ * from the households and their state rows: a register import changes the households they count.
+ */
+export async function recountTallies(db: Sql | Tx, of: { roundId: number } | { countyId: number }) {
+  await db`
+    select visit_recount_tallies(r.id) from visit_rounds r
+    where ${"roundId" in of ? db`r.id = ${of.roundId}` : db`r.county_id = ${of.countyId}`}`;
 }
 
 /** Every household's state of a round recomputed from its logs, in household order. */
@@ -326,6 +353,7 @@ export async function rebuildVisitStates(round: VisitRound, countyId: number): P
       for (let i = 0; i < rows.length; i += 5000) await tx`insert into visit_household_states ${tx(rows.slice(i, i + 5000))}`;
       households += rows.length;
     }
+    await recountTallies(tx, { roundId: round.id });
     return households;
   });
 }
@@ -607,161 +635,155 @@ export type CoverageUnit = {
 
 const DEPTH: Partial<Record<CoverageLevel, number>> = { county: 1, street: 2, community: 3, compound: 4, building: 5 };
 
-/** Counts of households by status (SQL select list over households h and states s). */
+/** Counts of households by status (SQL select list over tally rows c: db/migrations/014). */
 const statusCounts = sql`
-  count(*)::int as households,
-  (count(*) filter (where not h.vacant))::int as "toReach",
-  (count(*) filter (where not h.vacant and s.status = 'reached'))::int as reached,
-  (count(*) filter (where not h.vacant and s.status = 'notHome'))::int as "notHome",
-  (count(*) filter (where not h.vacant and s.status = 'refused'))::int as refused,
-  (count(*) filter (where not h.vacant and s.status = 'vacant'))::int as vacant,
-  (count(*) filter (where not h.vacant and s.status = 'unreachable'))::int as unreachable,
-  (count(*) filter (where not h.vacant and (s.status is null or s.status = 'pending')))::int as pending`;
+  sum(c.register_vacant + c.pending + c.not_home + c.reached + c.refused + c.vacant + c.unreachable)::int as households,
+  sum(c.pending + c.not_home + c.reached + c.refused + c.vacant + c.unreachable)::int as "toReach",
+  sum(c.reached)::int as reached, sum(c.not_home)::int as "notHome", sum(c.refused)::int as refused,
+  sum(c.vacant)::int as vacant, sum(c.unreachable)::int as unreachable, sum(c.pending)::int as pending`;
 
 type Counts = Pick<CoverageUnit, "households" | "toReach" | "reached" | "notHome" | "refused" | "vacant" | "unreachable" | "pending">;
 const COUNT_KEYS = ["households", "toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending"] as const;
 
-type PlaceCounts = Counts & { placeId: number; path: number[]; name: string; userId: number | null; first: number };
+type PlaceCounts = Counts & { placeId: number; path: number[]; name: string; userId: number | null };
 
-/**
- * Households by status per stairwell (or building) of the round inside the scope, per volunteer
- * who logged them with `byVolunteer`. Filtering households by the round's targets before the join
- * misleads the planner (it expects a hundred rows and loops); the places are filtered afterwards.
- */
-function placeCounts(user: ScopedUser, round: Pick<VisitRound, "id">, byVolunteer: boolean) {
-  return sql<PlaceCounts[]>`
-      select p.id as "placeId", p.path, p.name, x.*
-      from (
-        select h.place_id, ${byVolunteer ? sql`v.id` : sql`null::int`} as "userId", min(h.id) as first, ${statusCounts}
-        from households h left join visit_household_states s on s.round_id = ${round.id} and s.household_id = h.id
-          ${byVolunteer ? sql`cross join lateral unnest(s.volunteers) as v(id)` : sql``}
-        where h.county_id = ${user.countyId} and ${inScope(user, "h.path")}
-        group by h.place_id ${byVolunteer ? sql`, v.id` : sql``}
-      ) x join places p on p.id = x.place_id
-      where exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and p.path @> array[t.place_id])
-      order by x.first`;
+const TALLIES = { places: sql`visit_place_counts`, areas: sql`visit_area_counts`, volunteers: sql`visit_volunteer_counts` };
+
+/** SQL: the tally rows c (joined with their places p) of the round inside the scope, of one depth (places.path length) if given. */
+function tallyRows(
+  user: ScopedUser,
+  round: Pick<VisitRound, "id">,
+  tally: keyof typeof TALLIES,
+  depth: number | null,
+  unitOf?: ReturnType<typeof sql>,
+) {
+  return sql`
+    from ${TALLIES[tally]} c join places p on p.id = c.place_id ${unitOf ? sql`join places u on u.id = ${unitOf}` : sql``}
+    where c.round_id = ${round.id} and p.county_id = ${user.countyId} and ${inScope(user, "p.path")}
+      ${depth === null ? sql`` : sql`and array_length(p.path, 1) = ${depth}`}`;
 }
 
-/** How long ago a final status still matters to the pace (its last three days, with a day to spare). */
-const PACE_WINDOW_MS = 4 * 86_400_000;
+/**
+ * Tally rows (db/migrations/014) of the round inside the scope, by place: `places` by the place
+ * households live in (stairwell or building), `areas` by every place of their paths and
+ * `volunteers` by area and volunteer who logged them.
+ */
+function tallyCounts(user: ScopedUser, round: Pick<VisitRound, "id">, tally: keyof typeof TALLIES, depth: number | null) {
+  const byVolunteer = tally === "volunteers";
+  return sql<PlaceCounts[]>`
+    select p.id as "placeId", p.path, p.name, ${byVolunteer ? sql`c.volunteer_id` : sql`null::int`} as "userId", ${statusCounts}
+    ${tallyRows(user, round, tally, depth)}
+    group by p.id ${byVolunteer ? sql`, c.volunteer_id` : sql``}
+    order by p.path ${byVolunteer ? sql`, c.volunteer_id` : sql``}`;
+}
+
+const blankCounts = (): Counts => ({
+  households: 0,
+  toReach: 0,
+  reached: 0,
+  notHome: 0,
+  refused: 0,
+  vacant: 0,
+  unreachable: 0,
+  pending: 0,
+});
+const addCounts = (u: Counts, c: Counts) => {
+  for (const k of COUNT_KEYS) u[k] += c[k];
+};
+const withRate = <U extends Counts>(u: U): U & Pick<CoverageUnit, "coverage"> => {
+  const n = u.toReach - u.vacant;
+  return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
+};
 
 /**
- * Households to reach and their statuses per unit of a level, inside the user's scope. The SQL
- * counts households by status per stairwell (or building) in one pass over the households and
- * their state rows (a hash join whatever the scope), keeps the places of the round's targets, and
- * this adds the few thousand places up into units. `finishedAt`: when households got their final
- * status (reached, refused, vacant, unreachable), over the last few days (what the pace reads).
+ * The units of the levels that are not places: grids and responsible units (a building counts in
+ * each of its grids) from the buildings' rows, volunteers from the scope's own rows per volunteer.
+ */
+async function otherUnits(user: ScopedUser, round: Pick<VisitRound, "id">, level: "grid" | "unit" | "volunteer", scopeDepth: number) {
+  type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
+  const units = new Map<string, Counts & Who>();
+  const addTo = (key: string, who: () => Who, c: Counts) => {
+    let u = units.get(key);
+    if (!u) units.set(key, (u = { ...who(), ...blankCounts() }));
+    addCounts(u, c);
+  };
+  if (level === "volunteer") {
+    const [rows, people] = await Promise.all([
+      tallyCounts(user, round, "volunteers", scopeDepth),
+      sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`,
+    ]);
+    const names = new Map(people.map((r) => [r.id, r.name]));
+    for (const p of rows) {
+      const v = p.userId!;
+      addTo(`v${v}`, () => ({ name: names.get(v) ?? String(v), placeId: null, gridId: null, userId: v }), p);
+    }
+    return [...units.values()];
+  }
+  const [rows, grids] = await Promise.all([
+    tallyCounts(user, round, "areas", Math.max(DEPTH.building!, scopeDepth)),
+    sql<{ buildingId: number; id: number; name: string; unit: string | null }[]>`
+      select gb.building_id as "buildingId", g.id, g.name, g.responsible_unit as unit
+      from grid_buildings gb join grids g on g.id = gb.grid_id where g.county_id = ${user.countyId}`,
+  ]);
+  const gridsOf = new Map<number, { id: number; name: string; unit: string | null }[]>();
+  for (const g of grids) gridsOf.set(g.buildingId, [...(gridsOf.get(g.buildingId) ?? []), g]);
+  for (const p of rows)
+    for (const g of gridsOf.get(p.path[DEPTH.building! - 1]) ?? []) {
+      if (level === "grid") addTo(`g${g.id}`, () => ({ name: g.name, placeId: null, gridId: g.id, userId: null }), p);
+      else if (g.unit) addTo(`u${g.unit}`, () => ({ name: g.unit!, placeId: null, gridId: null, userId: null }), p);
+    }
+  return [...units.values()];
+}
+
+/** How many days of finished households the pace reads: its last three days, with a day to spare. */
+const PACE_WINDOW_DAYS = 4;
+
+/**
+ * Households to reach and their statuses per unit of a level, inside the user's scope, from the
+ * tallies (db/migrations/014): the areas of the level's depth (or of the scope's, when it lies
+ * deeper: a community's staff see their community as the county's one unit) added up in SQL by
+ * their area at the level's depth, the households' places for stairwells, the buildings for grids
+ * and responsible units, the scope's own rows per volunteer; the total from the scope's own rows.
+ * `finishedByDay`: households that got their final status (reached, refused, vacant,
+ * unreachable) per Beijing day of their last counted log, over the last few days (the pace).
  */
 export async function coverage(
   user: ScopedUser,
   round: VisitRound,
   level: CoverageLevel,
   now = new Date(),
-): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedAt: Date[] }> {
-  const byVolunteer = level === "volunteer";
-  const [places, finished] = await Promise.all([
-    placeCounts(user, round, byVolunteer),
-    sql<{ at: Date; placeId: number }[]>`
-      select s.last_at as at, h.place_id as "placeId" from visit_household_states s join households h on h.id = s.household_id
-      where s.round_id = ${round.id} and s.status in ('reached', 'refused', 'vacant', 'unreachable')
-        and s.last_at >= ${new Date(now.getTime() - PACE_WINDOW_MS)} and not h.vacant
-        and h.county_id = ${user.countyId} and ${inScope(user, "h.path")}`,
-  ]);
-
+): Promise<{ units: CoverageUnit[]; total: CoverageUnit; finishedByDay: FinishedDay[] }> {
+  // A grid scope is its buildings.
+  const [scope] =
+    user.scopeGridId !== null
+      ? [{ depth: DEPTH.building! }]
+      : await sql<{ depth: number }[]>`select array_length(path, 1) as depth from places where id = ${user.scopePlaceId}`;
+  const scopeDepth = scope?.depth ?? 1;
+  const levelDepth = DEPTH[level];
   type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
-  const blank = (who: Who): Counts & Who => ({
-    ...who,
-    households: 0,
-    toReach: 0,
-    reached: 0,
-    notHome: 0,
-    refused: 0,
-    vacant: 0,
-    unreachable: 0,
-    pending: 0,
-  });
-  const addTo = (u: Counts, c: Counts) => {
-    for (const k of COUNT_KEYS) u[k] += c[k];
-  };
-  const units = new Map<string, Counts & Who>();
-  const unit = (key: string, who: () => Who) => {
-    let u = units.get(key);
-    if (!u) units.set(key, (u = blank(who())));
-    return u;
-  };
-  const total = blank({ name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null });
-
-  const depth = DEPTH[level];
-  const ids = depth === undefined ? [] : [...new Set(places.map((p) => p.path[depth - 1]).filter((id) => id !== undefined))];
-  const [names, grids, people] = await Promise.all([
-    ids.length
-      ? sql<{ id: number; name: string }[]>`select id, name from places where id = any(${ids}::int[])`.then(
-          (rows) => new Map(rows.map((r) => [r.id, r.name])),
-        )
-      : new Map<number, string>(),
-    level === "grid" || level === "unit"
-      ? sql<{ buildingId: number; id: number; name: string; unit: string | null }[]>`
-          select gb.building_id as "buildingId", g.id, g.name, g.responsible_unit as unit
-          from grid_buildings gb join grids g on g.id = gb.grid_id where g.county_id = ${user.countyId}`
-      : [],
-    byVolunteer
-      ? sql<{ id: number; name: string }[]>`select id, display_name as name from users where county_id = ${user.countyId}`.then(
-          (rows) => new Map(rows.map((r) => [r.id, r.name])),
-        )
-      : new Map<number, string>(),
+  const [units, scopeRows, finishedByDay] = await Promise.all([
+    levelDepth !== undefined || level === "stairwell"
+      ? sql<(Counts & Who)[]>`
+          select u.name, u.id as "placeId", null::int as "gridId", null::int as "userId", ${statusCounts}
+          ${
+            levelDepth === undefined
+              ? tallyRows(user, round, "places", null, sql`p.id`)
+              : tallyRows(user, round, "areas", Math.max(levelDepth, scopeDepth), sql`p.path[${levelDepth}]`)
+          }
+          group by u.id order by u.path`
+      : otherUnits(user, round, level as "grid" | "unit" | "volunteer", scopeDepth),
+    tallyCounts(user, round, "areas", scopeDepth),
+    sql<FinishedDay[]>`
+      select to_char(f.day, 'YYYY-MM-DD') as day, sum(f.households)::int as households
+      from visit_finished_days f join places p on p.id = f.place_id
+      where f.round_id = ${round.id} and f.day >= ${beijingDay(new Date(now.getTime() - PACE_WINDOW_DAYS * 86_400_000))}::date
+        and p.county_id = ${user.countyId} and ${inScope(user, "p.path")} and array_length(p.path, 1) = ${scopeDepth}
+      group by f.day order by f.day`,
   ]);
-  const gridsOf = new Map<number, { id: number; name: string; unit: string | null }[]>();
-  for (const g of grids) gridsOf.set(g.buildingId, [...(gridsOf.get(g.buildingId) ?? []), g]);
-
-  for (const p of places) {
-    if (!byVolunteer) addTo(total, p);
-    if (depth !== undefined) {
-      const id = p.path[depth - 1];
-      if (id !== undefined)
-        addTo(
-          unit(`p${id}`, () => ({ name: names.get(id) ?? "", placeId: id, gridId: null, userId: null })),
-          p,
-        );
-    } else if (level === "stairwell") {
-      addTo(
-        unit(`p${p.placeId}`, () => ({ name: p.name, placeId: p.placeId, gridId: null, userId: null })),
-        p,
-      );
-    } else if (level === "grid" || level === "unit") {
-      for (const g of gridsOf.get(p.path[DEPTH.building! - 1]) ?? []) {
-        if (level === "grid")
-          addTo(
-            unit(`g${g.id}`, () => ({ name: g.name, placeId: null, gridId: g.id, userId: null })),
-            p,
-          );
-        else if (g.unit)
-          addTo(
-            unit(`u${g.unit}`, () => ({ name: g.unit!, placeId: null, gridId: null, userId: null })),
-            p,
-          );
-      }
-    } else if (p.userId !== null) {
-      const v = p.userId;
-      addTo(
-        unit(`v${v}`, () => ({ name: people.get(v) ?? String(v), placeId: null, gridId: null, userId: v })),
-        p,
-      );
-    }
-  }
-  if (byVolunteer) {
-    // Each household once, whoever logged it.
-    for (const p of await placeCounts(user, round, false)) addTo(total, p);
-  }
-  const withRate = (u: Counts & Who): CoverageUnit => {
-    const n = u.toReach - u.vacant;
-    return { ...u, coverage: { successes: u.reached, n, rate: n > 0 ? u.reached / n : null } };
-  };
-  // Only the households of the round's places.
-  const inRound = new Set(places.map((p) => p.placeId));
-  const finishedAt = finished.filter((f) => inRound.has(f.placeId)).map((f) => f.at);
-  return { units: [...units.values()].map(withRate), total: withRate(total), finishedAt };
+  const total: Counts & Who = { ...blankCounts(), name: "", placeId: user.scopePlaceId, gridId: user.scopeGridId, userId: null };
+  for (const p of scopeRows) addCounts(total, p);
+  return { units: units.map(withRate), total: withRate(total), finishedByDay };
 }
-
 /** The open rounds in which the user has something assigned now, newest first. */
 export async function roundsAssignedTo(user: { id: number; countyId: number }): Promise<(VisitRound & { assignments: number })[]> {
   return sql<(VisitRound & { assignments: number })[]>`

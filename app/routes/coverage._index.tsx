@@ -20,12 +20,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (!round) return { rounds: [], round: null, level: "community" as CoverageLevel, units: [], total: null, paces: null };
   const asked = search.get("level");
   const level: CoverageLevel = (COVERAGE_LEVELS as readonly string[]).includes(asked ?? "") ? (asked as CoverageLevel) : "community";
-  const { units, total, finishedAt } = await coverage(user, round, level);
+  const { units, total, finishedByDay } = await coverage(user, round, level);
   const now = new Date();
   const remaining = total.pending + total.notHome;
   const paces = {
-    first: pace({ remaining, finishedAt, deadline: round.firstDeadline, now }),
-    final: pace({ remaining, finishedAt, deadline: round.finalDeadline, now }),
+    first: pace({ remaining, finishedByDay, deadline: round.firstDeadline, now }),
+    final: pace({ remaining, finishedByDay, deadline: round.finalDeadline, now }),
   };
   return {
     rounds: rounds.map((r) => ({ code: r.code, name: r.name })),

@@ -120,30 +120,33 @@ describe("householdVisitState", () => {
 describe("pace", () => {
   const now = new Date("2026-12-20T15:00:00+08:00");
   const deadline = new Date("2027-01-05T00:00:00+08:00"); // by 5 January: the 4th is the last day
-  const days = (...beijing: string[]) => beijing.map((d) => new Date(`${d}T10:00:00+08:00`));
 
   it("counts the days left, today included, and what is needed a day", () => {
-    const p = pace({ remaining: 320, finishedAt: [], deadline, now });
+    const p = pace({ remaining: 320, finishedByDay: [], deadline, now });
     expect(p.daysLeft).toBe(16); // 20 December … 4 January
     expect(p.neededPerDay).toBe(20);
     expect(p).toMatchObject({ lastThreeDays: 0, projected: null, late: true });
   });
 
   it("projects the end at the last three days' pace and says when it misses the deadline", () => {
-    // 30 finished over 18–20 December (and older ones that do not count): 10 a day.
+    // 30 finished over 18–20 December (and older ones, and a day after today, that do not count): 10 a day.
     const finished = [
-      ...days(...Array(10).fill("2026-12-18"), ...Array(10).fill("2026-12-19"), ...Array(10).fill("2026-12-20")),
-      ...days("2026-12-01", "2026-12-17"),
+      { day: "2026-12-01", households: 40 },
+      { day: "2026-12-17", households: 25 },
+      { day: "2026-12-18", households: 12 },
+      { day: "2026-12-19", households: 8 },
+      { day: "2026-12-20", households: 10 },
+      { day: "2026-12-21", households: 50 },
     ];
-    const onTime = pace({ remaining: 100, finishedAt: finished, deadline, now });
+    const onTime = pace({ remaining: 100, finishedByDay: finished, deadline, now });
     expect(onTime).toMatchObject({ lastThreeDays: 10, projected: "2026-12-29", late: false });
-    const behind = pace({ remaining: 200, finishedAt: finished, deadline, now });
+    const behind = pace({ remaining: 200, finishedByDay: finished, deadline, now });
     expect(behind).toMatchObject({ projected: "2027-01-08", late: true });
   });
 
   it("is done when nothing is left, and has no days once the deadline has passed", () => {
-    expect(pace({ remaining: 0, finishedAt: [], deadline, now })).toMatchObject({ projected: "2026-12-20", late: false });
-    expect(pace({ remaining: 5, finishedAt: [], deadline, now: new Date("2027-01-06T09:00:00+08:00") })).toMatchObject({
+    expect(pace({ remaining: 0, finishedByDay: [], deadline, now })).toMatchObject({ projected: "2026-12-20", late: false });
+    expect(pace({ remaining: 5, finishedByDay: [], deadline, now: new Date("2027-01-06T09:00:00+08:00") })).toMatchObject({
       daysLeft: 0,
       neededPerDay: null,
       late: true,
