@@ -188,7 +188,9 @@ async function main() {
     void serverBuild()
       .then(async (current) => {
         const { renderResidentPage } = current.entry.module as unknown as Entry;
-        const request = { method: req.method, url: req.originalUrl, headers: { get: (name: string) => req.get(name) ?? null } };
+        // Absolute, as a Fetch Request's: its scheme is req.protocol (X-Forwarded-Proto from the loopback proxy).
+        const url = `${req.protocol}://${req.get("host")}${req.originalUrl}`;
+        const request = { method: req.method, url, headers: { get: (name: string) => req.get(name) ?? null } };
         const page = await renderResidentPage(current, request, req.params.code, res.locals.cspNonce as string);
         if (!page) return next();
         // Not res.send: an ETag would hash every page, and the page is never cached.
