@@ -96,7 +96,8 @@ async function main() {
     if (["GET", "HEAD", "OPTIONS"].includes(req.method)) return next();
     const origin = req.get("origin");
     const host = req.get("x-forwarded-host") ?? req.get("host");
-    const crossSite = origin ? origin === "null" || new URL(origin).host !== host : req.get("sec-fetch-site") === "cross-site";
+    // An Origin that is not a URL (a forged header) is refused like another site's.
+    const crossSite = origin ? URL.parse(origin)?.host !== host : req.get("sec-fetch-site") === "cross-site";
     if (crossSite) {
       res.status(403).type("text/plain; charset=utf-8").send("跨站请求已被拒绝 (cross-site request refused)");
       return;
