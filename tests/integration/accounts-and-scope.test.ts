@@ -39,8 +39,10 @@ describe("sign-in", () => {
         password: "right-pass1",
       });
     // From five addresses, so the address limit plays no part.
-    for (let i = 0; i < 3; i++) expect(await signIn("Throttled", "wrong-pass", { ...CLIENT, ip: `10.0.0.${i}` })).toEqual({ ok: false, reason: "invalid" });
-    for (let i = 3; i < 5; i++) expect(await signIn("13800000077", "wrong-pass", { ...CLIENT, ip: `10.0.0.${i}` })).toEqual({ ok: false, reason: "invalid" });
+    for (let i = 0; i < 3; i++)
+      expect(await signIn("Throttled", "wrong-pass", { ...CLIENT, ip: `10.0.0.${i}` })).toEqual({ ok: false, reason: "invalid" });
+    for (let i = 3; i < 5; i++)
+      expect(await signIn("13800000077", "wrong-pass", { ...CLIENT, ip: `10.0.0.${i}` })).toEqual({ ok: false, reason: "invalid" });
     expect(await signIn("throttled", "right-pass1", CLIENT)).toEqual({ ok: false, reason: "rateLimited" });
     expect(await signIn("13800000077", "right-pass1", { ...CLIENT, ip: "10.0.1.1" })).toEqual({ ok: false, reason: "rateLimited" });
     expect((await signIn("bystander", "right-pass1", CLIENT)).ok).toBe(true);

@@ -116,16 +116,26 @@ describe.each(UPLOADS)("$what", ({ action, url, fields, file, issues }) => {
 // Remix's multipart parser throws a TypeError ("Could not parse content as FormData") at a body
 // that is not multipart/form-data with a boundary: a 500 until readUpload checked it first.
 describe("an upload form posted without multipart/form-data", () => {
-  const FORMS: { what: string; action: (args: ActionFunctionArgs) => Promise<unknown>; url: () => string; params: () => Record<string, string> }[] = [
+  const FORMS: {
+    what: string;
+    action: (args: ActionFunctionArgs) => Promise<unknown>;
+    url: () => string;
+    params: () => Record<string, string>;
+  }[] = [
     { what: "new questionnaire", action: surveysAction, url: () => "/surveys/new", params: () => ({}) },
-    { what: "questionnaire draft", action: surveyAction, url: () => `/surveys/${surveyId}`, params: () => ({ surveyId: String(surveyId) }) },
+    {
+      what: "questionnaire draft",
+      action: surveyAction,
+      url: () => `/surveys/${surveyId}`,
+      params: () => ({ surveyId: String(surveyId) }),
+    },
     { what: "register import", action: registerAction, url: () => "/register/import", params: () => ({}) },
     { what: "ticket import", action: ticketImportAction, url: () => "/tickets/import", params: () => ({}) },
   ];
   const BODIES: { type: string; body: string }[] = [
     { type: "application/json", body: JSON.stringify({ intent: "import", title: "改掉", definition: "{}" }) },
     { type: "text/plain", body: "intent=import&title=x" },
-    { type: "multipart/form-data", body: "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nx\r\n--x--" },
+    { type: "multipart/form-data", body: '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--x--' },
   ];
 
   it.each(FORMS)("$what: 400 with a Chinese reason, and nothing changes", async ({ action, url, params }) => {
