@@ -96,7 +96,8 @@ async function main() {
     if (["GET", "HEAD", "OPTIONS"].includes(req.method)) return next();
     const origin = req.get("origin");
     const host = req.get("x-forwarded-host") ?? req.get("host");
-    const crossSite = origin ? origin === "null" || new URL(origin).host !== host : req.get("sec-fetch-site") === "cross-site";
+    // An Origin that is not a URL (a forged header) is refused like another site's.
+    const crossSite = origin ? URL.parse(origin)?.host !== host : req.get("sec-fetch-site") === "cross-site";
     if (crossSite) {
       res.status(403).type("text/plain; charset=utf-8").send("跨站请求已被拒绝 (cross-site request refused)");
       return;
@@ -188,7 +189,9 @@ async function main() {
     void serverBuild()
       .then(async (current) => {
         const { renderResidentPage } = current.entry.module as unknown as Entry;
-        const request = { method: req.method, url: req.originalUrl, headers: { get: (name: string) => req.get(name) ?? null } };
+        // Absolute, as a Fetch Request's: its scheme is req.protocol (X-Forwarded-Proto from the loopback proxy).
+        const url = `${req.protocol}://${req.get("host")}${req.originalUrl}`;
+        const request = { method: req.method, url, headers: { get: (name: string) => req.get(name) ?? null } };
         const page = await renderResidentPage(current, request, req.params.code, res.locals.cspNonce as string);
         if (!page) return next();
         // Not res.send: an ETag would hash every page, and the page is never cached.

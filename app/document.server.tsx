@@ -108,7 +108,7 @@ function keptFor(build: ServerBuild, survey: RenderSurvey): Map<string, string> 
  */
 export async function renderResidentPage(
   build: ServerBuild,
-  request: IncomingPage & { url: string },
+  request: IncomingPage,
   code: string,
   nonce: string,
 ): Promise<ResidentDocument | null> {

@@ -7,7 +7,7 @@ export function GeneralErrorBoundary() {
   const t = useT();
   const status = isRouteErrorResponse(error) ? error.status : 500;
   if (!isRouteErrorResponse(error)) console.error(error);
-  const key = [403, 404, 410, 413, 429, 503].includes(status) ? `error.${status}` : "error.500";
+  const key = [400, 403, 404, 410, 413, 429, 503].includes(status) ? `error.${status}` : "error.500";
   return (
     <div className="error-page" role="alert">
       <h1>{t(`${key}.title`)}</h1>

@@ -7,7 +7,7 @@ import { campaignAvailability } from "~/domain/campaigns";
 import { countLinkEvent, PAGE_CAMPAIGN_MS, resolveLink, type ResidentLink } from "~/models/campaigns.server";
 import { CAMPAIGN_CACHE_MS, deviceHasAnswered, submitResponse, type SubmitOutcome } from "~/models/responses.server";
 import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
-import type { WithHeaders } from "~/utils/request.server";
+import { cameOverTls, type WithHeaders } from "~/utils/request.server";
 import { getUser } from "~/utils/session.server";
 import { databaseUnavailable } from "~/utils/unavailable.server";
 
@@ -19,9 +19,10 @@ export const MAX_SUBMISSION_BYTES = 1024 * 1024;
 /** An anonymous, long-lived device id for the one-response-per-device policy. */
 export const deviceCookie = createCookie("wm_dev", { httpOnly: true, sameSite: "lax", path: "/s", maxAge: 3 * 365 * 24 * 3600 });
 
-/** What the resident page reads of its request: the method and the headers (cookies, user agent,
- *  purpose). A Fetch Request is one; server.ts passes Express's request as one without building it. */
-export type IncomingPage = WithHeaders & { method: string };
+/** What the resident page reads of its request: the method, the absolute URL (its scheme sets the
+ *  device cookie's Secure flag) and the headers (cookies, user agent, purpose). A Fetch Request is
+ *  one; server.ts passes Express's request as one without building it. */
+export type IncomingPage = WithHeaders & { method: string; url: string };
 
 export async function deviceId(request: WithHeaders): Promise<string | null> {
   const value = await deviceCookie.parse(request.headers.get("Cookie"));
@@ -33,7 +34,7 @@ export async function ensureDeviceCookie(request: IncomingPage): Promise<{ id: s
   const existing = await deviceId(request);
   if (existing) return { id: existing, setCookie: null };
   const id = randomUUID();
-  return { id, setCookie: await deviceCookie.serialize(id) };
+  return { id, setCookie: await deviceCookie.serialize(id, { secure: cameOverTls(request) }) };
 }
 
 export function isRealVisit(request: WithHeaders) {

@@ -23,6 +23,16 @@ export type CurrentUser = {
 export type ScopedUser = Pick<CurrentUser, "countyId" | "scopePlaceId" | "scopeGridId">;
 
 export const SESSION_HOURS = 12;
+/**
+ * Sign-in throttling, kept in PostgreSQL (login_failures) so that every app instance behind a
+ * load balancer counts the same attempts. An account is locked after 5 failed sign-ins within 15
+ * minutes: an online guesser gets 20 guesses an hour, while a person who mistypes a few times is
+ * not stopped. An address is locked after 30 failures within 15 minutes: one machine trying many
+ * accounts is stopped, while a community centre's or office's shared address (dozens of staff
+ * behind one NAT, each mistyping now and then) is not. A refused attempt counts as well, so the
+ * lock lasts until the guessing has stopped for 15 minutes; a correct password during the lock is
+ * refused too (the lock would mean nothing otherwise).
+ */
 const FAILURE_WINDOW_MINUTES = 15;
 const MAX_FAILURES_PER_ACCOUNT = 5;
 const MAX_FAILURES_PER_IP = 30;
@@ -39,23 +49,27 @@ export async function signIn(
   client: { ip: string | null; userAgent: string | null },
 ): Promise<SignInResult> {
   const key = identifier.trim().toLowerCase();
+  const [user] = await sql<{ id: number; countyId: number; username: string; passwordHash: string; disabled: boolean }[]>`
+    select id, county_id as "countyId", username, password_hash as "passwordHash", disabled
+    from users where lower(username) = ${key} or phone = ${key}`;
+  // One count per account, whether it is named by its username or its phone number.
+  const account = user ? user.username.toLowerCase() : key;
+  // The attempt is recorded before it is judged: concurrent attempts (on any instance) each see
+  // the ones recorded before them, so no burst gets more than the limit through to the password check.
+  const [attempt] = await sql<{ id: number }[]>`
+    insert into login_failures (identifier, ip) values (${account}, ${client.ip}) returning id`;
   const [{ byAccount, byIp }] = await sql<{ byAccount: number; byIp: number }[]>`
-    select count(*) filter (where identifier = ${key})::int as "byAccount",
+    select count(*) filter (where identifier = ${account})::int as "byAccount",
            count(*) filter (where ip = ${client.ip})::int as "byIp"
     from login_failures
     where created_at > now() - make_interval(mins => ${FAILURE_WINDOW_MINUTES})
-      and (identifier = ${key} or ip = ${client.ip})`;
-  if (byAccount >= MAX_FAILURES_PER_ACCOUNT || byIp >= MAX_FAILURES_PER_IP) return { ok: false, reason: "rateLimited" };
+      and (identifier = ${account} or ip = ${client.ip})`;
+  if (byAccount > MAX_FAILURES_PER_ACCOUNT || byIp > MAX_FAILURES_PER_IP) return { ok: false, reason: "rateLimited" };
 
-  const [user] = await sql<{ id: number; countyId: number; passwordHash: string; disabled: boolean }[]>`
-    select id, county_id as "countyId", password_hash as "passwordHash", disabled
-    from users where lower(username) = ${key} or phone = ${key}`;
   // Hash anyway for unknown users so timing does not reveal which accounts exist.
   const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !valid) {
-    await sql`insert into login_failures (identifier, ip) values (${key}, ${client.ip})`;
-    return { ok: false, reason: "invalid" };
-  }
+  if (!user || !valid) return { ok: false, reason: "invalid" };
+  await sql`delete from login_failures where id = ${attempt.id}`;
   if (user.disabled) return { ok: false, reason: "disabled" };
 
   const token = randomBytes(32).toString("base64url");
@@ -63,7 +77,7 @@ export async function signIn(
     insert into sessions (token_hash, user_id, county_id, expires_at, ip, user_agent)
     values (${hashToken(token)}, ${user.id}, ${user.countyId},
             now() + make_interval(hours => ${SESSION_HOURS}), ${client.ip}, ${client.userAgent?.slice(0, 300) ?? null})`;
-  await sql`delete from login_failures where identifier = ${key}`;
+  await sql`delete from login_failures where identifier = ${account}`;
   return { ok: true, token, user: { id: user.id, countyId: user.countyId } };
 }
 

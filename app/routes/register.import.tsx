@@ -10,7 +10,7 @@ import { cancelRegisterImport, confirmRegisterImport, previewRegisterImport } fr
 import { changeCount, type ImportIssue, type RegisterRow, type RegisterSummary } from "~/domain/register-import";
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
-import { readUpload, uploadedFile } from "~/utils/upload.server";
+import { readForm, readUpload, uploadedFile } from "~/utils/upload.server";
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
@@ -42,7 +42,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!preview.ok) return data<ActionResult>({ stage: "issues", issues: preview.issues }, { status: 422 });
     return data<ActionResult>({ stage: "preview", filename: file.name, ...preview });
   }
-  const form = await request.formData();
+  const form = await readForm(request);
   const importId = Number(form.get("importId"));
   if (form.get("intent") === "cancel") {
     await cancelRegisterImport(user, importId);

@@ -19,7 +19,7 @@ import {
 import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 import { OptionalId } from "~/utils/input";
-import { readUpload, uploadedFile } from "~/utils/upload.server";
+import { readForm, readUpload, uploadedFile } from "~/utils/upload.server";
 
 const MAX_FILE_MB = 20;
 
@@ -68,7 +68,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!staged.ok) return data<ActionResult>({ stage: "uploadIssues", issues: staged.issues }, { status: 422 });
     return redirect(`/responses/import?upload=${staged.uploadId}`);
   }
-  const form = await request.formData();
+  const form = await readForm(request);
   const uploadId = OptionalId.parse(form.get("upload"));
   if (uploadId === null) return data<ActionResult>({ stage: "gone" }, { status: 409 });
   const intent = form.get("intent");

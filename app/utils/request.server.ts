@@ -15,6 +15,16 @@ declare module "@remix-run/node" {
  *  Express's request as one on the resident paths, without building a Fetch Request. */
 export type WithHeaders = { headers: { get(name: string): string | null } };
 
+/**
+ * Whether the request came over TLS, for the Secure flag of cookies: its URL's scheme, which
+ * server.ts takes from Express's `req.protocol` (X-Forwarded-Proto believed only from the
+ * loopback reverse proxy, `trust proxy`). Plain HTTP on an office LAN gets cookies without
+ * Secure, which the browser would otherwise drop.
+ */
+export function cameOverTls(request: { url: string }): boolean {
+  return new URL(request.url).protocol === "https:";
+}
+
 export function clientInfo(request: Request, context: { clientIp: string | null }) {
   return { ip: context.clientIp, userAgent: request.headers.get("User-Agent") };
 }

@@ -5,7 +5,7 @@ import { can, type Permission } from "~/utils/permissions";
 import { SESSION_HOURS } from "~/models/users.server";
 import { appEnv } from "~/utils/env.server";
 import { invariantResponse } from "~/utils/input";
-import type { WithHeaders } from "~/utils/request.server";
+import { cameOverTls, type WithHeaders } from "~/utils/request.server";
 
 function sessionSecret(): string {
   const secret = appEnv().SESSION_SECRET;
@@ -20,22 +20,17 @@ const sessionCookie = createCookie("wm_session", {
   secrets: [sessionSecret()],
 });
 
-/** Secure cookies only where the request came over HTTPS, so a plain-HTTP office LAN still works. */
-function isHttps(request: Request) {
-  return new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto") === "https";
-}
-
 export async function sessionToken(request: WithHeaders): Promise<string | null> {
   const value = await sessionCookie.parse(request.headers.get("Cookie"));
   return typeof value === "string" ? value : null;
 }
 
 export function commitSession(request: Request, token: string) {
-  return sessionCookie.serialize(token, { secure: isHttps(request), maxAge: SESSION_HOURS * 3600 * 14 });
+  return sessionCookie.serialize(token, { secure: cameOverTls(request), maxAge: SESSION_HOURS * 3600 * 14 });
 }
 
 export function destroySession(request: Request) {
-  return sessionCookie.serialize("", { secure: isHttps(request), maxAge: 0 });
+  return sessionCookie.serialize("", { secure: cameOverTls(request), maxAge: 0 });
 }
 
 export type SessionState = { user: CurrentUser } | { expired: true } | null;

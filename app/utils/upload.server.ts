@@ -8,14 +8,38 @@ import {
 import { createWriteStream, rmSync } from "node:fs";
 import { once } from "node:events";
 
+/**
+ * An upload form's request that is not multipart/form-data with a boundary and a body (a script
+ * posting JSON or text, a form without its enctype) is refused with 400 before anything is read
+ * or written; Remix's parser would throw a TypeError, a 500. The route's error page says why.
+ */
+function requireMultipart(request: Request) {
+  const [type, boundary] = (request.headers.get("Content-Type") ?? "").split(/\s*;\s*boundary=/);
+  if (!request.body || !boundary || type.trim().toLowerCase() !== "multipart/form-data")
+    throw new Response("请求的格式不正确：上传表单须以 multipart/form-data 提交。", { status: 400 });
+}
+
 /** The form of a multipart request, every part at most `maxBytes`; null when a part is larger. */
 export async function readUpload(request: Request, maxBytes: number): Promise<FormData | null> {
+  requireMultipart(request);
   try {
     return await parseMultipartFormData(request, createMemoryUploadHandler({ maxPartSize: maxBytes }));
   } catch (error) {
     if (error instanceof MaxPartSizeExceededError) return null;
     throw error;
   }
+}
+
+/**
+ * The form of a page's plain post (application/x-www-form-urlencoded or multipart/form-data); any
+ * other body is refused with 400, as `requireMultipart` does, instead of Remix's TypeError.
+ */
+export async function readForm(request: Request): Promise<FormData> {
+  const type = (request.headers.get("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type === "multipart/form-data") requireMultipart(request);
+  else if (type !== "application/x-www-form-urlencoded")
+    throw new Response("请求的格式不正确：表单须以 application/x-www-form-urlencoded 提交。", { status: 400 });
+  return request.formData();
 }
 
 export type UploadIssue = { key: string; params: Record<string, string> };
@@ -42,6 +66,7 @@ export async function receiveUploadToFile(
   dest: string,
   maxBytes: number,
 ): Promise<{ fields: FormData; file: { name: string; size: number } | null } | null> {
+  requireMultipart(request);
   let received: { name: string; size: number } | null = null;
   try {
     const fields = await parseMultipartFormData(request, async ({ name, filename, data }) => {

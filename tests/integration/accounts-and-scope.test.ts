@@ -28,6 +28,44 @@ describe("sign-in", () => {
     expect((await signIn("viewer", DEMO_PASSWORD, CLIENT)).ok).toBe(true);
   });
 
+  it("counts an account's failures together whether named by username or phone; another account is unaffected", async () => {
+    for (const username of ["throttled", "bystander"])
+      await createUser(countyId, {
+        username,
+        displayName: username,
+        phone: username === "throttled" ? "13800000077" : null,
+        role: "viewer",
+        scope: { placeId: (await sql<{ id: number }[]>`select id from places where county_id = ${countyId} and level = 'county'`)[0].id },
+        password: "right-pass1",
+      });
+    // From five addresses, so the address limit plays no part.
+    for (let i = 0; i < 3; i++)
+      expect(await signIn("Throttled", "wrong-pass", { ...CLIENT, ip: `10.0.0.${i}` })).toEqual({ ok: false, reason: "invalid" });
+    for (let i = 3; i < 5; i++)
+      expect(await signIn("13800000077", "wrong-pass", { ...CLIENT, ip: `10.0.0.${i}` })).toEqual({ ok: false, reason: "invalid" });
+    expect(await signIn("throttled", "right-pass1", CLIENT)).toEqual({ ok: false, reason: "rateLimited" });
+    expect(await signIn("13800000077", "right-pass1", { ...CLIENT, ip: "10.0.1.1" })).toEqual({ ok: false, reason: "rateLimited" });
+    expect((await signIn("bystander", "right-pass1", CLIENT)).ok).toBe(true);
+  });
+
+  it("lets no more than 5 of a burst of concurrent guesses reach the password check", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => signIn("burst-target", "wrong-pass", { ...CLIENT, ip: `10.0.2.${i}` })),
+    );
+    const reasons = results.map((r) => (r.ok ? "ok" : r.reason));
+    // Each attempt is judged with every attempt recorded before it: at most 5 see a count within the limit.
+    expect(reasons.filter((r) => r === "invalid").length).toBeLessThanOrEqual(5);
+    expect(reasons.filter((r) => r === "rateLimited").length).toBeGreaterThanOrEqual(15);
+    expect(reasons.filter((r) => r !== "invalid" && r !== "rateLimited")).toEqual([]);
+  });
+
+  it("locks an address after 30 failures in 15 minutes, whichever names it tried; other addresses are unaffected", async () => {
+    const ip = "10.0.3.1";
+    for (let i = 0; i < 30; i++) expect((await signIn(`guess-${i}`, "wrong-pass", { ...CLIENT, ip })).ok).toBe(false);
+    expect(await signIn("admin", DEMO_PASSWORD, { ...CLIENT, ip })).toEqual({ ok: false, reason: "rateLimited" });
+    expect((await signIn("admin", DEMO_PASSWORD, { ...CLIENT, ip: "10.0.3.2" })).ok).toBe(true);
+  });
+
   it("refuses a disabled account and ends its sessions", async () => {
     const session = await signIn("volunteer", DEMO_PASSWORD, CLIENT);
     if (!session.ok) throw new Error("sign-in failed");

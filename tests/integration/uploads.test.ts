@@ -10,10 +10,14 @@ import { commitSession } from "~/utils/session.server";
 import { action as registerAction } from "~/routes/register.import";
 import { action as responsesAction } from "~/routes/responses.import";
 import { action as surveysAction } from "~/routes/surveys.new";
+import { action as surveyAction } from "~/routes/surveys.$surveyId";
+import { action as ticketImportAction } from "~/routes/tickets.import._index";
+import { createSurvey } from "~/models/surveys.server";
 import { CLIENT } from "./helpers";
 
 const context = { cspNonce: "", clientIp: "127.0.0.1" };
 let cookie: string;
+let surveyId: number;
 
 beforeAll(async () => {
   const county = await createCounty("up", "上传县");
@@ -28,6 +32,7 @@ beforeAll(async () => {
   const session = await signIn("up-admin", "secret123", CLIENT);
   if (!session.ok) throw new Error("sign-in failed");
   cookie = (await commitSession(new Request("http://test/"), session.token)).split(";")[0];
+  surveyId = await createSurvey({ id: null, countyId: county.id }, { title: "原标题", kind: "household", draft: { pages: [] } });
 });
 
 type Issues = { key: string; params: Record<string, string | number> }[];
@@ -49,10 +54,12 @@ async function upload(
 const empty = (name: string) => new File([], name, { type: "text/csv" });
 const rowCounts = async () =>
   (
-    await sql<{ imports: number; uploads: number; surveys: number }[]>`
+    await sql<{ imports: number; uploads: number; surveys: number; tickets: number; drafts: string }[]>`
     select (select count(*)::int from register_imports) as imports,
            (select count(*)::int from response_uploads) as uploads,
-           (select count(*)::int from surveys) as surveys`
+           (select count(*)::int from surveys) as surveys,
+           (select count(*)::int from ticket_imports) as tickets,
+           (select string_agg(title || draft::text, '|' order by id) from surveys) as drafts`
   )[0];
 
 const UPLOADS: {
@@ -103,5 +110,64 @@ describe.each(UPLOADS)("$what", ({ action, url, fields, file, issues }) => {
     expect(outcome.status).toBe(400);
     expect(outcome.messages).toHaveLength(1);
     expect(outcome.messages[0]).toMatch(/^请选择/);
+  });
+});
+
+// Remix's multipart parser throws a TypeError ("Could not parse content as FormData") at a body
+// that is not multipart/form-data with a boundary: a 500 until readUpload checked it first.
+describe("an upload form posted without multipart/form-data", () => {
+  const FORMS: {
+    what: string;
+    action: (args: ActionFunctionArgs) => Promise<unknown>;
+    url: () => string;
+    params: () => Record<string, string>;
+  }[] = [
+    { what: "new questionnaire", action: surveysAction, url: () => "/surveys/new", params: () => ({}) },
+    {
+      what: "questionnaire draft",
+      action: surveyAction,
+      url: () => `/surveys/${surveyId}`,
+      params: () => ({ surveyId: String(surveyId) }),
+    },
+    { what: "register import", action: registerAction, url: () => "/register/import", params: () => ({}) },
+    { what: "ticket import", action: ticketImportAction, url: () => "/tickets/import", params: () => ({}) },
+  ];
+  const BODIES: { type: string; body: string }[] = [
+    { type: "application/json", body: JSON.stringify({ intent: "import", title: "改掉", definition: "{}" }) },
+    { type: "text/plain", body: "intent=import&title=x" },
+    { type: "multipart/form-data", body: '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--x--' },
+  ];
+
+  it.each(FORMS)("$what: 400 with a Chinese reason, and nothing changes", async ({ action, url, params }) => {
+    for (const { type, body } of BODIES) {
+      const before = await rowCounts();
+      const request = new Request(`http://test${url()}`, { method: "POST", body, headers: { Cookie: cookie, "Content-Type": type } });
+      const thrown = await Promise.resolve(action({ request, params: params(), context })).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(thrown, type).toBeInstanceOf(Response);
+      const response = thrown as Response;
+      expect(response.status, type).toBe(400);
+      expect(await response.text()).toMatch(/^请求的格式不正确/);
+      expect(await rowCounts()).toEqual(before);
+    }
+  });
+
+  it("the register import's confirm step refuses a JSON body the same way, and still takes its own form", async () => {
+    const json = new Request("http://test/register/import", {
+      method: "POST",
+      body: JSON.stringify({ intent: "cancel", importId: 1 }),
+      headers: { Cookie: cookie, "Content-Type": "application/json" },
+    });
+    const thrown = await Promise.resolve(registerAction({ request: json, params: {}, context })).catch((error: unknown) => error);
+    expect((thrown as Response).status).toBe(400);
+    const form = new Request("http://test/register/import", {
+      method: "POST",
+      body: new URLSearchParams({ intent: "cancel", importId: "1" }),
+      headers: { Cookie: cookie },
+    });
+    const result = (await registerAction({ request: form, params: {}, context })) as { data: { stage: string } };
+    expect(result.data.stage).toBe("cancelled");
   });
 });

@@ -26,6 +26,8 @@ const zh = {
 
   "error.home": "返回首页",
   "confirm.cancel": "取消",
+  "error.400.title": "请求无法处理",
+  "error.400.body": "提交的内容格式不正确，没有保存任何内容。请回到页面重新填写或选择文件后提交。",
   "error.403.title": "无权访问",
   "error.403.body": "您的账号没有使用此功能的权限。",
   "error.404.title": "找不到页面",
@@ -244,6 +246,8 @@ const en: Record<keyof typeof zh, string> = {
 
   "error.home": "Back to start",
   "confirm.cancel": "Cancel",
+  "error.400.title": "Request not understood",
+  "error.400.body": "What was sent is not in the expected form; nothing was saved. Go back to the page and submit it again.",
   "error.403.title": "Not allowed",
   "error.403.body": "Your account may not use this function.",
   "error.404.title": "Not found",
