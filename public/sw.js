@@ -1,7 +1,8 @@
 // Service worker of the volunteer's door-to-door pages (/visits/…, a checker's spot checks too):
 // after the first load they open with no connection. Pages and the assignment are fetched from the network when there is
 // one (and kept), from the cache when there is none; hashed assets are immutable, so the cache
-// answers them first. Nothing else of the site is cached.
+// answers them first. Nothing else of the site is cached. An answer taken from the cache because
+// the network failed carries X-WM-From-Cache: the page then shows 离线 (app/visits/use-sync.ts).
 const CACHE = "wm-visits-v1";
 
 self.addEventListener("install", () => self.skipWaiting());
@@ -22,8 +23,10 @@ async function networkFirst(request) {
     return response;
   } catch (error) {
     const cached = await cache.match(request, { ignoreVary: true });
-    if (cached) return cached;
-    throw error;
+    if (!cached) throw error;
+    const headers = new Headers(cached.headers);
+    headers.set("X-WM-From-Cache", "1");
+    return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
   }
 }
 

@@ -6,7 +6,7 @@
 // "reached" tap the round's message or quiz shows (app/visits/door-forms.tsx); both queue the same way.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { BuildingList, Floors, StairwellTabs } from "~/components/floors";
 import { TeamProgressList } from "~/components/team-progress";
@@ -18,6 +18,7 @@ import { requirePermission } from "~/utils/session.server";
 import type { RoundForms } from "~/domain/visit-forms";
 import { QuestionnaireScreen, queuedForm, ReachedSheet, RefusedForms } from "~/visits/door-forms";
 import type { QueuedForm, QueuedVisit, RefusedForm, RefusedVisit } from "~/visits/queue.client";
+import { fetchJson, useQueueSync, type Reach } from "~/visits/use-sync";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:log");
@@ -63,7 +64,6 @@ export default function VolunteerRound() {
   const [assignment, setAssignment] = useState<Assignment | null>(null);
   const [pending, setPending] = useState<QueuedVisit[]>([]);
   const [refusals, setRefusals] = useState<RefusedVisit[]>([]);
-  const [online, setOnline] = useState(true);
   const [buildingId, setBuildingId] = useState<number | null>(null);
   const [stairwell, setStairwell] = useState(0);
   const [picked, setPicked] = useState<Household | null>(null);
@@ -85,45 +85,24 @@ export default function VolunteerRound() {
     setRefusedForms(await q.refusedForms(round.code));
   }, [round.code]);
 
-  const load = useCallback(async () => {
+  const load = useCallback(async (): Promise<Reach> => {
     const q = await queue();
-    try {
-      const response = await fetch(`/api/visits/assignment?round=${encodeURIComponent(round.code)}`, { credentials: "same-origin" });
-      if (!response.ok) throw new Error(String(response.status));
-      const fresh = (await response.json()) as Assignment;
-      await q.saveAssignment(round.code, fresh);
-      setAssignment(fresh);
+    const { reach, body } = await fetchJson<Assignment>(`/api/visits/assignment?round=${encodeURIComponent(round.code)}`);
+    if (body) {
+      await q.saveAssignment(round.code, body);
+      setAssignment(body);
       setJustTapped(new Map());
-    } catch {
-      const saved = await q.savedAssignment<Assignment>(round.code);
-      if (saved) setAssignment(saved);
-      else setLoadFailed(true);
+      return reach;
     }
+    // The phone's copy, unless the page already shows one at least as fresh.
+    const saved = await q.savedAssignment<Assignment>(round.code);
+    if (saved) setAssignment((shown) => shown ?? saved);
+    else setLoadFailed(true);
+    return reach;
   }, [round.code]);
 
-  const sendQueued = useCallback(async () => {
-    const q = await queue();
-    const answered = await q.sync(round.code);
-    await refreshQueue();
-    if (answered) await load();
-  }, [round.code, refreshQueue, load]);
-
-  useEffect(() => {
-    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
-    setOnline(navigator.onLine);
-    const up = () => {
-      setOnline(true);
-      void sendQueued();
-    };
-    const down = () => setOnline(false);
-    window.addEventListener("online", up);
-    window.addEventListener("offline", down);
-    void refreshQueue().then(load).then(sendQueued);
-    return () => {
-      window.removeEventListener("online", up);
-      window.removeEventListener("offline", down);
-    };
-  }, [load, refreshQueue, sendQueued]);
+  const sync = useCallback(async () => (await queue()).sync(round.code), [round.code]);
+  const { online, sendQueued } = useQueueSync({ refresh: refreshQueue, load, sync, waiting: pending.length + pendingForms.length });
 
   // The server's status, overlaid with the taps still on the phone (latest last).
   const statusOf = useMemo(() => {

@@ -5,7 +5,7 @@
 // A tap again on a household corrects it: the latest result counts.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { BuildingList, Floors, StairwellTabs } from "~/components/floors";
 import { CHECK_RESULTS, type CheckResult } from "~/domain/spot-checks";
@@ -14,6 +14,7 @@ import { checkForChecker } from "~/models/spot-checks.server";
 import { idParam, invariantResponse } from "~/utils/input";
 import { requirePermission } from "~/utils/session.server";
 import type { QueuedCheckResult, RefusedCheckResult } from "~/visits/queue.client";
+import { fetchJson, useQueueSync, type Reach } from "~/visits/use-sync";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "visit:log");
@@ -41,7 +42,6 @@ export default function SpotCheckOnPhone() {
   const [assignment, setAssignment] = useState<Assignment | null>(null);
   const [pending, setPending] = useState<QueuedCheckResult[]>([]);
   const [refusals, setRefusals] = useState<RefusedCheckResult[]>([]);
-  const [online, setOnline] = useState(true);
   const [buildingId, setBuildingId] = useState<number | null>(null);
   const [stairwell, setStairwell] = useState(0);
   const [picked, setPicked] = useState<Household | null>(null);
@@ -55,44 +55,23 @@ export default function SpotCheckOnPhone() {
     setRefusals(await q.refusedResults(check.id));
   }, [check.id]);
 
-  const load = useCallback(async () => {
+  const load = useCallback(async (): Promise<Reach> => {
     const q = await queue();
-    try {
-      const response = await fetch(`/api/spot-checks/assignment?check=${check.id}`, { credentials: "same-origin" });
-      if (!response.ok) throw new Error(String(response.status));
-      const fresh = (await response.json()) as Assignment;
-      await q.saveAssignment(key, fresh);
-      setAssignment(fresh);
-    } catch {
-      const saved = await q.savedAssignment<Assignment>(key);
-      if (saved) setAssignment(saved);
-      else setLoadFailed(true);
+    const { reach, body } = await fetchJson<Assignment>(`/api/spot-checks/assignment?check=${check.id}`);
+    if (body) {
+      await q.saveAssignment(key, body);
+      setAssignment(body);
+      return reach;
     }
+    // The phone's copy, unless the page already shows one at least as fresh.
+    const saved = await q.savedAssignment<Assignment>(key);
+    if (saved) setAssignment((shown) => shown ?? saved);
+    else setLoadFailed(true);
+    return reach;
   }, [check.id, key]);
 
-  const sendQueued = useCallback(async () => {
-    const q = await queue();
-    const answered = await q.syncResults(check.id);
-    await refreshQueue();
-    if (answered) await load();
-  }, [check.id, refreshQueue, load]);
-
-  useEffect(() => {
-    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
-    setOnline(navigator.onLine);
-    const up = () => {
-      setOnline(true);
-      void sendQueued();
-    };
-    const down = () => setOnline(false);
-    window.addEventListener("online", up);
-    window.addEventListener("offline", down);
-    void refreshQueue().then(load).then(sendQueued);
-    return () => {
-      window.removeEventListener("online", up);
-      window.removeEventListener("offline", down);
-    };
-  }, [load, refreshQueue, sendQueued]);
+  const sync = useCallback(async () => (await queue()).syncResults(check.id), [check.id]);
+  const { online, sendQueued } = useQueueSync({ refresh: refreshQueue, load, sync, waiting: pending.length });
 
   // The server's latest result, overlaid with the taps still on the phone (latest last).
   const resultOf = useMemo(() => {

@@ -5,11 +5,14 @@
 //   3. else (the command line) the origin of the app running on this data folder, as it recorded
 //      itself when it started listening;
 //   4. else http://localhost:$PORT (3000 when PORT is unset).
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { appEnv, type Env } from "~/utils/env.server";
 
-const RECORD = "app-origin.json";
+// One record per server process (app-origin-<pid>.json): a second instance on the same data
+// folder neither overwrites the first one's record nor takes it away when it stops.
+const RECORD = /^app-origin-(\d+)\.json$/;
+const recordFile = (dataDir: string, pid: number) => path.join(dataDir, `app-origin-${pid}.json`);
 
 export function publicOrigin(request?: Request): string {
   return resolveOrigin(appEnv(), request).origin;
@@ -30,9 +33,9 @@ export function resolveOrigin(
 }
 
 /** Called by the server once it listens: lets the command line build links for this port. */
-export function recordAppOrigin(dataDir: string, port: number): () => void {
-  const file = path.join(dataDir, RECORD);
-  writeFileSync(file, JSON.stringify({ pid: process.pid, origin: `http://localhost:${port}` }));
+export function recordAppOrigin(dataDir: string, port: number, pid = process.pid): () => void {
+  const file = recordFile(dataDir, pid);
+  writeFileSync(file, JSON.stringify({ pid, origin: `http://localhost:${port}` }));
   return () => rmSync(file, { force: true });
 }
 
@@ -46,13 +49,22 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The origin the app running on this data folder recorded, if that process is still alive. */
+/** The origin recorded by an app still running on this data folder (any one of them: each serves), if any. */
 export function runningAppOrigin(dataDir: string): string | null {
+  let names: string[];
   try {
-    const record = JSON.parse(readFileSync(path.join(dataDir, RECORD), "utf8")) as { pid?: unknown; origin?: unknown };
-    if (typeof record.pid !== "number" || typeof record.origin !== "string" || !URL.canParse(record.origin)) return null;
-    return alive(record.pid) ? new URL(record.origin).origin : null;
+    names = readdirSync(dataDir).filter((name) => RECORD.test(name));
   } catch {
     return null;
   }
+  for (const name of names.sort()) {
+    try {
+      const record = JSON.parse(readFileSync(path.join(dataDir, name), "utf8")) as { pid?: unknown; origin?: unknown };
+      if (typeof record.pid !== "number" || typeof record.origin !== "string" || !URL.canParse(record.origin)) continue;
+      if (alive(record.pid)) return new URL(record.origin).origin;
+    } catch {
+      // Unreadable or half written: not a record.
+    }
+  }
+  return null;
 }

@@ -4,6 +4,7 @@
 // spot-check results (抽查) wait in the same queue, marked with their check, and go to
 // /api/spot-checks the same way; questionnaires filled with a resident and the round's quiz wait
 // in their own store and go to /api/visits/forms after the logs.
+import type { Reach } from "~/visits/use-sync";
 
 export type QueuedVisit = {
   clientKey: string;
@@ -126,21 +127,19 @@ const LOGS = { url: "/api/visits", size: BATCH, store: "queue", refusedStore: "r
 /**
  * Sends a round's queued visit logs to /api/visits, then its questionnaires and quizzes to
  * /api/visits/forms (a quiz names its "reached" log, which must arrive first); see `send`.
- * Returns whether the server answered.
  */
-export async function sync(round: string): Promise<boolean> {
-  return (
-    (await send(await queued(round), LOGS, (batch) => ({ round, visits: batch.map(({ round: _r, ...v }) => v) }))) &&
-    (await send(
-      await queuedForms(round),
-      { url: "/api/visits/forms", size: FORM_BATCH, store: "forms", refusedStore: "refusedForms" },
-      (batch) => ({ round, forms: batch.map(({ round: _r, ...f }) => f) }),
-    ))
+export async function sync(round: string): Promise<Reach> {
+  const logs = await send(await queued(round), LOGS, (batch) => ({ round, visits: batch.map(({ round: _r, ...v }) => v) }));
+  if (logs !== "answered") return logs;
+  return send(
+    await queuedForms(round),
+    { url: "/api/visits/forms", size: FORM_BATCH, store: "forms", refusedStore: "refusedForms" },
+    (batch) => ({ round, forms: batch.map(({ round: _r, ...f }) => f) }),
   );
 }
 
-/** Sends a spot check's queued results to /api/spot-checks (see `send`). Returns whether the server answered. */
-export async function syncResults(check: number): Promise<boolean> {
+/** Sends a spot check's queued results to /api/spot-checks (see `send`). */
+export async function syncResults(check: number): Promise<Reach> {
   return send(await queuedResults(check), { ...LOGS, url: "/api/spot-checks" }, (batch) => ({
     check,
     results: batch.map(({ round: _r, check: _c, ...v }) => v),
@@ -151,12 +150,13 @@ export async function syncResults(check: number): Promise<boolean> {
  * Sends what is queued, oldest first, in batches the server takes. Stored and duplicate items
  * leave the queue; refused ones move to the refused list with the server's reason (shown on the
  * screen, never dropped silently); on a network failure everything stays for the next try.
+ * "answered" when every batch was answered (or nothing waited).
  */
 async function send<T extends { clientKey: string }>(
   pending: T[],
   to: { url: string; size: number; store: string; refusedStore: string },
   bodyOf: (batch: T[]) => unknown,
-): Promise<boolean> {
+): Promise<Reach> {
   for (let i = 0; i < pending.length; i += to.size) {
     const batch = pending.slice(i, i + to.size);
     let response: Response;
@@ -168,9 +168,9 @@ async function send<T extends { clientKey: string }>(
         body: JSON.stringify(bodyOf(batch)),
       });
     } catch {
-      return false;
+      return "unreachable";
     }
-    if (!response.ok) return false;
+    if (!response.ok) return "failed";
     const { results } = (await response.json()) as { results: { clientKey: string; status: string; reason?: string; message?: string }[] };
     for (const r of results) {
       const item = batch.find((v) => v.clientKey === r.clientKey);
@@ -184,5 +184,5 @@ async function send<T extends { clientKey: string }>(
       await run(to.store, "readwrite", (s) => void s.delete(r.clientKey));
     }
   }
-  return true;
+  return "answered";
 }

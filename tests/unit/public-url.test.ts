@@ -41,13 +41,25 @@ describe("resident link origin", () => {
     expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "http://localhost:3000", source: "PORT" });
   });
 
+  it("keeps the first app's port when a second app on the same data folder starts and stops", () => {
+    vi.stubEnv("PUBLIC_URL", "");
+    vi.stubEnv("PORT", "");
+    const data = dir();
+    recordAppOrigin(data, 3457);
+    // The second instance: another live process (this test's parent) on another port.
+    const forgetSecond = recordAppOrigin(data, 41234, process.ppid);
+    expect(["http://localhost:3457", "http://localhost:41234"]).toContain(resolveOrigin(readEnv(), undefined, data).origin);
+    forgetSecond();
+    expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "http://localhost:3457", source: "runningApp" });
+  });
+
   it("ignores the record of an app that is no longer running, and falls back to PORT", () => {
     vi.stubEnv("PUBLIC_URL", "");
     vi.stubEnv("PORT", "4100");
     const data = dir();
-    writeFileSync(path.join(data, "app-origin.json"), JSON.stringify({ pid: 2 ** 22 + 12345, origin: "http://localhost:8080" }));
+    writeFileSync(path.join(data, "app-origin-4206649.json"), JSON.stringify({ pid: 2 ** 22 + 12345, origin: "http://localhost:8080" }));
     expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
-    writeFileSync(path.join(data, "app-origin.json"), "not json");
+    writeFileSync(path.join(data, "app-origin-4206649.json"), "not json");
     expect(resolveOrigin(readEnv(), undefined, data)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
     expect(resolveOrigin(readEnv(), undefined, null)).toEqual({ origin: "http://localhost:4100", source: "PORT" });
   });
