@@ -14,8 +14,8 @@ import {
   Form,
 } from "@remix-run/react";
 import stylesHref from "~/styles/app.css?url";
-import { translator, type Lang } from "~/i18n";
-import { useT } from "~/i18n/use-t";
+import { translator, type Lang } from "~/i18n/core";
+import { useT } from "~/i18n/use-t-core";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { rootData } from "~/utils/root-data.server";
 import { useNonce } from "~/utils/nonce";

@@ -1,5 +1,5 @@
 import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
-import { useT } from "~/i18n/use-t";
+import { useT } from "~/i18n/use-t-core";
 
 /** The error page every route shows: status-specific text in the user's language. */
 export function GeneralErrorBoundary() {

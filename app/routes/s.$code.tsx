@@ -7,7 +7,7 @@ import { useActionData, useLoaderData, useNavigate, useSearchParams } from "@rem
 import { Fragment, useEffect, useRef, useState } from "react";
 import { Question } from "~/components/resident/question";
 import { ResidentErrorBoundary, ResidentNotice } from "~/components/resident/notice";
-import { useT } from "~/i18n/use-t";
+import { useT } from "~/i18n/use-t-core";
 import { evaluateCondition } from "~/survey/condition";
 import { answersFromForm, conditionValues, isAnswered, otherField, tooLong, type RenderQuestion } from "~/survey/render";
 import { handleSubmission, residentPage } from "~/models/resident.server";

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useEffect } from "react";
 import { ResidentErrorBoundary } from "~/components/resident/notice";
-import { useT } from "~/i18n/use-t";
+import { useT } from "~/i18n/use-t-core";
 import { resolveLink } from "~/models/campaigns.server";
 import { localText } from "~/survey/render";
 import { invariantResponse } from "~/utils/input";

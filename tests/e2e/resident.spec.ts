@@ -261,6 +261,10 @@ test("household-code errors stand beside the code field, in view, with and witho
 
 test("the questionnaire shows its sections, counts long answers and refuses too long ones beside the question", async ({ page }) => {
   const link = demoBuildingLink(5);
+  // The page's browser code has only the common and resident messages (app/i18n/core.ts): a text it
+  // lacked would differ from the server's and break hydration, which React reports as a page error.
+  const pageErrors: string[] = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
   await page.goto(`/s/${link.code}`);
   await expect(page.locator("form[data-ready]")).toBeAttached();
   // The pages of the questionnaire are sections with their titles, as in the office preview.
@@ -292,6 +296,8 @@ test("the questionnaire shows its sections, counts long answers and refuses too 
   await expect(advice.getByText("500 / 500 字")).toBeVisible();
   await page.getByRole("button", { name: "提交" }).click();
   await expect(page.getByTestId("resident-done")).toBeVisible();
+  await expect(page.locator("body")).not.toContainText(/\b(resident|surveyDef|common|nav|error)\.[a-zA-Z]/);
+  expect(pageErrors).toEqual([]);
 });
 
 test.describe("without JavaScript", () => {

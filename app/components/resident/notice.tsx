@@ -1,6 +1,6 @@
 // Full-page messages for residents: not open yet, paused, closed, already answered, unknown code.
 import { isRouteErrorResponse, useRouteError } from "@remix-run/react";
-import { useDateTimeFormat, useT } from "~/i18n/use-t";
+import { useDateTimeFormat, useT } from "~/i18n/use-t-core";
 
 export function ResidentNotice({
   reason,

@@ -1,6 +1,6 @@
 // One question of the resident questionnaire: native inputs (they work before and without
 // JavaScript), large tap targets, errors beside the question.
-import { useT } from "~/i18n/use-t";
+import { useT } from "~/i18n/use-t-core";
 import type { Choice, RenderQuestion } from "~/survey/render";
 import { matrixField, OTHER_VALUE, otherField, tooLong } from "~/survey/render";
 

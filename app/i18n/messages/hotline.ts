@@ -1,8 +1,6 @@
 // Interface text for 12345 callbacks: the workbench, the evaluation sample, follow-ups, rates.
 // zh is the default; en must have the same keys.
 const zh = {
-  "nav.hotline": "回访工作台",
-  "nav.followups": "跟进任务",
   "hotline.title": "12345 回访工作台",
   "hotline.intro":
     "待回访的已办结工单（近 6 个月，有来电号码）：先测评样本，再二次回访，再原评价不满意或未评价的，越近办结越靠前。领取后 {minutes} 分钟内由你回访，他人不能领取。",
@@ -176,8 +174,6 @@ const zh = {
 };
 
 const en: Record<keyof typeof zh, string> = {
-  "nav.hotline": "Callbacks",
-  "nav.followups": "Follow-ups",
   "hotline.title": "12345 callback workbench",
   "hotline.intro":
     "Completed tickets due a callback (last 6 months, with a number): the evaluation sample first, then second callbacks, then those originally unsatisfied or unrated, most recently completed first. A claim holds a ticket for you for {minutes} minutes.",

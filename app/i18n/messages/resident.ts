@@ -39,6 +39,11 @@ const zh = {
   "resident.notice.notFound.body": "没有找到这个问卷，请检查链接或重新扫描二维码。",
   "resident.notice.error.title": "暂时无法打开",
   "resident.notice.error.body": "系统出现问题，请稍后再试。",
+  // The server's answer checks (app/survey/validate.server.ts) and the page's own length check say the same.
+  "surveyDef.answers.notObject": "提交的答卷格式不正确。",
+  "surveyDef.answers.notAChoice": "“{value}”不是这道题的选项。",
+  "surveyDef.answers.wrongType": "这道题的答案格式不正确。",
+  "surveyDef.answers.tooLong": "最多 {max} 字，现在 {length} 字，请删去 {over} 字。",
 } as const;
 
 const en: Record<keyof typeof zh, string> = {
@@ -82,6 +87,10 @@ const en: Record<keyof typeof zh, string> = {
   "resident.notice.notFound.body": "This questionnaire was not found. Check the link or scan the QR code again.",
   "resident.notice.error.title": "Cannot open right now",
   "resident.notice.error.body": "Something went wrong. Please try again later.",
+  "surveyDef.answers.notObject": "The submitted answers are malformed.",
+  "surveyDef.answers.notAChoice": "“{value}” is not one of this question's answers.",
+  "surveyDef.answers.wrongType": "The answer to this question has the wrong form.",
+  "surveyDef.answers.tooLong": "At most {max} characters; this has {length}. Please remove {over}.",
 };
 
 export const residentMessages = { zh, en };

@@ -34,10 +34,6 @@ const zh = {
   "surveyDef.badScore": "“{name}”的 answerScores 中“{answer}”的分值必须是数字。",
   "surveyDef.badWeight": "“{name}”的权重 weight 必须大于 0。",
   "surveyDef.tagsWithoutMeasure": "“{name}”写了计分设置，但没有设置统计指标 measure，这些设置不会生效。",
-  "surveyDef.answers.notObject": "提交的答卷格式不正确。",
-  "surveyDef.answers.notAChoice": "“{value}”不是这道题的选项。",
-  "surveyDef.answers.wrongType": "这道题的答案格式不正确。",
-  "surveyDef.answers.tooLong": "最多 {max} 字，现在 {length} 字，请删去 {over} 字。",
   // surveys.*: the office's survey list, creation and JSON editor
   "surveys.title": "问卷",
   "surveys.crumbs": "所在位置",
@@ -138,10 +134,6 @@ const en: Record<keyof typeof zh, string> = {
   "surveyDef.badScore": "The points for “{answer}” in the answerScores of “{name}” must be a number.",
   "surveyDef.badWeight": "The weight of “{name}” must be greater than 0.",
   "surveyDef.tagsWithoutMeasure": "“{name}” has scoring settings but no measure, so they have no effect.",
-  "surveyDef.answers.notObject": "The submitted answers are malformed.",
-  "surveyDef.answers.notAChoice": "“{value}” is not one of this question's answers.",
-  "surveyDef.answers.wrongType": "The answer to this question has the wrong form.",
-  "surveyDef.answers.tooLong": "At most {max} characters; this has {length}. Please remove {over}.",
   // surveys.*
   "surveys.title": "Questionnaires",
   "surveys.crumbs": "You are here",
