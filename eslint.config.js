@@ -10,7 +10,17 @@ export default tseslint.config(
   {
     // The service worker runs in the browser's worker scope.
     files: ["public/sw.js"],
-    languageOptions: { globals: { self: "readonly", caches: "readonly", fetch: "readonly", URL: "readonly", Promise: "readonly", Headers: "readonly", Response: "readonly" } },
+    languageOptions: {
+      globals: {
+        self: "readonly",
+        caches: "readonly",
+        fetch: "readonly",
+        URL: "readonly",
+        Promise: "readonly",
+        Headers: "readonly",
+        Response: "readonly",
+      },
+    },
   },
   {
     // Install-time scripts run in Node.
