@@ -1,0 +1,148 @@
+// Nothing secret in the server's log or in its error pages (issue #12): passwords (right and
+// wrong), session tokens, API tokens and callers' phone numbers go through a production server
+// whose whole output this test keeps, on the paths where they are most likely to leak — failed
+// sign-ins, a token push with a malformed body and a rejected row, a file import with a bad row,
+// an export with full numbers — and are then looked for in that output and in every error answer.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, request as playwrightRequest, test, type APIRequestContext } from "@playwright/test";
+import { E2E_PORT, PHONE } from "../../playwright.config";
+import { signIn } from "./helpers";
+
+let server: ChildProcess | null = null;
+let output = "";
+let base = "";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test.beforeAll(async () => {
+  const port = await freePort();
+  base = `http://localhost:${port}`;
+  // A second production server on the journeys' embedded database, its stdout and stderr kept.
+  server = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      DATA_DIR: path.join(tmpdir(), `wenming-e2e-${E2E_PORT}`),
+      DATABASE_URL: "",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  server.stdout!.on("data", (d) => (output += d));
+  server.stderr!.on("data", (d) => (output += d));
+  const api = await playwrightRequest.newContext();
+  await expect(async () => expect((await api.get(`${base}/healthz`)).status()).toBe(200)).toPass({ timeout: 60_000 });
+  await api.dispose();
+});
+
+test.afterAll(async () => {
+  if (!server) return;
+  const exited = new Promise((resolve) => server!.once("exit", resolve));
+  server.kill("SIGTERM");
+  await exited;
+});
+
+const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join("");
+
+test("no password, session token, API token or caller's number reaches the server's log or an error page", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const password = `Pw-${digits(8)}-secret`;
+  const wrongPassword = `Wrong-${digits(8)}-secret`;
+  const username = `leak${digits(6)}`;
+  const phones = { pushed: `139${digits(8)}`, rejected: `137${digits(8)}`, malformed: `136${digits(8)}`, imported: `135${digits(8)}` };
+  const errorBodies: string[] = [];
+
+  const context = await browser.newContext({ ...PHONE, baseURL: base });
+  const admin = await context.newPage();
+  await signIn(admin, "admin");
+  // An account with a password only this test knows (the demo's is printed at start on purpose).
+  await admin.goto("/admin/users/new");
+  await admin.getByLabel("用户名").fill(username);
+  await admin.getByLabel("姓名").fill("日志检查");
+  await admin.getByLabel("角色").selectOption("hotline_agent");
+  await admin.getByLabel("初始密码").fill(password);
+  await admin.getByRole("button", { name: "创建账号" }).click();
+  await expect(admin.getByText("账号已创建。")).toBeVisible();
+  await admin.goto("/admin/tokens");
+  await admin.getByLabel("名称").fill("日志检查平台");
+  await admin.getByRole("button", { name: "创建令牌" }).click();
+  const token = (await admin.getByTestId("new-token").textContent())!;
+  expect(token).toMatch(/^wmt_/);
+
+  const api: APIRequestContext = await playwrightRequest.newContext({ baseURL: base });
+  const login = (identifier: string, secret: string) =>
+    api.post("/login", { form: { identifier, password: secret, redirectTo: "/" }, maxRedirects: 0 });
+  // A wrong password; then a password typed into the user name field by mistake (the page may
+  // give the typist back what they typed there, the log may not keep it).
+  const refused = await login(username, wrongPassword);
+  expect(refused.status()).toBe(401);
+  errorBodies.push(await refused.text());
+  expect((await login(password, wrongPassword)).status()).toBe(401);
+  const signedIn = await login(username, password);
+  expect(signedIn.status()).toBe(302);
+  const session = /wm_session=([^;]+)/.exec(signedIn.headers()["set-cookie"] ?? "")![1];
+  expect(session.length).toBeGreaterThan(20);
+  expect((await api.get("/tickets")).status()).toBe(200);
+
+  // The platform's push: one good ticket, one with a bad date, then a body that is not JSON.
+  const push = (body: string) =>
+    api.post("/api/tickets", { headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, data: body });
+  const pushed = await push(
+    JSON.stringify({
+      tickets: [
+        { number: `LEAK-${digits(6)}`, receivedAt: "2026-11-20 09:00", completedAt: "2026-11-21 10:00", phone: phones.pushed },
+        { number: `LEAK-${digits(6)}`, receivedAt: "not a date", phone: phones.rejected },
+      ],
+    }),
+  );
+  expect(pushed.status()).toBe(200);
+  const pushedBody = await pushed.text();
+  expect(pushedBody).toContain("rejected");
+  errorBodies.push(pushedBody);
+  const malformed = await push(`{"tickets": [{"number": "LEAK-1", "phone": "${phones.malformed}"`);
+  expect(malformed.status()).toBe(400);
+  errorBodies.push(await malformed.text());
+  const wrongToken = await api.post("/api/tickets", { headers: { Authorization: `Bearer ${token}x` }, data: { tickets: [] } });
+  expect(wrongToken.status()).toBe(401);
+  errorBodies.push(await wrongToken.text());
+
+  // A file with a bad row, through the import pages.
+  const csv = `工单编号,受理时间,办结时间,来电号码\nLEAK-F1,2026-11-20 08:00,2026-11-20 12:00,${phones.imported}\nLEAK-F2,昨天,2026-11-20 12:00,${phones.imported}\n`;
+  await admin.goto("/tickets/import");
+  await admin.getByLabel("工单文件").setInputFiles({ name: "日志检查.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await admin.getByRole("button", { name: "上传并识别列名" }).click();
+  await admin.getByRole("button", { name: "开始检查" }).click();
+  await expect(admin.getByRole("heading", { name: "检查完成" })).toBeVisible({ timeout: 20_000 });
+  await expect(admin.getByTestId("import-issues")).toContainText("第 3 行");
+  errorBodies.push(await admin.getByTestId("import-issues").innerText());
+  await admin.getByRole("button", { name: /只导入 1 条正确的行/ }).click();
+  await expect(admin.getByText("导入完成。")).toBeVisible({ timeout: 20_000 });
+
+  // An export with full numbers (an admin, with a reason): the numbers are in the file, not the log.
+  const exported = await admin.request.post("/tickets/export", { form: { reason: "核对来电号码" } });
+  expect(exported.status()).toBe(200);
+  expect((await exported.body()).length).toBeGreaterThan(0);
+
+  // Let the request log's 100 ms batches reach the pipe.
+  await expect.poll(() => output.includes("POST /tickets/export"), { timeout: 5_000 }).toBe(true);
+  expect(output).toContain("POST /api/tickets 400");
+  expect(output).toContain("POST /login 401");
+  const secrets = { password, wrongPassword, session, token, ...phones };
+  for (const [what, secret] of Object.entries(secrets)) {
+    expect(output.includes(secret), `${what} in the server's output`).toBe(false);
+    for (const body of errorBodies) expect(body.includes(secret), `${what} in an error answer`).toBe(false);
+  }
+  await api.dispose();
+  await context.close();
+});
