@@ -41,8 +41,10 @@ const campaignColumns = sql`
   c.duplicate_policy as "duplicatePolicy", c.created_at as "createdAt"`;
 
 /** SQL condition on campaign `c`: it covers part of the user's scope (a target inside the scope,
- *  or a link inside it when the scope lies inside a target). The county's scope covers them all. */
-function coversScope(user: ScopedUser) {
+ *  or a link inside it when the scope lies inside a target). The county's scope covers them all.
+ *  Every list of campaigns shown to a user is filtered by it: a campaign's name is not for staff
+ *  it does not concern. */
+export function coversScope(user: ScopedUser) {
   return sql`(
     exists (select 1 from campaign_targets ct join places tp on tp.id = ct.place_id
             where ct.campaign_id = c.id and ${inScope(user, "tp.path")})

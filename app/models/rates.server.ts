@@ -5,6 +5,7 @@
 // `npm run cli -- rates --check` compare against.
 import { sql } from "~/db.server";
 import { inScope } from "~/models/places.server";
+import { coversScope } from "~/models/campaigns.server";
 import {
   addWeeks,
   availableMeasures,
@@ -70,7 +71,7 @@ export async function countyScope(code: string | null): Promise<ScopedUser | nul
 // ---------------------------------------------------------------------------------------------
 // Campaigns
 
-/** The county's campaigns, newest first, with their response counts inside the user's scope. */
+/** The county's campaigns over the user's scope, newest first, with their response counts inside it. */
 export async function listRateCampaigns(user: ScopedUser): Promise<RateCampaign[]> {
   const rows = await sql<(Omit<RateCampaign, "tagged" | "measures"> & { definition: unknown })[]>`
     select c.id, c.code, c.name, v.survey_id as "surveyId", v.title as "surveyTitle", v.version,
@@ -83,7 +84,7 @@ export async function listRateCampaigns(user: ScopedUser): Promise<RateCampaign[
       from response_tallies t join places p on p.id = t.place_id
       where t.campaign_id = c.id and t.responses > 0 and ${inScope(user, "p.path")}
     ) s on true
-    where c.county_id = ${user.countyId}
+    where c.county_id = ${user.countyId} and ${coversScope(user)}
     order by c.opens_at desc, c.id desc`;
   return rows.map(({ definition, ...campaign }) => {
     const tagged = taggedQuestions(definition);

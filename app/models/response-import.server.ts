@@ -25,7 +25,7 @@ import {
   withoutRequired,
 } from "~/domain/response-mapping";
 import { recordAudit } from "~/models/audit.server";
-import { getCampaign, linksOf, type Campaign } from "~/models/campaigns.server";
+import { campaignInScope, linksOf, type Campaign } from "~/models/campaigns.server";
 import type { CurrentUser } from "~/models/users.server";
 import { buildRenderSurvey } from "~/survey/render";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
@@ -46,7 +46,7 @@ export async function stageResponseUpload(
   user: Importer,
   input: { campaignId: number; filename: string; data: Uint8Array },
 ): Promise<{ ok: true; uploadId: number } | { ok: false; issues: ImportIssue[] }> {
-  const campaign = await getCampaign(user.countyId, input.campaignId);
+  const campaign = await campaignInScope(user, input.campaignId);
   if (!campaign) return { ok: false, issues: [issue("responses.import.noCampaign")] };
   let table: Table;
   try {
@@ -76,7 +76,7 @@ async function loadUpload(user: Importer, uploadId: number): Promise<Upload | nu
     select id, filename, sha256, campaign_id as "campaignId", headers, rows
     from response_uploads where id = ${uploadId} and user_id = ${user.id} and county_id = ${user.countyId}`;
   if (!row) return null;
-  const campaign = await getCampaign(user.countyId, row.campaignId);
+  const campaign = await campaignInScope(user, row.campaignId);
   if (!campaign) return null;
   return { id: row.id, filename: row.filename, sha256: row.sha256, campaign, table: { headers: row.headers, rows: row.rows } };
 }

@@ -2,7 +2,7 @@
 import { sql } from "~/db.server";
 import type { ResponseFilters, ResponseStatus } from "~/domain/response-filters";
 import { inScope } from "~/models/places.server";
-import { resolveLink, type ResidentLink } from "~/models/campaigns.server";
+import { coversScope, resolveLink, type ResidentLink } from "~/models/campaigns.server";
 import { appEnv } from "~/utils/env.server";
 import { countLink } from "~/models/link-counters.server";
 import { describeAnswers, validateAnswers, type AnswerLine } from "~/survey/validate.server";
@@ -286,13 +286,13 @@ export async function listResponses(user: Reader, filters: ResponseFilters, page
   return { rows, counts, total };
 }
 
-/** What the filters offer: the county's campaigns, and the areas of the user's scope. */
+/** What the filters offer: the campaigns over the user's scope, and the areas of that scope. */
 export async function responseFilterChoices(user: Reader) {
   // Areas down to compounds; a grid's areas are its buildings.
   const levels = user.scopeGridId === null ? ["county", "street", "community", "compound"] : ["building"];
   const [campaigns, places] = await Promise.all([
     sql<{ id: number; name: string }[]>`
-      select id, name from campaigns where county_id = ${user.countyId} order by created_at desc, id desc`,
+      select c.id, c.name from campaigns c where c.county_id = ${user.countyId} and ${coversScope(user)} order by c.created_at desc, c.id desc`,
     sql<{ id: number; name: string; level: Level; depth: number }[]>`
       select p.id, p.name, p.level, array_length(p.path, 1) as depth from places p
       where p.county_id = ${user.countyId} and ${inScope(user, "p.path")} and p.level = any(${levels}::text[])

@@ -5,7 +5,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { translate, type Lang } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
-import { getCampaign } from "~/models/campaigns.server";
+import { campaignInScope } from "~/models/campaigns.server";
 import { parseResponseFilters } from "~/domain/response-filters";
 import { exportResponses, type ExportRow } from "~/models/responses.server";
 import { writeCsv } from "~/utils/csv";
@@ -74,7 +74,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const format = params.get("format") === "csv" ? "csv" : "xlsx";
   const filters = parseResponseFilters(params);
   const lang = await getLang(request);
-  const campaign = filters.campaignId ? await getCampaign(user.countyId, filters.campaignId) : null;
+  const campaign = filters.campaignId ? await campaignInScope(user, filters.campaignId) : null;
   invariantResponse(!filters.campaignId || campaign);
   const { questions, rows } = await exportResponses(user, filters);
   const { headers, body } = table(lang, questions, rows);

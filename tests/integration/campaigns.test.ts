@@ -32,6 +32,9 @@ import { loader as csvLoader } from "~/routes/campaigns.$campaignId_.links[.]csv
 import { loader as postersLoader } from "~/routes/campaigns.$campaignId_.posters.$placeId";
 import { loader as codesLoader } from "~/routes/campaigns.$campaignId_.codes.$placeId";
 import { loader as listLoader } from "~/routes/campaigns._index";
+import { loader as ratesLoader } from "~/routes/rates._index";
+import { loader as responsesLoader } from "~/routes/responses._index";
+import { loader as exportLoader } from "~/routes/responses.export";
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
 import { CLIENT, placeId, signedIn } from "./helpers";
 import { reloadAppEnv } from "~/utils/env.server";
@@ -484,6 +487,21 @@ describe("community staff print within their community", () => {
       where l.campaign_id = ${inside} and p.path @> array[${await placeId(countyId, "禾城街道", "锦湖社区")}]::int[]`;
     expect(campaigns.find((c) => c.id === inside)!.links).toBe(n);
     expect((await listLoader(args("/campaigns", {}, adminCookie))).canManage).toBe(true);
+  });
+
+  it("see no other campaign's name: not in the rates picker, the response filters or an export's file name", async () => {
+    for (const names of [
+      (await ratesLoader(args("/rates", {}))).campaigns.map((c) => c.name),
+      (await responsesLoader(args("/responses", {}))).campaigns.map((c) => c.name),
+    ]) {
+      expect(names).toContain("两个社区的批次");
+      expect(names).not.toContain("只有文昌社区的批次");
+    }
+    const admin = (await responsesLoader(args("/responses", {}, adminCookie))).campaigns.map((c) => c.name);
+    expect(admin).toContain("只有文昌社区的批次");
+    expect(await status(exportLoader(args(`/responses/export?campaign=${outside}&format=csv`, {})))).toBe(404);
+    const exported = (await exportLoader(args(`/responses/export?campaign=${inside}&format=csv`, {}))) as Response;
+    expect(decodeURIComponent(exported.headers.get("Content-Disposition")!)).toContain("两个社区的批次");
   });
 
   it("opens such a campaign with only their links and no state changes; another campaign is not found", async () => {
