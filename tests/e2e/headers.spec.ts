@@ -2,13 +2,10 @@
 // resident's JSON submit, cookie flags with and without TLS at the loopback proxy, the cross-site
 // refusal of state-changing requests, sign-in throttling across two app instances, and upload
 // forms posted without multipart/form-data.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import { networkInterfaces, tmpdir } from "node:os";
-import path from "node:path";
+import { networkInterfaces } from "node:os";
 import { expect, request as playwrightRequest, test, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { E2E_PORT } from "../../playwright.config";
-import { cli, DEMO_PASSWORD } from "./helpers";
+import { cli, DEMO_PASSWORD, startSecondServer, type SecondServer } from "./helpers";
 
 const BASE = `http://localhost:${E2E_PORT}`;
 
@@ -140,43 +137,17 @@ test("a state-changing request from another site is refused; the same posts from
   await api.dispose();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 test.describe("sign-in throttling with two app instances on one database", () => {
-  let second: ChildProcess | null = null;
+  let second: SecondServer | null = null;
   let secondBase = "";
 
   test.beforeAll(async () => {
-    const port = await freePort();
-    secondBase = `http://localhost:${port}`;
-    // A second production server on the e2e server's embedded database (it joins the running cluster).
-    second = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        PORT: String(port),
-        DATA_DIR: path.join(tmpdir(), `wenming-e2e-${E2E_PORT}`),
-        DATABASE_URL: "",
-      },
-      stdio: "ignore",
-    });
-    const api = await playwrightRequest.newContext();
-    await expect(async () => expect((await api.get(`${secondBase}/healthz`)).status()).toBe(200)).toPass({ timeout: 60_000 });
-    await api.dispose();
+    second = await startSecondServer();
+    secondBase = second.base;
   });
 
   test.afterAll(async () => {
-    if (!second) return;
-    const exited = new Promise((resolve) => second!.once("exit", resolve));
-    second.kill("SIGTERM");
-    await exited;
+    await second?.stop();
   });
 
   test("5 failures spread over both instances lock the account on both, even for the right password; another account signs in", async () => {

@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { expect, request as playwrightRequest, type Page } from "@playwright/test";
 
 export const SHOTS = "tests/e2e/.artifacts";
 export const DEMO_PASSWORD = "demo2026";
@@ -21,4 +22,47 @@ export function cli(...args: string[]): string {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export type SecondServer = { base: string; output: () => string; stop: () => Promise<void> };
+
+/** A second production server on the e2e server's embedded database (it joins the running cluster), on a free port; its stdout and stderr kept. */
+export async function startSecondServer(): Promise<SecondServer> {
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const server = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      DATA_DIR: path.join(tmpdir(), `wenming-e2e-${process.env.E2E_PORT ?? "3457"}`),
+      DATABASE_URL: "",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  server.stdout!.on("data", (d) => (output += d));
+  server.stderr!.on("data", (d) => (output += d));
+  const api = await playwrightRequest.newContext();
+  await expect(async () => expect((await api.get(`${base}/healthz`)).status()).toBe(200)).toPass({ timeout: 60_000 });
+  await api.dispose();
+  return {
+    base,
+    output: () => output,
+    stop: async () => {
+      if (server.exitCode !== null) return;
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      await exited;
+    },
+  };
 }

@@ -3,54 +3,22 @@
 // whose whole output this test keeps, on the paths where they are most likely to leak — failed
 // sign-ins, a token push with a malformed body and a rejected row, a file import with a bad row,
 // an export with full numbers — and are then looked for in that output and in every error answer.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, request as playwrightRequest, test, type APIRequestContext } from "@playwright/test";
-import { E2E_PORT, PHONE } from "../../playwright.config";
-import { signIn } from "./helpers";
+import { PHONE } from "../../playwright.config";
+import { signIn, startSecondServer, type SecondServer } from "./helpers";
 
-let server: ChildProcess | null = null;
-let output = "";
+let server: SecondServer;
 let base = "";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 test.beforeAll(async () => {
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  // A second production server on the journeys' embedded database, its stdout and stderr kept.
-  server = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: String(port),
-      DATA_DIR: path.join(tmpdir(), `wenming-e2e-${E2E_PORT}`),
-      DATABASE_URL: "",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  const api = await playwrightRequest.newContext();
-  await expect(async () => expect((await api.get(`${base}/healthz`)).status()).toBe(200)).toPass({ timeout: 60_000 });
-  await api.dispose();
+  // A second production server on the journeys' database: its whole output is what is searched.
+  server = await startSecondServer();
+  base = server.base;
 });
 
 test.afterAll(async () => {
-  if (!server) return;
-  const exited = new Promise((resolve) => server!.once("exit", resolve));
-  server.kill("SIGTERM");
-  await exited;
+  await server?.stop();
 });
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join("");
@@ -135,12 +103,12 @@ test("no password, session token, API token or caller's number reaches the serve
   expect((await exported.body()).length).toBeGreaterThan(0);
 
   // Let the request log's 100 ms batches reach the pipe.
-  await expect.poll(() => output.includes("POST /tickets/export"), { timeout: 5_000 }).toBe(true);
-  expect(output).toContain("POST /api/tickets 400");
-  expect(output).toContain("POST /login 401");
+  await expect.poll(() => server.output().includes("POST /tickets/export"), { timeout: 5_000 }).toBe(true);
+  expect(server.output()).toContain("POST /api/tickets 400");
+  expect(server.output()).toContain("POST /login 401");
   const secrets = { password, wrongPassword, session, token, ...phones };
   for (const [what, secret] of Object.entries(secrets)) {
-    expect(output.includes(secret), `${what} in the server's output`).toBe(false);
+    expect(server.output().includes(secret), `${what} in the server's output`).toBe(false);
     for (const body of errorBodies) expect(body.includes(secret), `${what} in an error answer`).toBe(false);
   }
   await api.dispose();
