@@ -2,7 +2,8 @@
 // wrong), session tokens, API tokens and callers' phone numbers go through a production server
 // whose whole output this test keeps, on the paths where they are most likely to leak — failed
 // sign-ins, a token push with a malformed body and a rejected row, a file import with a bad row,
-// an export with full numbers — and are then looked for in that output and in every error answer.
+// an export with full numbers, an agent's reveal of a number — and are then looked for in that
+// output and in every error answer.
 import { randomInt } from "node:crypto";
 import { expect, request as playwrightRequest, test, type APIRequestContext } from "@playwright/test";
 import { PHONE } from "../../playwright.config";
@@ -102,15 +103,35 @@ test("no password, session token, API token or caller's number reaches the serve
   expect(exported.status()).toBe(200);
   expect((await exported.body()).length).toBeGreaterThan(0);
 
+  // The agent's reveal of a caller's number while holding the callback.
+  const agentContext = await browser.newContext({ ...PHONE, baseURL: base });
+  const agent = await agentContext.newPage();
+  await signIn(agent, username, password);
+  await agent.goto("/hotline");
+  await agent
+    .getByTestId("callback-queue")
+    .locator("tbody tr", { hasText: "测评样本" })
+    .filter({ hasNotText: "二次回访" })
+    .filter({ hasNotText: "次未接通" })
+    .last()
+    .getByRole("link")
+    .click();
+  await expect(agent.getByRole("heading", { level: 1 })).toHaveText(/^工单 /);
+  await agent.getByRole("button", { name: "领取并回访" }).click();
+  await agent.getByRole("button", { name: "显示完整号码" }).click();
+  await expect(agent.getByTestId("phone")).toContainText(/1\d{10}/);
+  const revealed = /1\d{10}/.exec(await agent.getByTestId("phone").innerText())![0];
+
   // Let the request log's 100 ms batches reach the pipe.
   await expect.poll(() => server.output().includes("POST /tickets/export"), { timeout: 5_000 }).toBe(true);
   expect(server.output()).toContain("POST /api/tickets 400");
   expect(server.output()).toContain("POST /login 401");
-  const secrets = { password, wrongPassword, session, token, ...phones };
+  const secrets = { password, wrongPassword, session, token, ...phones, revealed };
   for (const [what, secret] of Object.entries(secrets)) {
     expect(server.output().includes(secret), `${what} in the server's output`).toBe(false);
     for (const body of errorBodies) expect(body.includes(secret), `${what} in an error answer`).toBe(false);
   }
   await api.dispose();
+  await agentContext.close();
   await context.close();
 });
