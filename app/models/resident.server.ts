@@ -9,7 +9,7 @@ import { CAMPAIGN_CACHE_MS, deviceHasAnswered, submitResponse, type SubmitOutcom
 import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
 import { cameOverTls, type WithHeaders } from "~/utils/request.server";
 import { getUser } from "~/utils/session.server";
-import { databaseUnavailable } from "~/utils/unavailable.server";
+import { databaseUnavailable, UNAVAILABLE_JSON } from "~/utils/unavailable.server";
 
 /** A submission's body, form-encoded. Questions carry their own length limits (checked per
  *  question, with the form given back); this only bounds what the server reads. 20,000 Chinese
@@ -20,9 +20,10 @@ export const MAX_SUBMISSION_BYTES = 1024 * 1024;
 export const deviceCookie = createCookie("wm_dev", { httpOnly: true, sameSite: "lax", path: "/s", maxAge: 3 * 365 * 24 * 3600 });
 
 /** What the resident page reads of its request: the method, the absolute URL (its scheme sets the
- *  device cookie's Secure flag) and the headers (cookies, user agent, purpose). A Fetch Request is
- *  one; server.ts passes Express's request as one without building it. */
-export type IncomingPage = WithHeaders & { method: string; url: string };
+ *  device cookie's Secure flag), the headers (cookies, user agent, purpose) and the client's
+ *  address (counting opens without a device cookie). server.ts passes Express's request as one
+ *  without building a Fetch Request. */
+export type IncomingPage = WithHeaders & { method: string; url: string; address: string | null };
 
 export async function deviceId(request: WithHeaders): Promise<string | null> {
   const value = await deviceCookie.parse(request.headers.get("Cookie"));
@@ -67,7 +68,12 @@ export async function residentPage(request: IncomingPage, code: string) {
     };
   if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered(campaign.id, device.id)))
     return { status: 409, headers, data: { state: "deviceUsed" as const, place, campaignName: campaign.name, opensAt: null } };
-  if (isRealVisit(request) && request.method === "GET") await countLinkEvent(link.linkId, "opens");
+  if (isRealVisit(request) && request.method === "GET")
+    await countLinkEvent(link.linkId, "opens", {
+      device: device.setCookie ? null : device.id,
+      address: request.address,
+      newDevice: device.setCookie ? device.id : null,
+    });
   return {
     status: 200,
     headers,
@@ -86,7 +92,7 @@ export async function residentPage(request: IncomingPage, code: string) {
 
 export type SubmissionResult = {
   status: number;
-  outcome: SubmitOutcome | { ok: false; reason: "tooLarge" | "malformed" | "unavailable" };
+  outcome: SubmitOutcome | { ok: false; reason: "tooLarge" | "malformed" } | typeof UNAVAILABLE_JSON;
   /** What the form held (as far as it could be read), to give it back when the submission fails. */
   form: { answers: Record<string, unknown>; household: string; key: string; started: string } | null;
 };
@@ -175,7 +181,8 @@ export async function handleSubmissionOf(
     // A database that cannot take the write now (read-only, disk full, restarting): nothing was
     // stored; the resident gets every answer back and is asked to submit again later.
     if (!databaseUnavailable(error)) throw error;
-    return { status: 503, outcome: { ok: false, reason: "unavailable" }, form: given };
+    // The same body as every other 503 of the app (`error`, and `reason` as the page reads it).
+    return { status: 503, outcome: UNAVAILABLE_JSON, form: given };
   }
 
   async function store(): Promise<SubmissionResult> {
