@@ -19,7 +19,10 @@ export const handle = { resident: true };
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.state === "open" ? data.survey.title : "问卷" }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const page = await residentPage({ method: request.method, url: request.url, headers: request.headers, address: context.clientIp }, params.code ?? "");
+  const page = await residentPage(
+    { method: request.method, url: request.url, headers: request.headers, address: context.clientIp },
+    params.code ?? "",
+  );
   invariantResponse(page);
   return data(page.data, { status: page.status, headers: page.headers });
 }
