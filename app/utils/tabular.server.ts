@@ -108,7 +108,7 @@ function zipRefusal(problem: ZipProblem, file: string, limit: number): TableRead
 
 async function xlsxRecords(data: Uint8Array, file: string): Promise<Iterable<RawRecord>> {
   // A zip bomb is refused before exceljs inflates it into memory.
-  const problem = checkZipInMemory(data);
+  const problem = await checkZipInMemory(data);
   if (problem) throw zipRefusal(problem, file, MAX_INFLATED_BYTES);
   const workbook = new ExcelJS.Workbook();
   try {

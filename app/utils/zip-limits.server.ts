@@ -1,11 +1,12 @@
 // Bounds on what an uploaded XLSX (a zip) may inflate to, checked before exceljs reads it: a
 // zip bomb (a few hundred KB whose sheet inflates to hundreds of MB or more) would otherwise be
-// inflated whole into memory by the workbook reader. In memory, every entry is inflated here once
-// with a hard cap on its output (zlib's maxOutputLength), so a size the zip declares falsely
-// changes nothing; on disk (the ticket import, read row by row), the sizes the central directory
+// inflated whole into memory by the workbook reader. In memory, every entry is inflated here once,
+// counting its output as it streams past and stopping at the cap (nothing of it is kept), so a
+// size the zip declares falsely changes nothing; on disk (the ticket import, read row by row), the sizes the central directory
 // declares are checked, and the one entry the streaming reader keeps whole, the shared strings.
+import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import { inflateRawSync } from "node:zlib";
+import { createInflateRaw } from "node:zlib";
 
 /** What every entry of an XLSX held in memory may inflate to, together (register and response imports). */
 export const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
@@ -61,7 +62,7 @@ function entriesOf(dir: Buffer, count: number): Entry[] | null {
  * null when the whole stays within `maxBytes`, else why not (an entry that cannot be read is
  * `unreadable`, as the workbook reader would say).
  */
-export function checkZipInMemory(data: Uint8Array, maxBytes = MAX_INFLATED_BYTES): ZipProblem | null {
+export async function checkZipInMemory(data: Uint8Array, maxBytes = MAX_INFLATED_BYTES): Promise<ZipProblem | null> {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const dir = directoryOf(bytes.subarray(Math.max(0, bytes.length - EOCD_SEARCH)));
   const entries = dir && entriesOf(bytes.subarray(dir.offset, dir.offset + dir.size), dir.count);
@@ -75,21 +76,46 @@ export function checkZipInMemory(data: Uint8Array, maxBytes = MAX_INFLATED_BYTES
     if (compressed.length !== entry.compressed) return "unreadable";
     if (entry.method === 0) total += compressed.length;
     else if (entry.method === 8) {
-      try {
-        total += inflateRawSync(compressed, { maxOutputLength: maxBytes - total + 1 }).length;
-      } catch (error) {
-        if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return "tooLarge";
-        return "unreadable";
-      }
+      const inflated = await inflatedSize(compressed, maxBytes - total);
+      if (inflated === null) return "unreadable";
+      total += inflated;
     } else return "unreadable";
     if (total > maxBytes) return "tooLarge";
   }
   return null;
 }
 
-/** The central directory's declared sizes of a zip on disk, held to the streaming limits above. */
+/** What raw deflate data inflates to, counted as it streams (stopped once over `cap`); null when it is not deflate data. */
+function inflatedSize(compressed: Buffer | NodeJS.ReadableStream, cap: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const inflate = createInflateRaw();
+    const done = (value: number | null) => {
+      if (!Buffer.isBuffer(compressed)) (compressed as unknown as { destroy(): void }).destroy();
+      resolve(value);
+    };
+    let size = 0;
+    inflate.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > cap) {
+        inflate.destroy();
+        done(size);
+      }
+    });
+    inflate.on("end", () => done(size));
+    inflate.on("error", () => done(null));
+    if (Buffer.isBuffer(compressed)) inflate.end(compressed);
+    else {
+      compressed.on("error", () => done(null));
+      compressed.pipe(inflate);
+    }
+  });
+}
+
+/** Every entry of a zip on disk inflated once, held to the streaming limits above. */
 export async function checkZipOnDisk(filePath: string): Promise<ZipProblem | null> {
   const handle = await open(filePath, "r");
+  let entries: Entry[] | null;
+  const starts: number[] = [];
   try {
     const { size } = await handle.stat();
     const tail = Buffer.alloc(Math.min(size, EOCD_SEARCH));
@@ -99,18 +125,31 @@ export async function checkZipOnDisk(filePath: string): Promise<ZipProblem | nul
     if (!dir || dir.size > 16 * 1024 * 1024 || dir.offset + dir.size > size) return "unreadable";
     const bytes = Buffer.alloc(dir.size);
     await handle.read(bytes, 0, dir.size, dir.offset);
-    return checkDeclared(entriesOf(bytes, dir.count));
+    entries = entriesOf(bytes, dir.count);
+    if (!entries) return "unreadable";
+    for (const entry of entries) {
+      const local = Buffer.alloc(30);
+      await handle.read(local, 0, 30, entry.localOffset);
+      if (local.readUInt32LE(0) !== LOCAL_SIGNATURE) return "unreadable";
+      const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+      if (start + entry.compressed > size) return "unreadable";
+      starts.push(start);
+    }
   } finally {
     await handle.close();
   }
-}
-
-function checkDeclared(entries: Entry[] | null): ZipProblem | null {
-  if (!entries) return "unreadable";
   let total = 0;
-  for (const entry of entries) {
-    total += entry.size;
-    if (/sharedStrings\.xml$/i.test(entry.name) && entry.size > MAX_STREAMED_SHARED_STRINGS_BYTES) return "tooLarge";
+  for (const [i, entry] of entries.entries()) {
+    const shared = /sharedStrings\.xml$/i.test(entry.name);
+    const cap = Math.min(MAX_STREAMED_INFLATED_BYTES - total, shared ? MAX_STREAMED_SHARED_STRINGS_BYTES : Infinity);
+    let inflated: number | null = entry.compressed;
+    if (entry.method === 8) {
+      if (entry.compressed === 0) return "unreadable";
+      inflated = await inflatedSize(createReadStream(filePath, { start: starts[i], end: starts[i] + entry.compressed - 1 }), cap);
+    } else if (entry.method !== 0) return "unreadable";
+    if (inflated === null) return "unreadable";
+    if (inflated > cap) return "tooLarge";
+    total += inflated;
   }
-  return total > MAX_STREAMED_INFLATED_BYTES ? "tooLarge" : null;
+  return null;
 }
