@@ -7,7 +7,7 @@ import { campaignAvailability } from "~/domain/campaigns";
 import { countLinkEvent, PAGE_CAMPAIGN_MS, resolveLink, type ResidentLink } from "~/models/campaigns.server";
 import { CAMPAIGN_CACHE_MS, deviceHasAnswered, submitResponse, type SubmitOutcome } from "~/models/responses.server";
 import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
-import { cameOverTls, type WithHeaders } from "~/utils/request.server";
+import { cameOverTls, readCappedBody, type WithHeaders } from "~/utils/request.server";
 import { getUser } from "~/utils/session.server";
 import { databaseUnavailable, UNAVAILABLE_JSON } from "~/utils/unavailable.server";
 
@@ -98,25 +98,7 @@ export type SubmissionResult = {
 };
 
 /** Reads at most `limit` bytes of the body; `complete` is false when there was more. */
-export async function readBody(request: Request, limit: number): Promise<{ text: string; complete: boolean }> {
-  if (!request.body) return { text: "", complete: true };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  // A form-encoded body is ASCII: cutting it at a byte splits no character.
-  const bytes = Buffer.concat(chunks);
-  return { text: new TextDecoder().decode(size > limit ? bytes.subarray(0, limit) : bytes), complete: size <= limit };
-}
+export const readBody = readCappedBody;
 
 /** The render model of a definition, built once per definition object (resolveLink keeps one
  *  object per survey version). */
