@@ -118,7 +118,7 @@ async function main() {
     MAX_SUBMISSION_BYTES: number;
     renderResidentPage: (
       build: ServerBuild,
-      request: { method: string; url: string; headers: Headers },
+      request: { method: string; url: string; headers: Headers; address: string | null },
       code: string,
       nonce: string,
     ) => Promise<{ status: number; headers: Record<string, string>; html: string } | null>;
@@ -191,7 +191,7 @@ async function main() {
         const { renderResidentPage } = current.entry.module as unknown as Entry;
         // Absolute, as a Fetch Request's: its scheme is req.protocol (X-Forwarded-Proto from the loopback proxy).
         const url = `${req.protocol}://${req.get("host")}${req.originalUrl}`;
-        const request = { method: req.method, url, headers: { get: (name: string) => req.get(name) ?? null } };
+        const request = { method: req.method, url, headers: { get: (name: string) => req.get(name) ?? null }, address: req.ip ?? null };
         const page = await renderResidentPage(current, request, req.params.code, res.locals.cspNonce as string);
         if (!page) return next();
         // Not res.send: an ETag would hash every page, and the page is never cached.

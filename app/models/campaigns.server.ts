@@ -2,7 +2,7 @@
 // with one resident link per compound and per building inside the targets.
 import { randomInt } from "node:crypto";
 import { sql } from "~/db.server";
-import { countLink } from "~/models/link-counters.server";
+import { countLink, type LinkVisitor } from "~/models/link-counters.server";
 import { inScope } from "~/models/places.server";
 import { CAMPAIGN_CODE, canMoveTo, type CampaignState, type DuplicatePolicy } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
@@ -362,9 +362,9 @@ export async function resolveLink(code: string, campaignMaxAgeMs = 0): Promise<R
   return { ...link, campaign, definition };
 }
 
-/** Counted in memory and written once a second (app/models/link-counters.server.ts). */
-export async function countLinkEvent(linkId: number, event: "opens" | "starts") {
-  countLink(linkId, event);
+/** Counted in memory and written once a second, once per visitor and day (app/models/link-counters.server.ts). */
+export async function countLinkEvent(linkId: number, event: "opens" | "starts", visitor: LinkVisitor) {
+  countLink(linkId, event, visitor);
 }
 
 /** A household's one-time code for a campaign, made when it has none yet: a volunteer filling the

@@ -7,9 +7,9 @@ import { campaignAvailability } from "~/domain/campaigns";
 import { countLinkEvent, PAGE_CAMPAIGN_MS, resolveLink, type ResidentLink } from "~/models/campaigns.server";
 import { CAMPAIGN_CACHE_MS, deviceHasAnswered, submitResponse, type SubmitOutcome } from "~/models/responses.server";
 import { answersFromForm, buildRenderSurvey, type RenderSurvey } from "~/survey/render";
-import { cameOverTls, type WithHeaders } from "~/utils/request.server";
+import { cameOverTls, readCappedBody, type WithHeaders } from "~/utils/request.server";
 import { getUser } from "~/utils/session.server";
-import { databaseUnavailable } from "~/utils/unavailable.server";
+import { databaseUnavailable, UNAVAILABLE_JSON } from "~/utils/unavailable.server";
 
 /** A submission's body, form-encoded. Questions carry their own length limits (checked per
  *  question, with the form given back); this only bounds what the server reads. 20,000 Chinese
@@ -20,9 +20,10 @@ export const MAX_SUBMISSION_BYTES = 1024 * 1024;
 export const deviceCookie = createCookie("wm_dev", { httpOnly: true, sameSite: "lax", path: "/s", maxAge: 3 * 365 * 24 * 3600 });
 
 /** What the resident page reads of its request: the method, the absolute URL (its scheme sets the
- *  device cookie's Secure flag) and the headers (cookies, user agent, purpose). A Fetch Request is
- *  one; server.ts passes Express's request as one without building it. */
-export type IncomingPage = WithHeaders & { method: string; url: string };
+ *  device cookie's Secure flag), the headers (cookies, user agent, purpose) and the client's
+ *  address (counting opens without a device cookie). server.ts passes Express's request as one
+ *  without building a Fetch Request. */
+export type IncomingPage = WithHeaders & { method: string; url: string; address: string | null };
 
 export async function deviceId(request: WithHeaders): Promise<string | null> {
   const value = await deviceCookie.parse(request.headers.get("Cookie"));
@@ -67,7 +68,12 @@ export async function residentPage(request: IncomingPage, code: string) {
     };
   if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered(campaign.id, device.id)))
     return { status: 409, headers, data: { state: "deviceUsed" as const, place, campaignName: campaign.name, opensAt: null } };
-  if (isRealVisit(request) && request.method === "GET") await countLinkEvent(link.linkId, "opens");
+  if (isRealVisit(request) && request.method === "GET")
+    await countLinkEvent(link.linkId, "opens", {
+      device: device.setCookie ? null : device.id,
+      address: request.address,
+      newDevice: device.setCookie ? device.id : null,
+    });
   return {
     status: 200,
     headers,
@@ -86,31 +92,13 @@ export async function residentPage(request: IncomingPage, code: string) {
 
 export type SubmissionResult = {
   status: number;
-  outcome: SubmitOutcome | { ok: false; reason: "tooLarge" | "malformed" | "unavailable" };
+  outcome: SubmitOutcome | { ok: false; reason: "tooLarge" | "malformed" } | typeof UNAVAILABLE_JSON;
   /** What the form held (as far as it could be read), to give it back when the submission fails. */
   form: { answers: Record<string, unknown>; household: string; key: string; started: string } | null;
 };
 
 /** Reads at most `limit` bytes of the body; `complete` is false when there was more. */
-export async function readBody(request: Request, limit: number): Promise<{ text: string; complete: boolean }> {
-  if (!request.body) return { text: "", complete: true };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  // A form-encoded body is ASCII: cutting it at a byte splits no character.
-  const bytes = Buffer.concat(chunks);
-  return { text: new TextDecoder().decode(size > limit ? bytes.subarray(0, limit) : bytes), complete: size <= limit };
-}
+export const readBody = readCappedBody;
 
 /** The render model of a definition, built once per definition object (resolveLink keeps one
  *  object per survey version). */
@@ -175,7 +163,8 @@ export async function handleSubmissionOf(
     // A database that cannot take the write now (read-only, disk full, restarting): nothing was
     // stored; the resident gets every answer back and is asked to submit again later.
     if (!databaseUnavailable(error)) throw error;
-    return { status: 503, outcome: { ok: false, reason: "unavailable" }, form: given };
+    // The same body as every other 503 of the app (`error`, and `reason` as the page reads it).
+    return { status: 503, outcome: UNAVAILABLE_JSON, form: given };
   }
 
   async function store(): Promise<SubmissionResult> {

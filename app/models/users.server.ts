@@ -37,6 +37,24 @@ const FAILURE_WINDOW_MINUTES = 15;
 const MAX_FAILURES_PER_ACCOUNT = 5;
 const MAX_FAILURES_PER_IP = 30;
 
+/**
+ * login_failures keeps only what the throttle reads: rows older than the window count for
+ * nothing. Every sign-in attempt (the one path that writes the table) deletes them when the last
+ * prune on this instance is PRUNE_EVERY_MS ago; on the index by created_at (migration 015), the
+ * delete touches only the rows it removes. Several instances each prune on their own; deleting
+ * rows another instance already deleted is harmless.
+ */
+const PRUNE_EVERY_MS = 10 * 60_000;
+let lastPrune = 0;
+
+/** Deletes failed sign-ins older than the throttle's window; the number deleted. */
+export async function pruneLoginFailures(): Promise<number> {
+  lastPrune = Date.now();
+  const deleted = await sql`
+    delete from login_failures where created_at < now() - make_interval(mins => ${FAILURE_WINDOW_MINUTES})`;
+  return deleted.count;
+}
+
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 export type SignInResult =
@@ -49,6 +67,7 @@ export async function signIn(
   client: { ip: string | null; userAgent: string | null },
 ): Promise<SignInResult> {
   const key = identifier.trim().toLowerCase();
+  if (Date.now() - lastPrune >= PRUNE_EVERY_MS) await pruneLoginFailures();
   const [user] = await sql<{ id: number; countyId: number; username: string; passwordHash: string; disabled: boolean }[]>`
     select id, county_id as "countyId", username, password_hash as "passwordHash", disabled
     from users where lower(username) = ${key} or phone = ${key}`;

@@ -18,8 +18,11 @@ export const handle = { resident: true };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.state === "open" ? data.survey.title : "问卷" }];
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const page = await residentPage(request, params.code ?? "");
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const page = await residentPage(
+    { method: request.method, url: request.url, headers: request.headers, address: context.clientIp },
+    params.code ?? "",
+  );
   invariantResponse(page);
   return data(page.data, { status: page.status, headers: page.headers });
 }

@@ -41,13 +41,35 @@ export function isConfirmed(form: FormData): boolean {
   return form.get("confirmed") === "yes";
 }
 
+/** Reads at most `limit` bytes of the body; `complete` is false when there was more. */
+export async function readCappedBody(request: Request, limit: number): Promise<{ text: string; complete: boolean }> {
+  if (!request.body) return { text: "", complete: true };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  // A form-encoded body is ASCII: cutting it at a byte splits no character.
+  const bytes = Buffer.concat(chunks);
+  return { text: new TextDecoder().decode(size > limit ? bytes.subarray(0, limit) : bytes), complete: size <= limit };
+}
+
 /**
  * The JSON body of a phone's POST (visit logs, spot-check results), read up to `maxBytes`: the
  * parsed value, or the JSON error response to send (413 too large, 400 not JSON).
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<{ body: unknown } | { failed: Response }> {
-  const text = await request.text();
-  if (text.length > maxBytes) return { failed: Response.json({ error: "body too large" }, { status: 413 }) };
+  // Read only up to the limit: a huge body is never held whole.
+  const { text, complete } = await readCappedBody(request, maxBytes);
+  if (!complete) return { failed: Response.json({ error: "body too large" }, { status: 413 }) };
   try {
     return { body: JSON.parse(text) };
   } catch {

@@ -3,6 +3,13 @@ import iconv from "iconv-lite";
 import Papa from "papaparse";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
+import {
+  checkZipInMemory,
+  checkZipOnDisk,
+  MAX_INFLATED_BYTES,
+  MAX_STREAMED_SHARED_STRINGS_BYTES,
+  type ZipProblem,
+} from "~/utils/zip-limits.server";
 
 /** A spreadsheet as trimmed strings. `line` is the row number the user sees in Excel or a text editor. */
 export type Table = { headers: string[]; rows: { line: number; cells: string[] }[] };
@@ -92,7 +99,17 @@ function lastNonEmpty(cells: string[]): number {
 
 // ---------------------------------------------------------------- XLSX
 
+/** The error of a zip that is too big once inflated, or cannot be read (app/utils/zip-limits.server.ts). */
+function zipRefusal(problem: ZipProblem, file: string, limit: number): TableReadError {
+  return problem === "tooLarge"
+    ? new TableReadError("import.table.inflatesTooLarge", { file, mb: limit / 1024 / 1024 })
+    : new TableReadError("import.table.unreadable", { file });
+}
+
 async function xlsxRecords(data: Uint8Array, file: string): Promise<Iterable<RawRecord>> {
+  // A zip bomb is refused before exceljs inflates it into memory.
+  const problem = await checkZipInMemory(data);
+  if (problem) throw zipRefusal(problem, file, MAX_INFLATED_BYTES);
   const workbook = new ExcelJS.Workbook();
   try {
     // exceljs's typings ask for an ArrayBuffer; the zip reader underneath accepts any byte container.
@@ -338,6 +355,9 @@ function sheetNames(sheets: SheetSummary[]): string {
 
 /** Every sheet of an XLSX with its header row and number of data rows (one streamed pass). */
 export async function summarizeSheets(filePath: string, filename: string): Promise<SheetSummary[]> {
+  // The declared sizes first: shared strings the streaming reader would hold whole (a zip bomb).
+  const problem = await checkZipOnDisk(filePath);
+  if (problem) throw zipRefusal(problem, filename, MAX_STREAMED_SHARED_STRINGS_BYTES);
   const sheets: SheetSummary[] = [];
   try {
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(filePath, xlsxReaderOptions);

@@ -5,7 +5,8 @@
 // statement itself, so nothing was committed). server.ts wraps every route's loader and action
 // with `guardBuild`; the resident's submit answers 503 itself so the form comes back with every
 // answer.
-import type { ServerBuild } from "@remix-run/node";
+import type { ActionFunctionArgs, ServerBuild } from "@remix-run/node";
+import { refuseNonForms } from "~/utils/upload.server";
 
 /** How long a client is told to wait before trying again, in seconds. */
 export const RETRY_AFTER_S = 30;
@@ -64,9 +65,11 @@ function unavailable(json: boolean): Response {
 
 type Handler = (...args: never[]) => unknown;
 
-function guard<F extends Handler>(handler: F | undefined, json: boolean): F | undefined {
+function guard<F extends Handler>(handler: F | undefined, json: boolean, action = false): F | undefined {
   if (!handler) return handler;
   return (async (...args: Parameters<F>) => {
+    // An action's body that is not a form answers 400 from request.formData(), not a 500.
+    if (action) refuseNonForms((args[0] as unknown as ActionFunctionArgs).request);
     try {
       return await handler(...args);
     } catch (error) {
@@ -78,7 +81,8 @@ function guard<F extends Handler>(handler: F | undefined, json: boolean): F | un
 }
 
 /** The build with every loader and action answering 503 when the database is unavailable:
- *  JSON for resource routes (the API, exports), the route's error page for pages. */
+ *  JSON for resource routes (the API, exports), the route's error page for pages; and every
+ *  action answering 400 to a body that is not a form where it reads one (refuseNonForms). */
 export function guardBuild(build: ServerBuild): ServerBuild {
   const routes: ServerBuild["routes"] = {};
   for (const [id, route] of Object.entries(build.routes)) {
@@ -86,7 +90,7 @@ export function guardBuild(build: ServerBuild): ServerBuild {
     const json = !route.module.default;
     routes[id] = {
       ...route,
-      module: { ...route.module, loader: guard(route.module.loader, json), action: guard(route.module.action, json) },
+      module: { ...route.module, loader: guard(route.module.loader, json), action: guard(route.module.action, json, true) },
     };
   }
   return { ...build, routes };

@@ -64,7 +64,12 @@ const headersOf = (cookie: string | null) => ({ "User-Agent": UA, ...(cookie ? {
 /** What server.ts answers (renderResidentPage with Express's request) for this path. */
 function express(path: string, cookie: string | null, nonce = NONCE) {
   const headers = new Headers(headersOf(cookie));
-  return render(build, { method: "GET", url: `http://localhost${path}`, headers }, path.split("/")[2].split("?")[0], nonce);
+  return render(
+    build,
+    { method: "GET", url: `http://localhost${path}`, headers, address: "127.0.0.1" },
+    path.split("/")[2].split("?")[0],
+    nonce,
+  );
 }
 
 /** What Remix's own request handler answers for the same request, once every part of the document

@@ -7,6 +7,8 @@ const zh = {
   "import.table.legacyExcel":
     "文件「{file}」是旧版 Excel（.xls）格式或设置了打开密码，无法读取。请用 Excel 或 WPS 打开，取消密码后另存为 .xlsx 再上传。",
   "import.table.tooManyRows": "文件「{file}」超过 {max} 行数据，请拆分成几个文件分别上传。",
+  "import.table.inflatesTooLarge":
+    "文件「{file}」解压后超过 {mb} MB，无法读取。请删除多余的工作表、格式或空行后另存为 .xlsx，或拆分成几个文件分别上传。",
   "import.table.emptyHeader":
     "第 {line} 行（列名行）的第 {column} 列没有列名。请补上列名或删除这一列；如果表格上方有标题行，请先删除标题行。",
   "import.table.duplicateHeader": "第 {line} 行（列名行）中列名「{column}」出现了不止一次，请删除重复的列或改名。",
@@ -48,6 +50,8 @@ const en: Record<keyof typeof zh, string> = {
   "import.table.legacyExcel":
     'The file "{file}" is an old Excel (.xls) file or is password-protected. Open it in Excel or WPS, remove the password, save it as .xlsx and upload it again.',
   "import.table.tooManyRows": 'The file "{file}" has more than {max} data rows. Split it into several files and upload them one by one.',
+  "import.table.inflatesTooLarge":
+    'The file "{file}" unpacks to more than {mb} MB and cannot be read. Delete extra sheets, formatting or empty rows and save it as .xlsx again, or split it into several files.',
   "import.table.emptyHeader":
     "Column {column} of row {line} (the header row) has no name. Add a name or delete the column; if there is a title row above the headers, delete it first.",
   "import.table.duplicateHeader":
