@@ -286,6 +286,8 @@ export type RecordResult =
       followUpId: number | null;
       followUpDueAt: Date | null;
       state: CallbackState;
+      /** True when this key was recorded before: nothing new was stored. */
+      duplicate: boolean;
     }
   | { ok: false; problem: "notHeld" | "notDue" };
 
@@ -293,6 +295,11 @@ export type RecordResult =
  * Records one call of the agent holding the ticket: its own row, in the round that is due; a
  * first callback that finds the caller unsatisfied or the problem unresolved opens a follow-up
  * for the ticket's department in the same transaction. The hold ends when nothing is left to call.
+ *
+ * `clientKey` (the form's, made when the page was rendered) makes a repeat of the same post
+ * answer with the call already stored instead of adding an attempt; the ticket's row lock
+ * orders two copies that arrive at once, and the check comes before the hold's, since the first
+ * copy may have ended the hold.
  */
 export async function recordCallback(
   agent: Agent,
@@ -300,35 +307,68 @@ export async function recordCallback(
   result: ScriptResult,
   answers: Record<string, unknown>,
   now = new Date(),
+  clientKey: string | null = null,
 ): Promise<RecordResult> {
   return sql.begin(async (tx) => {
-    const [ticket] = await tx<{ departmentId: number | null }[]>`
-      select t.department_id as "departmentId" from tickets t
-        join callback_claims cl on cl.ticket_id = t.id and cl.agent_id = ${agent.id} and cl.expires_at > now()
-      where t.id = ${ticketId} and t.county_id = ${agent.countyId}
-      for update of t`;
-    if (!ticket) return { ok: false, problem: "notHeld" } as const;
+    const [locked] = await tx<{ departmentId: number | null }[]>`
+      select department_id as "departmentId" from tickets where id = ${ticketId} and county_id = ${agent.countyId} for update`;
+    if (!locked) return { ok: false, problem: "notHeld" } as const;
+    if (clientKey) {
+      const [stored] = await tx<
+        { id: string; round: Round; outsideHours: boolean; followUpId: number | null; followUpDueAt: Date | null }[]
+      >`
+        select c.id::text, c.round, c.outside_hours as "outsideHours", f.id as "followUpId", f.due_at as "followUpDueAt"
+          from callbacks c left join followups f on f.callback_id = c.id and f.county_id = c.county_id
+        where c.county_id = ${agent.countyId} and c.client_key = ${clientKey} and c.ticket_id = ${ticketId} and c.agent_id = ${agent.id}`;
+      if (stored) {
+        const state = (await histories(tx, agent.countyId, [ticketId])).get(ticketId)!.state;
+        return {
+          ok: true,
+          callbackId: stored.id,
+          round: stored.round,
+          outsideHours: stored.outsideHours,
+          followUpId: stored.followUpId,
+          followUpDueAt: stored.followUpDueAt,
+          state,
+          duplicate: true,
+        } as const;
+      }
+    }
+    const [held] = await tx`
+      select 1 from callback_claims
+      where ticket_id = ${ticketId} and county_id = ${agent.countyId} and agent_id = ${agent.id} and expires_at > now()`;
+    if (!held) return { ok: false, problem: "notHeld" } as const;
     const before = (await histories(tx, agent.countyId, [ticketId])).get(ticketId)!.state;
     if (before.kind !== "due") return { ok: false, problem: "notDue" } as const;
     const outsideHours = outsideCallingHours(now);
     const [callback] = await tx<{ id: string }[]>`
-      insert into callbacks (county_id, ticket_id, round, agent_id, called_at, outcome, satisfaction, resolved, notes, outside_hours, answers)
+      insert into callbacks (county_id, ticket_id, round, agent_id, called_at, outcome, satisfaction, resolved, notes, outside_hours, answers, client_key)
       values (${agent.countyId}, ${ticketId}, ${before.round}, ${agent.id}, ${now}, ${result.outcome}, ${result.satisfaction},
-              ${result.resolved}, ${result.notes}, ${outsideHours}, ${tx.json(answers as never)})
+              ${result.resolved}, ${result.notes}, ${outsideHours}, ${tx.json(answers as never)}, ${clientKey})
       returning id::text`;
     let followUpId: number | null = null;
     const followUpDueAt = needsFollowUp({ ...result, round: before.round }) ? new Date(now.getTime() + FOLLOW_UP_DAYS * 86_400_000) : null;
     if (followUpDueAt) {
       const [task] = await tx<{ id: number }[]>`
         insert into followups (county_id, ticket_id, callback_id, department_id, due_at, notes)
-        values (${agent.countyId}, ${ticketId}, ${callback.id}::bigint, ${ticket.departmentId},
+        values (${agent.countyId}, ${ticketId}, ${callback.id}::bigint, ${locked.departmentId},
                 ${followUpDueAt}, ${result.notes})
         returning id`;
       followUpId = task.id;
     }
     const state = (await histories(tx, agent.countyId, [ticketId])).get(ticketId)!.state;
-    if (state.kind !== "due") await tx`delete from callback_claims where ticket_id = ${ticketId} and agent_id = ${agent.id}`;
-    return { ok: true, callbackId: callback.id, round: before.round, outsideHours, followUpId, followUpDueAt, state } as const;
+    if (state.kind !== "due")
+      await tx`delete from callback_claims where ticket_id = ${ticketId} and agent_id = ${agent.id} and county_id = ${agent.countyId}`;
+    return {
+      ok: true,
+      callbackId: callback.id,
+      round: before.round,
+      outsideHours,
+      followUpId,
+      followUpDueAt,
+      state,
+      duplicate: false,
+    } as const;
   });
 }
 

@@ -4,6 +4,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { randomUUID } from "node:crypto";
 import { useState } from "react";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -21,6 +22,7 @@ import { clientInfo } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
 
 const SCRIPT = "hotline-callback.json";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "callback:work");
@@ -31,6 +33,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     mine: detail.ticket.holderId === user.id,
     script: buildRenderSurvey(loadTemplate(SCRIPT)),
     outsideHours: outsideCallingHours(new Date()),
+    // The record form's key: a repeat of the same post (a retry, a double click) stores one call.
+    clientKey: randomUUID(),
   };
 }
 
@@ -72,13 +76,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!checked.ok) return data<Result>({ errors: checked.errors }, { status: 400 });
   const result = scriptResult(checked.answers);
   invariantResponse(result, 400);
-  const recorded = await recordCallback(user, ticketId, result, checked.answers);
+  // Absent on a page rendered before keys existed (a deploy while the agent had it open).
+  const clientKey = form.get("clientKey");
+  invariantResponse(clientKey === null || (typeof clientKey === "string" && UUID.test(clientKey)), 400);
+  const recorded = await recordCallback(user, ticketId, result, checked.answers, new Date(), clientKey);
   if (!recorded.ok) return data<Result>({ error: `ticket.error.${recorded.problem}` }, { status: 409 });
-  await recordAudit(user, "callbacks.record", {
-    target: String(ticketId),
-    details: { callbackId: recorded.callbackId, round: recorded.round, outcome: result.outcome, followUpId: recorded.followUpId },
-    ip,
-  });
+  if (!recorded.duplicate)
+    await recordAudit(user, "callbacks.record", {
+      target: String(ticketId),
+      details: { callbackId: recorded.callbackId, round: recorded.round, outcome: result.outcome, followUpId: recorded.followUpId },
+      ip,
+    });
   return data<Result>({
     notice: "ticket.recorded",
     outsideHours: recorded.outsideHours,
@@ -87,7 +95,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function TicketPage() {
-  const { ticket, callbacks, followUps, state, mine, script, outsideHours } = useLoaderData<typeof loader>();
+  const { ticket, callbacks, followUps, state, mine, script, outsideHours, clientKey } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const when = useDateTimeFormat("short", "short");
@@ -194,6 +202,7 @@ export default function TicketPage() {
           onChange={(e) => setAnswers(answersFromForm(script, new FormData(e.currentTarget)))}
         >
           <h2>{t("ticket.script")}</h2>
+          <input type="hidden" name="clientKey" value={clientKey} />
           {outsideHours && <p className="alert warn">{t("ticket.outsideHoursNow")}</p>}
           {shown.map((q, i) => (
             <Question

@@ -153,6 +153,32 @@ describe("attempts", () => {
     expect(await recordCallback(agent, id, reached("satisfied", true), {})).toEqual({ ok: false, problem: "notHeld" });
   });
 
+  it("stores a call posted twice with its form's key once, also when both copies arrive together", async () => {
+    const count = async (id: number) => (await sql<{ n: number }[]>`select count(*)::int as n from callbacks where ticket_id = ${id}`)[0].n;
+    // A failed attempt repeated: one attempt, so the slot rule still needs three slots.
+    const id = await ticket();
+    await claimTicket(agent, id);
+    const key = "0b6c8f3e-2a41-4d7e-9c55-6f1e2d3c4b5a";
+    const first = await recordCallback(agent, id, failed("no_answer"), {}, beijing(9, 2), key);
+    const again = await recordCallback(agent, id, failed("no_answer"), {}, beijing(9, 2), key);
+    expect(first).toMatchObject({ ok: true, duplicate: false });
+    expect(again).toMatchObject({ ok: true, duplicate: true, callbackId: first.ok && first.callbackId });
+    expect(await count(id)).toBe(1);
+    // The final call ends the hold; its repeat is still answered with the stored call, not "not held".
+    const together = "7d1e9a52-3b6f-4c08-a2e4-91f0c3d5b6e7";
+    const copies = await Promise.all(
+      [1, 2, 3].map(() => recordCallback(agent, id, reached("unsatisfied", false), {}, beijing(15, 1), together)),
+    );
+    expect(copies.filter((c) => c.ok && !c.duplicate)).toHaveLength(1);
+    expect(copies.every((c) => c.ok && c.state.kind === "followUp" && c.followUpId !== null)).toBe(true);
+    expect(new Set(copies.map((c) => c.ok && c.followUpId)).size).toBe(1);
+    expect(await count(id)).toBe(2);
+    const [{ followups }] = await sql<{ followups: number }[]>`select count(*)::int as followups from followups where ticket_id = ${id}`;
+    expect(followups).toBe(1);
+    // Another agent cannot take over a key.
+    expect(await recordCallback(agent2, id, failed("busy"), {}, beijing(10, 1), key)).toEqual({ ok: false, problem: "notHeld" });
+  });
+
   it("refuses a call by an agent who does not hold the ticket", async () => {
     const id = await ticket();
     expect(await recordCallback(agent2, id, reached("satisfied", true), {})).toEqual({ ok: false, problem: "notHeld" });
