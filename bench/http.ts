@@ -9,6 +9,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
+import { answerBodies, deviceCookieFor } from "../tests/support/answer-bodies";
 import { fmt, load, log, pct, startServer, table, type LoadResult } from "./lib";
 
 const sections = process.argv.slice(2);
@@ -48,9 +49,6 @@ log(`app up in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
 // App modules read DATABASE_URL when they load.
 const { sql } = await import("../app/db.server");
-const { buildRenderSurvey } = await import("../app/survey/render");
-const { evaluateCondition } = await import("../app/survey/condition");
-const { mulberry32 } = await import("../app/domain/sampling");
 const { deviceCookie } = await import("../app/models/resident.server");
 const { tallyDifferences } = await import("../app/models/rates.server");
 
@@ -69,43 +67,8 @@ const ceiling = await startServer(
   path.join(tmp, "ceiling.log"),
 );
 
-// Answer sets: every question the other answers show gets a choice (or a short text), seeded.
-const survey = buildRenderSurvey(campaign.definition);
-const rng = mulberry32(2026);
-const bodies: string[] = [];
-for (let i = 0; i < 500; i++) {
-  const answers: Record<string, unknown> = {};
-  const form = new URLSearchParams();
-  for (const q of survey.elements) {
-    if (q.type === "html") continue;
-    if (q.visibleIf && !evaluateCondition(q.visibleIf, answers)) continue;
-    if ("choices" in q && q.choices.length) {
-      if (q.type === "checkbox") {
-        const picked = q.choices.filter(() => rng() < 0.4);
-        const values = picked.length ? picked : [q.choices[0]];
-        answers[q.name] = values.map((c) => c.value);
-        for (const c of values) form.append(q.name, String(c.value));
-      } else {
-        const c = q.choices[Math.floor(rng() * q.choices.length)];
-        answers[q.name] = c.value;
-        form.append(q.name, String(c.value));
-      }
-    } else if (q.type === "text" || q.type === "comment") {
-      if (rng() < 0.5) {
-        answers[q.name] = "楼道灯坏了，希望尽快修好";
-        form.append(q.name, "楼道灯坏了，希望尽快修好");
-      }
-    } else if (q.type === "matrix") {
-      for (const r of q.rows) form.append(`${q.name}::${r.value}`, String(q.columns[0]?.value));
-    }
-  }
-  form.append("__version", String(campaign.versionId));
-  form.append("__started", String(Date.now() - 120_000));
-  bodies.push(form.toString());
-}
-
-// A device cookie as the app sets it (unsigned): checked against the app's own parser.
-const cookieFor = (id: string) => `wm_dev=${encodeURIComponent(Buffer.from(JSON.stringify(id)).toString("base64"))}`;
+const bodies = answerBodies(campaign.definition, campaign.versionId, 500);
+const cookieFor = deviceCookieFor;
 {
   const id = crypto.randomUUID();
   if ((await deviceCookie.parse(cookieFor(id))) !== id) throw new Error("device cookie format changed");

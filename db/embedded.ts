@@ -51,6 +51,23 @@ function readPassword(dataDir: string): string {
   return password;
 }
 
+/** The library's handle on a cluster in `clusterDir` on `port` (the options every caller uses):
+ *  `initialise()` once, then `start()`, which may be called again after the server died. */
+export function embeddedCluster(clusterDir: string, password: string, port: number, onLog: (message: string) => void = () => {}) {
+  return new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: "postgres",
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: isRoot(),
+    initdbFlags: ["--encoding=UTF8", "--no-locale"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (message) => onLog(String(message)),
+    onError: (error) => onLog(String(error)),
+  });
+}
+
 export async function startEmbeddedPostgres(preferredDir: string, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
   const dataDir = resolveDataDir(preferredDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
@@ -64,20 +81,9 @@ export async function startEmbeddedPostgres(preferredDir: string, log: (line: st
 
   const port = await freePort();
   const output: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    user: "postgres",
-    password,
-    port,
-    persistent: true,
-    createPostgresUser: isRoot(),
-    initdbFlags: ["--encoding=UTF8", "--no-locale"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (message) => {
-      output.push(String(message));
-      log(String(message));
-    },
-    onError: (error) => output.push(String(error)),
+  const pg = embeddedCluster(clusterDir, password, port, (message) => {
+    output.push(message);
+    log(message);
   });
   if (!existsSync(path.join(clusterDir, "PG_VERSION"))) await pg.initialise();
   try {
