@@ -13,12 +13,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import http from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { resolveDataDir } from "../../db/data-dir";
-import { embeddedCluster } from "../../db/embedded";
+import { embeddedCluster, freePort } from "../../db/embedded";
 import { answerBodies, deviceCookieFor } from "../support/answer-bodies";
 
 const SUBMISSIONS = Number(process.env.FAULTS_SUBMISSIONS ?? 2000);
@@ -28,17 +27,6 @@ const CLIENTS = 24;
 const PASSWORD = "demo2026";
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 // ---- PostgreSQL: our own cluster, so that it can be stopped in immediate mode and started again on its port.
 const work = mkdtempSync(path.join(tmpdir(), "wenming-faults-"));
