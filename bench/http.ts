@@ -68,10 +68,9 @@ const ceiling = await startServer(
 );
 
 const bodies = answerBodies(campaign.definition, campaign.versionId, 500);
-const cookieFor = deviceCookieFor;
 {
   const id = crypto.randomUUID();
-  if ((await deviceCookie.parse(cookieFor(id))) !== id) throw new Error("device cookie format changed");
+  if ((await deviceCookie.parse(deviceCookieFor(id))) !== id) throw new Error("device cookie format changed");
 }
 
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
@@ -103,7 +102,7 @@ async function submitSection() {
         path: `/s/${pick(codes)}/submit`,
         headers: {
           "content-type": "application/x-www-form-urlencoded",
-          cookie: cookieFor(crypto.randomUUID()),
+          cookie: deviceCookieFor(crypto.randomUUID()),
           "user-agent": "Mozilla/5.0 (Linux; Android 12) bench",
         },
         body: `${pick(bodies)}&__key=${key}`,
@@ -192,7 +191,7 @@ async function pageSection() {
     request: () => ({
       method: "GET" as const,
       path: `/s/${pick(codes)}?src=qr`,
-      headers: { "user-agent": "Mozilla/5.0 (Linux; Android 12) bench", cookie: cookieFor(crypto.randomUUID()) },
+      headers: { "user-agent": "Mozilla/5.0 (Linux; Android 12) bench", cookie: deviceCookieFor(crypto.randomUUID()) },
     }),
   });
   log(`page: ceiling warm-up, then ${PAGE_SECONDS} s before and after the app`);

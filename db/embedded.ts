@@ -53,7 +53,13 @@ function readPassword(dataDir: string): string {
 
 /** The library's handle on a cluster in `clusterDir` on `port` (the options every caller uses):
  *  `initialise()` once, then `start()`, which may be called again after the server died. */
-export function embeddedCluster(clusterDir: string, password: string, port: number, onLog: (message: string) => void = () => {}) {
+export function embeddedCluster(
+  clusterDir: string,
+  password: string,
+  port: number,
+  onLog: (message: string) => void = () => {},
+  onError: (message: string) => void = onLog,
+) {
   return new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: "postgres",
@@ -64,7 +70,7 @@ export function embeddedCluster(clusterDir: string, password: string, port: numb
     initdbFlags: ["--encoding=UTF8", "--no-locale"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
     onLog: (message) => onLog(String(message)),
-    onError: (error) => onLog(String(error)),
+    onError: (error) => onError(String(error)),
   });
 }
 
@@ -81,10 +87,16 @@ export async function startEmbeddedPostgres(preferredDir: string, log: (line: st
 
   const port = await freePort();
   const output: string[] = [];
-  const pg = embeddedCluster(clusterDir, password, port, (message) => {
-    output.push(message);
-    log(message);
-  });
+  const pg = embeddedCluster(
+    clusterDir,
+    password,
+    port,
+    (message) => {
+      output.push(message);
+      log(message);
+    },
+    (error) => output.push(error),
+  );
   if (!existsSync(path.join(clusterDir, "PG_VERSION"))) await pg.initialise();
   try {
     await pg.start();

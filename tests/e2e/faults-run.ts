@@ -406,19 +406,16 @@ const loadMs = Date.now() - loadStarted;
 log(`load done in ${(loadMs / 1000).toFixed(0)} s: ${requests} requests, ${retries} retries; faults ${JSON.stringify(faults)}`);
 
 // ---- What was stored.
-async function counts(table: "responses" | "visit_logs" | "callbacks", keys: string[]) {
+async function counts(table: "responses" | "visit_logs" | "callbacks", keys: string[], acknowledged: Set<string>) {
   const rows = await db<{ key: string; n: number }[]>`
     select client_key::text as key, count(*)::int as n from ${db(table)} where client_key::text = any(${keys}) group by client_key`;
   const stored = new Map(rows.map((r) => [r.key, r.n]));
   return {
     sent: keys.length,
-    acknowledged: keys.filter((k) => acked[table === "responses" ? "submissions" : table === "visit_logs" ? "visits" : "callbacks"].has(k))
-      .length,
+    acknowledged: keys.filter((k) => acknowledged.has(k)).length,
     stored: rows.length,
     duplicated: rows.filter((r) => r.n > 1).length,
-    lost: keys.filter(
-      (k) => acked[table === "responses" ? "submissions" : table === "visit_logs" ? "visits" : "callbacks"].has(k) && !stored.has(k),
-    ).length,
+    lost: keys.filter((k) => acknowledged.has(k) && !stored.has(k)).length,
   };
 }
 // App modules read DATABASE_URL when they load: the tallies checked with the app's own comparison.
@@ -443,9 +440,9 @@ const summary = {
   faults,
   problems: problems.slice(0, 10),
   refusedVisits: refusedVisits.slice(0, 5),
-  submissions: await counts("responses", submissionKeys),
-  visits: await counts("visit_logs", visitKeys),
-  callbacks: await counts("callbacks", callbackKeys),
+  submissions: await counts("responses", submissionKeys, acked.submissions),
+  visits: await counts("visit_logs", visitKeys, acked.visits),
+  callbacks: await counts("callbacks", callbackKeys, acked.callbacks),
   followUps,
   tallyDifferences: await tallyDifferences(campaign.id),
   coverageDifferences: await coverageDifferences(round, countyId),
