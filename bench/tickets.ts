@@ -87,7 +87,7 @@ let peak = 0;
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
 const began = performance.now();
 const id = await createTicketImport({ countyId: county.id, userId: null, source: "cli", filename: "tickets.csv", fileSize: bytes });
-const checked = await checkTicketFile(id, { path: file, filename: "tickets.csv", sheet: null }, recogniseColumns(HEADER));
+const checked = await checkTicketFile(county.id, id, { path: file, filename: "tickets.csv", sheet: null }, recogniseColumns(HEADER));
 const checkedAt = performance.now();
 const stored = await storeTicketImport(county.id, id);
 const importMs = performance.now() - began;

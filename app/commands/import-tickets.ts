@@ -57,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const importId = await createTicketImport({ countyId: scope.countyId, userId: null, source: "cli", filename, fileSize: size });
-  const checked = await checkTicketFile(importId, { path: file, filename, sheet: values.sheet ?? null }, mapping);
+  const checked = await checkTicketFile(scope.countyId, importId, { path: file, filename, sheet: values.sheet ?? null }, mapping);
   if (checked.state === "failed") {
     console.error(describeFailure(t, checked.failure!));
     return 1;

@@ -7,10 +7,18 @@ export async function recordAudit(
   action: string,
   options: { target?: string; details?: Record<string, unknown>; ip?: string | null; countyId?: number } = {},
 ) {
-  await sql`
-    insert into audit_log (county_id, user_id, action, target, details, ip)
-    values (${options.countyId ?? actor?.countyId ?? null}, ${actor?.id ?? null}, ${action},
-            ${options.target ?? null}, ${sql.json((options.details ?? {}) as never)}, ${options.ip ?? null})`;
+  const countyId = options.countyId ?? actor?.countyId ?? null;
+  const details = sql.json((options.details ?? {}) as never);
+  // An event no county can be named for (a refused sign-in on a name with no account) is kept
+  // apart from the counties' audit logs (migration 016).
+  if (countyId === null)
+    await sql`
+      insert into audit_log_unscoped (user_id, action, target, details, ip)
+      values (${actor?.id ?? null}, ${action}, ${options.target ?? null}, ${details}, ${options.ip ?? null})`;
+  else
+    await sql`
+      insert into audit_log (county_id, user_id, action, target, details, ip)
+      values (${countyId}, ${actor?.id ?? null}, ${action}, ${options.target ?? null}, ${details}, ${options.ip ?? null})`;
 }
 
 export type AuditEntry = {

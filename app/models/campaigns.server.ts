@@ -2,7 +2,7 @@
 // with one resident link per compound and per building inside the targets.
 import { randomInt } from "node:crypto";
 import { sql } from "~/db.server";
-import { countLink, type LinkVisitor } from "~/models/link-counters.server";
+import { countLink, type CountedLink, type LinkVisitor } from "~/models/link-counters.server";
 import { inScope } from "~/models/places.server";
 import { CAMPAIGN_CODE, canMoveTo, type CampaignState, type DuplicatePolicy } from "~/domain/campaigns";
 import type { Level } from "~/domain/places";
@@ -145,7 +145,8 @@ export async function createCampaign(
 export async function setCampaignState(countyId: number, campaignId: number, to: CampaignState): Promise<boolean> {
   const campaign = await getCampaign(countyId, campaignId);
   if (!campaign || !canMoveTo(campaign.state, to)) return false;
-  const result = await sql`update campaigns set state = ${to} where id = ${campaignId} and state = ${campaign.state}`;
+  const result =
+    await sql`update campaigns set state = ${to} where county_id = ${countyId} and id = ${campaignId} and state = ${campaign.state}`;
   // The resident pages of this instance show the new state at once (others within PAGE_CAMPAIGN_MS).
   campaigns.delete(campaignId);
   return result.count === 1;
@@ -354,7 +355,7 @@ export async function resolveLink(code: string, campaignMaxAgeMs = 0): Promise<R
   let definition = definitions.get(campaign.surveyVersionId);
   if (!definition) {
     const [version] = await sql<{ definition: Record<string, unknown> }[]>`
-      select definition from survey_versions where id = ${campaign.surveyVersionId}`;
+      select definition from survey_versions where county_id = ${link.countyId} and id = ${campaign.surveyVersionId}`;
     definition = version.definition;
     if (definitions.size > 200) definitions.clear();
     definitions.set(campaign.surveyVersionId, definition);
@@ -363,8 +364,8 @@ export async function resolveLink(code: string, campaignMaxAgeMs = 0): Promise<R
 }
 
 /** Counted in memory and written once a second, once per visitor and day (app/models/link-counters.server.ts). */
-export async function countLinkEvent(linkId: number, event: "opens" | "starts", visitor: LinkVisitor) {
-  countLink(linkId, event, visitor);
+export async function countLinkEvent(link: CountedLink, event: "opens" | "starts", visitor: LinkVisitor) {
+  countLink(link, event, visitor);
 }
 
 /** A household's one-time code for a campaign, made when it has none yet: a volunteer filling the
@@ -375,7 +376,7 @@ export async function householdCodeOf(countyId: number, campaignId: number, hous
     // Two phones of one household at once make one code.
     await tx`select pg_advisory_xact_lock(${campaignId}, ${householdId})`;
     const [found] = await tx<{ code: string }[]>`
-      select code from household_codes where campaign_id = ${campaignId} and household_id = ${householdId} order by id limit 1`;
+      select code from household_codes where county_id = ${countyId} and campaign_id = ${campaignId} and household_id = ${householdId} order by id limit 1`;
     if (found) return found.code;
     const [household] = await tx<{ buildingId: number }[]>`
       select building_id as "buildingId" from households where id = ${householdId} and county_id = ${countyId}`;

@@ -37,7 +37,8 @@ export async function drawSample(user: { id: number; countyId: number }, rule: S
       returning id`;
     if (drawn.length > 0) {
       await tx`insert into evaluation_sample_tickets ${tx(
-        drawn.map((t) => ({ sample_id: sample.id, ticket_id: t.id })),
+        drawn.map((t) => ({ county_id: user.countyId, sample_id: sample.id, ticket_id: t.id })),
+        "county_id",
         "sample_id",
         "ticket_id",
       )}`;

@@ -38,6 +38,8 @@ let visits = new Map<string, Visit>();
 let timer: NodeJS.Timeout | null = null;
 let flushing: Promise<void> = Promise.resolve();
 let lastPrune = 0;
+/** The county of each link counted (the tenant key of every statement here; a link never changes county). */
+const countyOf = new Map<number, number>();
 
 function schedule() {
   if (timer) return;
@@ -69,8 +71,12 @@ function addVisit(linkId: number, event: "opens" | "starts", visitor: string, hi
   } else visits.set(key, { linkId, event, visitor, hits, counts });
 }
 
+/** A link as the resident pages know it. */
+export type CountedLink = { linkId: number; countyId: number };
+
 /** Counts a completion; an open or a start with its visitor (see the top of this file). */
-export function countLink(linkId: number, event: LinkEvent, visitor?: LinkVisitor) {
+export function countLink({ linkId, countyId }: CountedLink, event: LinkEvent, visitor?: LinkVisitor) {
+  countyOf.set(linkId, countyId);
   if (event === "completions" || !visitor) add(pending, linkId, { [event]: 1 });
   else if (visitor.device) addVisit(linkId, event, `d:${visitor.device}`, 1, true);
   else {
@@ -87,6 +93,11 @@ export function flushLinkCounters(): Promise<void> {
   timer = null;
   const batch = pending;
   const seen = visits;
+  if (countyOf.size > 50_000) {
+    // Keep the counties of the links about to be written (a failed flush puts them back).
+    const kept = new Set([...batch.keys(), ...[...seen.values()].map((v) => v.linkId)]);
+    for (const id of countyOf.keys()) if (!kept.has(id)) countyOf.delete(id);
+  }
   pending = new Map();
   visits = new Map();
   flushing = flushing.then(async () => {
@@ -97,13 +108,13 @@ export function flushLinkCounters(): Promise<void> {
       const rows = [...counts]
         .filter(([, c]) => c.opens + c.starts + c.completions > 0)
         .sort(([a], [b]) => a - b)
-        .map(([id, c]) => [id, c.opens, c.starts, c.completions]);
+        .map(([id, c]) => [countyOf.get(id), id, c.opens, c.starts, c.completions]);
       if (rows.length > 0)
         await sql`
           update campaign_links l
           set opens = l.opens + v.opens::int, starts = l.starts + v.starts::int, completions = l.completions + v.completions::int
-          from (values ${sql(rows as never)}) as v(id, opens, starts, completions)
-          where l.id = v.id::int`;
+          from (values ${sql(rows as never)}) as v(county_id, id, opens, starts, completions)
+          where l.county_id = v.county_id::int and l.id = v.id::int`;
       if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = Date.now();
         await sql`delete from link_visitors where day < (now() at time zone 'Asia/Shanghai')::date - 1`;
@@ -127,15 +138,16 @@ export function flushLinkCounters(): Promise<void> {
  */
 async function countVisitors(list: Visit[]) {
   list.sort((a, b) => a.linkId - b.linkId || a.event.localeCompare(b.event) || a.visitor.localeCompare(b.visitor));
-  const values = list.map((v) => [v.linkId, v.event, v.visitor, v.hits, v.counts]);
+  const values = list.map((v) => [countyOf.get(v.linkId), v.linkId, v.event, v.visitor, v.hits, v.counts]);
   return sql<{ linkId: number; event: "opens" | "starts"; n: number }[]>`
-    with v (link_id, event, visitor, hits, counts) as (
-      select link_id::int, event::text, visitor::text, hits::int, counts::boolean from (values ${sql(values as never)}) as x(link_id, event, visitor, hits, counts)
+    with v (county_id, link_id, event, visitor, hits, counts) as (
+      select county_id::int, link_id::int, event::text, visitor::text, hits::int, counts::boolean
+      from (values ${sql(values as never)}) as x(county_id, link_id, event, visitor, hits, counts)
     ),
     upserted as (
       insert into link_visitors (county_id, link_id, event, day, visitor, hits)
       select l.county_id, v.link_id, v.event, (now() at time zone 'Asia/Shanghai')::date, v.visitor, v.hits
-      from v join campaign_links l on l.id = v.link_id
+      from v join campaign_links l on l.county_id = v.county_id and l.id = v.link_id
       order by v.link_id, v.event, v.visitor
       on conflict (link_id, event, day, visitor) do update set hits = link_visitors.hits + excluded.hits
       returning link_id, event, visitor, hits

@@ -6,17 +6,17 @@ import type { Level } from "~/domain/places";
 
 /** SQL condition: the row whose ancestor path is `pathColumn` lies inside the user's scope.
  *  The one definition of scope in SQL: every model filters with it. */
-export function inScope(user: Pick<ScopedUser, "scopePlaceId" | "scopeGridId">, pathColumn: string) {
+export function inScope(user: ScopedUser, pathColumn: string) {
   const path = sql(pathColumn);
   return user.scopeGridId === null
     ? sql`${path} @> array[${user.scopePlaceId}]::int[]`
-    : sql`${path} && (select coalesce(array_agg(building_id), '{}') from grid_buildings where grid_id = ${user.scopeGridId})`;
+    : sql`${path} && (select coalesce(array_agg(building_id), '{}') from grid_buildings where county_id = ${user.countyId} and grid_id = ${user.scopeGridId})`;
 }
 
 /** SQL: the grid (its id in `gridColumn`) lies wholly inside the user's scope: every one of its buildings. */
-export function gridInScope(user: Pick<ScopedUser, "scopePlaceId" | "scopeGridId">, gridColumn: string) {
-  return sql`not exists (select 1 from grid_buildings gb join places b on b.id = gb.building_id
-                         where gb.grid_id = ${sql(gridColumn)} and not ${inScope(user, "b.path")})`;
+export function gridInScope(user: ScopedUser, gridColumn: string) {
+  return sql`not exists (select 1 from grid_buildings gb join places b on b.county_id = gb.county_id and b.id = gb.building_id
+                         where gb.county_id = ${user.countyId} and gb.grid_id = ${sql(gridColumn)} and not ${inScope(user, "b.path")})`;
 }
 
 /** The user's scope as people name it: the place with its ancestors (county first), and the
@@ -64,10 +64,10 @@ export async function getPlace(user: ScopedUser, placeId: number): Promise<Place
       order by array_length(a.path, 1)`,
     sql<{ level: Level; n: number }[]>`
       select level, count(*)::int as n from places
-      where path @> array[${place.id}]::int[] and id <> ${place.id} group by level`,
+      where county_id = ${user.countyId} and path @> array[${place.id}]::int[] and id <> ${place.id} group by level`,
     sql<{ id: number; name: string }[]>`
       select g.id, g.name from grid_buildings gb join grids g on g.id = gb.grid_id
-      where gb.building_id = any(${place.path}::int[]) limit 1`,
+      where gb.county_id = ${user.countyId} and gb.building_id = any(${place.path}::int[]) limit 1`,
   ]);
   const { path: _path, ...rest } = place;
   return {
@@ -164,9 +164,9 @@ export async function getGrid(user: ScopedUser, gridId: number) {
     select b.id, b.name, b.level, cp.name as compound,
       count(h.id)::int as households, count(h.id) filter (where h.vacant)::int as vacant,
       (select count(*)::int from places c where c.parent_id = b.id) as children
-    from grid_buildings gb join places b on b.id = gb.building_id join places cp on cp.id = b.parent_id
+    from grid_buildings gb join places b on b.county_id = gb.county_id and b.id = gb.building_id join places cp on cp.id = b.parent_id
     left join households h on h.building_id = b.id
-    where gb.grid_id = ${gridId} and ${inScope(user, "b.path")}
+    where gb.county_id = ${user.countyId} and gb.grid_id = ${gridId} and ${inScope(user, "b.path")}
     group by b.id, cp.id order by cp.sort_order, b.sort_order, b.id`;
   return { grid, buildings };
 }

@@ -473,9 +473,9 @@ export async function compareVisited(
     formula.questions.map((x) => x.name),
     sql`case when hh.id is null then null else coalesce(s.reached_at <= r.finished_at, false) end`,
     sql`
-      left join household_codes hc on hc.id = r.household_code_id
-      left join households hh on hh.id = coalesce(r.household_id, hc.household_id)
-      left join visit_household_states s on s.round_id = ${q.round.id} and s.household_id = hh.id`,
+      left join household_codes hc on hc.county_id = r.county_id and hc.id = r.household_code_id
+      left join households hh on hh.county_id = r.county_id and hh.id = coalesce(r.household_id, hc.household_id)
+      left join visit_household_states s on s.county_id = r.county_id and s.round_id = ${q.round.id} and s.household_id = hh.id`,
   );
   return { ...compareGroups(formula, groups, { minN: q.minN }), unlinked };
 }

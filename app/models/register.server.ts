@@ -131,7 +131,7 @@ export async function applyRegisterRows(tx: Tx, countyId: number, rows: Register
 async function scopeIssues(user: CurrentUser, rows: RegisterRow[]): Promise<ImportIssue[]> {
   const scopeNames = await sql<{ name: string; level: string }[]>`
     select a.name, a.level from places s join places a on a.id = any(s.path)
-    where s.id = ${user.scopePlaceId} and a.level <> 'county' order by array_length(a.path, 1)`;
+    where s.county_id = ${user.countyId} and a.county_id = ${user.countyId} and s.id = ${user.scopePlaceId} and a.level <> 'county' order by array_length(a.path, 1)`;
   const issues: ImportIssue[] = [];
   for (const row of rows) {
     const mismatch = scopeNames.find((s) => row[s.level as (typeof PLACE_LEVELS)[number]] !== s.name);
@@ -202,7 +202,7 @@ export async function confirmRegisterImport(user: CurrentUser, importId: number,
     if (issues.length) return { issues };
     const result = await applyRegisterRows(tx, user.countyId, pending.rows);
     await tx`update register_imports set status = 'applied', applied_at = now(), summary = ${tx.json(result as never)}
-             where id = ${importId}`;
+             where county_id = ${user.countyId} and id = ${importId}`;
     return { filename: pending.filename, result };
   });
   if (!outcome) return null;

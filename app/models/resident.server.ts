@@ -66,10 +66,10 @@ export async function residentPage(request: IncomingPage, code: string) {
         opensAt: campaign.opensAt > new Date() ? campaign.opensAt.toISOString() : null,
       },
     };
-  if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered(campaign.id, device.id)))
+  if (campaign.duplicatePolicy === "device" && (await deviceHasAnswered({ id: campaign.id, countyId: link.countyId }, device.id)))
     return { status: 409, headers, data: { state: "deviceUsed" as const, place, campaignName: campaign.name, opensAt: null } };
   if (isRealVisit(request) && request.method === "GET")
-    await countLinkEvent(link.linkId, "opens", {
+    await countLinkEvent(link, "opens", {
       device: device.setCookie ? null : device.id,
       address: request.address,
       newDevice: device.setCookie ? device.id : null,

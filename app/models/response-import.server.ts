@@ -58,7 +58,7 @@ export async function stageResponseUpload(
   if (table.rows.length === 0) return { ok: false, issues: [issue("responses.import.noRows")] };
   const sha256 = createHash("sha256").update(input.data).digest("hex");
   const uploadId = await sql.begin(async (tx) => {
-    await tx`delete from response_uploads where user_id = ${user.id} and created_at < now() - make_interval(hours => ${UPLOAD_HOURS})`;
+    await tx`delete from response_uploads where county_id = ${user.countyId} and user_id = ${user.id} and created_at < now() - make_interval(hours => ${UPLOAD_HOURS})`;
     const [row] = await tx<{ id: number }[]>`
       insert into response_uploads (county_id, campaign_id, user_id, filename, sha256, headers, rows)
       values (${user.countyId}, ${campaign.id}, ${user.id}, ${input.filename}, ${sha256},
@@ -82,7 +82,7 @@ async function loadUpload(user: Importer, uploadId: number): Promise<Upload | nu
 }
 
 export async function cancelResponseUpload(user: Importer, uploadId: number) {
-  await sql`delete from response_uploads where id = ${uploadId} and user_id = ${user.id}`;
+  await sql`delete from response_uploads where county_id = ${user.countyId} and id = ${uploadId} and user_id = ${user.id}`;
 }
 
 /** The key that makes a re-import of the same file store nothing new. */
@@ -162,7 +162,7 @@ function authoritativeCheck(definition: Record<string, unknown>) {
 async function plan(user: Importer, upload: Upload, requested: ResponseMapping | null, authoritative: boolean) {
   const { campaign, table } = upload;
   const [version] = await sql<{ definition: Record<string, unknown> }[]>`
-    select definition from survey_versions where id = ${campaign.surveyVersionId}`;
+    select definition from survey_versions where county_id = ${user.countyId} and id = ${campaign.surveyVersionId}`;
   const survey = buildRenderSurvey(version.definition);
   const targets = mappingTargets(survey);
   const mapping = requested ? completeMapping(requested, table, targets) : suggestMapping(table, targets);
@@ -222,7 +222,7 @@ async function plan(user: Importer, upload: Upload, requested: ResponseMapping |
   const existing = new Set(
     (
       await sql<{ clientKey: string }[]>`
-      select client_key as "clientKey" from responses where campaign_id = ${campaign.id} and client_key = any(${keys}::text[])`
+      select client_key as "clientKey" from responses where county_id = ${user.countyId} and campaign_id = ${campaign.id} and client_key = any(${keys}::text[])`
     ).map((r) => r.clientKey),
   );
   return { version, targets, mapping, issues, planned, existing, places };
@@ -283,7 +283,7 @@ export async function confirmResponseImport(
   const { campaign } = upload;
   const result = await sql.begin(async (tx) => {
     // Two clicks on "confirm" arrive one after the other; the second finds the upload gone.
-    const [claimed] = await tx`delete from response_uploads where id = ${upload.id} returning id`;
+    const [claimed] = await tx`delete from response_uploads where county_id = ${user.countyId} and id = ${upload.id} returning id`;
     if (!claimed) return null;
     const [record] = await tx<{ id: number }[]>`
       insert into response_imports (county_id, campaign_id, user_id, filename, sha256, mapping, rows)
@@ -312,7 +312,7 @@ export async function confirmResponseImport(
       const stored = await tx`insert into responses ${tx(batch)} on conflict (campaign_id, client_key) do nothing returning id`;
       inserted += stored.length;
     }
-    await tx`update response_imports set rows = ${inserted} where id = ${record.id}`;
+    await tx`update response_imports set rows = ${inserted} where county_id = ${user.countyId} and id = ${record.id}`;
     return { importId: record.id, campaignId: campaign.id, inserted, alreadyImported: planned.length - inserted };
   });
   if (!result) return null;

@@ -58,7 +58,7 @@ export async function submitResponse(s: Submission, now = new Date(), resolved: 
 
   const refuse = async (outcome: SubmitOutcome): Promise<SubmitOutcome> => {
     const [stored] = await sql<{ id: string }[]>`
-      select id::text from responses where campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
+      select id::text from responses where county_id = ${link.countyId} and campaign_id = ${campaign.id} and client_key = ${s.clientKey}`;
     return stored ? { ok: true, responseId: stored.id, replay: true } : outcome;
   };
   if (s.versionId !== campaign.surveyVersionId) return refuse({ ok: false, reason: "versionMismatch" });
@@ -88,7 +88,7 @@ export async function submitResponse(s: Submission, now = new Date(), resolved: 
     household: s.householdId ?? null,
     at: now.toISOString(),
   });
-  if (result.outcome === "stored") countLink(link.linkId, "completions");
+  if (result.outcome === "stored") countLink(link, "completions");
   if (result.outcome === "stored" || result.outcome === "replay")
     return { ok: true, responseId: result.responseId!, replay: result.outcome === "replay" };
   return { ok: false, reason: result.outcome };
@@ -184,26 +184,26 @@ async function store(batch: Waiting[]) {
 /** Whether this device has already answered a one-per-device campaign (to say so up front).
  *  Asked on every page GET, so the questions asked in one turn of the event loop share one query
  *  per campaign: fifty phones opening the page at once cost one round trip, not fifty. */
-export function deviceHasAnswered(campaignId: number, deviceId: string | null): Promise<boolean> {
+export function deviceHasAnswered(campaign: { id: number; countyId: number }, deviceId: string | null): Promise<boolean> {
   if (!deviceId) return Promise.resolve(false);
   return new Promise((resolve, reject) => {
-    let asking = deviceQuestions.get(campaignId);
-    if (!asking) deviceQuestions.set(campaignId, (asking = []));
-    asking.push({ deviceId, resolve, reject });
-    if (deviceQuestions.size === 1 && asking.length === 1) setImmediate(askDevices);
+    let asking = deviceQuestions.get(campaign.id);
+    if (!asking) deviceQuestions.set(campaign.id, (asking = { countyId: campaign.countyId, questions: [] }));
+    asking.questions.push({ deviceId, resolve, reject });
+    if (deviceQuestions.size === 1 && asking.questions.length === 1) setImmediate(askDevices);
   });
 }
 
 type DeviceQuestion = { deviceId: string; resolve: (answered: boolean) => void; reject: (error: unknown) => void };
-let deviceQuestions = new Map<number, DeviceQuestion[]>();
+let deviceQuestions = new Map<number, { countyId: number; questions: DeviceQuestion[] }>();
 
 function askDevices() {
   const asked = deviceQuestions;
   deviceQuestions = new Map();
-  for (const [campaignId, questions] of asked) {
+  for (const [campaignId, { countyId, questions }] of asked) {
     const ids = [...new Set(questions.map((q) => q.deviceId))];
     sql<{ deviceId: string }[]>`select device_id as "deviceId" from campaign_devices
-      where campaign_id = ${campaignId} and device_id = any(${ids}::text[])`.then(
+      where county_id = ${countyId} and campaign_id = ${campaignId} and device_id = any(${ids}::text[])`.then(
       (rows) => {
         const answered = new Set(rows.map((r) => r.deviceId));
         for (const q of questions) q.resolve(answered.has(q.deviceId));

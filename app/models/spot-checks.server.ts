@@ -55,7 +55,7 @@ export async function drawSpotChecks(
       and exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and h.path @> array[t.place_id])
     order by h.id`;
   const logs = await householdLogs(
-    round.id,
+    round,
     households.map((h) => h.id),
   );
   const frame: FrameHousehold[] = [];
@@ -261,12 +261,15 @@ export async function checkAssignment(check: CheckerCheck) {
     select h.id, h.room, b.id as "buildingId", b.name as building, cp.name as compound,
       case when s.level = 'stairwell' then s.name end as stairwell, l.at as "visitedAt", last.result, last.at as "checkedAt"
     from spot_check_households sh
-    join households h on h.id = sh.household_id join visit_logs l on l.id = sh.visit_log_id
-    join places s on s.id = h.place_id join places b on b.id = h.building_id join places cp on cp.id = b.parent_id
+    join households h on h.county_id = sh.county_id and h.id = sh.household_id
+    join visit_logs l on l.county_id = sh.county_id and l.id = sh.visit_log_id
+    join places s on s.county_id = sh.county_id and s.id = h.place_id
+    join places b on b.county_id = sh.county_id and b.id = h.building_id
+    join places cp on cp.county_id = sh.county_id and cp.id = b.parent_id
     left join lateral (select r.result, r.at from spot_check_results r
-                       where r.spot_check_id = sh.spot_check_id and r.household_id = sh.household_id
+                       where r.county_id = sh.county_id and r.spot_check_id = sh.spot_check_id and r.household_id = sh.household_id
                        order by r.at desc, r.id desc limit 1) last on true
-    where sh.spot_check_id = ${check.id}
+    where sh.county_id = ${check.round.countyId} and sh.spot_check_id = ${check.id}
     order by cp.sort_order, cp.id, b.sort_order, b.id, s.sort_order, s.id, length(h.room), h.room`;
   const buildings = new Map<number, CheckBuilding>();
   for (const r of rows) {
@@ -317,7 +320,11 @@ export async function recordCheckResults(
 ): Promise<CheckResultOutcome[]> {
   const answers: (CheckResultOutcome | null)[] = results.map(() => null);
   const sample = new Set(
-    (await sql<{ id: number }[]>`select household_id as id from spot_check_households where spot_check_id = ${check.id}`).map((r) => r.id),
+    (
+      await sql<
+        { id: number }[]
+      >`select household_id as id from spot_check_households where county_id = ${user.countyId} and spot_check_id = ${check.id}`
+    ).map((r) => r.id),
   );
   const rows: { index: number; clientKey: string; householdId: number; result: CheckResult; at: Date; note: string | null }[] = [];
   const seen = new Set<string>();

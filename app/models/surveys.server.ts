@@ -86,7 +86,7 @@ export async function publishSurvey(
     if (!survey) return null;
     const [latest] = await tx<{ id: number; version: number; same: boolean }[]>`
       select id, version, definition = ${tx.json(survey.draft as never)} as same from survey_versions
-      where survey_id = ${surveyId} order by version desc limit 1`;
+      where county_id = ${actor.countyId} and survey_id = ${surveyId} order by version desc limit 1`;
     if (latest?.same) return { id: latest.id, version: latest.version, created: false };
     const [created] = await tx<{ id: number; version: number }[]>`
       insert into survey_versions (county_id, survey_id, version, title, definition, published_by)

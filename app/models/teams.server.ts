@@ -74,10 +74,10 @@ export async function teamProgress(user: { id: number; countyId: number }, round
           (select count(*)::int from visit_logs l where l.round_id = ${round.id} and l.volunteer_id = u.id) as logs,
           (select max(l.at) from visit_logs l where l.round_id = ${round.id} and l.volunteer_id = u.id) as "lastAt"
         from visit_team_members m join users u on u.id = m.user_id
-        where m.team_id = ${team.id} order by u.id <> ${user.id}, u.display_name, u.id`,
+        where m.county_id = ${user.countyId} and m.team_id = ${team.id} order by u.id <> ${user.id}, u.display_name, u.id`,
     ]);
     const logs = await householdLogs(
-      round.id,
+      round,
       households.map((h) => h.id),
     );
     const done = households.filter(

@@ -95,11 +95,11 @@ export async function recentTicketImports(countyId: number, limit = 10): Promise
     order by id desc limit ${limit}`;
 }
 
-async function fail(id: number, failure: Failure) {
+async function fail(countyId: number, id: number, failure: Failure) {
   await sql`
     update ticket_imports set state = 'failed', failure = ${sql.json(failure)}, finished_at = now()
-    where id = ${id}`;
-  await sql`delete from ticket_import_rows where import_id = ${id}`;
+    where county_id = ${countyId} and id = ${id}`;
+  await sql`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${id}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,10 +170,11 @@ function copyText(value: string | null): string {
   return value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 
-function copyLine(importId: number, row: Staged): string {
+function copyLine(countyId: number, importId: number, row: Staged): string {
   const t = row.ticket;
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   const fields: (string | null)[] = [
+    String(countyId),
     String(importId),
     String(row.line),
     t?.number ?? row.number,
@@ -184,7 +185,7 @@ function copyLine(importId: number, row: Staged): string {
     t?.category ?? null,
     t?.content ?? null,
     t?.caller ?? null,
-    null,
+    null, // phone_enc (11), below
     row.phone?.hash ?? null,
     row.phone?.masked ?? null,
     t?.street ?? null,
@@ -197,7 +198,7 @@ function copyLine(importId: number, row: Staged): string {
   ];
   const text = fields.map(copyText);
   // bytea in hex, its backslash escaped for COPY's text format.
-  if (row.phone) text[10] = `\\\\x${row.phone.enc.toString("hex")}`;
+  if (row.phone) text[11] /* phone_enc */ = `\\\\x${row.phone.enc.toString("hex")}`;
   return `${text.join("\t")}\n`;
 }
 
@@ -225,6 +226,7 @@ type Progress = { read: number; rejected: number };
  * the first row errors, or `failed` with what made the file unreadable.
  */
 async function stageRows(
+  countyId: number,
   importId: number,
   mapping: TicketMapping,
   rows: AsyncIterable<{ line: number; record: Record<string, string>; extraCells: boolean }>,
@@ -235,7 +237,7 @@ async function stageRows(
   let reported = Date.now();
   try {
     const copy = loader`
-      copy ticket_import_rows (import_id, line, ticket_no, received_at, completed_at, due_at, department, category,
+      copy ticket_import_rows (county_id, import_id, line, ticket_no, received_at, completed_at, due_at, department, category,
         content, caller_name, phone_enc, phone_hash, phone_masked, street, community, area, result, satisfaction,
         satisfaction_raw, problems) from stdin`;
     const writable = await copy.writable();
@@ -251,7 +253,7 @@ async function stageRows(
         const staged = stageRow(line, record, mapping, extraCells);
         progress.read++;
         if (staged.problems.length) progress.rejected++;
-        buffer += copyLine(importId, staged);
+        buffer += copyLine(countyId, importId, staged);
         if (buffer.length > 256 * 1024) {
           if (!writable.write(buffer)) await new Promise((resolve) => writable.once("drain", resolve));
           buffer = "";
@@ -259,7 +261,7 @@ async function stageRows(
         if (Date.now() - reported > PROGRESS_MS) {
           reported = Date.now();
           onProgress?.(progress);
-          await sql`update ticket_imports set rows_read = ${progress.read}, rows_rejected = ${progress.rejected} where id = ${importId}`;
+          await sql`update ticket_imports set rows_read = ${progress.read}, rows_rejected = ${progress.rejected} where county_id = ${countyId} and id = ${importId}`;
         }
       }
     } catch (error) {
@@ -277,28 +279,28 @@ async function stageRows(
   await sql`
     with dup as (
       select ticket_no, min(line) as first from ticket_import_rows
-      where import_id = ${importId} and ticket_no is not null group by ticket_no having count(*) > 1)
+      where county_id = ${countyId} and import_id = ${importId} and ticket_no is not null group by ticket_no having count(*) > 1)
     update ticket_import_rows r
     set problems = coalesce(r.problems, '[]'::jsonb)
       || jsonb_build_array(jsonb_build_object('field', 'number', 'key', 'tickets.error.duplicate', 'params', jsonb_build_object('firstLine', dup.first)))
     from dup
-    where r.import_id = ${importId} and r.ticket_no = dup.ticket_no and r.line <> dup.first`;
+    where r.county_id = ${countyId} and r.import_id = ${importId} and r.ticket_no = dup.ticket_no and r.line <> dup.first`;
   const [{ rejected }] = await sql<{ rejected: number }[]>`
-    select count(*)::int as rejected from ticket_import_rows where import_id = ${importId} and problems is not null`;
-  const errors = await rowErrors(importId, mapping);
+    select count(*)::int as rejected from ticket_import_rows where county_id = ${countyId} and import_id = ${importId} and problems is not null`;
+  const errors = await rowErrors(countyId, importId, mapping);
   await sql`
     update ticket_imports set state = 'checked', rows_read = ${progress.read}, rows_rejected = ${rejected},
       errors = ${sql.json(errors)}, checked_at = now()
-    where id = ${importId}`;
+    where county_id = ${countyId} and id = ${importId}`;
   onProgress?.({ read: progress.read, rejected });
 }
 
-async function rowErrors(importId: number, mapping: TicketMapping): Promise<RowError[]> {
+async function rowErrors(countyId: number, importId: number, mapping: TicketMapping): Promise<RowError[]> {
   const rows = await sql<
     { line: number; problems: { field: TicketField | null; key: string; params?: Record<string, string | number> }[] }[]
   >`
     select line, problems from ticket_import_rows
-    where import_id = ${importId} and problems is not null order by line limit ${KEPT_ERRORS}`;
+    where county_id = ${countyId} and import_id = ${importId} and problems is not null order by line limit ${KEPT_ERRORS}`;
   return rows.flatMap(({ line, problems }) =>
     problems.map((p) => ({
       line,
@@ -312,6 +314,7 @@ async function rowErrors(importId: number, mapping: TicketMapping): Promise<RowE
 
 /** Checks an uploaded or given file against a mapping: reads every row into the staging table. */
 export async function checkTicketFile(
+  countyId: number,
   importId: number,
   file: { path: string; filename: string; sheet: string | null },
   mapping: TicketMapping,
@@ -320,14 +323,14 @@ export async function checkTicketFile(
   await sql`
     update ticket_imports set state = 'checking', sheet = ${file.sheet}, mapping = ${sql.json(mapping)},
       rows_read = 0, rows_rejected = 0, errors = '[]', failure = null
-    where id = ${importId}`;
-  await sql`delete from ticket_import_rows where import_id = ${importId}`;
+    where county_id = ${countyId} and id = ${importId}`;
+  await sql`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
   try {
     const table = await streamTable(file.path, file.filename, { sheet: file.sheet });
     const problems = mappingProblems(mapping, table.headers);
     if (problems.length) {
       await table.rows.return(undefined);
-      await fail(importId, problems[0]);
+      await fail(countyId, importId, problems[0]);
     } else {
       const headers = table.headers;
       async function* records() {
@@ -338,16 +341,16 @@ export async function checkTicketFile(
           yield { line: row.line, record, extraCells };
         }
       }
-      await stageRows(importId, mapping, records(), onProgress);
+      await stageRows(countyId, importId, mapping, records(), onProgress);
     }
   } catch (error) {
     if (!(error instanceof TableReadError)) {
-      await fail(importId, { key: "tickets.import.failed", params: {} });
+      await fail(countyId, importId, { key: "tickets.import.failed", params: {} });
       throw error;
     }
-    await fail(importId, { key: error.key, params: error.params });
+    await fail(countyId, importId, { key: error.key, params: error.params });
   }
-  const result = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where id = ${importId}`;
+  const result = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where county_id = ${countyId} and id = ${importId}`;
   return result[0];
 }
 
@@ -386,7 +389,7 @@ export async function storeTicketImport(countyId: number, importId: number): Pro
       await tx`select pg_advisory_xact_lock(hashtext('tickets'), ${countyId})`;
       await tx`
         create temp table import_src on commit drop as
-        select r.* from ticket_import_rows r where r.import_id = ${importId} and r.problems is null`;
+        select r.* from ticket_import_rows r where r.county_id = ${countyId} and r.import_id = ${importId} and r.problems is null`;
       await tx`
         insert into departments (county_id, name)
         select distinct ${countyId}::int, department from import_src where department is not null
@@ -454,19 +457,19 @@ export async function storeTicketImport(countyId: number, importId: number): Pro
       const inserted = written.filter((w) => w.inserted).length;
       const updated = written.length - inserted;
       if (updated !== versions.count) throw new Error(`ticket import ${importId}: ${updated} updates but ${versions.count} versions`);
-      await tx`delete from ticket_import_rows where import_id = ${importId}`;
+      await tx`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
       await tx`
         update ticket_imports set state = 'done', rows_stored = ${inserted + updated}, inserted = ${inserted},
           updated = ${updated}, unchanged = ${good - inserted - updated}, finished_at = now()
-        where id = ${importId}`;
+        where county_id = ${countyId} and id = ${importId}`;
     });
   } catch (error) {
-    await fail(importId, { key: "tickets.import.failed", params: {} });
+    await fail(countyId, importId, { key: "tickets.import.failed", params: {} });
     throw error;
   } finally {
     removeImportFile(importId);
   }
-  const [row] = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where id = ${importId}`;
+  const [row] = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where county_id = ${countyId} and id = ${importId}`;
   return row;
 }
 
@@ -475,7 +478,7 @@ export async function cancelTicketImport(countyId: number, importId: number): Pr
   const rows = await sql`
     update ticket_imports set state = 'cancelled', finished_at = now()
     where id = ${importId} and county_id = ${countyId} and state in ('uploaded', 'checked', 'failed') returning id`;
-  await sql`delete from ticket_import_rows where import_id = ${importId}`;
+  await sql`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
   removeImportFile(importId);
   return rows.length > 0;
 }
@@ -498,8 +501,8 @@ function beijingWallTime(value: string): string {
 }
 
 /** Stages and stores pushed tickets (the good ones); the rejected are reported by their index (line = index + 1). */
-export async function importPushedTickets(importId: number, countyId: number, tickets: PushedTicket[]): Promise<TicketImport> {
-  await sql`update ticket_imports set state = 'checking', mapping = ${sql.json(PUSH_MAPPING)} where id = ${importId}`;
+export async function importPushedTickets(countyId: number, importId: number, tickets: PushedTicket[]): Promise<TicketImport> {
+  await sql`update ticket_imports set state = 'checking', mapping = ${sql.json(PUSH_MAPPING)} where county_id = ${countyId} and id = ${importId}`;
   async function* records() {
     for (let i = 0; i < tickets.length; i++) {
       const record: Record<string, string> = {};
@@ -511,6 +514,6 @@ export async function importPushedTickets(importId: number, countyId: number, ti
       yield { line: i + 1, record, extraCells: false };
     }
   }
-  await stageRows(importId, PUSH_MAPPING, records());
+  await stageRows(countyId, importId, PUSH_MAPPING, records());
   return storeTicketImport(countyId, importId);
 }

@@ -58,7 +58,10 @@ export async function pruneLoginFailures(): Promise<number> {
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 export type SignInResult =
-  { ok: true; token: string; user: { id: number; countyId: number } } | { ok: false; reason: "invalid" | "disabled" | "rateLimited" };
+  | { ok: true; token: string; user: { id: number; countyId: number } }
+  | { ok: false; reason: "invalid" }
+  // countyId: the named account's county, for the audit log (null when no account has that name).
+  | { ok: false; reason: "disabled" | "rateLimited"; countyId: number | null };
 
 /** Sign in with a username or a phone number. Unknown users and wrong passwords look the same. */
 export async function signIn(
@@ -83,13 +86,14 @@ export async function signIn(
     from login_failures
     where created_at > now() - make_interval(mins => ${FAILURE_WINDOW_MINUTES})
       and (identifier = ${account} or ip = ${client.ip})`;
-  if (byAccount > MAX_FAILURES_PER_ACCOUNT || byIp > MAX_FAILURES_PER_IP) return { ok: false, reason: "rateLimited" };
+  if (byAccount > MAX_FAILURES_PER_ACCOUNT || byIp > MAX_FAILURES_PER_IP)
+    return { ok: false, reason: "rateLimited", countyId: user?.countyId ?? null };
 
   // Hash anyway for unknown users so timing does not reveal which accounts exist.
   const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !valid) return { ok: false, reason: "invalid" };
   await sql`delete from login_failures where id = ${attempt.id}`;
-  if (user.disabled) return { ok: false, reason: "disabled" };
+  if (user.disabled) return { ok: false, reason: "disabled", countyId: user.countyId };
 
   const token = randomBytes(32).toString("base64url");
   await sql`
@@ -118,29 +122,29 @@ export async function userForSession(token: string): Promise<SessionLookup> {
   // A database that takes no writes for now (read-only, disk full) still serves what only reads.
   await sql`
     update sessions set last_seen_at = now(), expires_at = now() + make_interval(hours => ${SESSION_HOURS})
-    where id = ${row.sessionId} and last_seen_at < now() - interval '1 minute'`.catch((error: unknown) => {
+    where county_id = ${row.countyId} and id = ${row.sessionId} and last_seen_at < now() - interval '1 minute'`.catch((error: unknown) => {
     if (!databaseUnavailable(error)) throw error;
   });
   const { expired: _e, revoked: _r, disabled: _d, ...user } = row;
   return { user };
 }
 
-export async function revokeSession(sessionId: number) {
-  await sql`update sessions set revoked_at = now() where id = ${sessionId} and revoked_at is null`;
+export async function revokeSession(countyId: number, sessionId: number) {
+  await sql`update sessions set revoked_at = now() where county_id = ${countyId} and id = ${sessionId} and revoked_at is null`;
 }
 
-async function revokeAllSessions(userId: number, exceptSessionId: number | null = null) {
+async function revokeAllSessions(countyId: number, userId: number, exceptSessionId: number | null = null) {
   await sql`
     update sessions set revoked_at = now()
-    where user_id = ${userId} and revoked_at is null and id is distinct from ${exceptSessionId}`;
+    where county_id = ${countyId} and user_id = ${userId} and revoked_at is null and id is distinct from ${exceptSessionId}`;
 }
 
 export async function changeOwnPassword(user: CurrentUser, current: string, next: string): Promise<boolean> {
   const [row] = await sql<{ passwordHash: string }[]>`
-    select password_hash as "passwordHash" from users where id = ${user.id}`;
+    select password_hash as "passwordHash" from users where county_id = ${user.countyId} and id = ${user.id}`;
   if (!row || !(await verifyPassword(current, row.passwordHash))) return false;
-  await sql`update users set password_hash = ${await hashPassword(next)}, updated_at = now() where id = ${user.id}`;
-  await revokeAllSessions(user.id, user.sessionId);
+  await sql`update users set password_hash = ${await hashPassword(next)}, updated_at = now() where county_id = ${user.countyId} and id = ${user.id}`;
+  await revokeAllSessions(user.countyId, user.id, user.sessionId);
   return true;
 }
 
@@ -260,7 +264,7 @@ export async function updateUser(countyId: number, userId: number, changes: User
       scope_place_id = ${scope.placeId}, scope_grid_id = ${scope.gridId}, department_id = ${department.id}, updated_at = now()
     where id = ${userId} and county_id = ${countyId}`;
   // A narrower scope or another role must take effect now, not at the next sign-in.
-  await revokeAllSessions(userId);
+  await revokeAllSessions(countyId, userId);
   return null;
 }
 
@@ -268,13 +272,13 @@ export async function resetPassword(countyId: number, userId: number, password: 
   const result = await sql`
     update users set password_hash = ${await hashPassword(password)}, updated_at = now()
     where id = ${userId} and county_id = ${countyId}`;
-  if (result.count) await revokeAllSessions(userId);
+  if (result.count) await revokeAllSessions(countyId, userId);
   return result.count === 1;
 }
 
 export async function setDisabled(countyId: number, userId: number, disabled: boolean) {
   const result = await sql`
     update users set disabled = ${disabled}, updated_at = now() where id = ${userId} and county_id = ${countyId}`;
-  if (disabled && result.count) await revokeAllSessions(userId);
+  if (disabled && result.count) await revokeAllSessions(countyId, userId);
   return result.count === 1;
 }

@@ -22,10 +22,12 @@ import { validateAnswers } from "~/survey/validate.server";
 
 const definitions = new Map<number, Record<string, unknown>>();
 /** A published version never changes: its definition is read once (one object, so its render model is built once). */
-async function definitionOf(versionId: number): Promise<Record<string, unknown> | null> {
+async function definitionOf(countyId: number, versionId: number): Promise<Record<string, unknown> | null> {
   let definition = definitions.get(versionId);
   if (!definition) {
-    const [row] = await sql<{ definition: Record<string, unknown> }[]>`select definition from survey_versions where id = ${versionId}`;
+    const [row] = await sql<
+      { definition: Record<string, unknown> }[]
+    >`select definition from survey_versions where county_id = ${countyId} and id = ${versionId}`;
     if (!row) return null;
     if (definitions.size > 200) definitions.clear();
     definitions.set(versionId, (definition = row.definition));
@@ -37,14 +39,14 @@ async function definitionOf(versionId: number): Promise<Record<string, unknown> 
 export async function roundForms(round: VisitRound, householdIds: number[]): Promise<RoundForms> {
   const [campaign] = round.campaignId
     ? await sql<{ campaign: string; name: string; versionId: number; state: string }[]>`
-        select code as campaign, name, survey_version_id as "versionId", state from campaigns where id = ${round.campaignId}`
+        select code as campaign, name, survey_version_id as "versionId", state from campaigns where county_id = ${round.countyId} and id = ${round.campaignId}`
     : [];
-  const questionnaireDefinition = campaign ? await definitionOf(campaign.versionId) : null;
-  const quizDefinition = round.quizVersionId ? await definitionOf(round.quizVersionId) : null;
+  const questionnaireDefinition = campaign ? await definitionOf(round.countyId, campaign.versionId) : null;
+  const quizDefinition = round.quizVersionId ? await definitionOf(round.countyId, round.quizVersionId) : null;
   const answered = campaign
     ? await sql<{ id: number }[]>`
         select distinct household_id as id from responses
-        where campaign_id = ${round.campaignId} and household_id = any(${householdIds}::int[]) and voided_at is null`
+        where county_id = ${round.countyId} and campaign_id = ${round.campaignId} and household_id = any(${householdIds}::int[]) and voided_at is null`
     : [];
   return {
     questionnaire: campaign && questionnaireDefinition ? { ...campaign, survey: renderSurveyOf(questionnaireDefinition) } : null,
@@ -152,7 +154,8 @@ async function storeQuestionnaire(
 ): Promise<Outcome> {
   if (round.campaignId === null) return { status: "refused", reason: "noQuestionnaire" };
   // A resend of a stored questionnaire succeeds again, whatever changed since.
-  const [stored] = await sql`select 1 from responses where campaign_id = ${round.campaignId} and client_key = ${clientKey}`;
+  const [stored] =
+    await sql`select 1 from responses where county_id = ${user.countyId} and campaign_id = ${round.campaignId} and client_key = ${clientKey}`;
   if (stored) return { status: "duplicate" };
   if (round.state !== "open") return { status: "refused", reason: "roundClosed" };
   const householdId = householdOf(form);
@@ -164,7 +167,7 @@ async function storeQuestionnaire(
   const [link] = await sql<{ code: string; policy: string }[]>`
     select l.code, c.duplicate_policy as policy from campaign_links l
     join households h on h.building_id = l.place_id join campaigns c on c.id = l.campaign_id
-    where l.campaign_id = ${round.campaignId} and h.id = ${householdId}`;
+    where l.county_id = ${user.countyId} and l.campaign_id = ${round.campaignId} and h.id = ${householdId}`;
   if (!link) return { status: "refused", reason: "notInCampaign" };
   const householdCode = link.policy === "household" ? await householdCodeOf(user.countyId, round.campaignId, householdId) : null;
   const outcome = await submitResponse(
@@ -197,7 +200,8 @@ async function storeQuiz(
   form: VisitFormInput,
   now: Date,
 ) {
-  const [stored] = await sql`select 1 from visit_answers where round_id = ${round.id} and client_key = ${clientKey}`;
+  const [stored] =
+    await sql`select 1 from visit_answers where county_id = ${user.countyId} and round_id = ${round.id} and client_key = ${clientKey}`;
   if (stored) return { status: "duplicate" } as const;
   if (round.state !== "open") return { status: "refused", reason: "roundClosed" } as const;
   if (round.quizVersionId === null) return { status: "refused", reason: "noQuiz" } as const;
@@ -207,10 +211,10 @@ async function storeQuiz(
   // The quiz follows this volunteer's "reached" log of this household (sent before it).
   const [visit] = await sql<{ id: string; buildingId: number }[]>`
     select l.id::text, h.building_id as "buildingId" from visit_logs l join households h on h.id = l.household_id
-    where l.round_id = ${round.id} and l.client_key = ${typeof form.visitKey === "string" ? form.visitKey : ""}
+    where l.county_id = ${user.countyId} and l.round_id = ${round.id} and l.client_key = ${typeof form.visitKey === "string" ? form.visitKey : ""}
       and l.volunteer_id = ${user.id} and l.household_id = ${householdId} and l.outcome = 'reached'`;
   if (!visit) return { status: "refused", reason: "visitNotFound" } as const;
-  const definition = await definitionOf(round.quizVersionId);
+  const definition = await definitionOf(round.countyId, round.quizVersionId);
   const checked = validateAnswers(definition, form.answers);
   if (!checked.ok) return { status: "refused", reason: "invalid", errors: checked.errors } as const;
   const startedAt = timeOf(form.startedAt);
@@ -224,12 +228,13 @@ async function storeQuiz(
                                started_at, finished_at, duration_seconds, collected_by)
     select ${user.countyId}, ${round.id}, ${visit.id}::bigint, ${householdId}, ${round.quizVersionId}, b.id, b.path,
            ${sql.json(checked.answers as never)}, ${clientKey}, ${startedAt && startedAt <= now ? startedAt : null}, ${now}, ${duration}, ${user.id}
-    from places b where b.id = ${visit.buildingId}
+    from places b where b.county_id = ${user.countyId} and b.id = ${visit.buildingId}
     on conflict do nothing
     returning id`;
   if (inserted.length === 1) return { status: "stored" } as const;
   // Lost the key to a concurrent resend, or this visit's quiz was answered under another key.
-  const [again] = await sql`select 1 from visit_answers where round_id = ${round.id} and client_key = ${clientKey}`;
+  const [again] =
+    await sql`select 1 from visit_answers where county_id = ${user.countyId} and round_id = ${round.id} and client_key = ${clientKey}`;
   return again ? ({ status: "duplicate" } as const) : ({ status: "refused", reason: "quizAnswered" } as const);
 }
 

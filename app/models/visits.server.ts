@@ -28,6 +28,8 @@ type Tx = TransactionSql<Record<string, never>>;
 
 export type VisitRound = {
   id: number;
+  /** The tenant key of every statement about the round (docs/decisions/011). */
+  countyId: number;
   code: string;
   name: string;
   startsAt: Date;
@@ -42,10 +44,13 @@ export type VisitRound = {
 };
 
 const roundColumns = sql`
-  r.id, r.code, r.name, r.starts_at as "startsAt", r.first_deadline as "firstDeadline", r.final_deadline as "finalDeadline",
+  r.id, r.county_id as "countyId", r.code, r.name, r.starts_at as "startsAt", r.first_deadline as "firstDeadline", r.final_deadline as "finalDeadline",
   r.campaign_id as "campaignId", r.message, r.quiz_version_id as "quizVersionId", r.unreachable_after as "unreachableAfter", r.state`;
 
-export type NewRound = Omit<VisitRound, "id" | "state" | "quizVersionId"> & { quizVersionId?: number | null; targetPlaceIds: number[] };
+export type NewRound = Omit<VisitRound, "id" | "countyId" | "state" | "quizVersionId"> & {
+  quizVersionId?: number | null;
+  targetPlaceIds: number[];
+};
 
 export async function createRound(
   actor: { id: number | null; countyId: number },
@@ -57,6 +62,7 @@ export async function createRound(
       select id from places where id = any(${input.targetPlaceIds}::int[]) and county_id = ${actor.countyId}
         and level in ('community', 'compound', 'building')`;
     if (found.length !== new Set(input.targetPlaceIds).size) return { problem: "targetNotFound" as const };
+    // Round codes name a round in URLs without its county: unique across counties (KEY_EXCEPTIONS).
     const [taken] = await tx`select 1 from visit_rounds where code = ${input.code}`;
     if (taken) return { problem: "codeTaken" as const };
     if (input.campaignId !== null) {
@@ -136,7 +142,7 @@ export async function assign(
     const now = new Date();
     await tx`
       update visit_assignments set withdrawn_at = ${now}, withdrawn_by = ${actor.id}
-      where round_id = ${round.id} and withdrawn_at is null
+      where county_id = ${actor.countyId} and round_id = ${round.id} and withdrawn_at is null
         and (place_id = any(${placeIds}::int[]) or grid_id = any(${gridIds}::int[]))`;
     const rows = [
       ...places.map((p) => ({
@@ -180,30 +186,32 @@ export async function withdraw(
 }
 
 /** SQL: the assignment `a` is the volunteer's own or their team's (the leader is a member too). */
-function assignedTo(volunteerId: number) {
-  return sql`(a.volunteer_id = ${volunteerId} or a.team_id in (select m.team_id from visit_team_members m where m.user_id = ${volunteerId}))`;
+function assignedTo(round: Pick<VisitRound, "countyId">, volunteerId: number) {
+  return sql`(a.volunteer_id = ${volunteerId} or a.team_id in (select m.team_id from visit_team_members m where m.county_id = ${round.countyId} and m.user_id = ${volunteerId}))`;
 }
 
 /** SQL: the households of the round's targets that volunteer `v` has assigned now, directly or through a team (`withdrawn` = had, no longer). */
-function assignedHouseholds(roundId: number, volunteerId: number, { withdrawn = false } = {}) {
+function assignedHouseholds(round: RoundKey, volunteerId: number, { withdrawn = false } = {}) {
   const state = withdrawn ? sql`a.withdrawn_at is not null` : sql`a.withdrawn_at is null`;
   return sql`
     select h.id from households h
-    where exists (select 1 from visit_round_targets t where t.round_id = ${roundId} and h.path @> array[t.place_id])
+    where h.county_id = ${round.countyId}
+      and exists (select 1 from visit_round_targets t where t.county_id = h.county_id and t.round_id = ${round.id} and h.path @> array[t.place_id])
       and exists (
         select 1 from visit_assignments a
-        where a.round_id = ${roundId} and ${assignedTo(volunteerId)} and ${state}
+        where a.county_id = h.county_id and a.round_id = ${round.id} and ${assignedTo(round, volunteerId)} and ${state}
           and (h.path @> array[a.place_id]
-               or a.grid_id is not null and h.building_id in (select building_id from grid_buildings gb where gb.grid_id = a.grid_id)))`;
+               or a.grid_id is not null
+                  and h.building_id in (select building_id from grid_buildings gb where gb.county_id = h.county_id and gb.grid_id = a.grid_id)))`;
 }
 
 /** Which of these households the volunteer has assigned in the round now (`mine`), and which
  *  they had but no longer (`before`: withdrawn or reassigned while they were offline). */
 export async function assignmentOf(round: VisitRound, volunteerId: number, householdIds: number[]) {
   const [assigned, formerly] = await Promise.all([
-    sql<{ id: number }[]>`select id from (${assignedHouseholds(round.id, volunteerId)}) a where id = any(${householdIds}::int[])`,
+    sql<{ id: number }[]>`select id from (${assignedHouseholds(round, volunteerId)}) a where id = any(${householdIds}::int[])`,
     sql<{ id: number }[]>`
-      select id from (${assignedHouseholds(round.id, volunteerId, { withdrawn: true })}) a where id = any(${householdIds}::int[])`,
+      select id from (${assignedHouseholds(round, volunteerId, { withdrawn: true })}) a where id = any(${householdIds}::int[])`,
   ]);
   return { mine: new Set(assigned.map((r) => r.id)), before: new Set(formerly.map((r) => r.id)) };
 }
@@ -221,12 +229,15 @@ type LogRow = {
   rejected: boolean;
 };
 
-function logsOf(roundId: number, householdIds: number[] | null, db: Sql | Tx = sql) {
+/** A round as its statements name it: its id and its county. */
+type RoundKey = Pick<VisitRound, "id" | "countyId">;
+
+function logsOf(round: RoundKey, householdIds: number[] | null, db: Sql | Tx = sql) {
   return db<LogRow[]>`
     select l.household_id as "householdId", l.id::text as id, l.volunteer_id as "volunteerId", l.outcome, l.at,
       l.undoes::text as undoes, l.review_state = 'rejected' as rejected
     from visit_logs l
-    where l.round_id = ${roundId} ${householdIds ? sql`and l.household_id = any(${householdIds}::int[])` : sql``}`;
+    where l.county_id = ${round.countyId} and l.round_id = ${round.id} ${householdIds ? sql`and l.household_id = any(${householdIds}::int[])` : sql``}`;
 }
 
 function groupLogs(rows: LogRow[]): Map<number, VisitLog[]> {
@@ -236,8 +247,8 @@ function groupLogs(rows: LogRow[]): Map<number, VisitLog[]> {
 }
 
 /** Every log of these households in the round, by household, for a status computed elsewhere (spot checks, teams). */
-export async function householdLogs(roundId: number, householdIds: number[]): Promise<Map<number, VisitLog[]>> {
-  return groupLogs(await logsOf(roundId, householdIds));
+export async function householdLogs(round: RoundKey, householdIds: number[]): Promise<Map<number, VisitLog[]>> {
+  return groupLogs(await logsOf(round, householdIds));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +298,12 @@ const rulesOf = (round: Pick<VisitRound, "unreachableAfter">) => ({ unreachableA
  * tallies (db/migrations/014) move the households from their old keys to their new ones in the
  * same transaction.
  */
-async function refreshStates(tx: Tx, round: Pick<VisitRound, "id" | "unreachableAfter">, countyId: number, householdIds: number[]) {
+async function refreshStates(
+  tx: Tx,
+  round: Pick<VisitRound, "id" | "countyId" | "unreachableAfter">,
+  countyId: number,
+  householdIds: number[],
+) {
   const ids = [...new Set(householdIds)].sort((a, b) => a - b);
   if (ids.length === 0) return;
   // A new row reads as no row (pending, nobody): the tallies' "before" of a household first logged.
@@ -296,7 +312,7 @@ async function refreshStates(tx: Tx, round: Pick<VisitRound, "id" | "unreachable
     select ${round.id}, id, ${countyId}, 'pending', 0 from unnest(${ids}::int[]) as id order by id
     on conflict (round_id, household_id) do update set county_id = excluded.county_id
     returning household_id, status, volunteers, last_at`;
-  const logs = groupLogs(await logsOf(round.id, ids, tx));
+  const logs = groupLogs(await logsOf(round, ids, tx));
   const rows = ids.map((id) => {
     const own = logs.get(id) ?? [];
     return stateRow(round.id, countyId, id, own, householdVisitState(own, rulesOf(round)));
@@ -306,7 +322,7 @@ async function refreshStates(tx: Tx, round: Pick<VisitRound, "id" | "unreachable
       last_outcome = x.last_outcome, last_volunteer_id = x.last_volunteer_id, volunteers = x.volunteers, conflict = x.conflict
     from jsonb_to_recordset(${tx.json(rows as never)}) as x(household_id int, status text, attempts int, reached_at timestamptz,
       last_at timestamptz, last_outcome text, last_volunteer_id int, volunteers int[], conflict boolean)
-    where s.round_id = ${round.id} and s.household_id = x.household_id`;
+    where s.county_id = ${countyId} and s.round_id = ${round.id} and s.household_id = x.household_id`;
   const after: TallyState[] = rows.map((r) => ({
     household_id: r.household_id,
     status: r.status,
@@ -332,11 +348,11 @@ async function* recomputedStates(db: Sql | Tx, round: VisitRound, countyId: numb
   for (;;) {
     const ids = (
       await db<{ id: number }[]>`
-        select distinct household_id as id from visit_logs where round_id = ${round.id} and household_id > ${after}
+        select distinct household_id as id from visit_logs where county_id = ${countyId} and round_id = ${round.id} and household_id > ${after}
         order by household_id limit ${chunk}`
     ).map((r) => r.id);
     if (ids.length === 0) return;
-    const logs = groupLogs(await logsOf(round.id, ids, db));
+    const logs = groupLogs(await logsOf(round, ids, db));
     yield ids.map((id) => stateRow(round.id, countyId, id, logs.get(id)!, householdVisitState(logs.get(id)!, rulesOf(round))));
     after = ids[ids.length - 1];
   }
@@ -347,7 +363,7 @@ export async function rebuildVisitStates(round: VisitRound, countyId: number): P
   return sql.begin(async (tx) => {
     // No log written or reviewed meanwhile.
     await tx`lock table visit_logs in share mode`;
-    await tx`delete from visit_household_states where round_id = ${round.id}`;
+    await tx`delete from visit_household_states where county_id = ${countyId} and round_id = ${round.id}`;
     let households = 0;
     for await (const rows of recomputedStates(tx, round, countyId)) {
       for (let i = 0; i < rows.length; i += 5000) await tx`insert into visit_household_states ${tx(rows.slice(i, i + 5000))}`;
@@ -364,7 +380,10 @@ export async function rebuildVisitStates(round: VisitRound, countyId: number): P
  */
 export async function coverageDifferences(round: VisitRound, countyId: number): Promise<number> {
   const stored = new Map(
-    (await sql<StateRow[]>`select * from visit_household_states where round_id = ${round.id}`).map((r) => [r.household_id, r]),
+    (await sql<StateRow[]>`select * from visit_household_states where county_id = ${countyId} and round_id = ${round.id}`).map((r) => [
+      r.household_id,
+      r,
+    ]),
   );
   const same = (a: StateRow, b: StateRow) =>
     a.county_id === b.county_id &&
@@ -423,11 +442,11 @@ export async function assignmentFor(user: { id: number; countyId: number }, roun
     join places s on s.id = h.place_id
     join places b on b.id = h.building_id
     join places cp on cp.id = b.parent_id
-    where h.county_id = ${user.countyId} and not h.vacant and h.id in (${assignedHouseholds(round.id, user.id)})
+    where h.county_id = ${user.countyId} and not h.vacant and h.id in (${assignedHouseholds(round, user.id)})
     order by cp.sort_order, cp.id, b.sort_order, b.id, s.sort_order, s.id, length(h.room), h.room`;
   const logs = groupLogs(
     await logsOf(
-      round.id,
+      round,
       rows.map((r) => r.id),
     ),
   );
@@ -538,10 +557,10 @@ export async function recordVisits(
     assignmentOf(round, user.id, ids),
     sql<
       { clientKey: string }[]
-    >`select client_key as "clientKey" from visit_logs where round_id = ${round.id} and client_key = any(${keys}::text[])`,
+    >`select client_key as "clientKey" from visit_logs where county_id = ${user.countyId} and round_id = ${round.id} and client_key = any(${keys}::text[])`,
     sql<{ id: string; clientKey: string; householdId: number; outcome: VisitOutcome }[]>`
       select id::text, client_key as "clientKey", household_id as "householdId", outcome from visit_logs
-      where round_id = ${round.id} and volunteer_id = ${user.id}
+      where county_id = ${user.countyId} and round_id = ${round.id} and volunteer_id = ${user.id}
         and client_key = any(${checked.flatMap((c) => (c.undoes ? [c.undoes] : []))}::text[])`,
   ]);
   const already = new Set(stored.map((r) => r.clientKey));
@@ -757,7 +776,9 @@ export async function coverage(
   const [scope] =
     user.scopeGridId !== null
       ? [{ depth: DEPTH.building! }]
-      : await sql<{ depth: number }[]>`select array_length(path, 1) as depth from places where id = ${user.scopePlaceId}`;
+      : await sql<
+          { depth: number }[]
+        >`select array_length(path, 1) as depth from places where county_id = ${user.countyId} and id = ${user.scopePlaceId}`;
   const scopeDepth = scope?.depth ?? 1;
   const levelDepth = DEPTH[level];
   type Who = Pick<CoverageUnit, "name" | "placeId" | "gridId" | "userId">;
@@ -788,7 +809,7 @@ export async function coverage(
 export async function roundsAssignedTo(user: { id: number; countyId: number }): Promise<(VisitRound & { assignments: number })[]> {
   return sql<(VisitRound & { assignments: number })[]>`
     select ${roundColumns}, count(a.id)::int as assignments
-    from visit_rounds r join visit_assignments a on a.round_id = r.id and ${assignedTo(user.id)} and a.withdrawn_at is null
+    from visit_rounds r join visit_assignments a on a.county_id = r.county_id and a.round_id = r.id and ${assignedTo(user, user.id)} and a.withdrawn_at is null
     where r.county_id = ${user.countyId} and r.state = 'open'
     group by r.id order by r.starts_at desc, r.id desc`;
 }
@@ -813,7 +834,7 @@ export async function chooseRound(
   if (rounds.length <= 1) return { rounds, round: rounds[0] ?? null };
   const counts = await sql<{ roundId: number; households: number }[]>`
     select round_id as "roundId", count(*)::int as households from visit_household_states
-    where round_id = any(${rounds.map((r) => r.id)}::int[]) group by round_id`;
+    where county_id = ${countyId} and round_id = any(${rounds.map((r) => r.id)}::int[]) group by round_id`;
   const logged = new Map(counts.map((c) => [c.roundId, c.households]));
   const most = (list: VisitRound[]) =>
     list.reduce<VisitRound | null>((best, r) => {
@@ -836,7 +857,7 @@ export async function buildingVisits(user: ScopedUser, round: VisitRound, buildi
     order by s.sort_order, s.id, length(h.room), h.room`;
   const logs = groupLogs(
     await logsOf(
-      round.id,
+      round,
       rows.map((r) => r.id),
     ),
   );
@@ -885,7 +906,7 @@ export async function actionLists(user: ScopedUser, round: VisitRound, now = new
     order by cm.sort_order, cm.id, cp.sort_order, cp.id, b.sort_order, b.id, s.sort_order, s.id, length(h.room), h.room`;
   const logs = groupLogs(
     await logsOf(
-      round.id,
+      round,
       households.map((h) => h.id),
     ),
   );

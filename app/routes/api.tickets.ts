@@ -62,7 +62,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     filename: `api:${token.name}`,
     fileSize: length || null,
   });
-  const result = await importPushedTickets(importId, token.countyId, parsed.data.tickets);
+  const result = await importPushedTickets(token.countyId, importId, parsed.data.tickets);
   const t = translator("zh");
   const rejected = new Map<number, { index: number; number: unknown; errors: string[] }>();
   for (const error of result.errors) {

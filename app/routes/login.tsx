@@ -25,7 +25,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await signIn(identifier, password, client);
   if (!result.ok) {
     const status = result.reason === "rateLimited" ? 429 : result.reason === "disabled" ? 403 : 401;
-    if (result.reason !== "invalid") await recordAudit(null, `signin.${result.reason}`, { target: identifier, ip: client.ip });
+    if (result.reason !== "invalid")
+      await recordAudit(null, `signin.${result.reason}`, { countyId: result.countyId ?? undefined, target: identifier, ip: client.ip });
     return data({ error: `login.${result.reason}` }, { status });
   }
   await recordAudit(result.user, "signin", { target: identifier, ip: client.ip });

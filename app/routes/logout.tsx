@@ -12,7 +12,7 @@ export async function loader() {
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await getUser(request);
   if (user) {
-    await revokeSession(user.sessionId);
+    await revokeSession(user.countyId, user.sessionId);
     await recordAudit(user, "signout", { ip: clientInfo(request, context).ip });
   }
   return redirect("/login", { headers: { "Set-Cookie": await destroySession(request) } });

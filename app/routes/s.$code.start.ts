@@ -8,6 +8,6 @@ import { deviceId, isRealVisit } from "~/models/resident.server";
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const link = await resolveLink(params.code ?? "");
   if (!link) return new Response(null, { status: 404 });
-  if (isRealVisit(request)) await countLinkEvent(link.linkId, "starts", { device: await deviceId(request), address: context.clientIp });
+  if (isRealVisit(request)) await countLinkEvent(link, "starts", { device: await deviceId(request), address: context.clientIp });
   return new Response(null, { status: 204 });
 }

@@ -124,6 +124,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       ip,
     });
     void checkTicketFile(
+      user.countyId,
       ticketImport.id,
       { path: importFilePath(ticketImport.id), filename: ticketImport.filename, sheet: parsed.value.sheet || null },
       mapping,

@@ -98,9 +98,9 @@ export async function seedDemoResponses({
   if (!campaign) throw new Error(`no campaign ${campaignId} in county ${countyId}`);
   const links = await sql<{ id: number; placeId: number; communityId: number; households: number }[]>`
     select l.id, l.place_id as "placeId", p.path[3] as "communityId",
-      (select count(*)::int from households h where h.building_id = p.id and not h.vacant) as households
-    from campaign_links l join places p on p.id = l.place_id
-    where l.campaign_id = ${campaignId} and p.level = 'building'
+      (select count(*)::int from households h where h.county_id = p.county_id and h.building_id = p.id and not h.vacant) as households
+    from campaign_links l join places p on p.county_id = l.county_id and p.id = l.place_id
+    where l.county_id = ${countyId} and l.campaign_id = ${campaignId} and p.level = 'building'
     order by p.path[3], l.place_id`;
   const communities = await sql<{ id: number }[]>`
     select id from places where county_id = ${countyId} and level = 'community' order by sort_order, id`;
@@ -166,7 +166,7 @@ export async function seedDemoResponses({
     await tx`
       update campaign_links l set completions = l.completions + c.n
       from jsonb_to_recordset(${tx.json(counted)}) as c(id int, n int)
-      where l.id = c.id`;
+      where l.county_id = ${countyId} and l.id = c.id`;
     return counted.reduce((sum, c) => sum + c.n, 0);
   });
 }

@@ -186,7 +186,7 @@ async function seedTeamAndSpotCheck(countyId: number, jinhu: number, team: numbe
   if (!("id" in drawn)) throw new Error(`demo spot check: ${drawn.problem}`);
   const check = (await checkForChecker({ id: checker.id, countyId }, drawn.id))!;
   const households = await sql<{ id: number }[]>`
-    select household_id as id from spot_check_households where spot_check_id = ${drawn.id} order by draw_order limit 12`;
+    select household_id as id from spot_check_households where county_id = ${countyId} and spot_check_id = ${drawn.id} order by draw_order limit 12`;
   const results = households.map((h, i) => ({
     clientKey: `demo-check-${i + 1}`,
     householdId: h.id,

@@ -38,9 +38,9 @@ export async function seedDemoCounty(
   const [firstStreet] = await sql<{ id: number }[]>`
     select id from places where county_id = ${county.id} and level = 'street' order by sort_order, id limit 1`;
   const [firstCommunity] = await sql<{ id: number }[]>`
-    select id from places where parent_id = ${firstStreet.id} order by sort_order, id limit 1`;
+    select id from places where county_id = ${county.id} and parent_id = ${firstStreet.id} order by sort_order, id limit 1`;
   const [firstGrid] = await sql<{ id: number }[]>`
-    select id from grids where community_id = ${firstCommunity.id} order by id limit 1`;
+    select id from grids where county_id = ${county.id} and community_id = ${firstCommunity.id} order by id limit 1`;
   for (const account of DEMO_ACCOUNTS) {
     const scope =
       account.scope === "grid"

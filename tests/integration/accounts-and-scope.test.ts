@@ -5,6 +5,7 @@ import { createUser, resetPassword, setDisabled, signIn, userForSession, changeO
 import { seedDemoCounty, DEMO_PASSWORD } from "../../db/seed/index";
 import { generateDemoRegister } from "../../db/seed/demo-county";
 import { CLIENT, signedIn } from "./helpers";
+import { action as loginAction } from "~/routes/login";
 
 let countyId: number;
 
@@ -23,7 +24,7 @@ describe("sign-in", () => {
 
   it("locks an account name after 5 failures in 15 minutes, even with the right password", async () => {
     for (let i = 0; i < 5; i++) expect((await signIn("viewer", "nope1234", CLIENT)).ok).toBe(false);
-    expect(await signIn("viewer", DEMO_PASSWORD, CLIENT)).toEqual({ ok: false, reason: "rateLimited" });
+    expect(await signIn("viewer", DEMO_PASSWORD, CLIENT)).toEqual({ ok: false, reason: "rateLimited", countyId });
     await sql`update login_failures set created_at = now() - interval '16 minutes' where identifier = 'viewer'`;
     expect((await signIn("viewer", DEMO_PASSWORD, CLIENT)).ok).toBe(true);
   });
@@ -43,8 +44,12 @@ describe("sign-in", () => {
       expect(await signIn("Throttled", "wrong-pass", { ...CLIENT, ip: `10.0.0.${i}` })).toEqual({ ok: false, reason: "invalid" });
     for (let i = 3; i < 5; i++)
       expect(await signIn("13800000077", "wrong-pass", { ...CLIENT, ip: `10.0.0.${i}` })).toEqual({ ok: false, reason: "invalid" });
-    expect(await signIn("throttled", "right-pass1", CLIENT)).toEqual({ ok: false, reason: "rateLimited" });
-    expect(await signIn("13800000077", "right-pass1", { ...CLIENT, ip: "10.0.1.1" })).toEqual({ ok: false, reason: "rateLimited" });
+    expect(await signIn("throttled", "right-pass1", CLIENT)).toEqual({ ok: false, reason: "rateLimited", countyId });
+    expect(await signIn("13800000077", "right-pass1", { ...CLIENT, ip: "10.0.1.1" })).toEqual({
+      ok: false,
+      reason: "rateLimited",
+      countyId,
+    });
     expect((await signIn("bystander", "right-pass1", CLIENT)).ok).toBe(true);
   });
 
@@ -62,7 +67,7 @@ describe("sign-in", () => {
   it("locks an address after 30 failures in 15 minutes, whichever names it tried; other addresses are unaffected", async () => {
     const ip = "10.0.3.1";
     for (let i = 0; i < 30; i++) expect((await signIn(`guess-${i}`, "wrong-pass", { ...CLIENT, ip })).ok).toBe(false);
-    expect(await signIn("admin", DEMO_PASSWORD, { ...CLIENT, ip })).toEqual({ ok: false, reason: "rateLimited" });
+    expect(await signIn("admin", DEMO_PASSWORD, { ...CLIENT, ip })).toEqual({ ok: false, reason: "rateLimited", countyId });
     expect((await signIn("admin", DEMO_PASSWORD, { ...CLIENT, ip: "10.0.3.2" })).ok).toBe(true);
   });
 
@@ -71,9 +76,38 @@ describe("sign-in", () => {
     if (!session.ok) throw new Error("sign-in failed");
     await setDisabled(countyId, session.user.id, true);
     expect(await userForSession(session.token)).toBeNull();
-    expect(await signIn("volunteer", DEMO_PASSWORD, CLIENT)).toEqual({ ok: false, reason: "disabled" });
+    expect(await signIn("volunteer", DEMO_PASSWORD, CLIENT)).toEqual({ ok: false, reason: "disabled", countyId });
     await setDisabled(countyId, session.user.id, false);
     expect((await signIn("volunteer", DEMO_PASSWORD, CLIENT)).ok).toBe(true);
+  });
+
+  it("audits a refused sign-in in the account's county, and one on a name without an account apart", async () => {
+    const ip = "10.0.4.1";
+    const post = (identifier: string) =>
+      loginAction({
+        request: new Request("http://localhost/login", {
+          method: "POST",
+          body: new URLSearchParams({ identifier, password: "wrong-pass1" }),
+        }),
+        params: {},
+        context: { cspNonce: "", clientIp: ip },
+      });
+    for (let i = 0; i < 31; i++) await post(i % 2 ? "admin" : "no-such-name");
+    const statuses = [
+      (await post("admin")) as { init: ResponseInit | null },
+      (await post("no-such-name")) as { init: ResponseInit | null },
+    ];
+    expect(statuses.map((s) => s.init?.status)).toEqual([429, 429]);
+    const scoped = await sql<{ countyId: number; target: string }[]>`
+      select county_id as "countyId", target from audit_log where action = 'signin.rateLimited' and ip = ${ip}`;
+    const unscoped = await sql<
+      { target: string }[]
+    >`select target from audit_log_unscoped where action = 'signin.rateLimited' and ip = ${ip}`;
+    expect(scoped.length).toBeGreaterThan(0);
+    expect(new Set(scoped.map((r) => `${r.countyId} ${r.target}`))).toEqual(new Set([`${countyId} admin`]));
+    expect(unscoped.length).toBeGreaterThan(0);
+    expect(new Set(unscoped.map((r) => r.target))).toEqual(new Set(["no-such-name"]));
+    await sql`delete from login_failures where ip = ${ip}`;
   });
 
   it("reports an expired session as expired, and a revoked one as gone", async () => {

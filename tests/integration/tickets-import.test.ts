@@ -44,7 +44,7 @@ async function importFile(p: string, mapping?: TicketMapping, sheet: string | nu
   const filename = path.basename(p);
   const id = await createTicketImport({ countyId, userId: null, source: "cli", filename, fileSize: null });
   const headers = Papa.parse<string[]>(readFileSync(p, "utf8").replace(/^\uFEFF/, ""), { preview: 1 }).data[0] ?? [];
-  const checked = await checkTicketFile(id, { path: p, filename, sheet }, mapping ?? recogniseColumns(headers));
+  const checked = await checkTicketFile(countyId, id, { path: p, filename, sheet }, mapping ?? recogniseColumns(headers));
   if (checked.state !== "checked" || !store) return checked;
   return storeTicketImport(countyId, id);
 }
@@ -225,6 +225,7 @@ describe("bad input: each with a clear Chinese message, nothing changed unless t
     const filename = path.basename(p);
     const id = await createTicketImport({ countyId, userId: null, source: "cli", filename, fileSize: null });
     const result = await checkTicketFile(
+      countyId,
       id,
       { path: p, filename, sheet },
       mapping ?? { name: "auto", columns: { number: "工单编号", receivedAt: "受理时间" } },
@@ -279,7 +280,7 @@ describe("bad input: each with a clear Chinese message, nothing changed unless t
     for (const [name, bytes] of variants) {
       const p = file(name, bytes);
       const id = await createTicketImport({ countyId, userId: null, source: "cli", filename: name, fileSize: null });
-      const checked = await checkTicketFile(id, { path: p, filename: name, sheet: null }, recogniseColumns(HEADER.split(",")));
+      const checked = await checkTicketFile(countyId, id, { path: p, filename: name, sheet: null }, recogniseColumns(HEADER.split(",")));
       expect([name, checked.state, checked.rowsRead, checked.rowsRejected]).toEqual([name, "checked", 1, 0]);
       const stored = await storeTicketImport(countyId, id);
       expect(stored.inserted + stored.unchanged).toBe(1);
