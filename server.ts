@@ -10,7 +10,7 @@ import helmet from "helmet";
 import morgan from "morgan";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
-import { bootDatabase, DatabaseUnavailable, PROJECT_ROOT } from "./db/boot";
+import { bootDatabase, DatabaseUnavailable, KeyMismatch, PROJECT_ROOT } from "./db/boot";
 import { readEnv } from "./app/utils/env.server";
 import { recordAppOrigin } from "./app/utils/public-url.server";
 import { connectionLost, databaseUnavailable, guardBuild, UNAVAILABLE_HEADERS, UNAVAILABLE_JSON } from "./app/utils/unavailable.server";
@@ -66,6 +66,11 @@ async function main() {
     if (error instanceof DatabaseUnavailable) {
       console.error(`[wenming] ${error.message}`);
       console.error("[wenming] 数据库无法连接：请检查 DATABASE_URL，或去掉它以使用内置数据库。");
+      process.exit(1);
+    }
+    if (error instanceof KeyMismatch) {
+      console.error(`[wenming] ${error.message}`);
+      console.error("[wenming] 电话号码密钥 PHONE_KEY 与数据库中已加密的号码不符：请使用加密这些号码时的密钥。");
       process.exit(1);
     }
     throw error;

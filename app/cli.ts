@@ -5,7 +5,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bootDatabase, DatabaseUnavailable, type Booted } from "../db/boot";
+import { bootDatabase, DatabaseUnavailable, KeyMismatch, type Booted } from "../db/boot";
 
 export type Command = {
   usage: string;
@@ -52,7 +52,7 @@ async function main(argv: string[]) {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error instanceof DatabaseUnavailable ? error.message : error);
+    console.error(error instanceof DatabaseUnavailable || error instanceof KeyMismatch ? error.message : error);
     process.exit(1);
   },
 );

@@ -3,16 +3,20 @@
 // which are imported only after this has run.
 import postgres from "postgres";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded";
 import { migrate } from "./migrate";
 import { readEnv } from "../app/utils/env.server";
+import { decryptPhone } from "../app/utils/phone-crypto.server";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export class DatabaseUnavailable extends Error {}
+
+/** This instance's PHONE_KEY is not the one the database's phone numbers were encrypted with. */
+export class KeyMismatch extends Error {}
 
 export type Booted = { embedded: EmbeddedDatabase | null; applied: string[]; url: string };
 
@@ -49,12 +53,78 @@ export async function bootDatabase(log: (line: string) => void): Promise<Booted>
   try {
     const applied = await migrate(sql);
     if (applied.length) log(`migrations applied: ${applied.join(", ")}`);
-    if (!process.env.SESSION_SECRET) process.env.SESSION_SECRET = sessionSecret(embedded, log);
-    if (!process.env.PHONE_KEY)
-      process.env.PHONE_KEY = phoneKey(embedded?.dataDir ?? env.DATA_DIR ?? path.join(PROJECT_ROOT, ".data"), log);
+    const dataDir = embedded?.dataDir ?? env.DATA_DIR ?? path.join(PROJECT_ROOT, ".data");
+    if (!process.env.SESSION_SECRET) process.env.SESSION_SECRET = sessionSecret(dataDir, !embedded, log);
+    if (!process.env.PHONE_KEY) process.env.PHONE_KEY = phoneKey(dataDir, log);
+    await checkKeys(sql, { phoneKey: process.env.PHONE_KEY, sessionSecret: process.env.SESSION_SECRET }, log);
     return { embedded, applied, url };
+  } catch (error) {
+    if (error instanceof KeyMismatch && embedded?.owned) await embedded.stop();
+    throw error;
   } finally {
     await sql.end();
+  }
+}
+
+/** A secret's fingerprint: equal for equal secrets, and no way back to the secret. */
+export const keyFingerprint = (secret: string) =>
+  createHmac("sha256", secret).update("wenming key fingerprint v1").digest("hex").slice(0, 32);
+
+/**
+ * Instances that share a database must share its secrets (README, "Staying up"). The first start
+ * records each secret's fingerprint (migration 018); a later start compares:
+ * - another PHONE_KEY would encrypt new numbers so that the other instances cannot read them, and
+ *   read none of the stored ones: the start is refused. A database that holds numbers but no
+ *   fingerprint yet (before 018) is checked by decrypting one of them.
+ * - another SESSION_SECRET signs out whoever signed in through another instance: said, and recorded
+ *   (changing it on purpose is how every session is ended).
+ */
+export async function checkKeys(
+  sql: postgres.Sql,
+  keys: { phoneKey: string; sessionSecret: string },
+  log: (line: string) => void,
+): Promise<void> {
+  const phone = keyFingerprint(keys.phoneKey);
+  const session = keyFingerprint(keys.sessionSecret);
+  await sql.begin(async (tx) => {
+    // One start at a time, so two instances starting together cannot both record theirs.
+    await tx`select pg_advisory_xact_lock(7402315992)`;
+    const rows = await tx<{ name: string; fingerprint: string }[]>`select name, fingerprint from key_fingerprints`;
+    const recorded = new Map(rows.map((r) => [r.name, r.fingerprint]));
+    const storedPhone = recorded.get("phone_key");
+    if (storedPhone === undefined) {
+      const [sample] = await tx<{ enc: Uint8Array }[]>`select phone_enc as enc from tickets where phone_enc is not null limit 1`;
+      if (sample && !opens(sample.enc, keys.phoneKey))
+        throw new KeyMismatch(
+          "PHONE_KEY does not decrypt the callers' numbers stored in this database: start with the key they were encrypted with",
+        );
+      await tx`insert into key_fingerprints (name, fingerprint) values ('phone_key', ${phone})`;
+    } else if (storedPhone !== phone) {
+      throw new KeyMismatch(
+        `PHONE_KEY differs from the key of this database's callers' numbers (fingerprint ${phone}, the database's ${storedPhone}): ` +
+          "every instance on one database needs the same PHONE_KEY",
+      );
+    }
+    const storedSession = recorded.get("session_secret");
+    if (storedSession !== session) {
+      if (storedSession !== undefined)
+        log(
+          "SESSION_SECRET differs from the one last used with this database: sessions signed with the other one end; " +
+            "every instance on one database needs the same SESSION_SECRET",
+        );
+      await tx`
+        insert into key_fingerprints (name, fingerprint) values ('session_secret', ${session})
+        on conflict (name) do update set fingerprint = excluded.fingerprint, recorded_at = now()`;
+    }
+  });
+}
+
+function opens(stored: Uint8Array, phoneKey: string): boolean {
+  try {
+    decryptPhone(stored, phoneKey);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -75,15 +145,14 @@ function phoneKey(dataDir: string, log: (line: string) => void): string {
   return key;
 }
 
-/** Kept beside the embedded data so sessions survive restarts; random per process otherwise. */
-function sessionSecret(embedded: EmbeddedDatabase | null, log: (line: string) => void): string {
-  if (!embedded) {
-    log("SESSION_SECRET is not set: using a random one, so sessions end when the server restarts");
-    return randomBytes(32).toString("base64url");
-  }
-  const file = path.join(embedded.dataDir, "session-secret");
+/** Kept in the data folder so that sessions survive restarts (an external database gets the file
+ *  in DATA_DIR, with the advice to set the variable: instances on other machines need the same). */
+function sessionSecret(dataDir: string, external: boolean, log: (line: string) => void): string {
+  const file = path.join(dataDir, "session-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString("base64url");
   writeFileSync(file, secret, { mode: 0o600 });
+  if (external) log(`SESSION_SECRET is not set: generated one in ${file} (set SESSION_SECRET on every instance that serves this database)`);
   return secret;
 }

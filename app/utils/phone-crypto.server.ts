@@ -16,6 +16,10 @@ let cached: { source: string; keys: Keys } | null = null;
 function keys(): Keys {
   const source = appEnv().PHONE_KEY;
   if (!source) throw new Error("PHONE_KEY is not set (start-up sets it from the data folder)");
+  return keysOf(source);
+}
+
+function keysOf(source: string): Keys {
   if (cached?.source === source) return cached.keys;
   const master = /^[0-9a-fA-F]{64}$/.test(source) ? Buffer.from(source, "hex") : Buffer.from(source, "base64");
   const derive = (info: string) => Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), info, 32));
@@ -62,12 +66,13 @@ export function encryptPhone(normalized: string): Buffer {
   return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
 }
 
-export function decryptPhone(stored: Uint8Array): string {
+/** The number in a stored ciphertext; `phoneKey` instead of the configured PHONE_KEY for start-up's key check. */
+export function decryptPhone(stored: Uint8Array, phoneKey?: string): string {
   const data = Buffer.from(stored);
   if (data.length < 1 + IV_BYTES + TAG_BYTES || data[0] !== VERSION) throw new Error("not an encrypted phone number");
   const iv = data.subarray(1, 1 + IV_BYTES);
   const tag = data.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
-  const decipher = createDecipheriv("aes-256-gcm", keys().encrypt, iv);
+  const decipher = createDecipheriv("aes-256-gcm", (phoneKey === undefined ? keys() : keysOf(phoneKey)).encrypt, iv);
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(data.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
 }

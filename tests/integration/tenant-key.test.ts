@@ -22,6 +22,7 @@ const ROOT = join(__dirname, "..", "..");
 /** Tables without `county_id integer not null`, each with why it may go without (the doc lists the same). */
 export const NOT_COUNTY_OWNED: Record<string, string> = {
   counties: "reference: the tenants themselves; id is the key every other table is distributed by",
+  key_fingerprints: "reference: the installation's secrets' fingerprints (migration 018), one per installation",
   schema_migrations: "local: the migration runner's own record, on the coordinator only",
   login_failures: "local: keyed by the typed name and the address, before any county is known",
   audit_log_unscoped: "local: audit rows no county can be named for (a refused sign-in on a name with no account)",
