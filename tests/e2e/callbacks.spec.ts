@@ -33,7 +33,8 @@ test("an agent calls back a sampled ticket, the department follows up, the secon
   mkdirSync(`${SHOTS}/callbacks`, { recursive: true });
   const page = await browser.newPage(DESKTOP);
   await signIn(page, "hotline");
-  await page.goto("/hotline");
+  // An agent starts at the workbench.
+  await expect(page).toHaveURL(/\/hotline$/);
   const queue = page.getByTestId("callback-queue");
   await expect(queue).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/callbacks/workbench.png`, fullPage: false });

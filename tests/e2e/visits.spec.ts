@@ -33,7 +33,8 @@ test("a volunteer logs three households offline; after a reload and a browser re
     phone = await launch(dir);
     let page = phone.pages()[0] ?? (await phone.newPage());
     await signIn(page, "volunteer");
-    await page.getByRole("link", { name: "入户走访" }).first().click();
+    // A volunteer starts at their rounds.
+    await expect(page).toHaveURL(/\/visits$/);
     await page.getByRole("link", { name: /创文入户宣传第一轮/ }).click();
     await expect(page.getByRole("heading", { name: "我的楼栋" })).toBeVisible();
     // Once the service worker controls the page, a reload puts the page and the assignment in its cache.
