@@ -94,7 +94,8 @@ export default function CoveragePage() {
         testId="coverage-table"
         columns={[
           t("coverage.col.unit"),
-          ...(["toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending", "coverage"] as const).map((c) => ({
+          // The figure first, beside its unit: on a phone the columns after it scroll out of view.
+          ...(["coverage", "toReach", "reached", "notHome", "refused", "vacant", "unreachable", "pending"] as const).map((c) => ({
             num: t(`coverage.col.${c}`),
           })),
         ]}
@@ -117,6 +118,7 @@ export default function CoveragePage() {
 function cellsOf(u: CoverageUnit, level: CoverageLevel, round: string) {
   return [
     level === "building" && u.placeId ? <Link to={`/coverage/building/${u.placeId}?round=${round}`}>{u.name}</Link> : u.name,
+    pct(u.coverage.rate),
     u.toReach.toLocaleString(),
     u.reached.toLocaleString(),
     u.notHome.toLocaleString(),
@@ -124,7 +126,6 @@ function cellsOf(u: CoverageUnit, level: CoverageLevel, round: string) {
     u.vacant.toLocaleString(),
     u.unreachable.toLocaleString(),
     u.pending.toLocaleString(),
-    pct(u.coverage.rate),
   ];
 }
 

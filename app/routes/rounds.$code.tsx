@@ -3,7 +3,9 @@
 // someone else withdraws it from whoever had it (the history stays), and a volunteer's phone
 // refuses what they log there afterwards with the reason. Teams (走访小组) are a leader and members
 // of the people one may assign; every member sees and logs what the team has, the leader sees the
-// team's progress on the phone.
+// team's progress on the phone. The county office (visit:manage) ends a round here, and can open it
+// again: an ended round takes no more logs (the phones say why), and the pages that choose a round
+// by themselves choose among the open ones.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
@@ -13,9 +15,10 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import { createTeam, roundGrids, roundStairwells, teamsOf, withdrawGrids } from "~/models/teams.server";
-import { assign, assignablePeople, roundBuildings, roundByCode, withdrawPlaces } from "~/models/visits.server";
+import { assign, assignablePeople, roundBuildings, roundByCode, setRoundState, withdrawPlaces } from "~/models/visits.server";
 import { IdList, invariantResponse, parseInput, TextField, wholeNumber, MAX_ID } from "~/utils/input";
 import { clientInfo } from "~/utils/request.server";
+import { can } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -29,7 +32,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     roundGrids(user, round),
     teamsOf(user, round),
   ]);
-  return { round: { code: round.code, name: round.name, state: round.state }, people, buildings, stairwells, grids, teams };
+  return {
+    round: { code: round.code, name: round.name, state: round.state },
+    manage: can(user.role, "visit:manage"),
+    people,
+    buildings,
+    stairwells,
+    grids,
+    teams,
+  };
 }
 
 /** "12" is a person, "team-3" a team. */
@@ -67,6 +78,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   invariantResponse(round);
   const form = await request.formData();
   const ip = clientInfo(request, context).ip;
+  if (form.get("intent") === "state") {
+    await requirePermission(request, "visit:manage");
+    const to = form.get("state");
+    if (to !== "open" && to !== "closed") return data({ errors: {}, done: null, form: "state" }, { status: 400 });
+    if (to !== round.state) {
+      await setRoundState(user.countyId, round.id, to);
+      await recordAudit(user, "round.state", { target: round.code, details: { from: round.state, to }, ip });
+    }
+    return data({ errors: {}, done: { key: `rounds.stateChanged.${to}`, n: 0 }, form: "state" });
+  }
   if (form.get("intent") === "team") {
     const parsed = parseInput(teamForm, form);
     if ("errors" in parsed) return data({ errors: parsed.errors, done: null, form: "team" }, { status: 400 });
@@ -112,7 +133,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function RoundAssignments() {
-  const { round, people, buildings, stairwells, grids, teams } = useLoaderData<typeof loader>();
+  const { round, manage, people, buildings, stairwells, grids, teams } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = useT();
   const errors: Record<string, string> = result?.form === "assign" ? (result.errors ?? {}) : {};
@@ -129,6 +150,28 @@ export default function RoundAssignments() {
           {t(result.done.key, { n: result.done.n })}
         </p>
       )}
+      <section className="card" data-testid="round-state">
+        <p>
+          {t("rounds.col.state")}：<b>{t(`rounds.state.${round.state}`)}</b>
+        </p>
+        {round.state === "closed" && <p className="muted">{t("rounds.closedNote")}</p>}
+        {manage && (
+          <Form method="post">
+            <input type="hidden" name="intent" value="state" />
+            <button
+              type="submit"
+              name="state"
+              value={round.state === "open" ? "closed" : "open"}
+              className="button secondary"
+              onClick={(event) => {
+                if (round.state === "open" && !window.confirm(t("rounds.closeConfirm"))) event.preventDefault();
+              }}
+            >
+              {t(round.state === "open" ? "rounds.close" : "rounds.reopen")}
+            </button>
+          </Form>
+        )}
+      </section>
       <Form method="post" className="card stack-form" data-testid="assign">
         <label>
           {t("rounds.field.volunteer")}

@@ -105,7 +105,13 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   "responses._index": { GET: may("response:read") },
   "responses.export": { GET: may("response:export") },
   "responses.import": { GET: may("response:import"), POST: may("response:import") },
-  "rounds.$code": { GET: may("visit:assign"), POST: may("visit:assign") },
+  "rounds.$code": {
+    GET: may("visit:assign"),
+    POST: may("visit:assign"),
+    variants: [
+      { form: { intent: "state", state: "open" }, rule: may("visit:assign", "visit:manage"), note: "ending or reopening the round" },
+    ],
+  },
   "rounds._index": { GET: may("visit:assign"), POST: may("visit:manage") },
   "s.$code.start": { POST: PUBLIC },
   "s.$code.submit": { GET: POST_ONLY, POST: PUBLIC },

@@ -131,7 +131,14 @@ test("the office reads coverage and pace on a phone, down to a building's floors
   await expect(page.getByText("这是全部住户的普查，不是抽样")).toBeVisible();
   // Community staff see their own community only.
   await expect(page.getByTestId("coverage-table").locator("tbody tr")).toHaveCount(1);
+  // The unit's coverage stands beside its name, on screen without scrolling sideways, and it is the total's.
+  const totalRate = /覆盖率 (\d+\.\d%)/.exec((await page.getByTestId("coverage-total").textContent()) ?? "")![1];
+  const rateCell = page.getByTestId("coverage-table").locator("tbody tr").first().locator("td").nth(1);
+  await expect(rateCell).toHaveText(totalRate);
+  const box = (await rateCell.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
   await page.screenshot({ path: `${SHOTS}/coverage-phone.png`, fullPage: true });
+  await page.getByTestId("coverage-table").screenshot({ path: `${SHOTS}/coverage-table-phone.png` });
   await page.getByLabel("层级").selectOption("building");
   await page.getByRole("button", { name: "查看" }).click();
   const first = page.getByTestId("coverage-table").locator("tbody tr").first().getByRole("link");
@@ -172,6 +179,9 @@ test("the office creates a round over a community, community staff assign buildi
   await expect(staff.getByRole("status")).toContainText("已分配 2 栋");
   await expect(assign.locator("tbody tr").nth(0)).toContainText("志愿者");
   await staff.screenshot({ path: `${SHOTS}/rounds-assign-phone.png`, fullPage: true });
+  // Only the county office ends a round.
+  await expect(staff.getByTestId("round-state")).toContainText("进行中");
+  await expect(staff.getByRole("button", { name: "结束本轮" })).toHaveCount(0);
   await staff.close();
 
   const volunteer = await browser.newPage();
@@ -179,7 +189,21 @@ test("the office creates a round over a community, community staff assign buildi
   await volunteer.goto("/visits");
   await volunteer.getByRole("link", { name: /锦湖补漏走访/ }).click();
   await expect(volunteer.locator(".building-button")).toHaveCount(2);
+
+  // The office ends the round (after a confirmation); the volunteer no longer has it to do.
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "结束本轮" }).click();
+  await expect(page.getByRole("status")).toHaveText("本轮已结束。");
+  await expect(page.getByTestId("round-state")).toContainText("已结束");
+  await page.screenshot({ path: `${SHOTS}/round-closed-phone.png` });
+  await volunteer.goto("/visits");
+  await expect(volunteer.getByRole("link", { name: /创文入户宣传第一轮/ })).toBeVisible();
+  await expect(volunteer.getByRole("link", { name: /锦湖补漏走访/ })).toHaveCount(0);
   await volunteer.close();
+  // Opened again, it is back.
+  await page.getByRole("button", { name: "重新开放本轮" }).click();
+  await expect(page.getByRole("status")).toHaveText("本轮已重新开放，志愿者可以继续登记。");
+  await expect(page.getByTestId("round-state")).toContainText("进行中");
 });
 
 test("the office reviews the logs that look made up and rejects them with a reason", async ({ page }) => {

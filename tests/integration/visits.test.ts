@@ -4,19 +4,10 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { run as coverageCommand } from "~/commands/coverage";
 import { sql } from "~/db.server";
-import {
-  assign,
-  createRound,
-  coverage,
-  flaggedLogs,
-  reviewLogs,
-  roundByCode,
-  setRoundState,
-  withdraw,
-  type VisitRound,
-} from "~/models/visits.server";
+import { assign, createRound, coverage, flaggedLogs, reviewLogs, roundByCode, withdraw, type VisitRound } from "~/models/visits.server";
 import { createUser, type CurrentUser } from "~/models/users.server";
 import { action as visitsAction } from "~/routes/api.visits";
+import { action as roundAction } from "~/routes/rounds.$code";
 import { loader as assignmentLoader } from "~/routes/api.visits.assignment";
 import { loader as coverageLoader } from "~/routes/api.coverage";
 import { loader as listsLoader } from "~/routes/coverage.lists[.]xlsx";
@@ -217,13 +208,33 @@ describe("sending visits", () => {
     expect(unit.refused).toBe(0);
   });
 
-  it("refuses everything in a closed round", async () => {
-    await setRoundState(countyId, round.id, "closed");
-    const { results } = await (
-      await post("volunteer", { round: "test-round", visits: [visit(buildings[0].households[2], "reached")] })
-    ).json();
+  it("refuses everything in a round the office has ended, and takes logs again once it is reopened", async () => {
+    const setState = async (username: string, state: string) => {
+      const request = new Request("http://test/rounds/test-round", {
+        method: "POST",
+        headers: { Cookie: await cookie(username), "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ intent: "state", state }),
+      });
+      return (await roundAction({ request, params: { code: "test-round" }, context }).catch((thrown: unknown) => thrown)) as {
+        status?: number;
+        init?: ResponseInit | null;
+      };
+    };
+    // Community staff assign inside a round; only the county office ends it.
+    expect((await setState("community", "closed")).status).toBe(403);
+    expect((await roundByCode(countyId, "test-round"))!.state).toBe("open");
+    expect((await setState("admin", "ended")).init?.status).toBe(400);
+    expect((await setState("admin", "closed")).init?.status ?? 200).toBe(200);
+    expect((await roundByCode(countyId, "test-round"))!.state).toBe("closed");
+    const [audit] =
+      await sql`select details from audit_log where action = 'round.state' and target = 'test-round' order by id desc limit 1`;
+    expect(audit.details).toEqual({ from: "open", to: "closed" });
+    const household = buildings[0].households[2];
+    const { results } = await (await post("volunteer", { round: "test-round", visits: [visit(household, "reached")] })).json();
     expect(results[0].reason).toBe("roundClosed");
-    await setRoundState(countyId, round.id, "open");
+    await setState("admin", "open");
+    const again = await (await post("volunteer", { round: "test-round", visits: [visit(household, "notHome")] })).json();
+    expect(again.results[0].status).toBe("stored");
   });
 
   it("never changes or deletes a stored log", async () => {
