@@ -66,7 +66,8 @@ export default function VolunteerRound() {
   const [refusals, setRefusals] = useState<RefusedVisit[]>([]);
   const [buildingId, setBuildingId] = useState<number | null>(null);
   const [stairwell, setStairwell] = useState(0);
-  const [picked, setPicked] = useState<Household | null>(null);
+  // The household whose sheet is open, by id: the sheet reads it from the latest assignment.
+  const [pickedId, setPickedId] = useState<number | null>(null);
   const [note, setNote] = useState("");
   const [lastTap, setLastTap] = useState<QueuedVisit | null>(null);
   const [loadFailed, setLoadFailed] = useState(false);
@@ -114,7 +115,7 @@ export default function VolunteerRound() {
 
   async function tap(households: Household[], outcome: Outcome, text?: string) {
     setJustTapped((m) => new Map([...m, ...households.map((h) => [h.id, AFTER_TAP[outcome]] as const)]));
-    setPicked(null);
+    setPickedId(null);
     const q = await queue();
     let last: QueuedVisit | null = null;
     for (const h of households) {
@@ -160,6 +161,8 @@ export default function VolunteerRound() {
 
   const forms = assignment?.forms ?? null;
   const buildings = assignment?.buildings ?? [];
+  const picked =
+    pickedId === null ? null : (buildings.flatMap((b) => b.stairwells.flatMap((s) => s.households)).find((h) => h.id === pickedId) ?? null);
   const building = buildings.find((b) => b.placeId === buildingId) ?? null;
   const progress = (b: Building) => {
     const all = b.stairwells.flatMap((s) => s.households);
@@ -245,7 +248,7 @@ export default function VolunteerRound() {
             households={building.stairwells[stairwell]?.households ?? []}
             stateOf={statusOf}
             labelOf={(h) => t(`visits.status.${statusOf(h)}`)}
-            onPick={setPicked}
+            onPick={(h) => setPickedId(h.id)}
             floorAction={{
               label: t("visits.floorNotHome"),
               rooms: (rooms) => rooms.filter((h) => statusOf(h) === "pending" || statusOf(h) === "notHome"),
@@ -295,7 +298,7 @@ export default function VolunteerRound() {
               type="button"
               className="button secondary big"
               data-testid="fill-questionnaire"
-              onClick={() => (setFilling(picked), setPicked(null))}
+              onClick={() => (setFilling(picked), setPickedId(null))}
             >
               {t("visitForms.fill")}
               {(forms.answered.includes(picked.id) ||
@@ -303,7 +306,7 @@ export default function VolunteerRound() {
                 `（${t("visitForms.answered")}）`}
             </button>
           )}
-          <button type="button" className="link-button" onClick={() => setPicked(null)}>
+          <button type="button" className="link-button" onClick={() => setPickedId(null)}>
             {t("visits.cancel")}
           </button>
         </div>

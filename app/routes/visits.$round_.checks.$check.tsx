@@ -44,9 +44,11 @@ export default function SpotCheckOnPhone() {
   const [refusals, setRefusals] = useState<RefusedCheckResult[]>([]);
   const [buildingId, setBuildingId] = useState<number | null>(null);
   const [stairwell, setStairwell] = useState(0);
-  const [picked, setPicked] = useState<Household | null>(null);
+  // The household whose sheet is open, by id: the sheet reads it from the latest assignment.
+  const [pickedId, setPickedId] = useState<number | null>(null);
   const [note, setNote] = useState("");
   const [loadFailed, setLoadFailed] = useState(false);
+  const [justTapped, setJustTapped] = useState<Map<number, CheckResult>>(new Map());
   const key = `check:${check.id}`;
 
   const refreshQueue = useCallback(async () => {
@@ -61,6 +63,7 @@ export default function SpotCheckOnPhone() {
     if (body) {
       await q.saveAssignment(key, body);
       setAssignment(body);
+      setJustTapped(new Map());
       return reach;
     }
     // The phone's copy, unless the page already shows one at least as fresh.
@@ -77,11 +80,14 @@ export default function SpotCheckOnPhone() {
   const resultOf = useMemo(() => {
     const overlay = new Map<number, CheckResult>();
     for (const r of pending) overlay.set(r.householdId, r.result);
+    for (const [id, result] of justTapped) overlay.set(id, result);
     return (h: Household) => overlay.get(h.id) ?? h.result;
-  }, [pending]);
+  }, [pending, justTapped]);
 
   async function record(h: Household, result: CheckResult) {
-    setPicked(null);
+    // Shown at once, and kept until the server's assignment has it (the queue drops it on sending, before that).
+    setJustTapped((m) => new Map([...m, [h.id, result]]));
+    setPickedId(null);
     const q = await queue();
     await q.enqueue({
       clientKey: crypto.randomUUID(),
@@ -98,6 +104,8 @@ export default function SpotCheckOnPhone() {
   }
 
   const buildings = assignment?.buildings ?? [];
+  const picked =
+    pickedId === null ? null : (buildings.flatMap((b) => b.stairwells.flatMap((s) => s.households)).find((h) => h.id === pickedId) ?? null);
   const building = buildings.find((b) => b.placeId === buildingId) ?? null;
   const progress = (b: Building) => {
     const all = b.stairwells.flatMap((s) => s.households);
@@ -162,7 +170,7 @@ export default function SpotCheckOnPhone() {
             households={building.stairwells[stairwell]?.households ?? []}
             stateOf={(h) => resultOf(h) ?? "unchecked"}
             labelOf={(h) => t(`spotChecks.state.${resultOf(h) ?? "unchecked"}`)}
-            onPick={setPicked}
+            onPick={(h) => setPickedId(h.id)}
           />
         </>
       )}
@@ -188,7 +196,7 @@ export default function SpotCheckOnPhone() {
             {t("visits.note")}
             <input type="text" value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
           </label>
-          <button type="button" className="link-button" onClick={() => setPicked(null)}>
+          <button type="button" className="link-button" onClick={() => setPickedId(null)}>
             {t("visits.cancel")}
           </button>
         </div>

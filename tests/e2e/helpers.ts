@@ -1,11 +1,32 @@
 import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, request as playwrightRequest, type Page } from "@playwright/test";
+import postgres from "postgres";
+import { resolveDataDir } from "../../db/data-dir";
 
 export const SHOTS = "tests/e2e/.artifacts";
 export const DEMO_PASSWORD = "demo2026";
+
+/** The data folder of the journeys' server (tests/e2e/serve.ts). */
+const JOURNEYS_DATA_DIR = path.join(tmpdir(), `wenming-e2e-${process.env.E2E_PORT ?? "3457"}`);
+
+/**
+ * A connection of its own to the running embedded cluster of a data folder (the app's database is
+ * `postgres`), found as db/embedded.ts finds it: the port in postmaster.pid, the password in
+ * credentials.json. For counts a journey checks the pages against, and for cutting connections.
+ */
+export function clusterSql(dataDir = JOURNEYS_DATA_DIR) {
+  const dir = resolveDataDir(dataDir);
+  const lines = readFileSync(path.join(dir, "pg", "postmaster.pid"), "utf8").split("\n");
+  const { password } = JSON.parse(readFileSync(path.join(dir, "credentials.json"), "utf8"));
+  return postgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${lines[3]}/postgres`, {
+    max: 1,
+    onnotice: () => {},
+  });
+}
 
 export async function signIn(page: Page, identifier: string, password = DEMO_PASSWORD) {
   await page.goto("/login");
@@ -18,7 +39,7 @@ export async function signIn(page: Page, identifier: string, password = DEMO_PAS
 /** Runs the operators' CLI against the e2e server's embedded database (it joins the running cluster). */
 export function cli(...args: string[]): string {
   return execFileSync(process.execPath, ["--import", "tsx", "app/cli.ts", ...args], {
-    env: { ...process.env, DATA_DIR: path.join(tmpdir(), `wenming-e2e-${process.env.E2E_PORT ?? "3457"}`), DATABASE_URL: "" },
+    env: { ...process.env, DATA_DIR: JOURNEYS_DATA_DIR, DATABASE_URL: "" },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -44,7 +65,7 @@ export async function startSecondServer(): Promise<SecondServer> {
       ...process.env,
       NODE_ENV: "production",
       PORT: String(port),
-      DATA_DIR: path.join(tmpdir(), `wenming-e2e-${process.env.E2E_PORT ?? "3457"}`),
+      DATA_DIR: JOURNEYS_DATA_DIR,
       DATABASE_URL: "",
     },
     stdio: ["ignore", "pipe", "pipe"],

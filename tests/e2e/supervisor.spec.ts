@@ -3,14 +3,13 @@
 // load (the postgres.js guard), comes back by itself within 10 s after a SIGKILL, twice, and a
 // SIGTERM to the supervisor stops both the server and the embedded PostgreSQL it started.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import postgres from "postgres";
 import { resolveDataDir } from "../../db/data-dir";
 import { E2E_PORT, PHONE } from "../../playwright.config";
-import { DEMO_PASSWORD, SHOTS, signIn } from "./helpers";
+import { clusterSql, DEMO_PASSWORD, SHOTS, signIn } from "./helpers";
 
 const PORT = E2E_PORT + 100;
 const BASE = `http://localhost:${PORT}`;
@@ -72,15 +71,8 @@ test.afterAll(async () => {
   rmSync(resolveDataDir(dataDir), { recursive: true, force: true });
 });
 
-/** A connection of its own to the supervised server's cluster (the app's database is `postgres`). */
-function clusterAdmin() {
-  const lines = readFileSync(clusterFile("postmaster.pid"), "utf8").split("\n");
-  const { password } = JSON.parse(readFileSync(path.join(resolveDataDir(dataDir), "credentials.json"), "utf8"));
-  return postgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${lines[3]}/postgres`, {
-    max: 1,
-    onnotice: () => {},
-  });
-}
+/** A connection of its own to the supervised server's cluster. */
+const clusterAdmin = () => clusterSql(dataDir);
 
 test("the server keeps running while every database connection is cut under load", async () => {
   const [pidBefore] = serverPids();
