@@ -193,7 +193,7 @@ export default function SpotCheckOnPhone() {
             ))}
           </div>
           <label className="note">
-            {t("visits.note")}
+            {t("spotChecks.note")}
             <input type="text" value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
           </label>
           <button type="button" className="link-button" onClick={() => setPickedId(null)}>
