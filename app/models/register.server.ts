@@ -207,6 +207,9 @@ export async function confirmRegisterImport(user: CurrentUser, importId: number,
   });
   if (!outcome) return null;
   if ("issues" in outcome) return { ok: false, issues: outcome.issues };
+  // A county's first import adds its whole register at once: fresh statistics keep the
+  // planner from taking its households for a handful (see db/seed/index.ts).
+  await sql`analyze places, households`;
   await recordAudit(user, "register.import", {
     target: outcome.filename,
     details: { importId, ...outcome.result },

@@ -26,7 +26,7 @@ export default function MyRounds() {
       {rounds.length === 0 ? (
         <p className="muted">{t("visits.noRounds")}</p>
       ) : (
-        <ul className="building-list">
+        <ul className="building-list" data-testid="my-rounds">
           {rounds.map((r) => (
             <li key={r.code}>
               <Link className="building-button" to={`/visits/${r.code}`} reloadDocument>

@@ -128,6 +128,10 @@ export async function seedDemoIfEmpty(): Promise<boolean> {
   await seedDemoRoundForms(countyId, campaigns.demo);
   await seedDemoCallbacks(countyId);
   await seedDepartmentAccount(countyId);
+  // Statistics for what was just bulk-loaded, now rather than when autovacuum gets to it: without
+  // them the planner takes the county's 20,000 households for a hundred, and a volunteer's
+  // assignment (a nested loop per household) took 2–5 s instead of ~0.1 s on a fresh start.
+  await sql`analyze`;
   return true;
 }
 

@@ -35,7 +35,10 @@ test("a volunteer logs three households offline; after a reload and a browser re
     await signIn(page, "volunteer");
     // A volunteer starts at their rounds.
     await expect(page).toHaveURL(/\/visits$/);
-    await page.getByRole("link", { name: /创文入户宣传第一轮/ }).click();
+    await page
+      .getByTestId("my-rounds")
+      .getByRole("link", { name: /创文入户宣传第一轮/ })
+      .click();
     await expect(page.getByRole("heading", { name: "我的楼栋" })).toBeVisible();
     // Once the service worker controls the page, a reload puts the page and the assignment in its cache.
     await page.evaluate(async () => {
@@ -187,7 +190,10 @@ test("the office creates a round over a community, community staff assign buildi
   const volunteer = await browser.newPage();
   await signIn(volunteer, "volunteer");
   await volunteer.goto("/visits");
-  await volunteer.getByRole("link", { name: /锦湖补漏走访/ }).click();
+  await volunteer
+    .getByTestId("my-rounds")
+    .getByRole("link", { name: /锦湖补漏走访/ })
+    .click();
   await expect(volunteer.locator(".building-button")).toHaveCount(2);
 
   // The office ends the round (after a confirmation); the volunteer no longer has it to do.
@@ -197,8 +203,8 @@ test("the office creates a round over a community, community staff assign buildi
   await expect(page.getByTestId("round-state")).toContainText("已结束");
   await page.screenshot({ path: `${SHOTS}/round-closed-phone.png` });
   await volunteer.goto("/visits");
-  await expect(volunteer.getByRole("link", { name: /创文入户宣传第一轮/ })).toBeVisible();
-  await expect(volunteer.getByRole("link", { name: /锦湖补漏走访/ })).toHaveCount(0);
+  await expect(volunteer.getByTestId("my-rounds").getByRole("link", { name: /创文入户宣传第一轮/ })).toBeVisible();
+  await expect(volunteer.getByTestId("my-rounds").getByRole("link", { name: /锦湖补漏走访/ })).toHaveCount(0);
   await volunteer.close();
   // Opened again, it is back.
   await page.getByRole("button", { name: "重新开放本轮" }).click();
