@@ -79,10 +79,22 @@ async function histories(tx: Sql | TransactionSql<Record<string, never>>, county
       select ticket_id as "ticketId", status, done_at as "doneAt" from followups
       where county_id = ${countyId} and ticket_id = any(${ticketIds}::int[])`,
   ]);
+  // Grouped in one pass each (a queue page asks for thousands of tickets at once).
+  const byTicket = <T extends { ticketId: number }>(rows: T[]) => {
+    const grouped = new Map<number, T[]>();
+    for (const row of rows) {
+      const list = grouped.get(row.ticketId);
+      if (list) list.push(row);
+      else grouped.set(row.ticketId, [row]);
+    }
+    return grouped;
+  };
+  const callbacksOf = byTicket(callbacks);
+  const tasksOf = byTicket(followUps);
   const result = new Map<number, { callbacks: CallbackRow[]; followUps: FollowUpStatus[]; state: CallbackState }>();
   for (const id of ticketIds) {
-    const mine = callbacks.filter((c) => c.ticketId === id);
-    const tasks = followUps.filter((f) => f.ticketId === id);
+    const mine = callbacksOf.get(id) ?? [];
+    const tasks = tasksOf.get(id) ?? [];
     result.set(id, { callbacks: mine, followUps: tasks, state: callbackState(mine.map(toAttempt), tasks) });
   }
   return result;
