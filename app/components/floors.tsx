@@ -6,6 +6,13 @@ import { useT } from "~/i18n/use-t";
 export type Room = { id: number; room: string; floor: number | null };
 
 /** Buildings as big buttons with a progress bar ("done of total"). */
+/** The household of an assignment (buildings → stairwells → households) with this id, or null. */
+export function householdById<H extends Room>(buildings: { stairwells: { households: H[] }[] }[], id: number | null): H | null {
+  if (id === null) return null;
+  for (const b of buildings) for (const s of b.stairwells) for (const h of s.households) if (h.id === id) return h;
+  return null;
+}
+
 export function BuildingList({
   buildings,
   onOpen,

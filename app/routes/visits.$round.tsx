@@ -8,7 +8,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useCallback, useMemo, useState } from "react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { BuildingList, Floors, StairwellTabs } from "~/components/floors";
+import { BuildingList, Floors, householdById, StairwellTabs } from "~/components/floors";
 import { TeamProgressList } from "~/components/team-progress";
 import { useT } from "~/i18n/use-t";
 import { teamProgress } from "~/models/teams.server";
@@ -161,8 +161,7 @@ export default function VolunteerRound() {
 
   const forms = assignment?.forms ?? null;
   const buildings = assignment?.buildings ?? [];
-  const picked =
-    pickedId === null ? null : (buildings.flatMap((b) => b.stairwells.flatMap((s) => s.households)).find((h) => h.id === pickedId) ?? null);
+  const picked = householdById(buildings, pickedId);
   const building = buildings.find((b) => b.placeId === buildingId) ?? null;
   const progress = (b: Building) => {
     const all = b.stairwells.flatMap((s) => s.households);

@@ -7,7 +7,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useCallback, useMemo, useState } from "react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { BuildingList, Floors, StairwellTabs } from "~/components/floors";
+import { BuildingList, Floors, householdById, StairwellTabs } from "~/components/floors";
 import { CHECK_RESULTS, type CheckResult } from "~/domain/spot-checks";
 import { useT } from "~/i18n/use-t";
 import { checkForChecker } from "~/models/spot-checks.server";
@@ -104,8 +104,7 @@ export default function SpotCheckOnPhone() {
   }
 
   const buildings = assignment?.buildings ?? [];
-  const picked =
-    pickedId === null ? null : (buildings.flatMap((b) => b.stairwells.flatMap((s) => s.households)).find((h) => h.id === pickedId) ?? null);
+  const picked = householdById(buildings, pickedId);
   const building = buildings.find((b) => b.placeId === buildingId) ?? null;
   const progress = (b: Building) => {
     const all = b.stairwells.flatMap((s) => s.households);
