@@ -50,6 +50,7 @@ export async function bootDatabase(log: (line: string) => void): Promise<Booted>
       `cannot connect to the database at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+  let refused = false;
   try {
     const applied = await migrate(sql);
     if (applied.length) log(`migrations applied: ${applied.join(", ")}`);
@@ -59,10 +60,12 @@ export async function bootDatabase(log: (line: string) => void): Promise<Booted>
     await checkKeys(sql, { phoneKey: process.env.PHONE_KEY, sessionSecret: process.env.SESSION_SECRET }, log);
     return { embedded, applied, url };
   } catch (error) {
-    if (error instanceof KeyMismatch && embedded?.owned) await embedded.stop();
+    refused = error instanceof KeyMismatch;
     throw error;
   } finally {
     await sql.end();
+    // A refused start stops the cluster it started, after the connection to it is closed.
+    if (refused && embedded?.owned) await embedded.stop();
   }
 }
 
