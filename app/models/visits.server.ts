@@ -101,6 +101,21 @@ export async function setRoundState(countyId: number, roundId: number, state: Vi
   return result.count === 1;
 }
 
+/**
+ * Moves a round's two deadlines (the start stays: logs were checked against it). The caller
+ * checks their order against the start; the pace reads them at every request.
+ */
+export async function setRoundDeadlines(
+  countyId: number,
+  roundId: number,
+  deadlines: Pick<VisitRound, "firstDeadline" | "finalDeadline">,
+): Promise<boolean> {
+  const result = await sql`
+    update visit_rounds set first_deadline = ${deadlines.firstDeadline}, final_deadline = ${deadlines.finalDeadline}
+    where id = ${roundId} and county_id = ${countyId}`;
+  return result.count === 1;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Assignments
 

@@ -5,18 +5,29 @@
 // of the people one may assign; every member sees and logs what the team has, the leader sees the
 // team's progress on the phone. The county office (visit:manage) ends a round here, and can open it
 // again: an ended round takes no more logs (the phones say why), and the pages that choose a round
-// by themselves choose among the open ones.
+// by themselves choose among the open ones. It also moves the two deadlines (the pace follows);
+// the start stays, since logs were checked against it.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { DataTable } from "~/components/data-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { Field } from "~/components/user-fields";
+import { toShanghaiInput } from "~/domain/campaigns";
 import { useT } from "~/i18n/use-t";
 import { recordAudit } from "~/models/audit.server";
 import { createTeam, roundGrids, roundStairwells, teamsOf, withdrawGrids } from "~/models/teams.server";
-import { assign, assignablePeople, roundBuildings, roundByCode, setRoundState, withdrawPlaces } from "~/models/visits.server";
-import { IdList, invariantResponse, parseInput, TextField, wholeNumber, MAX_ID } from "~/utils/input";
+import {
+  assign,
+  assignablePeople,
+  roundBuildings,
+  roundByCode,
+  setRoundDeadlines,
+  setRoundState,
+  withdrawPlaces,
+} from "~/models/visits.server";
+import { beijingTimeField, IdList, invariantResponse, parseInput, TextField, wholeNumber, MAX_ID } from "~/utils/input";
 import { clientInfo } from "~/utils/request.server";
 import { can } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
@@ -33,7 +44,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     teamsOf(user, round),
   ]);
   return {
-    round: { code: round.code, name: round.name, state: round.state },
+    round: {
+      code: round.code,
+      name: round.name,
+      state: round.state,
+      startsAt: toShanghaiInput(round.startsAt),
+      firstDeadline: toShanghaiInput(round.firstDeadline),
+      finalDeadline: toShanghaiInput(round.finalDeadline),
+    },
     manage: can(user.role, "visit:manage"),
     people,
     buildings,
@@ -72,6 +90,18 @@ const teamForm = z.object({
   member: IdList,
 });
 
+/** New deadlines, in the same order as a new round's: the first after the start, the final no earlier than the first. */
+function deadlinesForm(startsAt: Date) {
+  return z
+    .object({ firstDeadline: beijingTimeField("rounds.error.time"), finalDeadline: beijingTimeField("rounds.error.time") })
+    .superRefine((v, ctx) => {
+      if (v.firstDeadline && v.firstDeadline <= startsAt)
+        ctx.addIssue({ code: "custom", path: ["firstDeadline"], message: "rounds.error.order" });
+      if (v.firstDeadline && v.finalDeadline && v.finalDeadline < v.firstDeadline)
+        ctx.addIssue({ code: "custom", path: ["finalDeadline"], message: "rounds.error.order" });
+    });
+}
+
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "visit:assign");
   const round = await roundByCode(user.countyId, params.code ?? "");
@@ -87,6 +117,22 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       await recordAudit(user, "round.state", { target: round.code, details: { from: round.state, to }, ip });
     }
     return data({ errors: {}, done: { key: `rounds.stateChanged.${to}`, n: 0 }, form: "state" });
+  }
+  if (form.get("intent") === "deadlines") {
+    await requirePermission(request, "visit:manage");
+    const parsed = parseInput(deadlinesForm(round.startsAt), form);
+    if ("errors" in parsed) return data({ errors: parsed.errors, done: null, form: "deadlines" }, { status: 400 });
+    const { firstDeadline, finalDeadline } = parsed.value;
+    await setRoundDeadlines(user.countyId, round.id, { firstDeadline, finalDeadline });
+    await recordAudit(user, "round.deadlines", {
+      target: round.code,
+      details: {
+        from: { firstDeadline: round.firstDeadline.toISOString(), finalDeadline: round.finalDeadline.toISOString() },
+        to: { firstDeadline: firstDeadline.toISOString(), finalDeadline: finalDeadline.toISOString() },
+      },
+      ip,
+    });
+    return data({ errors: {}, done: { key: "rounds.deadlinesChanged", n: 0 }, form: "deadlines" });
   }
   if (form.get("intent") === "team") {
     const parsed = parseInput(teamForm, form);
@@ -138,6 +184,7 @@ export default function RoundAssignments() {
   const t = useT();
   const errors: Record<string, string> = result?.form === "assign" ? (result.errors ?? {}) : {};
   const teamErrors: Record<string, string> = result?.form === "team" ? (result.errors ?? {}) : {};
+  const deadlineErrors: Record<string, string> = result?.form === "deadlines" ? (result.errors ?? {}) : {};
   const stairwellsOf = (buildingId: number) => stairwells.filter((s) => s.buildingId === buildingId);
   return (
     <>
@@ -172,6 +219,22 @@ export default function RoundAssignments() {
           </Form>
         )}
       </section>
+      {manage && (
+        <Form method="post" className="card stack-form" data-testid="round-deadlines">
+          <h2>{t("rounds.deadlines")}</h2>
+          <input type="hidden" name="intent" value="deadlines" />
+          <p className="muted">{t("rounds.startsAt", { date: round.startsAt.replace("T", " ") })}</p>
+          <Field label={t("rounds.field.first")} name="firstDeadline" error={deadlineErrors.firstDeadline}>
+            <input type="datetime-local" name="firstDeadline" required defaultValue={round.firstDeadline} />
+          </Field>
+          <Field label={t("rounds.field.final")} name="finalDeadline" error={deadlineErrors.finalDeadline}>
+            <input type="datetime-local" name="finalDeadline" required defaultValue={round.finalDeadline} />
+          </Field>
+          <button type="submit" className="button secondary">
+            {t("rounds.saveDeadlines")}
+          </button>
+        </Form>
+      )}
       <Form method="post" className="card stack-form" data-testid="assign">
         <label>
           {t("rounds.field.volunteer")}

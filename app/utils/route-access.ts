@@ -110,6 +110,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
     POST: may("visit:assign"),
     variants: [
       { form: { intent: "state", state: "open" }, rule: may("visit:assign", "visit:manage"), note: "ending or reopening the round" },
+      { form: { intent: "deadlines" }, rule: may("visit:assign", "visit:manage"), note: "moving the round's deadlines" },
     ],
   },
   "rounds._index": { GET: may("visit:assign"), POST: may("visit:manage") },

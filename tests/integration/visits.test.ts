@@ -4,7 +4,17 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { run as coverageCommand } from "~/commands/coverage";
 import { sql } from "~/db.server";
-import { assign, createRound, coverage, flaggedLogs, reviewLogs, roundByCode, withdraw, type VisitRound } from "~/models/visits.server";
+import {
+  assign,
+  createRound,
+  coverage,
+  flaggedLogs,
+  reviewLogs,
+  roundByCode,
+  setRoundDeadlines,
+  withdraw,
+  type VisitRound,
+} from "~/models/visits.server";
 import { createUser, type CurrentUser } from "~/models/users.server";
 import { action as visitsAction } from "~/routes/api.visits";
 import { action as roundAction } from "~/routes/rounds.$code";
@@ -237,6 +247,48 @@ describe("sending visits", () => {
     expect(again.results[0].status).toBe("stored");
   });
 
+  it("moves a round's deadlines for the county office only, in order, audited", async () => {
+    const move = async (username: string, fields: Record<string, string>) => {
+      const request = new Request("http://test/rounds/test-round", {
+        method: "POST",
+        headers: { Cookie: await cookie(username), "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ intent: "deadlines", ...fields }),
+      });
+      return (await roundAction({ request, params: { code: "test-round" }, context }).catch((thrown: unknown) => thrown)) as {
+        status?: number;
+        init?: ResponseInit | null;
+        data?: { errors: Record<string, string> };
+      };
+    };
+    const before = (await roundByCode(countyId, "test-round"))!;
+    expect((await move("community", { firstDeadline: "2027-01-10T18:00", finalDeadline: "2027-01-12T18:00" })).status).toBe(403);
+    // The final deadline before the first, a first deadline before the start, a date that is not one: nothing changes.
+    const wrongOrder = await move("admin", { firstDeadline: "2027-01-10T18:00", finalDeadline: "2027-01-09T18:00" });
+    expect(wrongOrder.init?.status).toBe(400);
+    expect(wrongOrder.data?.errors).toEqual({ finalDeadline: "rounds.error.order" });
+    const beforeStart = await move("admin", { firstDeadline: "2020-01-01T00:00", finalDeadline: "2027-01-09T18:00" });
+    expect(beforeStart.data?.errors).toEqual({ firstDeadline: "rounds.error.order" });
+    expect((await move("admin", { firstDeadline: "下周一", finalDeadline: "2027-01-09T18:00" })).data?.errors).toEqual({
+      firstDeadline: "rounds.error.time",
+    });
+    const unchanged = (await roundByCode(countyId, "test-round"))!;
+    expect([unchanged.firstDeadline, unchanged.finalDeadline]).toEqual([before.firstDeadline, before.finalDeadline]);
+
+    expect((await move("admin", { firstDeadline: "2027-01-10T18:00", finalDeadline: "2027-01-12T18:00" })).init?.status ?? 200).toBe(200);
+    const moved = (await roundByCode(countyId, "test-round"))!;
+    // Beijing time in the form: 18:00 on 10 January is 10:00 UTC.
+    expect(moved.firstDeadline.toISOString()).toBe("2027-01-10T10:00:00.000Z");
+    expect(moved.finalDeadline.toISOString()).toBe("2027-01-12T10:00:00.000Z");
+    expect(moved.startsAt).toEqual(before.startsAt);
+    const [audit] =
+      await sql`select details from audit_log where action = 'round.deadlines' and target = 'test-round' order by id desc limit 1`;
+    expect(audit.details).toEqual({
+      from: { firstDeadline: before.firstDeadline.toISOString(), finalDeadline: before.finalDeadline.toISOString() },
+      to: { firstDeadline: "2027-01-10T10:00:00.000Z", finalDeadline: "2027-01-12T10:00:00.000Z" },
+    });
+    await setRoundDeadlines(countyId, before.id, before);
+  });
+
   it("never changes or deletes a stored log", async () => {
     await expect(sql`update visit_logs set outcome = 'reached' where round_id = ${round.id}`).rejects.toThrow(/kept as it was sent/);
     await expect(sql`delete from visit_logs where round_id = ${round.id}`).rejects.toThrow(/never deleted/);
@@ -325,7 +377,7 @@ describe("the demo round", () => {
     { timeout: 180_000 },
     async () => {
       const logs = await seedDemoVisits(countyId, { now: new Date("2026-12-02T12:00:00+08:00") });
-      expect(logs).toBeGreaterThan(30_000);
+      expect(logs).toBeGreaterThan(55_000);
       const demo = (await roundByCode(countyId, DEMO_ROUND))!;
       const response = (await assignmentLoader({
         request: new Request(`http://test/api/visits/assignment?round=${DEMO_ROUND}`, { headers: { Cookie: await cookie("volunteer") } }),
