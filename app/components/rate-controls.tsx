@@ -104,13 +104,18 @@ export function MinNField({ value }: { value: number }) {
   );
 }
 
-/** The target of the 红/黄/绿 rating, in percent (or points). */
-export function TargetField({ value }: { value: number }) {
+/**
+ * The target of the 红/黄/绿 rating, in percent (or points). With `measure`, the form also says
+ * which measure the target was shown for (`targetFor`), so switching the measure takes the new
+ * measure's default instead of carrying the old one's target over (parseBulletinParams).
+ */
+export function TargetField({ value, measure }: { value: number; measure?: string }) {
   const t = useT();
   return (
     <label>
       {t("bulletin.field.target")}
       <input type="text" name="target" inputMode="decimal" defaultValue={String(Math.round(value * 1000) / 10)} />
+      {measure !== undefined && <input type="hidden" name="targetFor" value={measure} />}
     </label>
   );
 }

@@ -171,6 +171,12 @@ export function formulaLines(t: Translate, formula: Formula, minN: number): stri
       t("rates.formula.census", { minN }),
       t("rates.formula.asOfWeek"),
     ];
+  if (measure === "refusal")
+    return [
+      `${t("rates.measure.refusal")} = ${t("rates.formula.refusal")}`,
+      t("rates.formula.censusRefusal", { minN }),
+      t("rates.formula.asOfWeekRefusal"),
+    ];
   const list = (answers: string[]) => answers.join(t("rates.listSeparator"));
   const excluded = excludedAnswers(formula);
   const groups = positiveGroups(formula);

@@ -40,10 +40,22 @@ export const MEASURE_KEYS = [...MEASURES, "score"] as const;
 export type MeasureKey = (typeof MEASURE_KEYS)[number];
 
 /**
- * Measures of other sources beside the questionnaire's: door-to-door coverage (覆盖率), a census of
- * the round's households (reached ÷ households to reach), reported with plain counts.
+ * Measures of the door-to-door source beside the questionnaire's, censuses of a round's households
+ * reported with plain counts: coverage (覆盖率, reached ÷ households to reach) and refusal (拒访率,
+ * refused ÷ households tried).
  */
-export type ReportMeasure = MeasureKey | "coverage";
+export const VISIT_MEASURES = ["coverage", "refusal"] as const;
+export type VisitMeasure = (typeof VISIT_MEASURES)[number];
+export type ReportMeasure = MeasureKey | VisitMeasure;
+
+export function isVisitMeasure(value: unknown): value is VisitMeasure {
+  return typeof value === "string" && (VISIT_MEASURES as readonly string[]).includes(value);
+}
+
+/** A measure where less is better (refusal): ranked from the lowest, red above the target. */
+export function lowerIsBetter(measure: ReportMeasure): boolean {
+  return measure === "refusal";
+}
 
 export function isMeasureKey(value: unknown): value is MeasureKey {
   return typeof value === "string" && (MEASURE_KEYS as readonly string[]).includes(value);
@@ -341,22 +353,34 @@ export function shownChange(rate: number, previous: number): number {
 export type Status = "red" | "yellow" | "green";
 
 /** 红/黄/绿: red only when the whole interval lies below the target, green when wholly above. */
-export function statusFor(interval: Interval, target: number): Status {
+export function statusFor(interval: Interval, target: number, lower = false): Status {
+  if (lower) {
+    if (interval.lower > target) return "red";
+    if (interval.upper < target) return "green";
+    return "yellow";
+  }
   if (interval.upper < target) return "red";
   if (interval.lower > target) return "green";
   return "yellow";
 }
 
 /**
- * Ranks by the weighted rate (ties: the higher lower limit, then the given order). Figures under
- * the minimum n or without a rate get no rank and go last, in the given order.
+ * Ranks by the weighted rate (ties: the higher lower limit, then the given order), or from the
+ * lowest rate when less is better (`lower`; ties: the lower upper limit). Figures under the
+ * minimum n or without a rate get no rank and go last, in the given order.
  */
-export function rank<T>(items: T[], figureOf: (item: T) => Figure): { item: T; rank: number | null }[] {
+export function rank<T>(items: T[], figureOf: (item: T) => Figure, lower = false): { item: T; rank: number | null }[] {
   const rankable = (f: Figure) => !f.belowMinimum && f.weighted.rate !== null;
+  const sign = lower ? -1 : 1;
   const ranked = items
     .map((item, order) => ({ item, order, f: figureOf(item) }))
     .filter((x) => rankable(x.f))
-    .sort((a, b) => b.f.weighted.rate! - a.f.weighted.rate! || b.f.weighted.lower - a.f.weighted.lower || a.order - b.order)
+    .sort(
+      (a, b) =>
+        sign * (b.f.weighted.rate! - a.f.weighted.rate!) ||
+        (lower ? a.f.weighted.upper - b.f.weighted.upper : b.f.weighted.lower - a.f.weighted.lower) ||
+        a.order - b.order,
+    )
     .map((x, i) => ({ item: x.item, rank: i + 1 }));
   const rest = items.filter((item) => !rankable(figureOf(item))).map((item) => ({ item, rank: null }));
   return [...ranked, ...rest];

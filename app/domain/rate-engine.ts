@@ -14,6 +14,7 @@ import {
   countParts,
   wilsonAt,
   formulaFor,
+  lowerIsBetter,
   rank,
   rollUp,
   statusFor,
@@ -28,6 +29,7 @@ import {
   type RateLevel,
   type ScoreOverride,
   type Status,
+  type VisitMeasure,
 } from "~/domain/measures";
 import { BULLETIN_LEVELS, type BulletinLevel } from "~/domain/rate-params";
 import { compareEstimates, type ProportionComparison } from "~/domain/stats";
@@ -381,8 +383,11 @@ export function unitKeyOf(register: Register, level: RateLevel, stratum: Stratum
   return grid.unit ? `u${grid.unit}` : null;
 }
 
-/** `census`: the source counts everyone (coverage), see measures.rollUp. */
-export type RateOptions = { minN: number; confidence?: number; override?: ScoreOverride; census?: boolean };
+/**
+ * `census`: the source counts everyone (coverage, refusal), see measures.rollUp; `lower`: less is
+ * better (refusal), ranked from the lowest (measures.rank).
+ */
+export type RateOptions = { minN: number; confidence?: number; override?: ScoreOverride; census?: boolean; lower?: boolean };
 
 export function figuresFor(register: Register, strata: StratumRow[], units: UnitRef[], level: RateLevel, opts: RateOptions): RateUnit[] {
   const grouped = new Map<string, StratumRow[]>();
@@ -400,7 +405,7 @@ export function figuresFor(register: Register, strata: StratumRow[], units: Unit
       rank: null,
     };
   });
-  const ranks = new Map(rank(rows, (r) => r.figure).map(({ item, rank }) => [item.key, rank]));
+  const ranks = new Map(rank(rows, (r) => r.figure, opts.lower).map(({ item, rank }) => [item.key, rank]));
   return rows.map((r) => ({ ...r, rank: ranks.get(r.key) ?? null }));
 }
 
@@ -431,8 +436,9 @@ export function tableFrom(
   const levels = levelsFor(register);
   const level = q.level && levels.includes(q.level) ? q.level : defaultLevel(levels);
   const root = rootUnit(register);
-  const [total] = figuresFor(register, strata, [root], root.level, q);
-  return { formula: q.formula, level, levels, total, units: figuresFor(register, strata, unitsAt(register, level), level, q) };
+  const opts = { ...q, lower: lowerIsBetter(q.formula.measure) };
+  const [total] = figuresFor(register, strata, [root], root.level, opts);
+  return { formula: q.formula, level, levels, total, units: figuresFor(register, strata, unitsAt(register, level), level, opts) };
 }
 
 /** A questionnaire campaign's table of a measure. */
@@ -646,7 +652,7 @@ export function bulletinFrom(
     const greyed = unit.figure.belowMinimum || unit.figure.weighted.rate === null;
     return {
       unit,
-      status: greyed ? null : statusFor(unit.figure.weighted, q.target),
+      status: greyed ? null : statusFor(unit.figure.weighted, q.target, lowerIsBetter(q.formula.measure)),
       previous: last,
       change: compareWeighted(unit.figure, last.figure),
     };
@@ -674,16 +680,20 @@ export function defaultBulletinWeek(campaign: Pick<RateCampaign, "firstWeek" | "
 }
 
 // ---------------------------------------------------------------------------------------------
-// Door-to-door coverage as a source (覆盖率; docs/decisions/009): a census of the round's
-// households, one part per building: reached over households to reach (households found vacant
-// left out). Each stratum weighs its own counted households, so the weighted rate is the plain one.
+// Door-to-door visits as a source (docs/decisions/009): censuses of the round's households, one
+// part per building. Coverage (覆盖率): reached over households to reach (households found vacant
+// left out). Refusal (拒访率): refused over households tried (those found vacant left out). Each
+// stratum weighs its own counted households, so the weighted rate is the plain one.
 
-/** A building's counts from the households' current states (`reached` by a moment). */
-export type CoverageCount = { buildingId: number; reached: number; n: number };
+/** A building's counts from the households' current states, as they stood at a moment. */
+export type VisitCount = { buildingId: number; successes: number; n: number };
 
-export const COVERAGE_FORMULA: Formula = { measure: "coverage", questions: [] };
+export const VISIT_FORMULAS: Record<VisitMeasure, Formula> = {
+  coverage: { measure: "coverage", questions: [] },
+  refusal: { measure: "refusal", questions: [] },
+};
 
-export function coverageStrata(register: Register, counts: CoverageCount[]): StratumRow[] {
+export function visitStrata(register: Register, counts: VisitCount[]): StratumRow[] {
   return counts
     .filter((c) => register.places.has(c.buildingId) && c.n > 0)
     .map((c) => ({
@@ -691,23 +701,24 @@ export function coverageStrata(register: Register, counts: CoverageCount[]): Str
       path: register.places.get(c.buildingId)!.path,
       households: c.n,
       responses: c.n,
-      parts: [{ successes: c.reached, trials: c.n, valid: c.n, excluded: 0, noAnswer: 0, questions: 1, n: c.n }],
+      parts: [{ successes: c.successes, trials: c.n, valid: c.n, excluded: 0, noAnswer: 0, questions: 1, n: c.n }],
     }))
     .sort((a, b) => a.id - b.id);
 }
 
-/** Coverage week by week for a unit: at the end of each week, the households reached by then. */
-export function coverageTrendFrom(
+/** A visit measure week by week for a unit: at the end of each week, the households as they stood then. */
+export function visitTrendFrom(
   register: Register,
-  byWeek: { week: string; counts: CoverageCount[] }[],
+  measure: VisitMeasure,
+  byWeek: { week: string; counts: VisitCount[] }[],
   unit: UnitRef,
   q: RateOptions,
 ): Trend {
   const weeks = byWeek.map(({ week, counts }) => {
-    const [row] = figuresFor(register, coverageStrata(register, counts), [unit], unit.level, { ...q, census: true });
+    const [row] = figuresFor(register, visitStrata(register, counts), [unit], unit.level, { ...q, census: true });
     return { week, responses: row.responses, figure: row.figure };
   });
-  return { unit, formula: COVERAGE_FORMULA, weeks };
+  return { unit, formula: VISIT_FORMULAS[measure], weeks };
 }
 
 // ---------------------------------------------------------------------------------------------

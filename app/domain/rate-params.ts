@@ -1,11 +1,22 @@
 // The query string of the rates, bulletin, planning pages and the JSON API, read one way for all.
 // Anything missing or malformed falls back to its default, so a hand-edited URL still shows a page.
-import { addWeeks, isMeasureKey, isRateLevel, parseIsoWeek, type MeasureKey, type RateLevel } from "~/domain/measures";
+import {
+  addWeeks,
+  isMeasureKey,
+  isRateLevel,
+  isVisitMeasure,
+  parseIsoWeek,
+  type MeasureKey,
+  type RateLevel,
+  type VisitMeasure,
+} from "~/domain/measures";
 import { parseSeed } from "~/domain/sampling";
 import { IdList, wholeNumber } from "~/utils/input";
 
 export const DEFAULT_MIN_N = 30;
 export const DEFAULT_TARGET = 0.85;
+/** The refusal rate's default ceiling (拒访率: less is better, red above it). */
+export const DEFAULT_REFUSAL_TARGET = 0.05;
 export const DEFAULT_MARGIN = 0.05;
 
 /** A percentage typed by a user ("85", "85.5", "85%") as a proportion, or the fallback. */
@@ -65,27 +76,42 @@ export type BulletinParams = Omit<RateParams, "from" | "to" | "level"> & {
   /** Monday of the chosen week; null = the campaign's last week with responses. */
   week: string | null;
   span: Span;
-  /** Ranked by the answers' measure, or by door-to-door coverage (measure=coverage) of a round. */
-  source: "answers" | "coverage";
-  /** The round's code (coverage); null = the open round, else the newest. */
+  /** Ranked by the answers' measure, or by a door-to-door measure (measure=coverage or refusal) of a round. */
+  source: "answers" | VisitMeasure;
+  /** The round's code (door-to-door); null = the open round, else the newest. */
   round: string | null;
 };
 
 export function parseBulletinParams(search: URLSearchParams): BulletinParams {
   const { campaign, measure, minN, level, target } = parseRateParams(search);
+  const asked = search.get("measure");
+  const source = isVisitMeasure(asked) ? asked : "answers";
   return {
     campaign,
     measure,
     minN,
-    target,
     level: (BULLETIN_LEVELS as readonly string[]).includes(level ?? "") ? (level as BulletinLevel) : null,
     week: parseIsoWeek(search.get("week") ?? ""),
     // Everything up to the week's end by default: the evidence for red or green; one week alone
     // is usually too few answers per unit to call either.
     span: search.get("span") === "week" ? "week" : "cumulative",
-    source: search.get("measure") === "coverage" ? "coverage" : "answers",
+    source,
+    target: bulletinTarget(search, source, target),
     round: search.get("round")?.trim() || null,
   };
+}
+
+/**
+ * The bulletin's target. The form sends `targetFor`, the measure its target field was shown for:
+ * when the user switched the measure, the old measure's target (85% of coverage as refusal's
+ * ceiling) is dropped for the new measure's default. Less is better for refusal: its own default.
+ */
+function bulletinTarget(search: URLSearchParams, source: BulletinParams["source"], answersTarget: number): number {
+  const shownFor = search.get("targetFor");
+  const switched = shownFor !== null && shownFor !== (search.get("measure") ?? "");
+  const fallback = source === "refusal" ? DEFAULT_REFUSAL_TARGET : DEFAULT_TARGET;
+  if (switched) return fallback;
+  return source === "refusal" ? percentParam(search.get("target"), 1, 100, fallback) : answersTarget;
 }
 
 /** The week range a bulletin reads: that week alone, or everything up to its end. */

@@ -66,6 +66,17 @@ export type HouseholdVisitState = {
    * reached): reached stays reached, so "reached by the end of a week" is `reachedAt` before it.
    */
   reachedAt: Date | null;
+  /**
+   * The first counted log (null without one): the household has been tried since then, the
+   * refusal rate's denominator at the end of a week.
+   */
+  firstAt: Date | null;
+  /**
+   * The first counted refused log, whatever came after (null without one). Reached wins over
+   * refused and refused over every other outcome, so the household counted as refused at a moment
+   * t exactly when `refusedAt` ≤ t and not `reachedAt` ≤ t.
+   */
+  refusedAt: Date | null;
 };
 
 const HOUR = 3_600_000;
@@ -127,6 +138,8 @@ export function householdVisitState(logs: VisitLog[], rules: VisitRules = DEFAUL
     conflict,
     vacantUnconfirmed: !vacant && vacantDays.size === 1 && status === "notHome",
     reachedAt: reached[0]?.at ?? null,
+    firstAt: counted[0]?.at ?? null,
+    refusedAt: refused[0]?.at ?? null,
   };
 }
 

@@ -15,6 +15,7 @@ import {
   type AnswerTally,
   type MeasureKey,
   type RateLevel,
+  type VisitMeasure,
 } from "~/domain/measures";
 import {
   ALL_WEEKS,
@@ -25,9 +26,9 @@ import {
   bulletinFrom,
   compareFrom,
   compareGroups,
-  COVERAGE_FORMULA,
-  coverageStrata,
-  coverageTrendFrom,
+  VISIT_FORMULAS,
+  visitStrata,
+  visitTrendFrom,
   defaultBulletinWeek,
   observe,
   chooseCampaign,
@@ -37,7 +38,7 @@ import {
   trendFrom,
   trendUnit,
   type Bulletin,
-  type CoverageCount,
+  type VisitCount,
   type GroupComparison,
   type GroupTallies,
   type Observed,
@@ -355,13 +356,42 @@ export async function rebuildTallies(campaignId: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Door-to-door coverage as a source (docs/decisions/009): counts per building from the
-// households' current states (visit_household_states), through the same engine.
+// Door-to-door visits as a source (docs/decisions/009): counts per building from the households'
+// current states (visit_household_states), through the same engine. Vacancy as the logs stand
+// today, like the register's.
 
-/** Per building of the round inside the scope: households counted (to reach, less those found vacant) and reached per week. */
-async function coverageByWeek(user: ScopedUser, round: VisitRound) {
+/** Per building of the round inside the scope, the counts of a visit measure at the end of any week. */
+async function visitCountsByWeek(user: ScopedUser, round: VisitRound, measure: VisitMeasure) {
   // Counted per building first (a hash join over the households whatever the scope), then only
   // the buildings of the round's targets kept.
+  const inTargets = sql`exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and b.path @> array[t.place_id])`;
+  /** Counted by the end of the week starting `week` (null: up to now). */
+  const by = (at: string | null, week: string | null) => at !== null && (week === null || at <= week);
+  if (measure === "refusal") {
+    // Tried: a counted log; refused by a moment: refused by then and not reached by then (reached
+    // wins over refused, refused over the rest: householdVisitState).
+    const rows = await sql<{ buildingId: number; tried: string; refused: string | null; reached: string | null; n: number }[]>`
+      select x.* from (
+        select h.building_id as "buildingId", rate_week(s.first_at)::text as tried, rate_week(s.refused_at)::text as refused,
+          rate_week(s.reached_at)::text as reached, count(*)::int as n
+        from households h join visit_household_states s on s.county_id = h.county_id and s.round_id = ${round.id} and s.household_id = h.id
+        where h.county_id = ${user.countyId} and not h.vacant and ${inScope(user, "h.path")}
+          and s.first_at is not null and s.status <> 'vacant'
+        group by 1, 2, 3, 4
+      ) x join places b on b.id = x."buildingId"
+      where ${inTargets}`;
+    return (week: string | null): VisitCount[] => {
+      const buildings = new Map<number, VisitCount>();
+      for (const r of rows) {
+        if (!by(r.tried, week)) continue;
+        const b = buildings.get(r.buildingId) ?? { buildingId: r.buildingId, successes: 0, n: 0 };
+        b.n += r.n;
+        if (by(r.refused, week) && !by(r.reached, week)) b.successes += r.n;
+        buildings.set(r.buildingId, b);
+      }
+      return [...buildings.values()];
+    };
+  }
   const rows = await sql<{ buildingId: number; week: string | null; reached: number; n: number }[]>`
     select x.* from (
       select h.building_id as "buildingId", rate_week(s.reached_at)::text as week,
@@ -371,7 +401,7 @@ async function coverageByWeek(user: ScopedUser, round: VisitRound) {
       where h.county_id = ${user.countyId} and not h.vacant and ${inScope(user, "h.path")}
       group by 1, 2
     ) x join places b on b.id = x."buildingId"
-    where exists (select 1 from visit_round_targets t where t.round_id = ${round.id} and b.path @> array[t.place_id])`;
+    where ${inTargets}`;
   const buildings = new Map<number, { n: number; reached: Map<string, number> }>();
   for (const r of rows) {
     const b = buildings.get(r.buildingId) ?? { n: 0, reached: new Map() };
@@ -379,12 +409,11 @@ async function coverageByWeek(user: ScopedUser, round: VisitRound) {
     if (r.week) b.reached.set(r.week, (b.reached.get(r.week) ?? 0) + r.reached);
     buildings.set(r.buildingId, b);
   }
-  /** Reached before the end of the week starting `monday` (null: up to now). */
-  return (monday: string | null): CoverageCount[] =>
+  return (week: string | null): VisitCount[] =>
     [...buildings].map(([buildingId, b]) => ({
       buildingId,
       n: b.n,
-      reached: [...b.reached].reduce((sum, [week, k]) => (monday === null || week <= monday ? sum + k : sum), 0),
+      successes: [...b.reached].reduce((sum, [w, k]) => (by(w, week) ? sum + k : sum), 0),
     }));
 }
 
@@ -394,32 +423,32 @@ export function roundWeeks(round: VisitRound, now: Date): { firstWeek: string; l
   return { firstWeek: weekOf(round.startsAt), lastWeek: weekOf(new Date(Math.max(end, round.startsAt.getTime()))) };
 }
 
-/** The weekly bulletin ranked by coverage at the end of `week` (a census), beside the week before. */
-export async function coverageBulletin(
+/** The weekly bulletin ranked by a visit measure at the end of `week` (a census), beside the week before. */
+export async function visitBulletin(
   user: ScopedUser,
-  q: { round: VisitRound; level: RateLevel | null; week: string; target: number; minN: number },
+  q: { measure: VisitMeasure; round: VisitRound; level: RateLevel | null; week: string; target: number; minN: number },
 ): Promise<Bulletin> {
-  const [register, countsAt] = await Promise.all([loadRegister(user), coverageByWeek(user, q.round)]);
-  const strata = (monday: string) => coverageStrata(register, countsAt(monday));
+  const [register, countsAt] = await Promise.all([loadRegister(user), visitCountsByWeek(user, q.round, q.measure)]);
+  const strata = (monday: string) => visitStrata(register, countsAt(monday));
   return bulletinFrom(register, strata(q.week), strata(addWeeks(q.week, -1)), {
     ...q,
-    formula: COVERAGE_FORMULA,
+    formula: VISIT_FORMULAS[q.measure],
     census: true,
   });
 }
 
-/** A unit's coverage at the end of every week of the round; null when the unit is outside the scope. */
-export async function coverageTrend(
+/** A unit's visit measure at the end of every week of the round; null when the unit is outside the scope. */
+export async function visitTrend(
   user: ScopedUser,
-  q: { round: VisitRound; placeId: number | null; gridId: number | null; minN: number; now: Date },
+  q: { measure: VisitMeasure; round: VisitRound; placeId: number | null; gridId: number | null; minN: number; now: Date },
 ): Promise<Trend | null> {
-  const [register, countsAt] = await Promise.all([loadRegister(user), coverageByWeek(user, q.round)]);
+  const [register, countsAt] = await Promise.all([loadRegister(user), visitCountsByWeek(user, q.round, q.measure)]);
   const unit = trendUnit(register, q);
   if (!unit) return null;
   const { firstWeek, lastWeek } = roundWeeks(q.round, q.now);
-  const weeks: { week: string; counts: CoverageCount[] }[] = [];
+  const weeks: { week: string; counts: VisitCount[] }[] = [];
   for (let week = firstWeek; week <= lastWeek; week = addWeeks(week, 1)) weeks.push({ week, counts: countsAt(week) });
-  return coverageTrendFrom(register, weeks, unit, { minN: q.minN });
+  return visitTrendFrom(register, q.measure, weeks, unit, { minN: q.minN });
 }
 
 export type GroupsReport = GroupComparison & {
@@ -489,10 +518,10 @@ export async function compareByCoverage(
   q: { campaign: RateCampaign; measure: MeasureKey; round: VisitRound; threshold: number; minN: number },
 ): Promise<GroupsReport> {
   const formula = formulaFor(q.measure, q.campaign.tagged);
-  const countsAt = await coverageByWeek(user, q.round);
+  const countsAt = await visitCountsByWeek(user, q.round, "coverage");
   const counts = countsAt(null).filter((c) => c.n > 0);
-  const above = counts.filter((c) => c.reached / c.n >= q.threshold).map((c) => c.buildingId);
-  const below = counts.filter((c) => c.reached / c.n < q.threshold).map((c) => c.buildingId);
+  const above = counts.filter((c) => c.successes / c.n >= q.threshold).map((c) => c.buildingId);
+  const below = counts.filter((c) => c.successes / c.n < q.threshold).map((c) => c.buildingId);
   const { groups, unlinked } = await groupTallies(
     user,
     q.campaign,
@@ -503,7 +532,7 @@ export async function compareByCoverage(
   return { ...compareGroups(formula, groups, { minN: q.minN }), unlinked };
 }
 
-export type CoverageBulletinPage = {
+export type VisitBulletinPage = {
   rounds: { code: string; name: string }[];
   round: { code: string; name: string } | null;
   levels: BulletinLevel[];
@@ -512,14 +541,19 @@ export type CoverageBulletinPage = {
   bulletin: Bulletin | null;
 };
 
-/** The bulletin ranked by coverage: the round asked for (else `chooseRound`'s default), at the end of the chosen week. */
-export async function coverageBulletinPage(user: ScopedUser, p: BulletinParams, now: Date): Promise<CoverageBulletinPage | "notFound"> {
+/** The bulletin ranked by a visit measure: the round asked for (else `chooseRound`'s default), at the end of the chosen week. */
+export async function visitBulletinPage(
+  user: ScopedUser,
+  measure: VisitMeasure,
+  p: BulletinParams,
+  now: Date,
+): Promise<VisitBulletinPage | "notFound"> {
   const { rounds, round } = await chooseRound(user.countyId, p.round);
   if (round === undefined) return "notFound";
   const choices = rounds.map((r) => ({ code: r.code, name: r.name }));
   if (!round) return { rounds: choices, round: null, levels: [], week: null, weeks: null, bulletin: null };
   const weeks = roundWeeks(round, now);
   const week = p.week ?? defaultBulletinWeek(weeks, now);
-  const bulletin = await coverageBulletin(user, { round, level: p.level, week: week!, target: p.target, minN: p.minN });
+  const bulletin = await visitBulletin(user, { measure, round, level: p.level, week: week!, target: p.target, minN: p.minN });
   return { rounds: choices, round: { code: round.code, name: round.name }, levels: bulletin.levels, week, weeks, bulletin };
 }

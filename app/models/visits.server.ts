@@ -278,6 +278,8 @@ type StateRow = {
   status: HouseholdStatus;
   attempts: number;
   reached_at: Date | null;
+  first_at: Date | null;
+  refused_at: Date | null;
   last_at: Date | null;
   last_outcome: VisitOutcome | null;
   last_volunteer_id: number | null;
@@ -293,6 +295,8 @@ function stateRow(roundId: number, countyId: number, householdId: number, logs: 
     status: state.status,
     attempts: state.attempts,
     reached_at: state.reachedAt,
+    first_at: state.firstAt,
+    refused_at: state.refusedAt,
     last_at: state.last?.at ?? null,
     last_outcome: state.last?.outcome ?? null,
     last_volunteer_id: state.last?.volunteerId ?? null,
@@ -333,10 +337,12 @@ async function refreshStates(
     return stateRow(round.id, countyId, id, own, householdVisitState(own, rulesOf(round)));
   });
   await tx`
-    update visit_household_states s set status = x.status, attempts = x.attempts, reached_at = x.reached_at, last_at = x.last_at,
-      last_outcome = x.last_outcome, last_volunteer_id = x.last_volunteer_id, volunteers = x.volunteers, conflict = x.conflict
+    update visit_household_states s set status = x.status, attempts = x.attempts, reached_at = x.reached_at, first_at = x.first_at,
+      refused_at = x.refused_at, last_at = x.last_at, last_outcome = x.last_outcome, last_volunteer_id = x.last_volunteer_id,
+      volunteers = x.volunteers, conflict = x.conflict
     from jsonb_to_recordset(${tx.json(rows as never)}) as x(household_id int, status text, attempts int, reached_at timestamptz,
-      last_at timestamptz, last_outcome text, last_volunteer_id int, volunteers int[], conflict boolean)
+      first_at timestamptz, refused_at timestamptz, last_at timestamptz, last_outcome text, last_volunteer_id int, volunteers int[],
+      conflict boolean)
     where s.county_id = ${countyId} and s.round_id = ${round.id} and s.household_id = x.household_id`;
   const after: TallyState[] = rows.map((r) => ({
     household_id: r.household_id,
@@ -405,6 +411,8 @@ export async function coverageDifferences(round: VisitRound, countyId: number): 
     a.status === b.status &&
     a.attempts === b.attempts &&
     a.reached_at?.getTime() === b.reached_at?.getTime() &&
+    a.first_at?.getTime() === b.first_at?.getTime() &&
+    a.refused_at?.getTime() === b.refused_at?.getTime() &&
     a.last_at?.getTime() === b.last_at?.getTime() &&
     a.last_outcome === b.last_outcome &&
     a.last_volunteer_id === b.last_volunteer_id &&

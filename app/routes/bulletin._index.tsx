@@ -16,7 +16,7 @@ import {
 } from "~/components/rate-controls";
 import { ChangeCell, EstimateCell, formatInterval, formatN, formatValue, RateFormula, StatusBadge } from "~/components/rate-figure";
 import { unitHref } from "~/components/rate-table";
-import { addWeeks, isoWeekLabel, weekEnd, type ReportMeasure } from "~/domain/measures";
+import { addWeeks, isoWeekLabel, isVisitMeasure, lowerIsBetter, VISIT_MEASURES, weekEnd, type ReportMeasure } from "~/domain/measures";
 import { rankDepartments, type RankedDepartment } from "~/domain/ticket-rates";
 import { monthsBefore } from "~/domain/tickets";
 import { ticketRates } from "~/models/ticket-rates.server";
@@ -24,7 +24,7 @@ import { parseBulletinParams } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign, type BulletinRow } from "~/domain/rate-engine";
-import { bulletinPage, coverageBulletinPage, listRateCampaigns } from "~/models/rates.server";
+import { bulletinPage, listRateCampaigns, visitBulletinPage } from "~/models/rates.server";
 import { listRounds } from "~/models/visits.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
@@ -36,10 +36,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params = parseBulletinParams(url.searchParams);
   const now = new Date();
   const lang = await getLang(request);
-  const coverage = params.source === "coverage";
-  // Ranked by coverage: the campaigns are still listed, to switch back to an answers' measure.
-  const [page, byCoverage, rounds] = await Promise.all([
-    coverage
+  const visits = params.source !== "answers" ? params.source : null;
+  // Ranked by a door-to-door measure: the campaigns are still listed, to switch back to an answers' measure.
+  const [page, byVisits, rounds] = await Promise.all([
+    visits
       ? listRateCampaigns(user).then((campaigns) => ({
           campaigns,
           ...chooseCampaign(campaigns, params),
@@ -48,14 +48,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
           bulletin: null,
         }))
       : bulletinPage(user, params, now),
-    coverage ? coverageBulletinPage(user, params, now) : null,
+    visits ? visitBulletinPage(user, visits, params, now) : null,
     listRounds(user.countyId),
   ]);
-  invariantResponse(page !== "notFound" && byCoverage !== "notFound");
+  invariantResponse(page !== "notFound" && byVisits !== "notFound");
   const { campaign } = page;
-  const measure: ReportMeasure | null = coverage ? "coverage" : page.measure;
-  const bulletin = byCoverage ? byCoverage.bulletin : page.bulletin;
-  const week = byCoverage ? byCoverage.week : page.week;
+  const measure: ReportMeasure | null = visits ?? page.measure;
+  const bulletin = byVisits ? byVisits.bulletin : page.bulletin;
+  const week = byVisits ? byVisits.week : page.week;
   // 12345: departments ranked on the tickets the evaluation could draw (completed in the 6 months to the week's end).
   const until = week ? new Date(`${addWeeks(week, 1)}T00:00:00+08:00`) : new Date();
   const departments = rankDepartments(
@@ -86,7 +86,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const query = new URLSearchParams({
     ...(campaign ? { campaign: campaign.code } : {}),
     ...(measure ? { measure } : {}),
-    ...(byCoverage?.round ? { round: byCoverage.round.code } : {}),
+    ...(byVisits?.round ? { round: byVisits.round.code } : {}),
     ...(bulletin ? { level: bulletin.level } : params.level ? { level: params.level } : {}),
     ...(week ? { week: isoWeekLabel(week) } : {}),
     span: params.span,
@@ -97,12 +97,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     campaigns: page.campaigns.map(toChoice),
     campaign: campaign && toChoice(campaign),
     measure,
-    measures: [...(campaign?.measures ?? []), ...(rounds.length ? (["coverage"] as const) : [])],
+    measures: [...(campaign?.measures ?? []), ...(rounds.length ? VISIT_MEASURES : [])],
     rounds: rounds.map((r) => ({ code: r.code, name: r.name })),
-    round: byCoverage?.round ?? null,
-    levels: byCoverage ? byCoverage.levels : page.levels,
+    round: byVisits?.round ?? null,
+    levels: byVisits ? byVisits.levels : page.levels,
     week,
-    weeks: weeksOf(byCoverage ? byCoverage.weeks : campaign),
+    weeks: weeksOf(byVisits ? byVisits.weeks : campaign),
     params,
     bulletin,
     chart,
@@ -115,7 +115,7 @@ export default function BulletinPage() {
   const { campaigns, campaign, measure, measures, rounds, round, levels, week, weeks, params, bulletin, chart, departments, query } =
     useLoaderData<typeof loader>();
   const t = useT();
-  const census = measure === "coverage";
+  const census = isVisitMeasure(measure);
   if (!measure || !bulletin || !week) {
     return (
       <>
@@ -150,7 +150,7 @@ export default function BulletinPage() {
             </select>
           </label>
         )}
-        <TargetField value={params.target} />
+        <TargetField value={params.target} measure={measure} />
         <MinNField value={params.minN} />
         <button type="submit" className="button">
           {t("rates.show")}
@@ -246,7 +246,12 @@ export default function BulletinPage() {
           </table>
         </div>
         <footer className="bulletin-notes">
-          <p>{t("bulletin.legend", { target: formatValue(measure, params.target), minN: params.minN })}</p>
+          <p>
+            {t(census ? (lowerIsBetter(measure) ? "bulletin.legendCensusLower" : "bulletin.legendCensus") : "bulletin.legend", {
+              target: formatValue(measure, params.target),
+              minN: params.minN,
+            })}
+          </p>
           <RateFormula formula={bulletin.formula} minN={params.minN} />
         </footer>
         <DepartmentRanking departments={departments} target={params.target} minN={params.minN} />

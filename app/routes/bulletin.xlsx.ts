@@ -2,11 +2,11 @@
 // ranking sheet and a sheet with the measure's definition.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { formulaLines } from "~/components/rate-figure";
-import { isoWeekLabel, shownChange, shownPercent } from "~/domain/measures";
+import { isoWeekLabel, isVisitMeasure, lowerIsBetter, shownChange, shownPercent, type VisitMeasure } from "~/domain/measures";
 import { parseBulletinParams, type BulletinParams } from "~/domain/rate-params";
 import { translator } from "~/i18n";
 import { recordAudit } from "~/models/audit.server";
-import { bulletinPage, coverageBulletinPage } from "~/models/rates.server";
+import { bulletinPage, visitBulletinPage } from "~/models/rates.server";
 import { clientInfo } from "~/utils/request.server";
 import type { CurrentUser } from "~/models/users.server";
 import { requirePermission } from "~/utils/session.server";
@@ -20,7 +20,7 @@ const one = (x: number) => Math.round(x * 10) / 10;
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "rates:read");
   const params = parseBulletinParams(new URL(request.url).searchParams);
-  if (params.source === "coverage") return coverageXlsx(request, context, user, params);
+  if (isVisitMeasure(params.source)) return visitXlsx(request, context, user, params.source, params);
   const page = await bulletinPage(user, params, new Date());
   invariantResponse(page !== "notFound" && page.bulletin && page.campaign && page.measure);
   const { bulletin, campaign, measure } = page;
@@ -101,20 +101,26 @@ function download(data: Awaited<ReturnType<typeof writeXlsx>>, filename: string)
   });
 }
 
-/** The bulletin ranked by coverage: a census, so counts of households and no interval. */
-async function coverageXlsx(request: Request, context: LoaderFunctionArgs["context"], user: CurrentUser, params: BulletinParams) {
-  const page = await coverageBulletinPage(user, params, new Date());
+/** The bulletin ranked by a visit measure: a census, so counts of households and no interval. */
+async function visitXlsx(
+  request: Request,
+  context: LoaderFunctionArgs["context"],
+  user: CurrentUser,
+  measure: VisitMeasure,
+  params: BulletinParams,
+) {
+  const page = await visitBulletinPage(user, measure, params, new Date());
   invariantResponse(page !== "notFound" && page.bulletin && page.round);
   const { bulletin, round } = page;
   const t = translator("zh");
-  const m = t("rates.measure.coverage");
+  const m = t(`rates.measure.${measure}`);
   const headers = [
     t("rates.col.rank"),
     t(`rates.level.${bulletin.level}`),
     t("bulletin.xlsx.context"),
     `${m}（%）`,
-    t("bulletin.xlsx.reached"),
-    t("bulletin.xlsx.toReach"),
+    t(measure === "refusal" ? "bulletin.xlsx.refused" : "bulletin.xlsx.reached"),
+    t(measure === "refusal" ? "bulletin.xlsx.tried" : "bulletin.xlsx.toReach"),
     t("rates.col.households"),
     t("bulletin.xlsx.lastWeek", { measure: m }),
     t("bulletin.xlsx.change"),
@@ -140,6 +146,13 @@ async function coverageXlsx(request: Request, context: LoaderFunctionArgs["conte
     [t("bulletin.field.week"), isoWeekLabel(bulletin.week)],
     [t("bulletin.field.target"), `${pct(params.target)}`],
     [t("rates.field.minN"), params.minN],
+    [
+      t("bulletin.xlsx.legend"),
+      t(lowerIsBetter(measure) ? "bulletin.legendCensusLower" : "bulletin.legendCensus", {
+        target: `${pct(params.target)}`,
+        minN: params.minN,
+      }),
+    ],
     ...formulaLines(t, bulletin.formula, params.minN).map((line, i) => [i === 0 ? t("bulletin.xlsx.formula") : "", line]),
   ];
   const data = await writeXlsx([
@@ -148,7 +161,7 @@ async function coverageXlsx(request: Request, context: LoaderFunctionArgs["conte
   ]);
   await recordAudit(user, "bulletin.export", {
     target: round.code,
-    details: { week: isoWeekLabel(bulletin.week), measure: "coverage", level: bulletin.level, rows: bulletin.rows.length },
+    details: { week: isoWeekLabel(bulletin.week), measure, level: bulletin.level, rows: bulletin.rows.length },
     ip: clientInfo(request, context).ip,
   });
   return download(data, `${t("bulletin.title")}-${m}-${round.code}-${isoWeekLabel(bulletin.week)}.xlsx`);

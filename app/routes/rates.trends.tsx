@@ -5,13 +5,13 @@ import { DataTable } from "~/components/data-table";
 import { Crumbs } from "~/components/crumbs";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { CampaignField, MeasureField, MinNField, RateNav, toChoice } from "~/components/rate-controls";
-import { EstimateCell, RateFormula } from "~/components/rate-figure";
-import { isoWeekLabel, weekEnd } from "~/domain/measures";
+import { EstimateCell, formulaLines, RateFormula } from "~/components/rate-figure";
+import { isoWeekLabel, VISIT_MEASURES, weekEnd } from "~/domain/measures";
 import { parseRateParams } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign } from "~/domain/rate-engine";
-import { coverageTrend, listRateCampaigns, rateTrend } from "~/models/rates.server";
+import { listRateCampaigns, rateTrend, visitTrend } from "~/models/rates.server";
 import { chooseRound } from "~/models/visits.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
@@ -33,18 +33,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
     minN: params.minN,
   });
   invariantResponse(trend);
-  // The door-to-door coverage of the same unit, week by week (the round asked for, else `chooseRound`'s default).
+  // The door-to-door coverage and refusal of the same unit, week by week (the round asked for, else
+  // `chooseRound`'s default).
   const { round } = await chooseRound(user.countyId, search.get("round"));
   invariantResponse(round !== undefined);
-  const coverage = round
-    ? await coverageTrend(user, {
-        round,
-        placeId: trend.unit.placeId,
-        gridId: trend.unit.gridId,
-        minN: params.minN,
-        now: new Date(),
-      })
-    : null;
+  const visits = round
+    ? await Promise.all(
+        VISIT_MEASURES.map(async (visitMeasure) => {
+          const q = { measure: visitMeasure, round, placeId: trend.unit.placeId, gridId: trend.unit.gridId, minN: params.minN };
+          const weeks = await visitTrend(user, { ...q, now: new Date() });
+          invariantResponse(weeks);
+          return { measure: visitMeasure, round: round.name, formula: weeks.formula, weeks: weeks.weeks };
+        }),
+      )
+    : [];
   const unit = measure === "score" ? "" : "%";
   const plotted = trend.weeks.map((w) => {
     const shown = w.figure.weighted.rate !== null && !w.figure.belowMinimum;
@@ -68,14 +70,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
     minN: params.minN,
     trend,
     chart,
-    coverage: coverage && round ? { round: round.name, weeks: coverage.weeks } : null,
+    visits,
     query: `?${query}`,
     here: Object.fromEntries(here),
   };
 }
 
 export default function TrendsPage() {
-  const { campaigns, campaign, measure, minN, trend, chart, coverage, query, here } = useLoaderData<typeof loader>();
+  const { campaigns, campaign, measure, minN, trend, chart, visits, query, here } = useLoaderData<typeof loader>();
   const t = useT();
   return (
     <>
@@ -129,16 +131,17 @@ export default function TrendsPage() {
           </tr>
         )}
       />
-      {coverage && (
-        <section data-testid="coverage-trend">
-          <h2>{t("rates.coverageTrendTitle", { round: coverage.round })}</h2>
-          <p className="muted">
-            {t("rates.formula.coverage")}。{t("rates.formula.census", { minN })}
-            {t("rates.formula.asOfWeek")}
-          </p>
+      {visits.map((v) => (
+        <section key={v.measure} data-testid={`${v.measure}-trend`}>
+          <h2>{t(`rates.${v.measure}TrendTitle`, { round: v.round })}</h2>
+          {formulaLines(t, v.formula, minN).map((line) => (
+            <p key={line} className="muted">
+              {line}
+            </p>
+          ))}
           <DataTable
-            columns={[t("rates.col.week"), t("rates.measure.coverage")]}
-            rows={[...coverage.weeks].reverse()}
+            columns={[t("rates.col.week"), t(`rates.measure.${v.measure}`)]}
+            rows={[...v.weeks].reverse()}
             className="rate-table"
             row={(w) => (
               <tr key={w.week} className={w.figure.belowMinimum ? "greyed" : undefined}>
@@ -147,7 +150,7 @@ export default function TrendsPage() {
                 </td>
                 <td>
                   <EstimateCell
-                    measure="coverage"
+                    measure={v.measure}
                     estimate={w.figure.weighted}
                     greyed={w.figure.belowMinimum}
                     census={{ successes: w.figure.counts.successes, n: w.figure.counts.n }}
@@ -157,7 +160,7 @@ export default function TrendsPage() {
             )}
           />
         </section>
-      )}
+      ))}
     </>
   );
 }

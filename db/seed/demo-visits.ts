@@ -81,9 +81,12 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
   for (let i = 0; i < assignments.length; i += CHUNK)
     await sql`insert into visit_assignments ${sql(assignments.slice(i, i + CHUNK) as never[])}`;
 
-  const households = await sql<{ id: number; buildingId: number; vacant: boolean }[]>`
-    select h.id, h.building_id as "buildingId", h.vacant from households h
+  const households = await sql<{ id: number; buildingId: number; community: number; vacant: boolean }[]>`
+    select h.id, h.building_id as "buildingId", h.path[3] as community, h.vacant from households h
     where h.county_id = ${countyId} order by h.building_id, h.id`;
+  // Refusals per knock differ by community (0.6%–2.4%): some 2–8% of households tried end up
+  // refused, on both sides of the bulletin's 5% ceiling.
+  const refuseOf = new Map(communities.map((c, i) => [c.id, 0.006 + (0.018 * ((i * 3) % communities.length)) / (communities.length - 1)]));
   const rows: Row[] = [];
   const elapsed = now.getTime() - start.getTime();
   const demoBuildings = new Set([...volunteerOf].filter(([, v]) => v === demo.id).map(([b]) => b));
@@ -133,11 +136,12 @@ export async function seedDemoVisits(countyId: number, { now = new Date(), seed 
     for (let attempt = 0; attempt < 8 && day < elapsed / DAY; attempt++) {
       const when = at(day, hourIn(slot));
       const r = rng();
-      if (r < 0.025) {
+      const refuse = refuseOf.get(h.community)!;
+      if (r < refuse) {
         log(h.id, volunteer, "refused", when);
         break;
       }
-      if (r < 0.235) {
+      if (r < refuse + 0.21) {
         log(h.id, volunteer, "reached", when, rng() < 0.04 ? NOTES[Math.floor(rng() * NOTES.length)] : null);
         break;
       }

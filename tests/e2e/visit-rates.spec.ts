@@ -32,6 +32,18 @@ test("the office ranks communities by door-to-door coverage and compares visited
   await expect(page.getByRole("link", { name: "导出 Excel" })).toHaveAttribute("href", /measure=coverage/);
   await page.screenshot({ path: `${SHOTS}/bulletin-coverage-phone.png`, fullPage: true });
 
+  // Refusal: lower is better, so ranked from the lowest printed rate, the ceiling 5% by default.
+  await page.getByLabel("指标").selectOption("refusal");
+  await page.getByRole("button", { name: "查看" }).click();
+  await expect(page).toHaveURL(/measure=refusal/);
+  await expect(bulletin.getByRole("heading", { level: 1 })).toContainText("拒访率周通报");
+  const refusals = (await rows.locator("td:nth-child(3) b").allInnerTexts()).map((x) => Number.parseFloat(x));
+  expect(refusals.length).toBeGreaterThanOrEqual(7);
+  expect(refusals.slice(0, 7)).toEqual([...refusals.slice(0, 7)].sort((a, b) => a - b));
+  await expect(bulletin).toContainText("普查，越低越好：红为高于上限 5.0%");
+  await expect(page.getByRole("link", { name: "导出 Excel" })).toHaveAttribute("href", /measure=refusal/);
+  await page.screenshot({ path: `${SHOTS}/bulletin-refusal-phone.png`, fullPage: true });
+
   await page.goto("/rates/compare?by=visited");
   const groups = page.getByTestId("groups-table");
   await expect(groups).toContainText("答卷前已入户走访到");
@@ -45,5 +57,7 @@ test("the office ranks communities by door-to-door coverage and compares visited
 
   await page.goto("/rates/trends");
   await expect(page.getByTestId("coverage-trend")).toContainText("入户走访覆盖率（每周末累计）");
+  await expect(page.getByTestId("refusal-trend")).toContainText("拒访率（每周末）");
+  await expect(page.getByTestId("refusal-trend").locator("tbody tr").first()).toContainText("户");
   await page.screenshot({ path: `${SHOTS}/trends-coverage-phone.png`, fullPage: true });
 });

@@ -1,5 +1,5 @@
-// Door-to-door coverage as a rates source on the demo county: the bulletin ranked by coverage,
-// the coverage trend, and satisfaction of visited vs not-visited households and of buildings
+// Door-to-door coverage and refusal as rates sources on the demo county: the bulletin ranked by
+// coverage and by refusal, their trends, and satisfaction of visited vs not-visited households and of buildings
 // above vs below a coverage level — each against counts made here in plain SQL from the logs and
 // the responses.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { sql } from "~/db.server";
 import { formulaFor, shownChange, weekEnd, weekOf } from "~/domain/measures";
 import { parseBulletinParams } from "~/domain/rate-params";
 import { chooseCampaign, type RateCampaign } from "~/domain/rate-engine";
-import { compareByCoverage, compareVisited, coverageBulletinPage, coverageTrend, listRateCampaigns } from "~/models/rates.server";
+import { compareByCoverage, compareVisited, listRateCampaigns, visitBulletinPage, visitTrend } from "~/models/rates.server";
 import { chooseRound, createRound, roundByCode, type VisitRound } from "~/models/visits.server";
 import { seedDemoCampaigns, seedDemoCounty } from "../../db/seed/index";
 import { seedDemoResponses } from "../../db/seed/demo-responses";
@@ -54,7 +54,7 @@ describe("coverage in the bulletin", () => {
     const params = parseBulletinParams(
       new URLSearchParams({ measure: "coverage", round: DEMO_ROUND, level: "community", target: "60", minN: "30" }),
     );
-    const page = await coverageBulletinPage(scope, { ...params, week }, new Date());
+    const page = await visitBulletinPage(scope, "coverage", { ...params, week }, new Date());
     if (page === "notFound" || !page.bulletin) throw new Error("no bulletin");
     const { bulletin } = page;
     expect(bulletin.formula.measure).toBe("coverage");
@@ -86,7 +86,7 @@ describe("coverage in the bulletin", () => {
 
   it("greys and does not rank units with fewer households to reach than the minimum", async () => {
     const params = parseBulletinParams(new URLSearchParams({ measure: "coverage", level: "building", minN: "60" }));
-    const page = await coverageBulletinPage(scope, params, new Date());
+    const page = await visitBulletinPage(scope, "coverage", params, new Date());
     if (page === "notFound" || !page.bulletin) throw new Error("no bulletin");
     const small = page.bulletin.rows.filter((r) => r.unit.figure.counts.n < 60 && r.unit.figure.counts.n > 0);
     expect(small.length).toBeGreaterThan(0);
@@ -94,7 +94,7 @@ describe("coverage in the bulletin", () => {
   });
 
   it("shows coverage at the end of each week of the round, rising to today's", async () => {
-    const trend = (await coverageTrend(scope, { round, placeId: null, gridId: null, minN: 30, now: new Date() }))!;
+    const trend = (await visitTrend(scope, { measure: "coverage", round, placeId: null, gridId: null, minN: 30, now: new Date() }))!;
     expect(trend.weeks.length).toBeGreaterThanOrEqual(2);
     expect(trend.weeks[0].week).toBe(weekOf(round.startsAt));
     const reached = trend.weeks.map((w) => w.figure.counts.successes);
@@ -103,6 +103,84 @@ describe("coverage in the bulletin", () => {
       const direct = await communityCounts(new Date(`${weekEnd(w.week)}T24:00:00+08:00`));
       expect(w.figure.counts.successes).toBe(direct.reduce((s, c) => s + c.reached, 0));
     }
+  });
+});
+
+/** Per community, in plain SQL: households tried before `before` (less those found vacant today) and those refused then and not reached then. */
+async function refusalCounts(before: Date) {
+  return sql<{ id: number; tried: number; refused: number }[]>`
+    with counted as (
+      select l.* from visit_logs l
+      where l.round_id = ${round.id} and l.review_state <> 'rejected' and l.undoes is null
+        and not exists (select 1 from visit_logs u where u.undoes = l.id and u.review_state <> 'rejected')
+    ), per as (
+      select household_id, min(at) as first_at, min(at) filter (where outcome = 'reached') as reached_at,
+        min(at) filter (where outcome = 'refused') as refused_at,
+        count(distinct (at at time zone 'Asia/Shanghai')::date) filter (where outcome = 'vacant') as vacant_days
+      from counted group by 1
+    )
+    select h.path[3] as id,
+      (count(*) filter (where p.first_at < ${before}))::int as tried,
+      (count(*) filter (where p.refused_at < ${before} and not coalesce(p.reached_at < ${before}, false)))::int as refused
+    from households h join per p on p.household_id = h.id
+    where h.county_id = ${countyId} and not h.vacant
+      and not (p.reached_at is null and p.refused_at is null and p.vacant_days >= 2)
+    group by 1`;
+}
+
+describe("refusal in the bulletin", () => {
+  it("ranks communities from the lowest refusal rate, red above the ceiling and green below, with plain counts", async () => {
+    const week = weekOf(new Date());
+    const params = parseBulletinParams(new URLSearchParams({ measure: "refusal", round: DEMO_ROUND, level: "community", minN: "30" }));
+    expect(params.source).toBe("refusal");
+    const page = await visitBulletinPage(scope, "refusal", { ...params, week }, new Date());
+    if (page === "notFound" || !page.bulletin) throw new Error("no bulletin");
+    const { bulletin } = page;
+    expect(bulletin.formula.measure).toBe("refusal");
+    expect(bulletin.rows).toHaveLength(7);
+    const end = new Date(`${weekEnd(week)}T24:00:00+08:00`);
+    const [now, before] = [await refusalCounts(end), await refusalCounts(new Date(end.getTime() - 7 * 86_400_000))];
+    const statuses = new Set<string | null>();
+    for (const row of bulletin.rows) {
+      const direct = now.find((c) => c.id === row.unit.placeId)!;
+      const f = row.unit.figure;
+      expect({ refused: f.counts.successes, n: f.counts.n }).toEqual({ refused: direct.refused, n: direct.tried });
+      expect(f.census).toBe(true);
+      expect(f.weighted.rate).toBeCloseTo(direct.refused / direct.tried, 12);
+      // Lower is better: above the ceiling is red.
+      const rate = direct.refused / direct.tried;
+      expect(row.status).toBe(rate > 0.05 ? "red" : rate < 0.05 ? "green" : "yellow");
+      statuses.add(row.status);
+      const prior = before.find((c) => c.id === row.unit.placeId);
+      expect(row.previous.figure.counts.successes).toBe(prior?.refused ?? 0);
+      expect(row.previous.figure.counts.n).toBe(prior?.tried ?? 0);
+    }
+    // The demo's communities refuse on both sides of the default 5% ceiling.
+    expect(params.target).toBe(0.05);
+    expect([statuses.has("red"), statuses.has("green")]).toEqual([true, true]);
+    const rates = bulletin.rows.map((r) => r.unit.figure.weighted.rate!);
+    expect(rates).toEqual([...rates].sort((a, b) => a - b));
+    expect(bulletin.rows.map((r) => r.unit.rank)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(bulletin.total.unit.figure.counts.successes).toBe(now.reduce((s, c) => s + c.refused, 0));
+  });
+
+  it("takes a 5% ceiling when none is given", () => {
+    expect(parseBulletinParams(new URLSearchParams({ measure: "refusal" })).target).toBe(0.05);
+    expect(parseBulletinParams(new URLSearchParams({ measure: "coverage" })).target).not.toBe(0.05);
+  });
+
+  it("shows the refusal rate at the end of each week of the round against counts of the logs", async () => {
+    const trend = (await visitTrend(scope, { measure: "refusal", round, placeId: null, gridId: null, minN: 30, now: new Date() }))!;
+    expect(trend.formula.measure).toBe("refusal");
+    expect(trend.weeks[0].week).toBe(weekOf(round.startsAt));
+    for (const w of trend.weeks) {
+      const direct = await refusalCounts(new Date(`${weekEnd(w.week)}T24:00:00+08:00`));
+      expect([w.figure.counts.successes, w.figure.counts.n]).toEqual([
+        direct.reduce((s, c) => s + c.refused, 0),
+        direct.reduce((s, c) => s + c.tried, 0),
+      ]);
+    }
+    expect(trend.weeks.at(-1)!.figure.counts.successes).toBeGreaterThan(0);
   });
 });
 
@@ -194,7 +272,7 @@ describe("the round the pages show by default", () => {
     expect(shown?.code).toBe(DEMO_ROUND);
     expect((await chooseRound(countyId, "just-opened")).round?.code).toBe("just-opened");
     expect((await chooseRound(countyId, "no-such-round")).round).toBeUndefined();
-    const page = await coverageBulletinPage(scope, parseBulletinParams(new URLSearchParams({ measure: "coverage" })), new Date());
+    const page = await visitBulletinPage(scope, "coverage", parseBulletinParams(new URLSearchParams({ measure: "coverage" })), new Date());
     expect(page !== "notFound" && page.round?.code).toBe(DEMO_ROUND);
     await sql`delete from visit_round_targets where round_id = ${made.id}`;
     await sql`delete from visit_rounds where id = ${made.id}`;

@@ -110,6 +110,42 @@ describe("householdVisitState", () => {
     expect(state(tap, log("2026-12-18 10:01", "notHome", 1, { undoes: tap.id }), first).reachedAt).toEqual(first.at);
   });
 
+  it("dates the first try and the first refusal, which give the refused status at any past moment", () => {
+    expect(state()).toMatchObject({ firstAt: null, refusedAt: null });
+    const knock = log("2026-12-20 10:00", "notHome");
+    const no = log("2026-12-21 19:00", "refused", 2);
+    const yes = log("2026-12-24 10:00", "reached", 1);
+    expect(state(yes, no, knock)).toMatchObject({ status: "reached", firstAt: knock.at, refusedAt: no.at, reachedAt: yes.at });
+    // An undone or rejected refusal is no refusal.
+    const tap = log("2026-12-22 10:00", "refused");
+    const undo = log("2026-12-22 10:01", "notHome", 1, { undoes: tap.id });
+    expect(state(knock, tap, undo).refusedAt).toBeNull();
+    expect(state(knock, { ...no, rejected: true }).refusedAt).toBeNull();
+
+    // Against the rule itself: the status of the logs up to t (as they count today) is refused
+    // exactly when refusedAt <= t and not reachedAt <= t, and tried exactly when firstAt <= t.
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const outcomes: VisitOutcome[] = ["reached", "notHome", "refused", "vacant", "other"];
+    for (let trial = 0; trial < 300; trial++) {
+      const logs: VisitLog[] = [];
+      for (let i = 0; i < 1 + Math.floor(random() * 6); i++) {
+        const when = `2026-12-${String(10 + Math.floor(random() * 15)).padStart(2, "0")} ${String(8 + Math.floor(random() * 12)).padStart(2, "0")}:00`;
+        const undoes = logs.length > 0 && random() < 0.15 ? logs[Math.floor(random() * logs.length)].id : null;
+        logs.push(log(when, outcomes[Math.floor(random() * 5)], 1 + Math.floor(random() * 2), { undoes, rejected: random() < 0.1 }));
+      }
+      const whole = householdVisitState(logs);
+      const counted = countedLogs(logs);
+      for (let day = 9; day <= 26; day++) {
+        const t = new Date(`2026-12-${day}T23:59:59+08:00`);
+        const then = householdVisitState(counted.filter((l) => l.at <= t));
+        const atOrBefore = (d: Date | null) => d !== null && d <= t;
+        expect(then.status === "refused").toBe(atOrBefore(whole.refusedAt) && !atOrBefore(whole.reachedAt));
+        expect(then.status !== "pending").toBe(atOrBefore(whole.firstAt));
+      }
+    }
+  });
+
   it("orders logs by time whatever order they arrive in (an offline phone syncs late)", () => {
     const late = log("2026-12-22 10:00", "notHome", 2);
     const early = log("2026-12-20 10:00", "notHome", 1);

@@ -33,6 +33,13 @@ const zh = {
   "rates.formula.census":
     "覆盖率是对本轮全部应走访户的普查，不是抽样：数字是实际户数，没有抽样误差，不给置信区间。低于目标为红、高于目标为绿、恰好等于目标为黄；应走访户少于 {minN} 户的单位置灰、不排名。",
   "rates.formula.asOfWeek": "截至每周周日 24:00（北京时间）已走访到的户；撤销的和审核不通过的走访记录不计；空置按今天的记录判断。",
+  "rates.measure.refusal": "拒访率",
+  "rates.formula.refusal": "拒访的户数 ÷ 已走访过的户数（走访确认空置的户不计）；拒访后又走访到的户不再算拒访",
+  "rates.formula.censusRefusal":
+    "拒访率是对本轮全部已走访户的普查，不是抽样：数字是实际户数，没有抽样误差，不给置信区间。越低越好：高于上限为红、低于上限为绿、恰好等于上限为黄，按从低到高排名；已走访户少于 {minN} 户的单位置灰、不排名。",
+  "rates.formula.asOfWeekRefusal":
+    "截至每周周日 24:00（北京时间）：那时已有走访记录的户为分母，那时已拒访、又还没有走访到的户为分子；撤销的和审核不通过的走访记录不计；空置按今天的记录判断。",
+  "rates.refusalTrendTitle": "{round}：拒访率（每周末）",
   "rates.householdsOf": "{reached}/{n} 户",
   "rates.censusChange": "普查，无抽样误差",
   "rates.coverageTrendTitle": "{round}：入户走访覆盖率（每周末累计）",
@@ -60,6 +67,8 @@ const zh = {
   "bulletin.noRounds": "还没有走访轮次。",
   "bulletin.xlsx.reached": "已走访到（户）",
   "bulletin.xlsx.toReach": "应走访（户，除去确认空置）",
+  "bulletin.xlsx.refused": "拒访（户）",
+  "bulletin.xlsx.tried": "已走访过（户，除去确认空置）",
   "bulletin.xlsx.round": "走访轮次",
 
   "rates.level.county": "县",
@@ -157,6 +166,9 @@ const zh = {
   "bulletin.col.status": "评定",
   "bulletin.legend":
     "红：95% 区间整体低于目标 {target}；绿：整体高于目标；黄：区间包含目标，尚不能判断；样本不足：有效样本量小于 {minN}，不排名、不评定。",
+  "bulletin.legendCensus": "普查：红为低于目标 {target}，绿为高于目标，黄为恰好等于目标；应走访户少于 {minN} 户的不排名、不评定。",
+  "bulletin.legendCensusLower":
+    "普查，越低越好：红为高于上限 {target}，绿为低于上限，黄为恰好等于上限；已走访户少于 {minN} 户的不排名、不评定。",
   "bulletin.chartLabel": "{week} {measure}排名（条形为加权率，横线为 95% 区间，虚线为目标）",
   "bulletin.xlsx.context": "所属",
   "bulletin.xlsx.weighted": "{measure}（加权，%）",
@@ -289,6 +301,14 @@ const en: Record<keyof typeof zh, string> = {
     "Coverage is a census of every household of the round, not a sample: the figures are counts with no sampling error and no interval. Below the target is red, above green, exactly on it yellow; units with fewer than {minN} households to reach are greyed and not ranked.",
   "rates.formula.asOfWeek":
     "Households reached by Sunday 24:00 (Beijing) of each week; undone and rejected logs do not count; vacancy as the logs stand today.",
+  "rates.measure.refusal": "Refusal rate",
+  "rates.formula.refusal":
+    "households that refused ÷ households tried (found vacant left out); a household reached after refusing no longer counts as refused",
+  "rates.formula.censusRefusal":
+    "The refusal rate is a census of every household tried in the round, not a sample: the figures are counts with no sampling error and no interval. Lower is better: above the ceiling is red, below green, exactly on it yellow, ranked from the lowest; units with fewer than {minN} households tried are greyed and not ranked.",
+  "rates.formula.asOfWeekRefusal":
+    "At Sunday 24:00 (Beijing) of each week: households with a log by then over households that had refused by then and were not reached by then; undone and rejected logs do not count; vacancy as the logs stand today.",
+  "rates.refusalTrendTitle": "{round}: refusal rate (at each week's end)",
   "rates.householdsOf": "{reached}/{n} households",
   "rates.censusChange": "census, no sampling error",
   "rates.coverageTrendTitle": "{round}: door-to-door coverage (cumulative at each week's end)",
@@ -317,6 +337,8 @@ const en: Record<keyof typeof zh, string> = {
   "bulletin.noRounds": "No door-to-door round yet.",
   "bulletin.xlsx.reached": "Reached (households)",
   "bulletin.xlsx.toReach": "To reach (households, less found vacant)",
+  "bulletin.xlsx.refused": "Refused (households)",
+  "bulletin.xlsx.tried": "Tried (households, less found vacant)",
   "bulletin.xlsx.round": "Round",
 
   "rates.level.county": "County",
@@ -417,6 +439,10 @@ const en: Record<keyof typeof zh, string> = {
   "bulletin.col.status": "Rating",
   "bulletin.legend":
     "Red: the whole 95% interval lies below the target {target}; green: wholly above; yellow: the interval contains the target, no verdict yet; too few: effective n below {minN}, not ranked or rated.",
+  "bulletin.legendCensus":
+    "Census: red below the target {target}, green above it, yellow exactly on it; units with fewer than {minN} households to reach are not ranked or rated.",
+  "bulletin.legendCensusLower":
+    "Census, lower is better: red above the ceiling {target}, green below it, yellow exactly on it; units with fewer than {minN} households tried are not ranked or rated.",
   "bulletin.chartLabel": "{week} {measure} ranking (bars: weighted rate; whiskers: 95% interval; dashed line: target)",
   "bulletin.xlsx.context": "In",
   "bulletin.xlsx.weighted": "{measure} (weighted, %)",
