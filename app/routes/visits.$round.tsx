@@ -69,7 +69,8 @@ export default function VolunteerRound() {
   // The household whose sheet is open, by id: the sheet reads it from the latest assignment.
   const [pickedId, setPickedId] = useState<number | null>(null);
   const [note, setNote] = useState("");
-  const [lastTap, setLastTap] = useState<QueuedVisit | null>(null);
+  // The last tap's logs: one household, or a whole floor's "not home" (undone together).
+  const [lastTap, setLastTap] = useState<QueuedVisit[]>([]);
   const [loadFailed, setLoadFailed] = useState(false);
   // Shown at once on a tap, before the phone's store has it.
   const [justTapped, setJustTapped] = useState<Map<number, Status>>(new Map());
@@ -117,9 +118,9 @@ export default function VolunteerRound() {
     setJustTapped((m) => new Map([...m, ...households.map((h) => [h.id, AFTER_TAP[outcome]] as const)]));
     setPickedId(null);
     const q = await queue();
-    let last: QueuedVisit | null = null;
+    const logged: QueuedVisit[] = [];
     for (const h of households) {
-      last = {
+      const visit: QueuedVisit = {
         clientKey: crypto.randomUUID(),
         round: round.code,
         householdId: h.id,
@@ -127,11 +128,13 @@ export default function VolunteerRound() {
         at: new Date().toISOString(),
         ...(text ? { note: text } : {}),
       };
-      await q.enqueue(last);
+      await q.enqueue(visit);
+      logged.push(visit);
     }
-    setLastTap(last);
+    setLastTap(logged);
     setNote("");
     const forms = assignment?.forms;
+    const last = logged.at(-1);
     if (outcome === "reached" && last && households.length === 1 && (forms?.quiz || round.message))
       setReached({ household: households[0], visitKey: last.clientKey });
     await refreshQueue();
@@ -139,15 +142,17 @@ export default function VolunteerRound() {
   }
 
   async function undo() {
-    if (!lastTap) return;
-    const undone = lastTap.householdId;
-    setJustTapped((m) => new Map([...m].filter(([id]) => id !== undone)));
+    if (lastTap.length === 0) return;
+    const undone = new Set(lastTap.map((v) => v.householdId));
+    setJustTapped((m) => new Map([...m].filter(([id]) => !undone.has(id))));
     const q = await queue();
-    const stillHere = (await q.queued(round.code)).some((v) => v.clientKey === lastTap.clientKey);
+    const queued = new Set((await q.queued(round.code)).map((v) => v.clientKey));
     // Not sent yet: it never leaves the phone. Sent: a correcting log takes it back.
-    if (stillHere) await q.dequeue(lastTap.clientKey);
-    else await q.enqueue({ ...lastTap, clientKey: crypto.randomUUID(), at: new Date().toISOString(), undoes: lastTap.clientKey });
-    setLastTap(null);
+    for (const v of lastTap) {
+      if (queued.has(v.clientKey)) await q.dequeue(v.clientKey);
+      else await q.enqueue({ ...v, clientKey: crypto.randomUUID(), at: new Date().toISOString(), undoes: v.clientKey });
+    }
+    setLastTap([]);
     await refreshQueue();
     void sendQueued();
   }
@@ -213,7 +218,7 @@ export default function VolunteerRound() {
           </ul>
         </section>
       )}
-      {lastTap && (
+      {lastTap.length > 0 && (
         <p className="undo-bar">
           <button type="button" className="button secondary big" onClick={() => void undo()} data-testid="undo">
             {t("visits.undo")}

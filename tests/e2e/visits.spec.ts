@@ -232,3 +232,99 @@ test("the office reviews the logs that look made up and rejects them with a reas
   await expect(rows.filter({ hasText: "待复核" })).toHaveCount(38);
   await page.screenshot({ path: `${SHOTS}/review-phone.png` });
 });
+
+type Shown = { id: number; status: string; attempts: number };
+
+/** The households of the volunteer's assignment as the server has them now. */
+async function assigned(page: Page, ids: number[]): Promise<Shown[]> {
+  const response = await page.request.get(`/api/visits/assignment?round=${ROUND}`);
+  expect(response.status()).toBe(200);
+  const body = (await response.json()) as { buildings: { stairwells: { households: Shown[] }[] }[] };
+  const all = body.buildings.flatMap((b) => b.stairwells.flatMap((s) => s.households));
+  return ids.map((id) => {
+    const h = all.find((x) => x.id === id)!;
+    return { id, status: h.status, attempts: h.attempts };
+  });
+}
+
+test("a volunteer marks a whole floor not home with one tap and takes the whole floor back with one undo", async ({ page }) => {
+  await signIn(page, "volunteer");
+  await page.goto(`/visits/${ROUND}`);
+  await expect(page.getByRole("heading", { name: "我的楼栋" })).toBeVisible();
+  const buttons = page.locator(".building-button");
+  await expect(buttons.first()).toBeVisible();
+  // The first building with a floor of two or more households still to find at home.
+  const floorButton = page.getByRole("button", { name: "整层都不在家" });
+  for (let i = 0; i < (await buttons.count()); i++) {
+    await buttons.nth(i).click();
+    await expect(page.getByTestId("floors")).toBeVisible();
+    if ((await floorButton.count()) > 0) break;
+    await page.getByRole("button", { name: "‹ 返回我的楼栋" }).click();
+  }
+  const floor = page.locator(".floor").filter({ has: floorButton }).first();
+  const rooms = floor.locator(".room.status-pending, .room.status-notHome");
+  const ids = (await rooms.evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")!))).map((x) => Number(x.slice(5)));
+  expect(ids.length).toBeGreaterThanOrEqual(2);
+  const before = await assigned(page, ids);
+
+  await floor.getByRole("button", { name: "整层都不在家" }).click();
+  for (const id of ids) await expect(page.getByTestId(`room-${id}`)).toContainText(/不在家|无法联系/);
+  await expect(page.getByTestId("sync-state")).toContainText("待上传 0 条");
+  // One log per household of the floor, each one more try.
+  const tapped = await assigned(page, ids);
+  expect(tapped.map((h) => h.attempts)).toEqual(before.map((h) => h.attempts + 1));
+  expect(tapped.every((h) => h.status === "notHome" || h.status === "unreachable")).toBe(true);
+  await page.screenshot({ path: `${SHOTS}/volunteer-floor-not-home-phone.png`, fullPage: true });
+
+  // One undo takes back the whole floor's tap, with correcting logs (nothing deleted).
+  await page.getByTestId("undo").click();
+  await expect(page.getByTestId("undo")).toHaveCount(0);
+  await expect(page.getByTestId("sync-state")).toContainText("待上传 0 条");
+  await expect.poll(() => assigned(page, ids)).toEqual(before);
+  for (const h of before) await expect(page.getByTestId(`room-${h.id}`)).toHaveClass(new RegExp(`status-${h.status}\\b`));
+});
+
+/** A `datetime-local` value in Beijing time, `days` from now at `hour`:00. */
+function beijingLocal(days: number, hour: number): string {
+  const day = new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+  return `${day}T${String(hour).padStart(2, "0")}:00`;
+}
+
+test("the office's pace turns red when the first deadline comes too close for the last three days' pace", async ({ page }) => {
+  await signIn(page, "admin");
+  await page.goto(`/rounds/${ROUND}`);
+  const card = page.getByTestId("round-deadlines");
+  const first = card.getByLabel("首轮截止");
+  const final = card.getByLabel("补漏截止");
+  const was = { first: await first.inputValue(), final: await final.inputValue() };
+  try {
+    // Tomorrow evening for the first round; the gap-filling a year away.
+    await first.fill(beijingLocal(1, 18));
+    await final.fill(beijingLocal(365, 18));
+    await card.getByRole("button", { name: "保存截止时间" }).click();
+    await expect(page.getByRole("status")).toContainText("截止时间已保存");
+
+    await page.goto(`/coverage?round=${ROUND}`);
+    const [soon, later] = [page.getByTestId("pace").nth(0), page.getByTestId("pace").nth(1)];
+    await expect(soon).toHaveClass(/\blate\b/);
+    await expect(soon).toContainText("剩余 2 天（含今天）");
+    await expect(soon).toContainText("按当前进度赶不上");
+    // The households needed per day are what is left over the two days.
+    const remaining = Number(/还有 ([\d,]+) 户未完成/.exec((await soon.textContent())!)![1].replace(/,/g, ""));
+    await expect(soon).toContainText(`每天需完成 ${Math.ceil(remaining / 2).toLocaleString("en-US")} 户`);
+    await expect(later).not.toHaveClass(/\blate\b/);
+    await expect(later).not.toContainText("按当前进度赶不上");
+    await expect(later).toContainText(/按此进度 \d{4}-\d{2}-\d{2} 完成/);
+    await page
+      .getByTestId("pace")
+      .nth(0)
+      .screenshot({ path: `${SHOTS}/coverage-pace-late-phone.png` });
+    await page.screenshot({ path: `${SHOTS}/coverage-pace-phone.png`, fullPage: true });
+  } finally {
+    await page.goto(`/rounds/${ROUND}`);
+    await first.fill(was.first);
+    await final.fill(was.final);
+    await card.getByRole("button", { name: "保存截止时间" }).click();
+    await expect(page.getByRole("status")).toContainText("截止时间已保存");
+  }
+});
