@@ -47,6 +47,8 @@ export type TicketImport = {
   failure: Failure | null;
   createdAt: Date;
   finishedAt: Date | null;
+  /** Left checking or storing by a process that is gone (a restart, a crash): nothing runs it any more. */
+  stuck: boolean;
 };
 
 /** Row errors kept with an import (all of them are counted). */
@@ -64,10 +66,35 @@ export function removeImportFile(id: number) {
   rmSync(importFilePath(id), { force: true });
 }
 
+// The process that checks or stores an import holds a session advisory lock on it, taken before the
+// import shows "checking" or "storing" and let go after its last state: an import in one of those
+// states whose lock is free has no process any more. The lock is tried and let go in one
+// statement, on whatever pooled connection runs it (never the holder's own).
+const orphaned = (id: ReturnType<typeof sql>) => sql`
+  case when state not in ('checking', 'storing') then false
+       when pg_try_advisory_lock(hashtext('ticket_import'), ${id}) then pg_advisory_unlock(hashtext('ticket_import'), ${id})
+       else false end`;
+
 const importColumns = sql`
   id, county_id as "countyId", source, filename, file_size::float8 as "fileSize", sheet, mapping, state,
   rows_read as "rowsRead", rows_rejected as "rowsRejected", rows_stored as "rowsStored", inserted, updated,
-  unchanged, errors, failure, created_at as "createdAt", finished_at as "finishedAt"`;
+  unchanged, errors, failure, created_at as "createdAt", finished_at as "finishedAt", ${orphaned(sql`id`)} as stuck`;
+
+/**
+ * Holds an import for the process working on it, on a connection of its own; the returned function
+ * lets go. One that somebody already works on (a second click on "store") is refused at once.
+ */
+async function holdImport(importId: number): Promise<() => Promise<void>> {
+  const holder = connect(appEnv().DATABASE_URL!, 1);
+  try {
+    const [{ held }] = await holder<{ held: boolean }[]>`select pg_try_advisory_lock(hashtext('ticket_import'), ${importId}) as held`;
+    if (!held) throw new Error(`ticket import ${importId} is being checked or stored already`);
+  } catch (error) {
+    await holder.end();
+    throw error;
+  }
+  return () => holder.end();
+}
 
 export async function createTicketImport(input: {
   countyId: number;
@@ -319,11 +346,31 @@ export async function checkTicketFile(
   file: { path: string; filename: string; sheet: string | null },
   mapping: TicketMapping,
   onProgress?: (p: Progress) => void,
+  onStarted?: () => void,
 ): Promise<TicketImport> {
+  const release = await holdImport(importId);
+  try {
+    await checkHeld(countyId, importId, file, mapping, onProgress, onStarted);
+  } finally {
+    await release();
+  }
+  const result = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where county_id = ${countyId} and id = ${importId}`;
+  return result[0];
+}
+
+async function checkHeld(
+  countyId: number,
+  importId: number,
+  file: { path: string; filename: string; sheet: string | null },
+  mapping: TicketMapping,
+  onProgress?: (p: Progress) => void,
+  onStarted?: () => void,
+): Promise<void> {
   await sql`
     update ticket_imports set state = 'checking', sheet = ${file.sheet}, mapping = ${sql.json(mapping)},
       rows_read = 0, rows_rejected = 0, errors = '[]', failure = null
     where county_id = ${countyId} and id = ${importId}`;
+  onStarted?.();
   await sql`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
   try {
     const table = await streamTable(file.path, file.filename, { sheet: file.sheet });
@@ -350,8 +397,6 @@ export async function checkTicketFile(
     }
     await fail(countyId, importId, { key: error.key, params: error.params });
   }
-  const result = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where county_id = ${countyId} and id = ${importId}`;
-  return result[0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,10 +425,36 @@ const CHANGED_FIELDS = [
  * import at a time): new numbers inserted, changed tickets updated with their old values kept in
  * `ticket_versions`, unchanged ones counted. The staging rows go; the file is removed.
  */
-export async function storeTicketImport(countyId: number, importId: number): Promise<TicketImport> {
+export async function storeTicketImport(
+  countyId: number,
+  importId: number,
+  options: { chunk?: number; onStored?: (rows: number) => unknown; onStarted?: () => void } = {},
+): Promise<TicketImport> {
+  const release = await holdImport(importId);
+  try {
+    await storeHeld(countyId, importId, options.chunk ?? STORE_CHUNK, options.onStored, options.onStarted);
+  } finally {
+    await release();
+  }
+  const [row] = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where county_id = ${countyId} and id = ${importId}`;
+  return row;
+}
+
+/** Rows merged per statement while storing; the import's `rows_stored` shows the progress between them. */
+const STORE_CHUNK = 50_000;
+
+async function storeHeld(
+  countyId: number,
+  importId: number,
+  chunk: number,
+  onStored?: (rows: number) => unknown,
+  onStarted?: () => void,
+): Promise<void> {
   const [claimed] = await sql<{ id: number }[]>`
-    update ticket_imports set state = 'storing' where id = ${importId} and county_id = ${countyId} and state = 'checked' returning id`;
+    update ticket_imports set state = 'storing', rows_stored = 0
+    where id = ${importId} and county_id = ${countyId} and state = 'checked' returning id`;
   if (!claimed) throw new Error(`ticket import ${importId} is not waiting to be stored`);
+  onStarted?.();
   try {
     await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(hashtext('tickets'), ${countyId})`;
@@ -410,7 +481,7 @@ export async function storeTicketImport(countyId: number, importId: number): Pro
         from names n`;
       await tx`
         create temp table import_rows on commit drop as
-        select s.ticket_no, s.received_at, s.completed_at, s.due_at, d.id as department_id, s.category, s.content,
+        select row_number() over (order by s.line) as rn, s.ticket_no, s.received_at, s.completed_at, s.due_at, d.id as department_id, s.category, s.content,
                s.caller_name, s.phone_enc, s.phone_hash, s.phone_masked, s.street, s.community, s.area, p.place_id,
                s.result, s.satisfaction as original_satisfaction, s.satisfaction_raw as original_satisfaction_raw
         from import_src s
@@ -429,34 +500,45 @@ export async function storeTicketImport(countyId: number, importId: number): Pro
           ", ",
         )}, ('phone_masked', to_jsonb(t.phone_masked), t.phone_hash is distinct from r.phone_hash)) x(k, v, changed) where changed)`,
       );
-      const versions = await tx`
-        insert into ticket_versions (county_id, ticket_id, import_id, old_values)
-        select ${countyId}, t.id, ${importId}, ${oldValues}
-        from import_rows r join tickets t on t.county_id = ${countyId} and t.ticket_no = r.ticket_no
-        where ${differs("t", "r")}`;
-      const written = await tx<{ inserted: boolean }[]>`
-        insert into tickets as t (county_id, ticket_no, received_at, completed_at, due_at, department_id, category, content,
-          caller_name, phone_enc, phone_hash, phone_masked, street, community, area, place_id, result,
-          original_satisfaction, original_satisfaction_raw, import_id)
-        select ${countyId}, r.ticket_no, r.received_at, r.completed_at, r.due_at, r.department_id, r.category, r.content,
-          r.caller_name, r.phone_enc, r.phone_hash, r.phone_masked, r.street, r.community, r.area, r.place_id, r.result,
-          r.original_satisfaction, r.original_satisfaction_raw, ${importId}
-        from import_rows r
-        on conflict (county_id, ticket_no) do update set
-          received_at = excluded.received_at, completed_at = excluded.completed_at, due_at = excluded.due_at,
-          department_id = excluded.department_id, category = excluded.category, content = excluded.content,
-          caller_name = excluded.caller_name,
-          phone_enc = case when t.phone_hash is distinct from excluded.phone_hash then excluded.phone_enc else t.phone_enc end,
-          phone_hash = excluded.phone_hash, phone_masked = excluded.phone_masked, street = excluded.street,
-          community = excluded.community, area = excluded.area, place_id = excluded.place_id, result = excluded.result,
-          original_satisfaction = excluded.original_satisfaction, original_satisfaction_raw = excluded.original_satisfaction_raw,
-          import_id = excluded.import_id, updated_at = now()
-        where ${differs("t", "excluded")}
-        returning (xmax = 0) as inserted`;
       const [{ good }] = await tx<{ good: number }[]>`select count(*)::int as good from import_rows`;
-      const inserted = written.filter((w) => w.inserted).length;
-      const updated = written.length - inserted;
-      if (updated !== versions.count) throw new Error(`ticket import ${importId}: ${updated} updates but ${versions.count} versions`);
+      // In chunks of the file's order, the count written so far shown on the page between them
+      // (outside this transaction: nothing of the tickets is visible before the end).
+      let [inserted, updated, versioned] = [0, 0, 0];
+      for (let from = 1; from <= good; from += chunk) {
+        const to = from + chunk - 1;
+        const versions = await tx`
+          insert into ticket_versions (county_id, ticket_id, import_id, old_values)
+          select ${countyId}, t.id, ${importId}, ${oldValues}
+          from import_rows r join tickets t on t.county_id = ${countyId} and t.ticket_no = r.ticket_no
+          where r.rn between ${from} and ${to} and ${differs("t", "r")}`;
+        const written = await tx<{ inserted: boolean }[]>`
+          insert into tickets as t (county_id, ticket_no, received_at, completed_at, due_at, department_id, category, content,
+            caller_name, phone_enc, phone_hash, phone_masked, street, community, area, place_id, result,
+            original_satisfaction, original_satisfaction_raw, import_id)
+          select ${countyId}, r.ticket_no, r.received_at, r.completed_at, r.due_at, r.department_id, r.category, r.content,
+            r.caller_name, r.phone_enc, r.phone_hash, r.phone_masked, r.street, r.community, r.area, r.place_id, r.result,
+            r.original_satisfaction, r.original_satisfaction_raw, ${importId}
+          from import_rows r
+          where r.rn between ${from} and ${to}
+          on conflict (county_id, ticket_no) do update set
+            received_at = excluded.received_at, completed_at = excluded.completed_at, due_at = excluded.due_at,
+            department_id = excluded.department_id, category = excluded.category, content = excluded.content,
+            caller_name = excluded.caller_name,
+            phone_enc = case when t.phone_hash is distinct from excluded.phone_hash then excluded.phone_enc else t.phone_enc end,
+            phone_hash = excluded.phone_hash, phone_masked = excluded.phone_masked, street = excluded.street,
+            community = excluded.community, area = excluded.area, place_id = excluded.place_id, result = excluded.result,
+            original_satisfaction = excluded.original_satisfaction, original_satisfaction_raw = excluded.original_satisfaction_raw,
+            import_id = excluded.import_id, updated_at = now()
+          where ${differs("t", "excluded")}
+          returning (xmax = 0) as inserted`;
+        const chunkInserted = written.filter((w) => w.inserted).length;
+        inserted += chunkInserted;
+        updated += written.length - chunkInserted;
+        versioned += versions.count;
+        await sql`update ticket_imports set rows_stored = ${Math.min(to, good)} where county_id = ${countyId} and id = ${importId}`;
+        await onStored?.(Math.min(to, good));
+      }
+      if (updated !== versioned) throw new Error(`ticket import ${importId}: ${updated} updates but ${versioned} versions`);
       await tx`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
       await tx`
         update ticket_imports set state = 'done', rows_stored = ${inserted + updated}, inserted = ${inserted},
@@ -469,18 +551,22 @@ export async function storeTicketImport(countyId: number, importId: number): Pro
   } finally {
     removeImportFile(importId);
   }
-  const [row] = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where county_id = ${countyId} and id = ${importId}`;
-  return row;
 }
 
-/** Ends a checked (or stuck) import without storing anything. */
+/**
+ * Ends an import waiting for the user (uploaded, checked, failed) or stuck (left checking or
+ * storing by a process that is gone) without storing anything. One still running is left alone.
+ */
 export async function cancelTicketImport(countyId: number, importId: number): Promise<boolean> {
   const rows = await sql`
     update ticket_imports set state = 'cancelled', finished_at = now()
-    where id = ${importId} and county_id = ${countyId} and state in ('uploaded', 'checked', 'failed') returning id`;
+    where id = ${importId} and county_id = ${countyId}
+      and (state in ('uploaded', 'checked', 'failed') or ${orphaned(sql`${importId}`)})
+    returning id`;
+  if (rows.length === 0) return false;
   await sql`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
   removeImportFile(importId);
-  return rows.length > 0;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,7 +588,7 @@ function beijingWallTime(value: string): string {
 
 /** Stages and stores pushed tickets (the good ones); the rejected are reported by their index (line = index + 1). */
 export async function importPushedTickets(countyId: number, importId: number, tickets: PushedTicket[]): Promise<TicketImport> {
-  await sql`update ticket_imports set state = 'checking', mapping = ${sql.json(PUSH_MAPPING)} where county_id = ${countyId} and id = ${importId}`;
+  const release = await holdImport(importId);
   async function* records() {
     for (let i = 0; i < tickets.length; i++) {
       const record: Record<string, string> = {};
@@ -514,6 +600,11 @@ export async function importPushedTickets(countyId: number, importId: number, ti
       yield { line: i + 1, record, extraCells: false };
     }
   }
-  await stageRows(countyId, importId, PUSH_MAPPING, records());
+  try {
+    await sql`update ticket_imports set state = 'checking', mapping = ${sql.json(PUSH_MAPPING)} where county_id = ${countyId} and id = ${importId}`;
+    await stageRows(countyId, importId, PUSH_MAPPING, records());
+  } finally {
+    await release();
+  }
   return storeTicketImport(countyId, importId);
 }

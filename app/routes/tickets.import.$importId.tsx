@@ -69,6 +69,16 @@ const CheckForm = z.object({
   ...Object.fromEntries(TICKET_FIELDS.map((f) => [`column.${f}`, TextField])),
 });
 
+/**
+ * Starts a check or a store that goes on after the response, and waits until the import shows
+ * it (checking, storing) or it ended: the page the redirect lands on never shows the step before.
+ */
+function inBackground(run: (onStarted: () => void) => Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    void run(resolve).finally(resolve);
+  });
+}
+
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "ticket:import");
   const ticketImport = await getTicketImport(user.countyId, idParam(params.importId));
@@ -78,26 +88,28 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const ip = clientInfo(request, context).ip;
   const self = `/tickets/import/${ticketImport.id}`;
   if (intent === "cancel") {
-    await cancelTicketImport(user.countyId, ticketImport.id);
-    await recordAudit(user, "tickets.import.cancel", { target: `ticket_import:${ticketImport.id}`, ip });
+    if (await cancelTicketImport(user.countyId, ticketImport.id))
+      await recordAudit(user, "tickets.import.cancel", { target: `ticket_import:${ticketImport.id}`, ip });
     throw redirect(self);
   }
   if (intent === "store" && ticketImport.state === "checked") {
-    void storeTicketImport(user.countyId, ticketImport.id).then(
-      (done) =>
-        recordAudit(user, "tickets.import", {
-          target: `ticket_import:${done.id}`,
-          details: {
-            file: done.filename,
-            inserted: done.inserted,
-            updated: done.updated,
-            unchanged: done.unchanged,
-            rejected: done.rowsRejected,
-          },
-          ip,
-        }),
-      (error: unknown) =>
-        console.error(`ticket import ${ticketImport.id} failed to store: ${error instanceof Error ? error.message : "error"}`),
+    await inBackground((onStarted) =>
+      storeTicketImport(user.countyId, ticketImport.id, { onStarted }).then(
+        (done) =>
+          recordAudit(user, "tickets.import", {
+            target: `ticket_import:${done.id}`,
+            details: {
+              file: done.filename,
+              inserted: done.inserted,
+              updated: done.updated,
+              unchanged: done.unchanged,
+              rejected: done.rowsRejected,
+            },
+            ip,
+          }),
+        (error: unknown) =>
+          console.error(`ticket import ${ticketImport.id} failed to store: ${error instanceof Error ? error.message : "error"}`),
+      ),
     );
     throw redirect(self);
   }
@@ -123,13 +135,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       details: { file: ticketImport.filename },
       ip,
     });
-    void checkTicketFile(
-      user.countyId,
-      ticketImport.id,
-      { path: importFilePath(ticketImport.id), filename: ticketImport.filename, sheet: parsed.value.sheet || null },
-      mapping,
-    ).catch((error: unknown) =>
-      console.error(`ticket import ${ticketImport.id} failed to check: ${error instanceof Error ? error.message : "error"}`),
+    await inBackground((onStarted) =>
+      checkTicketFile(
+        user.countyId,
+        ticketImport.id,
+        { path: importFilePath(ticketImport.id), filename: ticketImport.filename, sheet: parsed.value.sheet || null },
+        mapping,
+        undefined,
+        onStarted,
+      ).catch((error: unknown) =>
+        console.error(`ticket import ${ticketImport.id} failed to check: ${error instanceof Error ? error.message : "error"}`),
+      ),
     );
     throw redirect(self);
   }
@@ -153,7 +169,7 @@ export default function TicketImportPage() {
   const busy = useNavigation().state !== "idle";
   const revalidator = useRevalidator();
   const [search] = useSearchParams();
-  const running = ti.state === "checking" || ti.state === "storing";
+  const running = (ti.state === "checking" || ti.state === "storing") && !ti.stuck;
   useEffect(() => {
     if (!running) return;
     const timer = setInterval(() => {
@@ -272,7 +288,17 @@ export default function TicketImportPage() {
           )}
         </section>
       )}
-      {ti.state === "checking" && (
+      {ti.stuck && (
+        <section className="alert error" role="alert" data-testid="import-stuck">
+          <p>{t("tickets.import.stuck", { step: t(`tickets.import.stuckStep.${ti.state as "checking" | "storing"}`) })}</p>
+          <Form method="post" className="actions">
+            <button type="submit" name="intent" value="cancel" className="button secondary" disabled={busy}>
+              {t("tickets.import.cancel")}
+            </button>
+          </Form>
+        </section>
+      )}
+      {ti.state === "checking" && !ti.stuck && (
         <section className="card" role="status">
           <h2>{t("tickets.import.checking")}</h2>
           <Counts
@@ -312,12 +338,13 @@ export default function TicketImportPage() {
           </Form>
         </section>
       )}
-      {ti.state === "storing" && (
+      {ti.state === "storing" && !ti.stuck && (
         <section className="card" role="status">
           <h2>{t("tickets.import.storing", { n: good })}</h2>
           <Counts
             items={[
-              [t("tickets.import.read"), ti.rowsRead, "read"],
+              [t("tickets.import.storedSoFar"), ti.rowsStored, "stored"],
+              [t("tickets.import.good"), good, "good"],
               [t("tickets.import.rejected"), ti.rowsRejected, "rejected"],
             ]}
           />

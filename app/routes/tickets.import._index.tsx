@@ -80,7 +80,7 @@ export default function TicketImportStart() {
             <td>
               <Link to={`/tickets/import/${i.id}`}>{i.filename}</Link>
             </td>
-            <td>{t(`tickets.import.state.${i.state}`)}</td>
+            <td>{t(i.stuck ? "tickets.import.state.stuck" : `tickets.import.state.${i.state}`)}</td>
             <td className="num">{i.rowsRead.toLocaleString()}</td>
             <td className="num">{i.rowsRejected.toLocaleString()}</td>
           </tr>

@@ -2,7 +2,7 @@
 // the good rows stored, the list shows numbers masked; an admin creates an API token once.
 import { expect, test } from "@playwright/test";
 import { mkdirSync } from "node:fs";
-import { SHOTS, signIn } from "./helpers";
+import { clusterSql, SHOTS, signIn } from "./helpers";
 
 const CSV = [
   "工单编号,受理时间,办结时间,办理时限,承办单位,诉求类型,诉求内容,来电号码,来电人,所属街道,所属社区,满意度",
@@ -60,4 +60,65 @@ test("an admin creates an API token, sees it once, and revokes it", async ({ pag
   const row = page.getByTestId("tokens").locator("tr", { hasText: "市12345平台" });
   await row.getByRole("button", { name: "吊销" }).click();
   await expect(row).toContainText("已于");
+});
+
+test("a saved column mapping is offered for the next file, and an import a restart left behind is shown and cancelled", async ({
+  page,
+}) => {
+  await signIn(page, "hotline");
+  const upload = async (name: string, csv: string) => {
+    await page.goto("/tickets/import");
+    await page.getByLabel("工单文件").setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByRole("button", { name: "上传并识别列名" }).click();
+    await expect(page.getByRole("heading", { name: "列对应" })).toBeVisible();
+  };
+  // A platform whose headers are not recognised: mapped by hand once, saved under a name.
+  const odd = ["单号,来电日期,结案日期,部门", "ODD-001,2026-11-10 09:00,2026-11-11 09:00,县住建局"].join("\n");
+  await upload("odd-1.csv", odd);
+  await expect(page.locator(`select[name="column.number"]`)).toHaveValue("");
+  await page.locator(`select[name="column.number"]`).selectOption("单号");
+  await page.locator(`select[name="column.receivedAt"]`).selectOption("来电日期");
+  await page.locator(`select[name="column.completedAt"]`).selectOption("结案日期");
+  await page.locator(`select[name="column.department"]`).selectOption("部门");
+  await page.getByLabel("把这个列对应保存为（可选）").fill("某平台导出");
+  await page.getByRole("button", { name: "开始检查" }).click();
+  await expect(page.getByRole("heading", { name: "检查完成" })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole("button", { name: "导入 1 条工单" }).click();
+  await expect(page.getByText("导入完成。")).toBeVisible({ timeout: 20_000 });
+
+  // The next file of that platform: the saved mapping fills every column.
+  await upload("odd-2.csv", odd.replace("ODD-001", "ODD-002"));
+  await page.getByLabel("已保存的列对应").selectOption("某平台导出");
+  await page.getByRole("button", { name: "套用" }).click();
+  await expect(page.locator(`select[name="column.number"]`)).toHaveValue("单号");
+  await expect(page.locator(`select[name="column.receivedAt"]`)).toHaveValue("来电日期");
+  await expect(page.locator(`select[name="column.completedAt"]`)).toHaveValue("结案日期");
+  await expect(page.locator(`select[name="column.department"]`)).toHaveValue("部门");
+  await page.getByRole("button", { name: "开始检查" }).click();
+  await expect(page.getByRole("heading", { name: "检查完成" })).toBeVisible({ timeout: 20_000 });
+
+  // The server restarts while storing it: the import stays "storing" with nobody working on it.
+  const id = Number(/\/tickets\/import\/(\d+)/.exec(page.url())![1]);
+  const db = clusterSql();
+  try {
+    await db`update ticket_imports set state = 'storing' where id = ${id}`;
+  } finally {
+    await db.end();
+  }
+  await page.reload();
+  const stuck = page.getByTestId("import-stuck");
+  await expect(stuck).toContainText("这次导入在写入时中断了");
+  await page.screenshot({ path: `${SHOTS}/tickets-import-stuck-phone.png`, fullPage: true });
+  await page.goto("/tickets/import");
+  await expect(page.locator("tbody tr").filter({ hasText: "odd-2.csv" })).toContainText("已中断");
+  await page.goBack();
+  await stuck.getByRole("button", { name: "取消导入" }).click();
+  await expect(page.getByText("已取消，没有导入任何工单。")).toBeVisible();
+  const check = clusterSql();
+  try {
+    const numbers = await check<{ ticket_no: string }[]>`select ticket_no from tickets where ticket_no like 'ODD-%' order by 1`;
+    expect(numbers.map((n) => n.ticket_no)).toEqual(["ODD-001"]);
+  } finally {
+    await check.end();
+  }
 });

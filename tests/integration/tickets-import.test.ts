@@ -12,7 +12,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "~/db.server";
 import { describeRowError, recogniseColumns, type TicketMapping } from "~/domain/tickets";
 import { translate } from "~/i18n";
-import { checkTicketFile, createTicketImport, storeTicketImport, type TicketImport } from "~/models/ticket-import.server";
+import {
+  cancelTicketImport,
+  checkTicketFile,
+  createTicketImport,
+  getTicketImport,
+  storeTicketImport,
+  type TicketImport,
+} from "~/models/ticket-import.server";
 import { decryptPhone, phoneHash } from "~/utils/phone-crypto.server";
 import { createCounty } from "./helpers";
 
@@ -324,5 +331,81 @@ describe("bad input: each with a clear Chinese message, nothing changed unless t
       ["X-1", "2024-01-05T00:00:00.000Z", "2024-01-09T04:00:00.000Z"],
       ["X-2", "2024-01-06T01:15:00.000Z", null],
     ]);
+  });
+});
+
+describe("an import's life when the process working on it goes away", () => {
+  const rowsOf = async (id: number) =>
+    (await sql<{ n: number }[]>`select count(*)::int as n from ticket_import_rows where import_id = ${id}`)[0].n;
+  const stagedImport = async (name: string) => {
+    const csv = [HEADER, "LIFE-1,2024-03-01 08:00,2024-03-02 08:00,,县住建局,物业管理,漏水,,陈先生,,,满意"].join("\n");
+    return importFile(file(name, csv), undefined, null, false);
+  };
+
+  it("shows one left checking or storing by a process that is gone as stuck, and lets it be cancelled", async () => {
+    for (const state of ["checking", "storing"] as const) {
+      const checked = await stagedImport(`stuck-${state}.csv`);
+      expect(checked.stuck).toBe(false);
+      // What a restart leaves: the state written, nobody holding the import any more.
+      await sql`update ticket_imports set state = ${state} where id = ${checked.id}`;
+      expect((await getTicketImport(countyId, checked.id))!.stuck).toBe(true);
+      expect(await rowsOf(checked.id)).toBe(1);
+      expect(await cancelTicketImport(countyId, checked.id)).toBe(true);
+      const after = (await getTicketImport(countyId, checked.id))!;
+      expect([after.state, after.stuck, await rowsOf(checked.id)]).toEqual(["cancelled", false, 0]);
+    }
+  });
+
+  it("leaves one that is still running alone: not stuck, and a cancel changes nothing", async () => {
+    const checked = await stagedImport("running.csv");
+    await sql`update ticket_imports set state = 'storing' where id = ${checked.id}`;
+    // Another process holds it, as checkTicketFile and storeTicketImport do while they work.
+    const holder = await sql.reserve();
+    await holder`select pg_advisory_lock(hashtext('ticket_import'), ${checked.id})`;
+    try {
+      expect((await getTicketImport(countyId, checked.id))!.stuck).toBe(false);
+      expect(await cancelTicketImport(countyId, checked.id)).toBe(false);
+      // A second "store" while it runs is refused at once, not queued behind it.
+      const began = Date.now();
+      await expect(storeTicketImport(countyId, checked.id)).rejects.toThrow(/being checked or stored already/);
+      expect(Date.now() - began).toBeLessThan(2000);
+      expect((await getTicketImport(countyId, checked.id))!.state).toBe("storing");
+      expect(await rowsOf(checked.id)).toBe(1);
+    } finally {
+      await holder`select pg_advisory_unlock(hashtext('ticket_import'), ${checked.id})`;
+      holder.release();
+    }
+    // Let go, it is stuck: the page offers to cancel it.
+    expect((await getTicketImport(countyId, checked.id))!.stuck).toBe(true);
+  });
+
+  it("stores in chunks, the rows merged so far readable between them, and ends with the same counts", async () => {
+    const lines = Array.from(
+      { length: 10 },
+      (_, i) => `CHUNK-${i + 1},2024-04-01 08:00,2024-04-02 08:00,,县城管局,市容环境,占道,,周女士,,,满意`,
+    );
+    const checked = await importFile(file("chunks.csv", [HEADER, ...lines].join("\n")), undefined, null, false);
+    expect(checked.state).toBe("checked");
+    const seen: [number, number, string][] = [];
+    const stored = await storeTicketImport(countyId, checked.id, {
+      chunk: 3,
+      onStored: async (rows) => {
+        const [row] = await sql<
+          { rows_stored: number; state: string }[]
+        >`select rows_stored, state from ticket_imports where id = ${checked.id}`;
+        seen.push([rows, row.rows_stored, row.state]);
+      },
+    });
+    expect(seen).toEqual([
+      [3, 3, "storing"],
+      [6, 6, "storing"],
+      [9, 9, "storing"],
+      [10, 10, "storing"],
+    ]);
+    expect([stored.state, stored.inserted, stored.updated, stored.unchanged, stored.stuck]).toEqual(["done", 10, 0, 0, false]);
+    const [{ n }] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from tickets where county_id = ${countyId} and ticket_no like 'CHUNK-%'`;
+    expect(n).toBe(10);
   });
 });
