@@ -194,6 +194,7 @@ type Staged = {
 /** One row of COPY's text format (tab-separated, \N for null, backslash escapes). */
 function copyText(value: string | null): string {
   if (value === null) return "\\N";
+  if (!/[\\\t\n\r]/.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 
@@ -488,6 +489,8 @@ async function storeHeld(
         left join departments d on d.county_id = ${countyId} and d.name = s.department
         left join import_places p on coalesce(p.street, '') = coalesce(s.street, '')
           and coalesce(p.community, '') = coalesce(s.community, '') and coalesce(p.area, '') = coalesce(s.area, '')`;
+      // The chunks below pick their rows by rn.
+      await tx`create index on import_rows (rn)`;
       await tx`analyze import_rows`;
       const differs = (a: string, b: string) =>
         tx.unsafe(

@@ -48,6 +48,15 @@ describe("encryption", () => {
     expect(decryptPhone(b)).toBe("13812341234");
   });
 
+  it("never repeats an IV across many numbers, through the refills of its pool", () => {
+    // 341 IVs a refill: 2,000 numbers cross five refills.
+    const stored = Array.from({ length: 2000 }, (_, i) => encryptPhone(`138${String(i).padStart(8, "0")}`));
+    const ivs = new Set(stored.map((s) => s.subarray(1, 13).toString("hex")));
+    expect(ivs.size).toBe(2000);
+    // An IV is a copy, not a view of the pool that a refill would change under a stored number.
+    expect(stored.map((s, i) => decryptPhone(s) === `138${String(i).padStart(8, "0")}`).every(Boolean)).toBe(true);
+  });
+
   it("refuses a tampered ciphertext and a different key", () => {
     const stored = encryptPhone("13812341234");
     const tampered = Buffer.from(stored);
