@@ -1,26 +1,24 @@
 import { parseArgs } from "node:util";
+import { TICKET_RATE_GROUPS, TICKET_RATES, ticketUnitJson } from "~/domain/ticket-rates";
 import { table } from "~/utils/terminal";
 
 export const usage =
-  "ticket-rates --by <department|category|month> [--county <code>] [--json]\n" +
+  "ticket-rates --by <department|category|street|community|month> [--county <code>] [--json]\n" +
   "                          print the 12345 rates per unit (办结率, 按时办结率, 联系率, 满意率 before and after\n" +
   "                          callbacks, 解决率, follow-ups open and overdue), each with n and its 95% interval";
-
-const GROUPS = ["department", "category", "month"] as const;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { by: { type: "string", default: "department" }, county: { type: "string" }, json: { type: "boolean", default: false } },
   });
-  const by = GROUPS.find((g) => g === values.by);
+  const by = TICKET_RATE_GROUPS.find((g) => g === values.by);
   if (!by) {
     console.error(`unknown --by ${values.by}\nusage: npm run cli -- ${usage}`);
     return 2;
   }
   const { countyScope } = await import("~/models/rates.server");
   const { ticketRates } = await import("~/models/ticket-rates.server");
-  const { TICKET_RATES, ticketUnitJson } = await import("~/domain/ticket-rates");
   const { translator } = await import("~/i18n");
   const scope = await countyScope(values.county ?? null);
   if (!scope) {

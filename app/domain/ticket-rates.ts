@@ -5,7 +5,7 @@
 import { rank, rollUp, statusFor, type Figure, type Status } from "~/domain/measures";
 import { proportion, type Proportion } from "~/domain/stats";
 
-export const TICKET_RATE_GROUPS = ["department", "category", "street", "month"] as const;
+export const TICKET_RATE_GROUPS = ["department", "category", "street", "community", "month"] as const;
 export type TicketRateGroup = (typeof TICKET_RATE_GROUPS)[number];
 
 export const TICKET_RATES = ["completed", "onTime", "contact", "satisfactionBefore", "satisfactionAfter", "resolved"] as const;

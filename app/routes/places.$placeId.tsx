@@ -6,7 +6,11 @@ import { StatCount } from "~/components/stat";
 import { PlaceList } from "~/components/place-list";
 import { useT } from "~/i18n/use-t";
 import { LEVELS } from "~/domain/places";
+import { EstimateCell } from "~/components/rate-figure";
+import { TICKET_RATES } from "~/domain/ticket-rates";
 import { childrenOf, getPlace, householdsOf, type HouseholdRow } from "~/models/places.server";
+import { placeTicketRates } from "~/models/ticket-rates.server";
+import { can } from "~/utils/permissions";
 
 import { requirePermission } from "~/utils/session.server";
 import { idParam, invariantResponse } from "~/utils/input";
@@ -18,11 +22,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const place = await getPlace(user, placeId);
   invariantResponse(place);
   const showRooms = place.level === "building" || place.level === "stairwell";
-  const [children, households] = await Promise.all([
+  // The 12345 tickets linked to the place or inside it, for those who read tickets; none below a community.
+  const showTickets = can(user.role, "ticket:read") && ["county", "street", "community"].includes(place.level);
+  const [children, households, tickets] = await Promise.all([
     childrenOf(user, placeId),
     showRooms ? householdsOf(user, placeId) : Promise.resolve([] as HouseholdRow[]),
+    showTickets ? placeTicketRates(user.countyId, placeId, place.name) : Promise.resolve(null),
   ]);
-  return { place, children, households };
+  return { place, children, households, tickets };
 }
 
 function groupByStairwell(households: HouseholdRow[]) {
@@ -35,7 +42,7 @@ function groupByStairwell(households: HouseholdRow[]) {
 }
 
 export default function PlacePage() {
-  const { place, children, households } = useLoaderData<typeof loader>();
+  const { place, children, households, tickets } = useLoaderData<typeof loader>();
   const t = useT();
   const belowLevels = LEVELS.filter((l) => place.below[l]);
   return (
@@ -57,6 +64,26 @@ export default function PlacePage() {
           <StatCount key={l} label={t(`level.${l}`)} n={place.below[l]!} />
         ))}
       </div>
+      {tickets && (
+        <section className="card" data-testid="place-tickets">
+          <h2>{t("places.tickets", { n: tickets.tickets.toLocaleString() })}</h2>
+          {tickets.tickets === 0 ? (
+            <p className="muted">{t("places.noTickets")}</p>
+          ) : (
+            <dl className="figures">
+              {TICKET_RATES.map((r) => (
+                <div key={r} data-rate={r}>
+                  <dt>{t(`ticketRates.rate.${r}`)}</dt>
+                  <dd>
+                    <EstimateCell measure="satisfaction" estimate={tickets[r]} />
+                  </dd>
+                </div>
+              ))}
+            </dl>
+          )}
+          <p className="muted">{t("places.ticketsNote")}</p>
+        </section>
+      )}
       {children.length > 0 && (
         <>
           <h2>{t("places.children")}</h2>

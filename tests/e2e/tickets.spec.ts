@@ -44,6 +44,22 @@ test("an agent imports tickets: a bad row is named, the good rows stored, number
   await expect(page.getByTestId("ticket-total")).toHaveText("共 1 条工单");
   await expect(list).toContainText("E2E-002");
   await page.screenshot({ path: `${SHOTS}/tickets-list-phone.png`, fullPage: true });
+
+  // A community's page shows the tickets linked to it, with the rates beside their intervals.
+  await page.goto("/places");
+  await page
+    .getByTestId("place-list")
+    .getByRole("link", { name: /禾城街道/ })
+    .click();
+  await page
+    .getByTestId("place-list")
+    .getByRole("link", { name: /锦湖社区/ })
+    .click();
+  const tickets = page.getByTestId("place-tickets");
+  await expect(tickets.getByRole("heading")).toContainText(/12345 工单：[\d,]+ 条/);
+  await expect(tickets.locator('[data-rate="completed"]')).toContainText(/办结率\s*\d+\.\d%/);
+  await expect(tickets.locator('[data-rate="satisfactionAfter"]')).toContainText("回访后满意率");
+  await tickets.screenshot({ path: `${SHOTS}/place-tickets-phone.png` });
 });
 
 test("an admin creates an API token, sees it once, and revokes it", async ({ page }) => {

@@ -14,7 +14,7 @@ import {
   ticketForCallback,
 } from "~/models/callbacks.server";
 import { drawSample, sampleView } from "~/models/evaluation-sample.server";
-import { ticketRates } from "~/models/ticket-rates.server";
+import { placeTicketRates, ticketRates } from "~/models/ticket-rates.server";
 import { DEFAULT_SAMPLE_RULE } from "~/domain/tickets";
 import type { ScriptResult } from "~/domain/callbacks";
 import { createUser, signIn, type CurrentUser } from "~/models/users.server";
@@ -316,6 +316,57 @@ describe("ticket rates", () => {
       expect([u.satisfactionAfter.n, u.satisfactionAfter.successes]).toEqual([d.after, d.afterYes]);
     }
     expect(units.some((u) => u.contact.n > 0 && u.satisfactionAfter.successes !== u.satisfactionBefore.successes)).toBe(true);
+  });
+
+  it("counts tickets by the register's community and street where a ticket is linked to one, else by the name it gives", async () => {
+    const none = "（未写）";
+    for (const [by, index, level, column] of [
+      ["community", 3, "community", "community"],
+      ["street", 2, "street", "street"],
+    ] as const) {
+      const units = await ticketRates(countyId, by, none, { now });
+      const independent = await sql<{ name: string | null; tickets: number; completed: number; satisfied: number }[]>`
+        select coalesce(
+            (select u.name from places p join places u on u.id = p.path[${index}] and u.level = ${level} where p.id = t.place_id),
+            t.${sql(column)}) as name,
+          count(*)::int as tickets, count(t.completed_at)::int as completed,
+          count(*) filter (where t.original_satisfaction in ('satisfied', 'basic'))::int as satisfied
+        from tickets t where t.county_id = ${countyId} group by 1 order by 1 nulls last`;
+      expect(units.map((u) => [u.name, u.tickets, u.completed.successes, u.satisfactionBefore.successes])).toEqual(
+        independent.map((d) => [d.name ?? none, d.tickets, d.completed, d.satisfied]),
+      );
+      expect(units.filter((u) => u.name !== none).length, by).toBeGreaterThan(1);
+    }
+    // The seven communities of the demo register all have tickets.
+    const communities = await sql<{ name: string }[]>`select name from places where county_id = ${countyId} and level = 'community'`;
+    const named = (await ticketRates(countyId, "community", none, { now })).map((u) => u.name);
+    expect(communities.every((c) => named.includes(c.name))).toBe(true);
+  });
+
+  it("gives a place's page the rates of the tickets linked to it or inside it", async () => {
+    const [jinhu] = await sql<{ id: number; streetId: number }[]>`
+      select id, parent_id as "streetId" from places where county_id = ${countyId} and level = 'community' and name = '锦湖社区'`;
+    for (const placeId of [jinhu.id, jinhu.streetId]) {
+      const unit = await placeTicketRates(countyId, placeId, "x", now);
+      const [d] = await sql<{ tickets: number; completed: number; withDue: number; onTime: number }[]>`
+        select count(*)::int as tickets, count(completed_at)::int as completed,
+          count(*) filter (where completed_at is not null and due_at is not null)::int as "withDue",
+          count(*) filter (where completed_at <= due_at)::int as "onTime"
+        from tickets t join places p on p.id = t.place_id
+        where t.county_id = ${countyId} and (p.id = ${placeId} or p.parent_id = ${placeId})`;
+      expect(d.tickets).toBeGreaterThan(0);
+      expect([unit.tickets, unit.completed.successes, unit.onTime.n, unit.onTime.successes]).toEqual([
+        d.tickets,
+        d.completed,
+        d.withDue,
+        d.onTime,
+      ]);
+    }
+    const [empty] = await sql<{ id: number }[]>`
+      insert into places (county_id, parent_id, level, name) values (${countyId}, ${jinhu.streetId}, 'community', '新建社区') returning id`;
+    const none = await placeTicketRates(countyId, empty.id, "新建社区", now);
+    expect([none.tickets, none.completed.n, none.satisfactionAfter.rate]).toEqual([0, 0, null]);
+    await sql`delete from places where id = ${empty.id}`;
   });
 
   it("answers the same under /api/ticket-rates, and JSON 401/403 to those who may not read it", async () => {

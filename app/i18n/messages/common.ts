@@ -73,6 +73,9 @@ const zh = {
   "places.rooms": "房号",
   "places.vacant": "空置",
   "places.vacantLegend": "带斜纹的房号为空置户，不计入覆盖率分母。",
+  "places.tickets": "12345 工单：{n} 条",
+  "places.noTickets": "还没有落到这里的工单。",
+  "places.ticketsNote": "导入时按工单写的街道、社区对上住户登记的工单（含下级）；各率的 95% 区间，分母见每项。",
 
   "grids.title": "网格",
   "grids.none": "您的范围内还没有网格。",
@@ -296,6 +299,10 @@ const en: Record<keyof typeof zh, string> = {
   "places.rooms": "Rooms",
   "places.vacant": "Vacant",
   "places.vacantLegend": "Hatched rooms are vacant and do not count towards coverage.",
+  "places.tickets": "12345 tickets: {n}",
+  "places.noTickets": "No ticket is linked here yet.",
+  "places.ticketsNote":
+    "Tickets whose street or community matched the register at import (places inside included); each rate with its 95% interval and its own n.",
 
   "grids.title": "Grids",
   "grids.none": "No grids in your area yet.",
