@@ -5,8 +5,10 @@ import type { TransactionSql } from "postgres";
 import { sql, type Sql } from "~/db.server";
 import {
   callbackState,
+  MAX_FAILED_SLOTS,
   needsFollowUp,
   outsideCallingHours,
+  RETRY_OUTCOMES,
   type Attempt,
   type CallbackState,
   type FollowUpStatus,
@@ -133,6 +135,13 @@ export type QueueItem = {
  * number; each source is read by an index in priority order and cut at `limit`, so the page does
  * not grow with the number of tickets.
  */
+/** A call's time slot as `timeSlot` (app/domain/visits.ts) has it: before 12:00, 12:00–18:00, after 18:00 Beijing. */
+const slotOf = (at: ReturnType<typeof sql>) => sql`
+  case when extract(hour from ${at} at time zone 'Asia/Shanghai') < 12 then 0
+       when extract(hour from ${at} at time zone 'Asia/Shanghai') < 18 then 1 else 2 end`;
+/** The queue's order inside a round: unsatisfied or unrated originally first. */
+const urgentFirst = sql`(t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied') desc`;
+
 export async function callbackQueue(user: Agent, filters: QueueFilters, { now = new Date(), limit = 50 } = {}): Promise<QueueItem[]> {
   const from = monthsBefore(now, DEFAULT_SAMPLE_RULE.months);
   const sampleId = await currentSampleId(user.countyId);
@@ -152,15 +161,27 @@ export async function callbackQueue(user: Agent, filters: QueueFilters, { now = 
           { id: number }[]
         >`select t.id from evaluation_sample_tickets s join tickets t on t.id = s.ticket_id where s.sample_id = ${sampleId} and ${where}`
       : Promise.resolve([]),
-    // Tickets whose calls so far all failed and could be retried (the state function decides).
+    // Tickets whose first-round calls so far all failed, in fewer time slots than make a ticket
+    // unreachable: still due (callbackState's rule, so no slot of the limit goes to a finished one).
     sql<{ id: number }[]>`
       select t.id from tickets t join (
         select ticket_id from callbacks where county_id = ${user.countyId}
-        group by ticket_id having bool_and(outcome in ('no_answer', 'busy', 'switched_off'))) c on c.ticket_id = t.id
-      where ${where}`,
+        group by ticket_id
+        having bool_and(outcome = any(${RETRY_OUTCOMES as Outcome[]}::text[]))
+          and count(distinct ${slotOf(sql`called_at`)}) < ${MAX_FAILED_SLOTS}) c on c.ticket_id = t.id
+      where ${where}
+      order by ${urgentFirst}, t.completed_at desc, t.id desc limit ${limit}`,
+    // Second callbacks due: every follow-up done, and the second round not reached, not ended by a
+    // wrong number or a refusal, nor failed in every time slot.
     sql<{ id: number }[]>`
-      select distinct t.id from followups f join tickets t on t.id = f.ticket_id
-      where f.county_id = ${user.countyId} and f.status = 'done' and ${where}`,
+      select t.id from tickets t
+      where ${where}
+        and exists (select 1 from followups f where f.ticket_id = t.id and f.status = 'done')
+        and not exists (select 1 from followups f where f.ticket_id = t.id and f.status = 'open')
+        and not exists (select 1 from callbacks c where c.ticket_id = t.id and c.round = 2
+                        and not c.outcome = any(${RETRY_OUTCOMES as Outcome[]}::text[]))
+        and (select count(distinct ${slotOf(sql`c.called_at`)}) from callbacks c where c.ticket_id = t.id and c.round = 2) < ${MAX_FAILED_SLOTS}
+      order by ${urgentFirst}, t.completed_at desc, t.id desc limit ${limit}`,
     fresh(true),
     fresh(false),
   ]);

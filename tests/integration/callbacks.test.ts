@@ -273,6 +273,51 @@ describe("the evaluation sample", () => {
   });
 });
 
+describe("the queue's retry and second-callback sources", () => {
+  it("hold only tickets still due, so a short page is not filled and then emptied by finished ones", async () => {
+    const category = "队列界限测试";
+    const at = (daysAgo: number, beijingHour: number) => {
+      const d = new Date(now.getTime() - daysAgo * 86_400_000);
+      d.setUTCHours(beijingHour - 8, 0, 0, 0);
+      return d;
+    };
+    const make = async (completedDaysAgo: number) => {
+      const id = await ticket({ rating: "unsatisfied", completedDaysAgo });
+      await sql`update tickets set category = ${category} where id = ${id}`;
+      return id;
+    };
+    const call = (id: number, round: 1 | 2, outcome: string, calledAt: Date, satisfaction: string | null = null) =>
+      sql`insert into callbacks (county_id, ticket_id, round, agent_id, called_at, outcome, satisfaction, resolved)
+          values (${countyId}, ${id}, ${round}, ${agent.id}, ${calledAt}, ${outcome}, ${satisfaction}, ${satisfaction ? false : null})
+          returning id`;
+    // The most recent: unreachable in the first round (no answer in all three slots), or in the second.
+    const finished: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = await make(1);
+      for (const hour of [9, 14, 19]) await call(id, 1, "no_answer", at(1, hour));
+      finished.push(id);
+      const second = await make(1);
+      const [reached] = await call(second, 1, "reached", at(2, 10), "unsatisfied");
+      await sql`insert into followups (county_id, ticket_id, callback_id, due_at, status, done_at)
+                values (${countyId}, ${second}, ${reached.id}, ${now}, 'done', ${now})`;
+      for (const hour of [9, 14, 19]) await call(second, 2, "busy", at(1, hour));
+      finished.push(second);
+    }
+    // Older, still due: one failed in two slots, one second callback tried once.
+    const retry = await make(5);
+    for (const hour of [9, 14]) await call(retry, 1, "switched_off", at(4, hour));
+    const secondDue = await make(6);
+    const [reached] = await call(secondDue, 1, "reached", at(5, 10), "unsatisfied");
+    await sql`insert into followups (county_id, ticket_id, callback_id, due_at, status, done_at)
+              values (${countyId}, ${secondDue}, ${reached.id}, ${now}, 'done', ${now})`;
+    await call(secondDue, 2, "no_answer", at(4, 9));
+    const queue = await callbackQueue(agent, { departmentId: null, category, street: null }, { now, limit: 2 });
+    expect(queue.map((q) => q.id).sort()).toEqual([retry, secondDue].sort());
+    expect(queue.find((q) => q.id === secondDue)!.round).toBe(2);
+    expect(queue.some((q) => finished.includes(q.id))).toBe(false);
+  });
+});
+
 describe("ticket rates", () => {
   it("counts every rate by department as an independent count of the tables does", async () => {
     const units = await ticketRates(countyId, "department", "", { now });
