@@ -7,7 +7,8 @@
 // Sections: submit, page (resident endpoints with their ceiling servers; bench/http.ts),
 // weight (resident page bytes and throttled timings; bench/resident-page.ts),
 // rates (10k/100k/1M; bench/rates.ts), import (response import; bench/import.ts),
-// tickets (12345 ticket import of 1M rows; bench/tickets.ts), workbench (the 12345 sampler;
+// tickets (12345 ticket import of 1M rows; bench/tickets.ts), workbench (the 12345 sampler in memory,
+// then the draw, the sample page and the callback queue on 1M tickets in PostgreSQL;
 // bench/tickets-work.ts), coverage (door-to-door coverage at the demo's size and 10×, and a
 // 200-log sync; bench/coverage.ts).
 import { execFileSync, spawn } from "node:child_process";
@@ -95,7 +96,7 @@ try {
     parts.push(await child("bench/tickets.ts", [], env));
   }
   if (chosen.includes("workbench")) {
-    log("workbench: the 12345 sampler on 1M tickets");
+    log("workbench: the 12345 sampler, sample page and callback queue on 1M tickets");
     parts.push(await child("bench/tickets-work.ts", [], env));
   }
   if (chosen.includes("coverage")) {

@@ -149,11 +149,14 @@ export async function callbackQueue(user: Agent, filters: QueueFilters, { now = 
     ${filters.departmentId ? sql`and t.department_id = ${filters.departmentId}` : sql``}
     ${filters.category ? sql`and t.category = ${filters.category}` : sql``}
     ${filters.street ? sql`and t.street = ${filters.street}` : sql``}`;
+  // Not called yet, by a per-row look-up (a subplan) rather than an anti-join: the scan in the
+  // queue's order stops after `limit` tickets instead of joining every callback of the county first
+  // (2 s at a million tickets, with a category and a street chosen).
   const fresh = (priority: boolean) => sql<{ id: number }[]>`
     select t.id from tickets t
     where ${where} and t.completed_at >= ${from} and t.completed_at < ${now}
       and ${priority ? sql`(t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied')` : sql`t.original_satisfaction in ('satisfied', 'basic')`}
-      and not exists (select 1 from callbacks c where c.ticket_id = t.id)
+      and (select c.id from callbacks c where c.ticket_id = t.id limit 1) is null
     order by t.completed_at desc, t.id desc limit ${limit}`;
   const [sampled, retries, seconds, priority, rest] = await Promise.all([
     sampleId
@@ -176,7 +179,7 @@ export async function callbackQueue(user: Agent, filters: QueueFilters, { now = 
     sql<{ id: number }[]>`
       select t.id from tickets t
       where ${where}
-        and exists (select 1 from followups f where f.ticket_id = t.id and f.status = 'done')
+        and t.id in (select f.ticket_id from followups f where f.county_id = ${user.countyId} and f.status = 'done')
         and not exists (select 1 from followups f where f.ticket_id = t.id and f.status = 'open')
         and not exists (select 1 from callbacks c where c.ticket_id = t.id and c.round = 2
                         and not c.outcome = any(${RETRY_OUTCOMES as Outcome[]}::text[]))
