@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import autocannon from "autocannon";
+import postgres from "postgres";
 
 export const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -139,3 +140,19 @@ export function table(head: string[], rows: (string | number)[][]): string {
 export const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
 export const fmt = (n: number, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–";
+
+/**
+ * A fresh database `name` on the harness's PostgreSQL (BENCH_DATABASE_URL), made the process's
+ * DATABASE_URL, with the secrets the app needs; import ~/db.server only after this.
+ */
+export async function freshBenchDatabase(name: string): Promise<void> {
+  const admin = postgres(process.env.BENCH_DATABASE_URL!, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(process.env.BENCH_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.toString();
+  process.env.SESSION_SECRET ??= "bench-session-secret-0123456789abcdef";
+  process.env.PHONE_KEY ??= "ab".repeat(32);
+}

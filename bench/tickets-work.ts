@@ -6,8 +6,8 @@
 // rating as it stands now, the draw, the insert), the sample page's view (sampleView, the swing's
 // pool read and 1,000 draws included), and the callback queue (callbackQueue, the workbench's
 // first page), beside a bare `select count(*)` of the same completed tickets. Markdown on stdout.
-import postgres from "postgres";
 import { migrate } from "../db/migrate";
+import { freshBenchDatabase } from "./lib";
 import { drawEvaluationSample, DEFAULT_SAMPLE_RULE, sampleSwing } from "~/domain/tickets";
 
 const N = 1_000_000;
@@ -57,17 +57,8 @@ ${N.toLocaleString()} completed tickets in memory, median ms:
 
 // ---------------------------------------------------------------------------------------------
 // On a database of a million tickets.
-const adminUrl = process.env.BENCH_DATABASE_URL;
-if (adminUrl) {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe("drop database if exists wm_bench_work with (force)");
-  await admin.unsafe("create database wm_bench_work");
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = "/wm_bench_work";
-  process.env.DATABASE_URL = url.toString();
-  process.env.SESSION_SECRET ??= "bench-session-secret-0123456789abcdef";
-  process.env.PHONE_KEY ??= "ab".repeat(32);
+if (process.env.BENCH_DATABASE_URL) {
+  await freshBenchDatabase("wm_bench_work");
   const { sql } = await import("~/db.server");
   const { createCounty } = await import("~/models/counties.server");
   const { createUser } = await import("~/models/users.server");

@@ -8,19 +8,11 @@ import { once } from "node:events";
 import path from "node:path";
 import postgres from "postgres";
 import { migrate } from "../db/migrate";
+import { freshBenchDatabase } from "./lib";
 
 const ROWS = Number(process.env.BENCH_TICKETS_ROWS ?? 1_000_000);
-const adminUrl = process.env.BENCH_DATABASE_URL!;
 const tmp = process.env.BENCH_TMP!;
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe("drop database if exists wm_bench_tickets with (force)");
-await admin.unsafe("create database wm_bench_tickets");
-await admin.end();
-const url = new URL(adminUrl);
-url.pathname = "/wm_bench_tickets";
-process.env.DATABASE_URL = url.toString();
-process.env.SESSION_SECRET ??= "bench-session-secret-0123456789abcdef";
-process.env.PHONE_KEY ??= "ab".repeat(32);
+await freshBenchDatabase("wm_bench_tickets");
 
 const { sql } = await import("../app/db.server");
 const { createCounty } = await import("../app/models/counties.server");
@@ -97,7 +89,7 @@ if (stored.inserted !== ROWS || checked.rowsRejected !== 0)
   throw new Error(`imported ${stored.inserted} of ${ROWS}, ${checked.rowsRejected} rejected`);
 
 // The ceiling: the same file COPYed raw on a connection of its own, then one upsert.
-const loader = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} });
+const loader = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
 await loader`create unlogged table raw_tickets (ticket_no text, received text, completed text, due text, department text, category text, content text, phone text, caller text, street text, community text, rating text)`;
 await loader`create table ceiling_tickets (like tickets including defaults including identity including constraints including indexes)`;
 const ceilingBegan = performance.now();

@@ -351,53 +351,42 @@ export async function checkTicketFile(
 ): Promise<TicketImport> {
   const release = await holdImport(importId);
   try {
-    await checkHeld(countyId, importId, file, mapping, onProgress, onStarted);
+    await sql`
+      update ticket_imports set state = 'checking', sheet = ${file.sheet}, mapping = ${sql.json(mapping)},
+        rows_read = 0, rows_rejected = 0, errors = '[]', failure = null
+      where county_id = ${countyId} and id = ${importId}`;
+    onStarted?.();
+    await sql`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
+    try {
+      const table = await streamTable(file.path, file.filename, { sheet: file.sheet });
+      const problems = mappingProblems(mapping, table.headers);
+      if (problems.length) {
+        await table.rows.return(undefined);
+        await fail(countyId, importId, problems[0]);
+      } else {
+        const headers = table.headers;
+        async function* records() {
+          for await (const row of table.rows) {
+            const record: Record<string, string> = {};
+            for (let i = 0; i < headers.length; i++) record[headers[i]] = row.cells[i] ?? "";
+            const extraCells = row.cells.slice(headers.length).some((c) => c.trim() !== "");
+            yield { line: row.line, record, extraCells };
+          }
+        }
+        await stageRows(countyId, importId, mapping, records(), onProgress);
+      }
+    } catch (error) {
+      if (!(error instanceof TableReadError)) {
+        await fail(countyId, importId, { key: "tickets.import.failed", params: {} });
+        throw error;
+      }
+      await fail(countyId, importId, { key: error.key, params: error.params });
+    }
   } finally {
     await release();
   }
   const result = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where county_id = ${countyId} and id = ${importId}`;
   return result[0];
-}
-
-async function checkHeld(
-  countyId: number,
-  importId: number,
-  file: { path: string; filename: string; sheet: string | null },
-  mapping: TicketMapping,
-  onProgress?: (p: Progress) => void,
-  onStarted?: () => void,
-): Promise<void> {
-  await sql`
-    update ticket_imports set state = 'checking', sheet = ${file.sheet}, mapping = ${sql.json(mapping)},
-      rows_read = 0, rows_rejected = 0, errors = '[]', failure = null
-    where county_id = ${countyId} and id = ${importId}`;
-  onStarted?.();
-  await sql`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
-  try {
-    const table = await streamTable(file.path, file.filename, { sheet: file.sheet });
-    const problems = mappingProblems(mapping, table.headers);
-    if (problems.length) {
-      await table.rows.return(undefined);
-      await fail(countyId, importId, problems[0]);
-    } else {
-      const headers = table.headers;
-      async function* records() {
-        for await (const row of table.rows) {
-          const record: Record<string, string> = {};
-          for (let i = 0; i < headers.length; i++) record[headers[i]] = row.cells[i] ?? "";
-          const extraCells = row.cells.slice(headers.length).some((c) => c.trim() !== "");
-          yield { line: row.line, record, extraCells };
-        }
-      }
-      await stageRows(countyId, importId, mapping, records(), onProgress);
-    }
-  } catch (error) {
-    if (!(error instanceof TableReadError)) {
-      await fail(countyId, importId, { key: "tickets.import.failed", params: {} });
-      throw error;
-    }
-    await fail(countyId, importId, { key: error.key, params: error.params });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
