@@ -273,6 +273,34 @@ describe("the evaluation sample", () => {
   });
 });
 
+describe("overdue follow-ups", () => {
+  it("lists exactly the open follow-ups past their due time, soonest due first, for the office and for the department", async () => {
+    const id = await ticket();
+    const [cb] = await sql<{ id: number }[]>`
+      insert into callbacks (county_id, ticket_id, round, agent_id, called_at, outcome, satisfaction, resolved)
+      values (${countyId}, ${id}, 1, ${agent.id}, ${now}, 'reached', 'unsatisfied', false) returning id`;
+    const [cb2] = await sql<{ id: number }[]>`
+      insert into callbacks (county_id, ticket_id, round, agent_id, called_at, outcome, satisfaction, resolved)
+      values (${countyId}, ${id}, 1, ${agent.id}, ${now}, 'reached', 'unsatisfied', false) returning id`;
+    await sql`insert into followups (county_id, ticket_id, callback_id, department_id, due_at, status, done_at) values
+      (${countyId}, ${id}, ${cb.id}, ${chengguan}, ${new Date(now.getTime() - 3_600_000)}, 'open', null),
+      (${countyId}, ${id}, ${cb2.id}, ${chengguan}, ${new Date(now.getTime() - 86_400_000)}, 'done', ${now})`;
+    const independent = await sql<{ id: number }[]>`
+      select id from followups where county_id = ${countyId} and status = 'open' and due_at < ${now} order by due_at, id`;
+    expect(independent.length).toBeGreaterThan(0);
+    const office = await listFollowUps({ countyId, departmentId: null }, { status: "overdue", now, limit: 100_000 });
+    expect(office.map((f) => f.id)).toEqual(independent.map((f) => f.id));
+    expect(office.every((f) => f.overdue && f.status === "open")).toBe(true);
+    // The department sees its own overdue tasks only, the done one not among them.
+    const own = await listFollowUps({ countyId, departmentId: dept.departmentId }, { status: "overdue", now, limit: 100_000 });
+    const [{ n }] = await sql<{ n: number }[]>`
+      select count(*)::int as n from followups where county_id = ${countyId} and status = 'open' and due_at < ${now}
+        and department_id = ${dept.departmentId}`;
+    expect(own).toHaveLength(n);
+    expect(own.some((f) => f.ticketId === id && f.status === "done")).toBe(false);
+  });
+});
+
 describe("the queue's retry and second-callback sources", () => {
   it("hold only tickets still due, so a short page is not filled and then emptied by finished ones", async () => {
     const category = "队列界限测试";
