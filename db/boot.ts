@@ -2,7 +2,7 @@
 // apply migrations. Sets DATABASE_URL and SESSION_SECRET in process.env for the app modules,
 // which are imported only after this has run.
 import postgres from "postgres";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHmac, randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -132,6 +132,27 @@ function opens(stored: Uint8Array, phoneKey: string): boolean {
 }
 
 /**
+ * Keeps `value` in `file` unless another process got there first, whose value is then the one
+ * returned: two instances starting together on a fresh data folder must not each generate a key
+ * (the second was refused for a PHONE_KEY other than the database's). Written whole to a file of
+ * its own, then linked into place, which fails when the file exists: never read half-written.
+ */
+export function keepOnce(file: string, value: string): { value: string; made: boolean } {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  writeFileSync(draft, value, { mode: 0o600 });
+  try {
+    linkSync(draft, file);
+    return { value, made: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return { value: readFileSync(file, "utf8").trim(), made: false };
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+/**
  * Callers' numbers must stay readable across restarts, so without PHONE_KEY the key is kept in the
  * data folder (generated the first time, and said so: it belongs in the backups, apart from the
  * database). An external database gets the same file in DATA_DIR, with the advice to set the variable.
@@ -139,9 +160,8 @@ function opens(stored: Uint8Array, phoneKey: string): boolean {
 function phoneKey(dataDir: string, log: (line: string) => void): string {
   const file = path.join(dataDir, "phone-key");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(32).toString("hex");
-  writeFileSync(file, key, { mode: 0o600 });
+  const { value: key, made } = keepOnce(file, randomBytes(32).toString("hex"));
+  if (!made) return key;
   log(
     `PHONE_KEY is not set: generated the key for callers' phone numbers in ${file} (back it up apart from the database; set PHONE_KEY in production)`,
   );
@@ -153,9 +173,8 @@ function phoneKey(dataDir: string, log: (line: string) => void): string {
 function sessionSecret(dataDir: string, external: boolean, log: (line: string) => void): string {
   const file = path.join(dataDir, "session-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
-  writeFileSync(file, secret, { mode: 0o600 });
-  if (external) log(`SESSION_SECRET is not set: generated one in ${file} (set SESSION_SECRET on every instance that serves this database)`);
+  const { value: secret, made } = keepOnce(file, randomBytes(32).toString("base64url"));
+  if (made && external)
+    log(`SESSION_SECRET is not set: generated one in ${file} (set SESSION_SECRET on every instance that serves this database)`);
   return secret;
 }

@@ -83,6 +83,7 @@ const [migrationRows] = await raceDb<{ rows: number; names: number }[]>`
   select count(*)::int as rows, count(distinct name)::int as names from schema_migrations`;
 await raceDb.end();
 const migrations = { exits: race.map((r) => r.code), files: migrationFiles, ...migrationRows };
+for (const r of race) if (r.code !== 0) log(`migration race: a run exited ${r.code}:\n${r.out.slice(-3000)}`);
 log(`migration race: ${JSON.stringify(migrations)}`);
 
 // ---- Two supervised instances (the first loads the demo county), and the proxy in front.
