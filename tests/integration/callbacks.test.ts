@@ -21,6 +21,7 @@ import { createUser, signIn, type CurrentUser } from "~/models/users.server";
 import { commitSession } from "~/utils/session.server";
 import { protectPhone } from "~/utils/phone-crypto.server";
 import { loader as apiLoader } from "~/routes/api.ticket-rates";
+import { loader as forecastLoader } from "~/routes/planning.forecast";
 import { seedDemoCounty, seedDepartmentAccount, DEMO_PASSWORD } from "../../db/seed/index";
 import { seedDemoCallbacks } from "../../db/seed/demo-callbacks";
 import { CLIENT, signedIn } from "./helpers";
@@ -270,6 +271,24 @@ describe("the evaluation sample", () => {
     expect(view.tickets.filter((t) => !t.calledBack)).toHaveLength(counts.notCalled);
     expect(view.swing!.draws).toBe(1000);
     expect(view.swing!.p5).toBeLessThanOrEqual(view.swing!.p95);
+
+    // The forecast page's 12345 part (3 points) reads the latest sample: the same counts, and the
+    // points the share of 3 its satisfaction gives (proportional scoring), its interval's too.
+    const session = await signIn("admin", DEMO_PASSWORD, CLIENT);
+    if (!session.ok) throw new Error("sign-in failed");
+    const cookie = (await commitSession(new Request("http://test/"), session.token)).split(";")[0];
+    const page = (await forecastLoader({
+      request: new Request("http://test/planning/forecast", { headers: { Cookie: cookie } }),
+      params: {},
+      context: { cspNonce: "", clientIp: null },
+    })) as Awaited<ReturnType<typeof forecastLoader>>;
+    const hotline = page.hotline!;
+    expect(hotline.drawn).toBe(200);
+    expect([hotline.estimate.successes, hotline.estimate.n]).toEqual([counts.satisfied, counts.rated]);
+    expect(hotline.forecast!.maxPoints).toBe(3);
+    expect(hotline.forecast!.points).toBeCloseTo((3 * counts.satisfied) / counts.rated, 12);
+    expect(hotline.forecast!.lower).toBeCloseTo(3 * hotline.estimate.lower, 12);
+    expect(hotline.forecast!.upper).toBeCloseTo(3 * hotline.estimate.upper, 12);
   });
 });
 
