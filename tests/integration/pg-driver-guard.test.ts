@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import postgresDriver from "postgres";
 import { describe, expect, it } from "vitest";
 
 const REPRODUCTION = `
@@ -71,7 +72,9 @@ describe("postgres.js under a connection that dies mid-transaction", () => {
   it("is the guarded driver in every copy the app can load", () => {
     const root = path.resolve(path.dirname(createRequire(import.meta.url).resolve("postgres")), "../..");
     for (const dir of ["src", "cjs/src"]) {
-      expect(readFileSync(path.join(root, dir, "connection.js"), "utf8"), dir).toContain("wenming: guarded nextWrite");
+      const text = readFileSync(path.join(root, dir, "connection.js"), "utf8");
+      expect(text, dir).toContain("wenming: guarded nextWrite");
+      expect(text, dir).toContain("wenming: begin reserves its connection");
     }
   });
 
@@ -85,4 +88,31 @@ describe("postgres.js under a connection that dies mid-transaction", () => {
       .map((line) => JSON.parse(line));
     expect(rounds).toEqual([0, 1, 2].map((round) => ({ round, error: "CONNECTION_CLOSED", again: 1 })));
   }, 60_000);
+});
+
+// porsager/postgres#1189: a BEGIN that fills a connection's pipeline reached PostgreSQL without
+// the connection being reserved for its transaction (UNSAFE_TRANSACTION, and a backend left idle
+// in transaction for the next query). With max_pipeline 0 every BEGIN is such a one, so unguarded
+// every transaction fails (#1210); CI met the intermittent case under load.
+describe("postgres.js transactions when BEGIN fills the pipeline", () => {
+  it("reserves the connection: the transaction commits and the pool's next queries run outside it", async () => {
+    // max_pipeline is a driver option its types leave out.
+    const options = { max: 2, max_pipeline: 0, onnotice: () => {}, connection: { application_name: "begin-guard" } };
+    const sql = postgresDriver(process.env.DATABASE_URL!, options as Parameters<typeof postgresDriver>[1]);
+    const observer = postgresDriver(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => sql.begin(async (tx) => (await tx<{ n: number }[]>`select ${i}::int as n`)[0].n)),
+      );
+      expect(results).toEqual([0, 1, 2, 3, 4, 5]);
+      await Promise.all(Array.from({ length: 4 }, () => sql`select 1`));
+      // No backend of the pool left inside a transaction nobody holds.
+      const [{ left }] = await observer<{ left: number }[]>`
+        select count(*)::int as left from pg_stat_activity where application_name = 'begin-guard' and state like 'idle in transaction%'`;
+      expect(left).toBe(0);
+    } finally {
+      await sql.end({ timeout: 5 });
+      await observer.end({ timeout: 5 });
+    }
+  });
 });
