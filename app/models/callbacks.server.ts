@@ -128,6 +128,14 @@ export type QueueItem = {
   heldByMe: boolean;
 };
 
+/** A call's time slot as `timeSlot` (app/domain/visits.ts) has it: before 12:00, 12:00–18:00, after 18:00 Beijing. */
+const slotOf = (at: ReturnType<typeof sql>) => sql`
+  case when extract(hour from ${at} at time zone 'Asia/Shanghai') < 12 then 0
+       when extract(hour from ${at} at time zone 'Asia/Shanghai') < 18 then 1 else 2 end`;
+/** Rated unsatisfied or not rated originally: called first inside a round. */
+const urgentTicket = sql`(t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied')`;
+const urgentFirst = sql`${urgentTicket} desc`;
+
 /**
  * Tickets with a call due, by priority: in the current evaluation sample first, then second
  * callbacks, then those rated unsatisfied or not rated originally, most recently completed first.
@@ -135,13 +143,6 @@ export type QueueItem = {
  * number; each source is read by an index in priority order and cut at `limit`, so the page does
  * not grow with the number of tickets.
  */
-/** A call's time slot as `timeSlot` (app/domain/visits.ts) has it: before 12:00, 12:00–18:00, after 18:00 Beijing. */
-const slotOf = (at: ReturnType<typeof sql>) => sql`
-  case when extract(hour from ${at} at time zone 'Asia/Shanghai') < 12 then 0
-       when extract(hour from ${at} at time zone 'Asia/Shanghai') < 18 then 1 else 2 end`;
-/** The queue's order inside a round: unsatisfied or unrated originally first. */
-const urgentFirst = sql`(t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied') desc`;
-
 export async function callbackQueue(user: Agent, filters: QueueFilters, { now = new Date(), limit = 50 } = {}): Promise<QueueItem[]> {
   const from = monthsBefore(now, DEFAULT_SAMPLE_RULE.months);
   const sampleId = await currentSampleId(user.countyId);
@@ -155,7 +156,7 @@ export async function callbackQueue(user: Agent, filters: QueueFilters, { now = 
   const fresh = (priority: boolean) => sql<{ id: number }[]>`
     select t.id from tickets t
     where ${where} and t.completed_at >= ${from} and t.completed_at < ${now}
-      and ${priority ? sql`(t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied')` : sql`t.original_satisfaction in ('satisfied', 'basic')`}
+      and ${priority ? urgentTicket : sql`t.original_satisfaction in ('satisfied', 'basic')`}
       and (select c.id from callbacks c where c.ticket_id = t.id limit 1) is null
     order by t.completed_at desc, t.id desc limit ${limit}`;
   const [sampled, retries, seconds, priority, rest] = await Promise.all([
