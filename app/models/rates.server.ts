@@ -437,18 +437,23 @@ export async function visitBulletin(
   });
 }
 
-/** A unit's visit measure at the end of every week of the round; null when the unit is outside the scope. */
-export async function visitTrend(
+/**
+ * A unit's visit measures at the end of every week of the round, one trend per measure asked for
+ * (the register read once for all); null when the unit is outside the scope.
+ */
+export async function visitTrends(
   user: ScopedUser,
-  q: { measure: VisitMeasure; round: VisitRound; placeId: number | null; gridId: number | null; minN: number; now: Date },
-): Promise<Trend | null> {
-  const [register, countsAt] = await Promise.all([loadRegister(user), visitCountsByWeek(user, q.round, q.measure)]);
+  q: { measures: readonly VisitMeasure[]; round: VisitRound; placeId: number | null; gridId: number | null; minN: number; now: Date },
+): Promise<Trend[] | null> {
+  const [register, ...countsOf] = await Promise.all([loadRegister(user), ...q.measures.map((m) => visitCountsByWeek(user, q.round, m))]);
   const unit = trendUnit(register, q);
   if (!unit) return null;
   const { firstWeek, lastWeek } = roundWeeks(q.round, q.now);
-  const weeks: { week: string; counts: VisitCount[] }[] = [];
-  for (let week = firstWeek; week <= lastWeek; week = addWeeks(week, 1)) weeks.push({ week, counts: countsAt(week) });
-  return visitTrendFrom(register, q.measure, weeks, unit, { minN: q.minN });
+  return q.measures.map((measure, i) => {
+    const weeks: { week: string; counts: VisitCount[] }[] = [];
+    for (let week = firstWeek; week <= lastWeek; week = addWeeks(week, 1)) weeks.push({ week, counts: countsOf[i](week) });
+    return visitTrendFrom(register, measure, weeks, unit, { minN: q.minN });
+  });
 }
 
 export type GroupsReport = GroupComparison & {

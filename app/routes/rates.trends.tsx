@@ -11,7 +11,7 @@ import { parseRateParams } from "~/domain/rate-params";
 import { translate } from "~/i18n";
 import { useT } from "~/i18n/use-t";
 import { chooseCampaign } from "~/domain/rate-engine";
-import { listRateCampaigns, rateTrend, visitTrend } from "~/models/rates.server";
+import { listRateCampaigns, rateTrend, visitTrends } from "~/models/rates.server";
 import { chooseRound } from "~/models/visits.server";
 import { getLang } from "~/utils/request.server";
 import { requirePermission } from "~/utils/session.server";
@@ -37,16 +37,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   // `chooseRound`'s default).
   const { round } = await chooseRound(user.countyId, search.get("round"));
   invariantResponse(round !== undefined);
-  const visits = round
-    ? await Promise.all(
-        VISIT_MEASURES.map(async (visitMeasure) => {
-          const q = { measure: visitMeasure, round, placeId: trend.unit.placeId, gridId: trend.unit.gridId, minN: params.minN };
-          const weeks = await visitTrend(user, { ...q, now: new Date() });
-          invariantResponse(weeks);
-          return { measure: visitMeasure, round: round.name, formula: weeks.formula, weeks: weeks.weeks };
-        }),
-      )
+  const trends = round
+    ? await visitTrends(user, {
+        measures: VISIT_MEASURES,
+        round,
+        placeId: trend.unit.placeId,
+        gridId: trend.unit.gridId,
+        minN: params.minN,
+        now: new Date(),
+      })
     : [];
+  invariantResponse(trends);
+  const visits = trends.map((v, i) => ({ measure: VISIT_MEASURES[i], round: round?.name ?? "", formula: v.formula, weeks: v.weeks }));
   const unit = measure === "score" ? "" : "%";
   const plotted = trend.weeks.map((w) => {
     const shown = w.figure.weighted.rate !== null && !w.figure.belowMinimum;

@@ -7,7 +7,7 @@ import { sql } from "~/db.server";
 import { formulaFor, shownChange, weekEnd, weekOf } from "~/domain/measures";
 import { parseBulletinParams } from "~/domain/rate-params";
 import { chooseCampaign, type RateCampaign } from "~/domain/rate-engine";
-import { compareByCoverage, compareVisited, listRateCampaigns, visitBulletinPage, visitTrend } from "~/models/rates.server";
+import { compareByCoverage, compareVisited, listRateCampaigns, visitBulletinPage, visitTrends } from "~/models/rates.server";
 import { chooseRound, createRound, roundByCode, type VisitRound } from "~/models/visits.server";
 import { seedDemoCampaigns, seedDemoCounty } from "../../db/seed/index";
 import { seedDemoResponses } from "../../db/seed/demo-responses";
@@ -94,7 +94,7 @@ describe("coverage in the bulletin", () => {
   });
 
   it("shows coverage at the end of each week of the round, rising to today's", async () => {
-    const trend = (await visitTrend(scope, { measure: "coverage", round, placeId: null, gridId: null, minN: 30, now: new Date() }))!;
+    const [trend] = (await visitTrends(scope, { measures: ["coverage"], round, placeId: null, gridId: null, minN: 30, now: new Date() }))!;
     expect(trend.weeks.length).toBeGreaterThanOrEqual(2);
     expect(trend.weeks[0].week).toBe(weekOf(round.startsAt));
     const reached = trend.weeks.map((w) => w.figure.counts.successes);
@@ -170,7 +170,7 @@ describe("refusal in the bulletin", () => {
   });
 
   it("shows the refusal rate at the end of each week of the round against counts of the logs", async () => {
-    const trend = (await visitTrend(scope, { measure: "refusal", round, placeId: null, gridId: null, minN: 30, now: new Date() }))!;
+    const [trend] = (await visitTrends(scope, { measures: ["refusal"], round, placeId: null, gridId: null, minN: 30, now: new Date() }))!;
     expect(trend.formula.measure).toBe("refusal");
     expect(trend.weeks[0].week).toBe(weekOf(round.startsAt));
     for (const w of trend.weeks) {
