@@ -292,14 +292,23 @@ function beijingLocal(days: number, hour: number): string {
 
 test("the office's pace turns red when the first deadline comes too close for the last three days' pace", async ({ page }) => {
   await signIn(page, "admin");
+  // Where the last three days' pace ends the work depends on the hour the demo was seeded and the
+  // hour now (a Beijing day's logs count from its midnight): read it, then put the first deadline
+  // just before it. A deadline at 00:00 of the projected day leaves the day before as the last one.
+  await page.goto(`/coverage?round=${ROUND}`);
+  const projection = /按此进度 (\d{4}-\d{2}-\d{2}) 完成/.exec((await page.getByTestId("pace").nth(1).textContent())!);
+  expect(projection, "the demo round has a pace and work left").not.toBeNull();
+  const projected = projection![1];
+  const daysLeft = Math.round((Date.parse(projected) - Date.parse(beijingLocal(0, 0).slice(0, 10))) / 86_400_000);
+  expect(daysLeft, "the demo's work does not end today at its pace").toBeGreaterThan(0);
+
   await page.goto(`/rounds/${ROUND}`);
   const card = page.getByTestId("round-deadlines");
   const first = card.getByLabel("首轮截止");
   const final = card.getByLabel("补漏截止");
   const was = { first: await first.inputValue(), final: await final.inputValue() };
   try {
-    // Tomorrow evening for the first round; the gap-filling a year away.
-    await first.fill(beijingLocal(1, 18));
+    await first.fill(`${projected}T00:00`);
     await final.fill(beijingLocal(365, 18));
     await card.getByRole("button", { name: "保存截止时间" }).click();
     await expect(page.getByRole("status")).toContainText("截止时间已保存");
@@ -307,14 +316,15 @@ test("the office's pace turns red when the first deadline comes too close for th
     await page.goto(`/coverage?round=${ROUND}`);
     const [soon, later] = [page.getByTestId("pace").nth(0), page.getByTestId("pace").nth(1)];
     await expect(soon).toHaveClass(/\blate\b/);
-    await expect(soon).toContainText("剩余 2 天（含今天）");
+    await expect(soon).toContainText(`剩余 ${daysLeft} 天（含今天）`);
     await expect(soon).toContainText("按当前进度赶不上");
-    // The households needed per day are what is left over the two days.
+    await expect(soon).toContainText(`按此进度 ${projected} 完成`);
+    // The households needed per day are what is left over the days left.
     const remaining = Number(/还有 ([\d,]+) 户未完成/.exec((await soon.textContent())!)![1].replace(/,/g, ""));
-    await expect(soon).toContainText(`每天需完成 ${Math.ceil(remaining / 2).toLocaleString("en-US")} 户`);
+    await expect(soon).toContainText(`每天需完成 ${Math.ceil(remaining / daysLeft).toLocaleString("en-US")} 户`);
     await expect(later).not.toHaveClass(/\blate\b/);
     await expect(later).not.toContainText("按当前进度赶不上");
-    await expect(later).toContainText(/按此进度 \d{4}-\d{2}-\d{2} 完成/);
+    await expect(later).toContainText(`按此进度 ${projected} 完成`);
     await page
       .getByTestId("pace")
       .nth(0)
