@@ -1,6 +1,6 @@
 // 12345 hotline tickets (issue: ticket import, the evaluation's sample): reading a platform's
 // export, whatever its layout, and drawing the evaluation's sample. Pure: the import model streams
-// rows through `ticketFromRow`; the sample page calls `drawEvaluationSample` and `sampleSwing`.
+// rows through `ticketFromRow`; the sample page draws by `drawPositions` and swings by `poolSwing`.
 import { normalizeText } from "~/domain/text";
 import { mulberry32, partSeed } from "~/domain/sampling";
 
@@ -331,36 +331,51 @@ export function evaluationPool<T extends SampledTicket>(
   };
 }
 
-function drawFromPool<T>({ recent, earlier }: EvaluationPool<T>, rule: Pick<SampleRule, "size" | "recentShare" | "seed">): T[] {
-  const size = Math.min(rule.size, recent.length + earlier.length);
-  let fromRecent = Math.min(recent.length, Math.round(size * rule.recentShare));
-  let fromEarlier = Math.min(earlier.length, size - fromRecent);
-  fromRecent = Math.min(recent.length, size - fromEarlier);
+/** How many tickets each part of a rule's pool holds. */
+export type PoolSizes = { recent: number; earlier: number };
+
+/**
+ * The positions a draw under `rule` takes from each part, each part's tickets in id order: the
+ * whole draw without the tickets themselves, so the database can hand over only the drawn ones.
+ */
+export function drawPositions(
+  sizes: PoolSizes,
+  rule: Pick<SampleRule, "size" | "recentShare" | "seed">,
+): { recent: number[]; earlier: number[] } {
+  const size = Math.min(rule.size, sizes.recent + sizes.earlier);
+  let fromRecent = Math.min(sizes.recent, Math.round(size * rule.recentShare));
+  let fromEarlier = Math.min(sizes.earlier, size - fromRecent);
+  fromRecent = Math.min(sizes.recent, size - fromEarlier);
   fromEarlier = size - fromRecent;
-  return [
-    ...shuffledHead(recent, fromRecent, partSeed(rule.seed, "recent")),
-    ...shuffledHead(earlier, fromEarlier, partSeed(rule.seed, "earlier")),
-  ];
+  return {
+    recent: shuffledHead(sizes.recent, fromRecent, partSeed(rule.seed, "recent")),
+    earlier: shuffledHead(sizes.earlier, fromEarlier, partSeed(rule.seed, "earlier")),
+  };
+}
+
+function drawFromPool<T>({ recent, earlier }: EvaluationPool<T>, rule: Pick<SampleRule, "size" | "recentShare" | "seed">): T[] {
+  const at = drawPositions({ recent: recent.length, earlier: earlier.length }, rule);
+  return [...at.recent.map((i) => recent[i]), ...at.earlier.map((i) => earlier[i])];
 }
 
 /**
- * The first `count` items of a Fisher–Yates shuffle of `items` (the same items, in the same order,
- * as shuffling the whole list and taking its head), in O(count): the swaps live in a map, so a
- * draw of 200 from a million tickets neither copies nor walks the million.
+ * The first `count` positions of a Fisher–Yates shuffle of `0 … length − 1` (the same positions,
+ * in the same order, as shuffling the whole list and taking its head), in O(count): the swaps live
+ * in a map, so a draw of 200 from a million tickets neither copies nor walks the million.
  */
-function shuffledHead<T>(items: readonly T[], count: number, seed: number): T[] {
+function shuffledHead(length: number, count: number, seed: number): number[] {
   const rng = mulberry32(seed);
-  const swapped = new Map<number, T>();
-  const at = (i: number) => (swapped.has(i) ? swapped.get(i)! : items[i]);
-  const head: T[] = [];
-  const last = Math.min(count, items.length - 1);
+  const swapped = new Map<number, number>();
+  const at = (i: number) => swapped.get(i) ?? i;
+  const head: number[] = [];
+  const last = Math.min(count, length - 1);
   for (let i = 0; i < last; i++) {
-    const j = i + Math.floor(rng() * (items.length - i));
+    const j = i + Math.floor(rng() * (length - i));
     const picked = at(j);
     swapped.set(j, at(i));
     head.push(picked);
   }
-  if (head.length < count) head.push(at(items.length - 1));
+  if (head.length < count) head.push(at(length - 1));
   return head;
 }
 
@@ -373,6 +388,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
 }
 
+/** A part of the pool as the swing needs it: how many of its tickets are rated satisfied (满意 or 基本满意), not satisfied, or not rated. */
+export type RatingCounts = { satisfied: number; unsatisfied: number; unrated: number };
+
 /**
  * How far the evaluated satisfaction can swing under the same rule: the satisfaction rate (among
  * rated tickets) of `draws` simulated draws, each with its own seed, as its 5th, 50th and 95th
@@ -384,12 +402,44 @@ export function sampleSwing<T extends SampledTicket & { satisfied: boolean | nul
   draws = 1000,
   seed = 1,
 ): { p5: number; p50: number; p95: number; draws: number } | null {
-  const rates: number[] = [];
   const pool = evaluationPool(tickets, rule);
+  const count = (part: T[]): RatingCounts => ({
+    satisfied: part.filter((t) => t.satisfied === true).length,
+    unsatisfied: part.filter((t) => t.satisfied === false).length,
+    unrated: part.filter((t) => t.satisfied === null).length,
+  });
+  return poolSwing({ recent: count(pool.recent), earlier: count(pool.earlier) }, rule, draws, seed);
+}
+
+/**
+ * sampleSwing from each part's rating counts (as the database hands them over). A simple random
+ * sample of a part depends on how many of its tickets are satisfied, not on which: each draw takes
+ * the positions a saved draw would (drawPositions) from the part's tickets lined up satisfied,
+ * unsatisfied, unrated.
+ */
+export function poolSwing(
+  counts: { recent: RatingCounts; earlier: RatingCounts },
+  rule: Pick<SampleRule, "size" | "recentShare">,
+  draws = 1000,
+  seed = 1,
+): { p5: number; p50: number; p95: number; draws: number } | null {
+  const total = (c: RatingCounts) => c.satisfied + c.unsatisfied + c.unrated;
+  const sizes = { recent: total(counts.recent), earlier: total(counts.earlier) };
+  const rates: number[] = [];
   for (let i = 0; i < draws; i++) {
-    const sample = drawFromPool(pool, { ...rule, seed: partSeed(seed, i) });
-    const rated = sample.filter((t) => t.satisfied !== null);
-    if (rated.length > 0) rates.push(rated.filter((t) => t.satisfied).length / rated.length);
+    const at = drawPositions(sizes, { ...rule, seed: partSeed(seed, i) });
+    let rated = 0;
+    let satisfied = 0;
+    for (const [c, positions] of [
+      [counts.recent, at.recent],
+      [counts.earlier, at.earlier],
+    ] as const) {
+      for (const p of positions) {
+        if (p < c.satisfied) satisfied++;
+        if (p < c.satisfied + c.unsatisfied) rated++;
+      }
+    }
+    if (rated > 0) rates.push(satisfied / rated);
   }
   if (rates.length === 0) return null;
   rates.sort((a, b) => a - b);

@@ -1,39 +1,50 @@
 // The evaluation's sample of 12345 tickets (db/migrations/012_callbacks.sql): drawn as of a date
 // under a rule (app/domain/tickets.ts drawEvaluationSample), saved with that rule, and read back
-// with each sampled ticket's rating as it stands now and the swing of the rule (sampleSwing).
+// with each sampled ticket's rating as it stands now and the swing of the rule (poolSwing).
 import { sql } from "~/db.server";
 import { isSatisfied, type Rating } from "~/domain/callbacks";
 import { proportion, type Proportion } from "~/domain/stats";
-import { drawEvaluationSample, monthsBefore, sampleSwing, type SampleRule } from "~/domain/tickets";
+import { drawPositions, monthsBefore, poolSwing, type PoolSizes, type RatingCounts, type SampleRule } from "~/domain/tickets";
 import { latestReached } from "~/models/ticket-rates.server";
 
 /** Simulated draws behind the swing. */
 export const SWING_DRAWS = 1000;
 
-type PoolTicket = { id: number; completedAt: Date; rating: Rating | null };
-
-/** The completed tickets a rule can draw from, with the rating that stands now. */
-async function eligibleTickets(countyId: number, rule: Pick<SampleRule, "asOf" | "months">): Promise<PoolTicket[]> {
-  const from = monthsBefore(rule.asOf, rule.months);
-  // Milliseconds as float8: a million timestamps parse several times faster than as timestamptz.
-  const rows = await sql<{ id: number; ms: number; rating: Rating | null }[]>`
-    select t.id, (extract(epoch from t.completed_at) * 1000)::float8 as ms, coalesce(l.satisfaction, t.original_satisfaction) as rating
-    from tickets t left join ${latestReached(countyId)} l on l.ticket_id = t.id
-    where t.county_id = ${countyId} and t.completed_at >= ${from} and t.completed_at < ${rule.asOf}`;
-  return rows.map((r) => ({ id: r.id, completedAt: new Date(r.ms), rating: r.rating }));
-}
+/** A rule's pool: completed from `from`, the recent part from `split`, before `asOf`. */
+const bounds = (rule: Pick<SampleRule, "asOf" | "months" | "recentMonths">) => ({
+  from: monthsBefore(rule.asOf, rule.months),
+  split: monthsBefore(rule.asOf, rule.recentMonths),
+  until: rule.asOf,
+});
+const inPool = (countyId: number, rule: Pick<SampleRule, "asOf" | "months" | "recentMonths">) => {
+  const { from, until } = bounds(rule);
+  return sql`t.county_id = ${countyId} and t.completed_at >= ${from} and t.completed_at < ${until}`;
+};
 
 export type DrawnSample = { id: number; drawn: number; eligible: number };
 
-/** Draws and saves the sample (the route audits it). */
+/**
+ * Draws and saves the sample (the route audits it). Only the part sizes cross to the app: the
+ * draw's positions (drawPositions) come back from PostgreSQL as tickets by numbering each part in
+ * id order, in one snapshot with the counts, so an import in between cannot shift a position.
+ */
 export async function drawSample(user: { id: number; countyId: number }, rule: SampleRule): Promise<DrawnSample> {
-  const pool = await eligibleTickets(user.countyId, rule);
-  const drawn = drawEvaluationSample(pool, rule);
-  return sql.begin(async (tx) => {
+  const { split } = bounds(rule);
+  return sql.begin("isolation level repeatable read", async (tx) => {
+    const [sizes] = await tx<PoolSizes[]>`
+      select count(*) filter (where t.completed_at >= ${split})::int as recent, count(*) filter (where t.completed_at < ${split})::int as earlier
+      from tickets t where ${inPool(user.countyId, rule)}`;
+    const at = drawPositions(sizes, rule);
+    const drawn = await tx<{ id: number }[]>`
+      select x.id from (
+        select t.id, t.completed_at >= ${split} as recent, row_number() over (partition by t.completed_at >= ${split} order by t.id) - 1 as pos
+        from tickets t where ${inPool(user.countyId, rule)}) x
+      join (select true as recent, unnest(${at.recent}::int[]) as pos union all select false, unnest(${at.earlier}::int[])) w
+        on w.recent = x.recent and w.pos = x.pos`;
     const [sample] = await tx<{ id: number }[]>`
       insert into evaluation_samples (county_id, as_of, months, recent_months, recent_share, size, seed, eligible, drawn_by)
       values (${user.countyId}, ${rule.asOf}, ${rule.months}, ${rule.recentMonths}, ${rule.recentShare}, ${rule.size}, ${rule.seed},
-              ${pool.length}, ${user.id})
+              ${sizes.recent + sizes.earlier}, ${user.id})
       returning id`;
     if (drawn.length > 0) {
       await tx`insert into evaluation_sample_tickets ${tx(
@@ -43,7 +54,7 @@ export async function drawSample(user: { id: number; countyId: number }, rule: S
         "ticket_id",
       )}`;
     }
-    return { id: sample.id, drawn: drawn.length, eligible: pool.length };
+    return { id: sample.id, drawn: drawn.length, eligible: sizes.recent + sizes.earlier };
   });
 }
 
@@ -100,15 +111,21 @@ export async function sampleView(countyId: number, sampleId: number | null, { sw
     const rated = ratings.filter((r): r is Rating => r !== null);
     return proportion(rated.filter(isSatisfied).length, rated.length);
   };
-  const pool = withSwing ? await eligibleTickets(countyId, sample) : [];
-  const swing = withSwing
-    ? sampleSwing(
-        pool.map((t) => ({ id: t.id, completedAt: t.completedAt, satisfied: t.rating === null ? null : isSatisfied(t.rating) })),
-        sample,
-        SWING_DRAWS,
-        sample.seed,
-      )
-    : null;
+  // Each part's ratings as they stand now, counted in PostgreSQL: all the swing needs (poolSwing).
+  const counts = withSwing
+    ? await sql<({ recent: boolean } & RatingCounts)[]>`
+        select t.completed_at >= ${bounds(sample).split} as recent,
+               count(*) filter (where r.rating in ('satisfied', 'basic'))::int as satisfied,
+               count(*) filter (where r.rating = 'unsatisfied')::int as unsatisfied,
+               count(*) filter (where r.rating is null)::int as unrated
+        from tickets t left join ${latestReached(countyId)} l on l.ticket_id = t.id
+          cross join lateral (select coalesce(l.satisfaction, t.original_satisfaction) as rating) r
+        where ${inPool(countyId, sample)}
+        group by 1`
+    : [];
+  const none: RatingCounts = { satisfied: 0, unsatisfied: 0, unrated: 0 };
+  const part = (recent: boolean) => counts.find((c) => c.recent === recent) ?? none;
+  const swing = withSwing ? poolSwing({ recent: part(true), earlier: part(false) }, sample, SWING_DRAWS, sample.seed) : null;
   return {
     sample,
     tickets,

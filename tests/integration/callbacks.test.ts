@@ -15,7 +15,7 @@ import {
 } from "~/models/callbacks.server";
 import { drawSample, sampleView } from "~/models/evaluation-sample.server";
 import { placeTicketRates, ticketRates } from "~/models/ticket-rates.server";
-import { DEFAULT_SAMPLE_RULE } from "~/domain/tickets";
+import { DEFAULT_SAMPLE_RULE, drawEvaluationSample, sampleSwing } from "~/domain/tickets";
 import type { ScriptResult } from "~/domain/callbacks";
 import { createUser, signIn, type CurrentUser } from "~/models/users.server";
 import { commitSession } from "~/utils/session.server";
@@ -250,6 +250,19 @@ describe("the evaluation sample", () => {
       );
     expect(a.drawn).toBe(200);
     expect(await ids(a.id)).toEqual(await ids(b.id));
+    // The tickets the domain's draw takes from every ticket of the county read whole: PostgreSQL
+    // numbering the parts gives the same ones.
+    const whole = await sql<{ id: number; completedAt: Date | null; rating: string | null }[]>`
+      select t.id, t.completed_at as "completedAt", coalesce(l.satisfaction, t.original_satisfaction) as rating
+      from tickets t left join lateral (
+        select satisfaction from callbacks c where c.ticket_id = t.id and c.outcome = 'reached' order by called_at desc, id desc limit 1) l on true
+      where t.county_id = ${countyId}`;
+    const completed = whole.filter((t): t is typeof t & { completedAt: Date } => t.completedAt !== null);
+    expect(await ids(a.id)).toEqual(
+      drawEvaluationSample(completed, rule)
+        .map((t) => t.id)
+        .sort((x, y) => x - y),
+    );
     const [independent] = await sql<{ eligible: number; recent: number }[]>`
       select (select count(*)::int from tickets where county_id = ${countyId} and completed_at >= ${now}::timestamptz - interval '6 months' and completed_at < ${now}) as eligible,
              (select count(*)::int from evaluation_sample_tickets s join tickets t on t.id = s.ticket_id
@@ -271,6 +284,15 @@ describe("the evaluation sample", () => {
     expect(view.tickets.filter((t) => !t.calledBack)).toHaveLength(counts.notCalled);
     expect(view.swing!.draws).toBe(1000);
     expect(view.swing!.p5).toBeLessThanOrEqual(view.swing!.p95);
+    // The swing from the tickets read whole, with their ratings as they stand now.
+    expect(view.swing).toEqual(
+      sampleSwing(
+        completed.map((t) => ({ ...t, satisfied: t.rating === null ? null : t.rating !== "unsatisfied" })),
+        view.sample,
+        1000,
+        77,
+      ),
+    );
 
     // The forecast page's 12345 part (3 points) reads the latest sample: the same counts, and the
     // points the share of 3 its satisfaction gives (proportional scoring), its interval's too.

@@ -6,6 +6,7 @@ import Papa from "papaparse";
 import { describe, expect, it } from "vitest";
 import {
   drawEvaluationSample,
+  drawPositions,
   missingColumns,
   monthsBefore,
   NYC311_MAPPING,
@@ -178,6 +179,25 @@ describe("the evaluation's sample", () => {
     expect(sample.filter((t) => t.completedAt.getTime() >= split)).toHaveLength(133);
     expect(drawEvaluationSample([...tickets].reverse(), { ...rule, seed: 7 })).toEqual(sample);
     expect(drawEvaluationSample(tickets, { ...rule, seed: 8 }).map((t) => t.id)).not.toEqual(sample.map((t) => t.id));
+    // A saved sample is redrawn the same by later versions: these are the ids the first version
+    // (before the database handed over only the drawn positions) drew with seed 7.
+    const ids = sample.map((t) => t.id);
+    expect(ids.slice(0, 6)).toEqual([668, 689, 533, 871, 976, 452]);
+    expect(ids.slice(-3)).toEqual([1254, 1770, 1839]);
+    expect(ids.reduce((a, b) => a + b, 0)).toBe(186389);
+  });
+
+  it("draws positions from the part sizes alone, the same as drawing the tickets", () => {
+    const from = monthsBefore(asOf, 6).getTime();
+    const split = monthsBefore(asOf, 3).getTime();
+    const eligible = tickets.filter((t) => t.completedAt.getTime() >= from).sort((a, b) => a.id - b.id);
+    const recent = eligible.filter((t) => t.completedAt.getTime() >= split);
+    const earlier = eligible.filter((t) => t.completedAt.getTime() < split);
+    const at = drawPositions({ recent: recent.length, earlier: earlier.length }, { ...rule, seed: 7 });
+    expect([...at.recent.map((i) => recent[i]), ...at.earlier.map((i) => earlier[i])]).toEqual(
+      drawEvaluationSample(tickets, { ...rule, seed: 7 }),
+    );
+    expect(drawPositions({ recent: 3, earlier: 0 }, { ...rule, seed: 7 }).recent.sort()).toEqual([0, 1, 2]);
   });
 
   it("fills from the other part when one has too few tickets", () => {
@@ -206,6 +226,17 @@ describe("the evaluation's sample", () => {
     expect(swing.p95 - swing.p5).toBeGreaterThan(2 * 1.2 * se);
     expect(swing.p95 - swing.p5).toBeLessThan(2 * 2.2 * se);
     expect(sampleSwing(tickets, rule, 300, 42)).toEqual(swing);
+    // A draw's rate depends on how many of each part are satisfied, not on which tickets: the
+    // same tickets with their ids shuffled swing the same.
+    const ids = tickets.map((t) => t.id).sort((a, b) => ((a * 7919) % 3001) - ((b * 7919) % 3001));
+    expect(
+      sampleSwing(
+        tickets.map((t, i) => ({ ...t, id: ids[i] })),
+        rule,
+        300,
+        42,
+      ),
+    ).toEqual(swing);
   });
 });
 
