@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
 const LOCK_KEY = 7_402_315_991; // arbitrary constant shared by every instance of this app
@@ -27,6 +27,20 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return migrations;
 }
 
+/**
+ * Rows a migration's new table derives from the rows already there, written by the app's own code
+ * (which SQL cannot call) in the migration's transaction: by version.
+ */
+const BACKFILLS: Record<number, (tx: TransactionSql) => Promise<void>> = {
+  20: async (tx) => {
+    const [{ called }] = await tx<{ called: boolean }[]>`
+      select exists (select 1 from callbacks) or exists (select 1 from followups) as called`;
+    if (!called) return;
+    const { rebuildCallbackStates } = await import("../app/models/callback-states.server");
+    await rebuildCallbackStates(tx);
+  },
+};
+
 /** Applies pending migrations; returns the names applied. */
 export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrations = listMigrations(dir);
@@ -40,6 +54,7 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]>
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       await tx.unsafe(readFileSync(m.file, "utf8"));
+      await BACKFILLS[m.version]?.(tx);
       await tx`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`;
       applied.push(`${m.version}_${m.name}`);
     }

@@ -1,22 +1,10 @@
 // The callback workbench's data (db/migrations/012_callbacks.sql): the queue, an agent's claim on
 // a ticket, revealing the held ticket's number (audited by the route), and recording a call. A
-// ticket's callback state is computed from its attempts and follow-ups by app/domain/callbacks.ts.
-import type { TransactionSql } from "postgres";
-import { sql, type Sql } from "~/db.server";
-import {
-  callbackState,
-  MAX_FAILED_SLOTS,
-  needsFollowUp,
-  outsideCallingHours,
-  RETRY_OUTCOMES,
-  type Attempt,
-  type CallbackState,
-  type FollowUpStatus,
-  type Outcome,
-  type Rating,
-  type Round,
-  type ScriptResult,
-} from "~/domain/callbacks";
+// ticket's callback state is computed from its attempts and follow-ups by app/domain/callbacks.ts
+// and kept in a state row (app/models/callback-states.server.ts) by every write that changes it.
+import { sql } from "~/db.server";
+import { needsFollowUp, outsideCallingHours, type CallbackState, type Rating, type Round, type ScriptResult } from "~/domain/callbacks";
+import { histories, writeCallbackStates } from "~/models/callback-states.server";
 import { monthsBefore, DEFAULT_SAMPLE_RULE } from "~/domain/tickets";
 import type { CurrentUser } from "~/models/users.server";
 import { decryptPhone } from "~/utils/phone-crypto.server";
@@ -27,18 +15,6 @@ export const HOLD_MINUTES = 30;
 export const FOLLOW_UP_DAYS = 5;
 
 type Agent = Pick<CurrentUser, "id" | "countyId">;
-
-export type CallbackRow = {
-  id: string;
-  round: Round;
-  outcome: Outcome;
-  calledAt: Date;
-  satisfaction: Rating | null;
-  resolved: boolean | null;
-  notes: string | null;
-  outsideHours: boolean;
-  agent: string;
-};
 
 export type FollowUpRow = {
   id: number;
@@ -58,49 +34,6 @@ export type FollowUpRow = {
   doneNotes: string | null;
   overdue: boolean;
 };
-
-const toAttempt = (c: CallbackRow): Attempt => ({
-  round: c.round,
-  outcome: c.outcome,
-  calledAt: c.calledAt,
-  satisfaction: c.satisfaction,
-  resolved: c.resolved,
-});
-
-/** Attempts and follow-ups of some tickets, and each ticket's state. */
-async function histories(tx: Sql | TransactionSql<Record<string, never>>, countyId: number, ticketIds: number[]) {
-  if (ticketIds.length === 0) return new Map<number, { callbacks: CallbackRow[]; followUps: FollowUpStatus[]; state: CallbackState }>();
-  const [callbacks, followUps] = await Promise.all([
-    tx<(CallbackRow & { ticketId: number })[]>`
-      select c.id::text, c.ticket_id as "ticketId", c.round, c.outcome, c.called_at as "calledAt", c.satisfaction, c.resolved,
-             c.notes, c.outside_hours as "outsideHours", u.display_name as agent
-      from callbacks c join users u on u.id = c.agent_id
-      where c.county_id = ${countyId} and c.ticket_id = any(${ticketIds}::int[])
-      order by c.called_at, c.id`,
-    tx<(FollowUpStatus & { ticketId: number })[]>`
-      select ticket_id as "ticketId", status, done_at as "doneAt" from followups
-      where county_id = ${countyId} and ticket_id = any(${ticketIds}::int[])`,
-  ]);
-  // Grouped in one pass each (a queue page asks for thousands of tickets at once).
-  const byTicket = <T extends { ticketId: number }>(rows: T[]) => {
-    const grouped = new Map<number, T[]>();
-    for (const row of rows) {
-      const list = grouped.get(row.ticketId);
-      if (list) list.push(row);
-      else grouped.set(row.ticketId, [row]);
-    }
-    return grouped;
-  };
-  const callbacksOf = byTicket(callbacks);
-  const tasksOf = byTicket(followUps);
-  const result = new Map<number, { callbacks: CallbackRow[]; followUps: FollowUpStatus[]; state: CallbackState }>();
-  for (const id of ticketIds) {
-    const mine = callbacksOf.get(id) ?? [];
-    const tasks = tasksOf.get(id) ?? [];
-    result.set(id, { callbacks: mine, followUps: tasks, state: callbackState(mine.map(toAttempt), tasks) });
-  }
-  return result;
-}
 
 /** The id of the county's current evaluation sample (its latest draw), or null. */
 export async function currentSampleId(countyId: number): Promise<number | null> {
@@ -128,13 +61,8 @@ export type QueueItem = {
   heldByMe: boolean;
 };
 
-/** A call's time slot as `timeSlot` (app/domain/visits.ts) has it: before 12:00, 12:00–18:00, after 18:00 Beijing. */
-const slotOf = (at: ReturnType<typeof sql>) => sql`
-  case when extract(hour from ${at} at time zone 'Asia/Shanghai') < 12 then 0
-       when extract(hour from ${at} at time zone 'Asia/Shanghai') < 18 then 1 else 2 end`;
 /** Rated unsatisfied or not rated originally: called first inside a round. */
 const urgentTicket = sql`(t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied')`;
-const urgentFirst = sql`${urgentTicket} desc`;
 
 /**
  * Tickets with a call due, by priority: in the current evaluation sample first, then second
@@ -146,46 +74,36 @@ const urgentFirst = sql`${urgentTicket} desc`;
 export async function callbackQueue(user: Agent, filters: QueueFilters, { now = new Date(), limit = 50 } = {}): Promise<QueueItem[]> {
   const from = monthsBefore(now, DEFAULT_SAMPLE_RULE.months);
   const sampleId = await currentSampleId(user.countyId);
-  const where = sql`t.county_id = ${user.countyId} and t.phone_enc is not null and t.completed_at is not null
-    ${filters.departmentId ? sql`and t.department_id = ${filters.departmentId}` : sql``}
-    ${filters.category ? sql`and t.category = ${filters.category}` : sql``}
-    ${filters.street ? sql`and t.street = ${filters.street}` : sql``}`;
-  // Not called yet, by a per-row look-up (a subplan) rather than an anti-join: the scan in the
-  // queue's order stops after `limit` tickets instead of joining every callback of the county first
-  // (2 s at a million tickets, with a category and a street chosen).
+  /** The filters on the ticket columns of `t`, or of the state row's copies of them (`s`). */
+  const chosen = (on: "t" | "s") => sql`
+    ${filters.departmentId ? sql`and ${sql(on)}.department_id = ${filters.departmentId}` : sql``}
+    ${filters.category ? sql`and ${sql(on)}.category = ${filters.category}` : sql``}
+    ${filters.street ? sql`and ${sql(on)}.street = ${filters.street}` : sql``}`;
+  const where = sql`t.county_id = ${user.countyId} and t.phone_enc is not null and t.completed_at is not null ${chosen("t")}`;
+  // Not called yet: no state row (a ticket gets one with its first call). The scan in the queue's
+  // order stops after `limit` tickets.
   const fresh = (priority: boolean) => sql<{ id: number }[]>`
     select t.id from tickets t
     where ${where} and t.completed_at >= ${from} and t.completed_at < ${now}
       and ${priority ? urgentTicket : sql`t.original_satisfaction in ('satisfied', 'basic')`}
-      and (select c.id from callbacks c where c.ticket_id = t.id limit 1) is null
+      and not exists (select 1 from ticket_callback_states s where s.ticket_id = t.id)
     order by t.completed_at desc, t.id desc limit ${limit}`;
+  // In the queue's order and filtered by the state rows' copies (their index alone).
+  const due = (round: Round) => sql<{ id: number }[]>`
+    select t.id from ticket_callback_states s join tickets t on t.id = s.ticket_id
+    where s.county_id = ${user.countyId} and s.kind = 'due' and s.round = ${round} and s.completed_at is not null ${chosen("s")}
+      and t.phone_enc is not null
+    order by s.urgent desc, s.completed_at desc, s.ticket_id desc limit ${limit}`;
   const [sampled, retries, seconds, priority, rest] = await Promise.all([
     sampleId
       ? sql<
           { id: number }[]
         >`select t.id from evaluation_sample_tickets s join tickets t on t.id = s.ticket_id where s.sample_id = ${sampleId} and ${where}`
       : Promise.resolve([]),
-    // Tickets whose first-round calls so far all failed, in fewer time slots than make a ticket
-    // unreachable: still due (callbackState's rule, so no slot of the limit goes to a finished one).
-    sql<{ id: number }[]>`
-      select t.id from tickets t join (
-        select ticket_id from callbacks where county_id = ${user.countyId}
-        group by ticket_id
-        having bool_and(outcome = any(${RETRY_OUTCOMES as Outcome[]}::text[]))
-          and count(distinct ${slotOf(sql`called_at`)}) < ${MAX_FAILED_SLOTS}) c on c.ticket_id = t.id
-      where ${where}
-      order by ${urgentFirst}, t.completed_at desc, t.id desc limit ${limit}`,
-    // Second callbacks due: every follow-up done, and the second round not reached, not ended by a
-    // wrong number or a refusal, nor failed in every time slot.
-    sql<{ id: number }[]>`
-      select t.id from tickets t
-      where ${where}
-        and t.id in (select f.ticket_id from followups f where f.county_id = ${user.countyId} and f.status = 'done')
-        and not exists (select 1 from followups f where f.ticket_id = t.id and f.status = 'open')
-        and not exists (select 1 from callbacks c where c.ticket_id = t.id and c.round = 2
-                        and not c.outcome = any(${RETRY_OUTCOMES as Outcome[]}::text[]))
-        and (select count(distinct ${slotOf(sql`c.called_at`)}) from callbacks c where c.ticket_id = t.id and c.round = 2) < ${MAX_FAILED_SLOTS}
-      order by ${urgentFirst}, t.completed_at desc, t.id desc limit ${limit}`,
+    // Tickets with calls so far that leave a call due: in the first round (all failed, in fewer
+    // time slots than make a ticket unreachable), or the second (every follow-up done), by their state rows.
+    due(1),
+    due(2),
     fresh(true),
     fresh(false),
   ]);
@@ -393,7 +311,9 @@ export async function recordCallback(
         returning id`;
       followUpId = task.id;
     }
-    const state = (await histories(tx, agent.countyId, [ticketId])).get(ticketId)!.state;
+    const after = await histories(tx, agent.countyId, [ticketId]);
+    await writeCallbackStates(tx, agent.countyId, [ticketId], after);
+    const state = after.get(ticketId)!.state;
     if (state.kind !== "due")
       await tx`delete from callback_claims where ticket_id = ${ticketId} and agent_id = ${agent.id} and county_id = ${agent.countyId}`;
     return {
@@ -437,19 +357,31 @@ export async function listFollowUps(
     limit ${limit}`;
 }
 
-/** Reports a follow-up done (by the department, or the office on its behalf); null when not open or not the reader's. */
+/**
+ * Reports a follow-up done (by the department, or the office on its behalf); null when not open or
+ * not the reader's. The ticket's row is locked first, as a call locks it, so its state row is
+ * written from a history no other write is changing.
+ */
 export async function completeFollowUp(
   actor: FollowUpReader & { id: number },
   followUpId: number,
   notes: string | null,
 ): Promise<{ id: number; ticketId: number; ticketNo: string } | null> {
-  const [row] = await sql<{ id: number; ticketId: number; ticketNo: string }[]>`
-    update followups f set status = 'done', done_at = now(), done_by = ${actor.id}, done_notes = ${notes}
-    from tickets t
-    where f.id = ${followUpId} and f.county_id = ${actor.countyId} and f.status = 'open' and t.id = f.ticket_id
-      ${actor.departmentId !== null ? sql`and f.department_id = ${actor.departmentId}` : sql``}
-    returning f.id, f.ticket_id as "ticketId", t.ticket_no as "ticketNo"`;
-  return row ?? null;
+  return sql.begin(async (tx) => {
+    const [ticket] = await tx<{ id: number }[]>`
+      select t.id from followups f join tickets t on t.id = f.ticket_id
+      where f.id = ${followUpId} and f.county_id = ${actor.countyId} for update of t`;
+    if (!ticket) return null;
+    const [row] = await tx<{ id: number; ticketId: number; ticketNo: string }[]>`
+      update followups f set status = 'done', done_at = now(), done_by = ${actor.id}, done_notes = ${notes}
+      from tickets t
+      where f.id = ${followUpId} and f.county_id = ${actor.countyId} and f.status = 'open' and t.id = f.ticket_id
+        ${actor.departmentId !== null ? tx`and f.department_id = ${actor.departmentId}` : tx``}
+      returning f.id, f.ticket_id as "ticketId", t.ticket_no as "ticketNo"`;
+    if (!row) return null;
+    await writeCallbackStates(tx, actor.countyId, [row.ticketId]);
+    return row;
+  });
 }
 
 /** The queue's filter choices: departments, categories (a loose index scan: fast at a million tickets), the register's streets. */

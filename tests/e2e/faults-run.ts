@@ -425,6 +425,7 @@ process.env.SESSION_SECRET = shared.SESSION_SECRET;
 process.env.PHONE_KEY = shared.PHONE_KEY;
 const { tallyDifferences } = await import("../../app/models/rates.server");
 const { coverageDifferences, roundByCode } = await import("../../app/models/visits.server");
+const { callbackStateDifferences } = await import("../../app/models/callback-states.server");
 const { sql: appSql } = await import("../../app/db.server");
 const [{ countyId }] = await db<{ countyId: number }[]>`select county_id as "countyId" from campaigns where id = ${campaign.id}`;
 const round = (await roundByCode(countyId, "demo-visits"))!;
@@ -447,6 +448,7 @@ const summary = {
   followUps,
   tallyDifferences: await tallyDifferences(campaign.id),
   coverageDifferences: await coverageDifferences(round, countyId),
+  callbackStateDifferences: await callbackStateDifferences(appSql, countyId),
   crashes: instances.map((i) => (i.output().match(/Cannot read properties of null/g) ?? []).length),
   serverStarts: instances.map((i) => serverPids(i).length),
 };

@@ -45,6 +45,7 @@ test("2,000 submissions, visit syncs and callbacks over two instances survive SI
   expect(summary.followUps.expected).toBeGreaterThan(0);
   expect(summary.tallyDifferences).toBe(0);
   expect(summary.coverageDifferences).toBe(0);
+  expect(summary.callbackStateDifferences).toBe(0);
 
   // The faults happened during the load, and each killed server came back by itself. Here under 24
   // clients of load on the same 2 cores it takes 8–10.5 s (mostly starting node + tsx again), so

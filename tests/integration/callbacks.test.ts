@@ -13,6 +13,8 @@ import {
   revealPhone,
   ticketForCallback,
 } from "~/models/callbacks.server";
+import { callbackStateDifferences as differences, rebuildCallbackStates, writeCallbackStates } from "~/models/callback-states.server";
+import { migrate } from "../../db/migrate";
 import { drawSample, sampleView } from "~/models/evaluation-sample.server";
 import { placeTicketRates, ticketRates } from "~/models/ticket-rates.server";
 import { DEFAULT_SAMPLE_RULE, drawEvaluationSample, sampleSwing } from "~/domain/tickets";
@@ -326,6 +328,7 @@ describe("overdue follow-ups", () => {
     await sql`insert into followups (county_id, ticket_id, callback_id, department_id, due_at, status, done_at) values
       (${countyId}, ${id}, ${cb.id}, ${chengguan}, ${new Date(now.getTime() - 3_600_000)}, 'open', null),
       (${countyId}, ${id}, ${cb2.id}, ${chengguan}, ${new Date(now.getTime() - 86_400_000)}, 'done', ${now})`;
+    await writeCallbackStates(sql, countyId, [id]);
     const independent = await sql<{ id: number }[]>`
       select id from followups where county_id = ${countyId} and status = 'open' and due_at < ${now} order by due_at, id`;
     expect(independent.length).toBeGreaterThan(0);
@@ -380,6 +383,10 @@ describe("the queue's retry and second-callback sources", () => {
     await sql`insert into followups (county_id, ticket_id, callback_id, due_at, status, done_at)
               values (${countyId}, ${secondDue}, ${reached.id}, ${now}, 'done', ${now})`;
     await call(secondDue, 2, "no_answer", at(4, 9));
+    // Calls written straight into the table, as a bulk load does: their state rows are written after.
+    expect(await differences(sql, countyId)).toBeGreaterThan(0);
+    await writeCallbackStates(sql, countyId, [...finished, retry, secondDue]);
+    expect(await differences(sql, countyId)).toBe(0);
     const queue = await callbackQueue(agent, { departmentId: null, category, street: null }, { now, limit: 2 });
     expect(queue.map((q) => q.id).sort()).toEqual([retry, secondDue].sort());
     expect(queue.find((q) => q.id === secondDue)!.round).toBe(2);
@@ -525,5 +532,44 @@ describe("ticket rates", () => {
     const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from tickets where county_id = ${countyId}`;
     expect(json.units.reduce((sum, u) => sum + u.tickets, 0)).toBe(n);
     expect(json.units.every((u) => /^\d{4}-\d{2}$/.test(u.name))).toBe(true);
+  });
+});
+
+describe("the tickets' callback state rows", () => {
+  it("stay equal to callbackState over every ticket's calls and follow-ups, and migration 020 writes them for tickets called before it", async () => {
+    // Every call and follow-up of this file so far went through recordCallback or completeFollowUp,
+    // or a rebuild after a bulk load.
+    expect(await differences(sql, countyId)).toBe(0);
+    const [{ rows }] = await sql<
+      { rows: number }[]
+    >`select count(*)::int as rows from ticket_callback_states where county_id = ${countyId}`;
+    const [{ called }] = await sql<{ called: number }[]>`
+      select count(*)::int as called from tickets t where t.county_id = ${countyId}
+        and (exists (select 1 from callbacks c where c.ticket_id = t.id) or exists (select 1 from followups f where f.ticket_id = t.id))`;
+    expect(rows).toBe(called);
+    expect(rows).toBeGreaterThan(5);
+    // An import that changes a called ticket's original rating or completion moves it in the queue.
+    const [moved] = await sql<{ id: number }[]>`
+      select ticket_id as id from ticket_callback_states where county_id = ${countyId} and kind = 'due' and urgent order by ticket_id limit 1`;
+    expect(moved).toBeDefined();
+    await sql`update tickets set original_satisfaction = 'satisfied', completed_at = completed_at - interval '1 day' where id = ${moved.id}`;
+    expect(await differences(sql, countyId)).toBe(0);
+    const [order] = await sql<{ urgent: boolean }[]>`select urgent from ticket_callback_states where ticket_id = ${moved.id}`;
+    expect(order.urgent).toBe(false);
+    // A repair rewrites them all the same.
+    await sql`update ticket_callback_states set kind = 'closed', failed = 0 where county_id = ${countyId}`;
+    expect(await differences(sql, countyId)).toBeGreaterThan(0);
+    expect(await rebuildCallbackStates(sql, countyId)).toBe(called);
+    expect(await differences(sql, countyId)).toBe(0);
+    // A database from before migration 020: the calls are there, the table is not.
+    await sql`drop table ticket_callback_states`;
+    await sql`drop function ticket_callback_states_follow() cascade`;
+    await sql`delete from schema_migrations where version = 20`;
+    expect(await migrate(sql)).toEqual(["20_callback_states"]);
+    expect(await differences(sql, countyId)).toBe(0);
+    const [{ after }] = await sql<
+      { after: number }[]
+    >`select count(*)::int as after from ticket_callback_states where county_id = ${countyId}`;
+    expect(after).toBe(called);
   });
 });
