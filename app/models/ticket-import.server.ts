@@ -2,8 +2,9 @@
 // read one row at a time (app/utils/tabular.server.ts), each row read through the mapping
 // (ticketFromRow), its number encrypted at once, and COPYed into `ticket_import_rows` on a
 // connection of its own; duplicates inside the file are found there. Nothing reaches `tickets`
-// until the import is stored: then, in one transaction, departments, the register's places, a
-// version row for every ticket that changes, and one INSERT … ON CONFLICT for the rest.
+// until the import is stored: then, in one transaction, departments, the register's places, and
+// chunk by chunk of ticket numbers a version row for every ticket that changes and one
+// INSERT … ON CONFLICT for the rest, straight from the staging rows.
 import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -449,18 +450,18 @@ async function storeHeld(
     await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(hashtext('tickets'), ${countyId})`;
       await tx`
-        create temp table import_src on commit drop as
-        select r.* from ticket_import_rows r where r.county_id = ${countyId} and r.import_id = ${importId} and r.problems is null`;
-      await tx`
         insert into departments (county_id, name)
-        select distinct ${countyId}::int, department from import_src where department is not null
+        select distinct ${countyId}::int, department from ticket_import_rows
+        where county_id = ${countyId} and import_id = ${importId} and problems is null and department is not null
         on conflict (county_id, name) do nothing`;
       // Each distinct (street, community, area) of the file looked up once: the community of that
       // name (inside the named street, if any), else the street, else a street or community named
       // by the area; only a name the register holds once counts.
       await tx`
         create temp table import_places on commit drop as
-        with names as (select distinct street, community, area from import_src)
+        with names as (
+          select distinct street, community, area from ticket_import_rows
+          where county_id = ${countyId} and import_id = ${importId} and problems is null)
         select n.street, n.community, n.area, coalesce(
           (select min(c.id) from places c join places s on s.id = c.parent_id
            where c.county_id = ${countyId} and c.level = 'community' and c.name = n.community
@@ -469,18 +470,31 @@ async function storeHeld(
           (select min(p.id) from places p where p.county_id = ${countyId} and p.level in ('street', 'community') and p.name = n.area
            having count(*) = 1)) as place_id
         from names n`;
-      await tx`
-        create temp table import_rows on commit drop as
-        select row_number() over (order by s.line) as rn, s.ticket_no, s.received_at, s.completed_at, s.due_at, d.id as department_id, s.category, s.content,
+      await tx`analyze import_places`;
+      await tx`analyze ticket_import_rows`;
+      // Chunks by ticket number (unique among the good rows: a repeat in the file is a bad row),
+      // read from the staging index in the order of the tickets' own unique index. Each chunk's
+      // first number, from one pass over the index.
+      const starts = (
+        await tx<{ ticketNo: string }[]>`
+          select ticket_no as "ticketNo" from (
+            select ticket_no, row_number() over (order by ticket_no) as rn from ticket_import_rows
+            where county_id = ${countyId} and import_id = ${importId} and problems is null) x
+          where rn % ${chunk} = 1 order by rn`
+      ).map((r) => r.ticketNo);
+      const [{ good }] = await tx<{ good: number }[]>`
+        select count(*)::int as good from ticket_import_rows where county_id = ${countyId} and import_id = ${importId} and problems is null`;
+      /** A chunk's good rows with the departments' and the register's ids. */
+      const resolved = (index: number) => tx`
+        select s.ticket_no, s.received_at, s.completed_at, s.due_at, d.id as department_id, s.category, s.content,
                s.caller_name, s.phone_enc, s.phone_hash, s.phone_masked, s.street, s.community, s.area, p.place_id,
                s.result, s.satisfaction as original_satisfaction, s.satisfaction_raw as original_satisfaction_raw
-        from import_src s
+        from ticket_import_rows s
         left join departments d on d.county_id = ${countyId} and d.name = s.department
         left join import_places p on coalesce(p.street, '') = coalesce(s.street, '')
-          and coalesce(p.community, '') = coalesce(s.community, '') and coalesce(p.area, '') = coalesce(s.area, '')`;
-      // The chunks below pick their rows by rn.
-      await tx`create index on import_rows (rn)`;
-      await tx`analyze import_rows`;
+          and coalesce(p.community, '') = coalesce(s.community, '') and coalesce(p.area, '') = coalesce(s.area, '')
+        where s.county_id = ${countyId} and s.import_id = ${importId} and s.problems is null and s.ticket_no >= ${starts[index]}
+          ${index + 1 < starts.length ? tx`and s.ticket_no < ${starts[index + 1]}` : tx``}`;
       const differs = (a: string, b: string) =>
         tx.unsafe(
           `(${CHANGED_FIELDS.map((f) => `${a}.${f}`).join(", ")}) is distinct from (${CHANGED_FIELDS.map((f) => `${b}.${f}`).join(", ")})`,
@@ -492,17 +506,15 @@ async function storeHeld(
           ", ",
         )}, ('phone_masked', to_jsonb(t.phone_masked), t.phone_hash is distinct from r.phone_hash)) x(k, v, changed) where changed)`,
       );
-      const [{ good }] = await tx<{ good: number }[]>`select count(*)::int as good from import_rows`;
-      // In chunks of the file's order, the count written so far shown on the page between them
-      // (outside this transaction: nothing of the tickets is visible before the end).
-      let [inserted, updated, versioned] = [0, 0, 0];
-      for (let from = 1; from <= good; from += chunk) {
-        const to = from + chunk - 1;
+      // The count written so far shown on the page between the chunks (outside this transaction:
+      // nothing of the tickets is visible before the end).
+      let [inserted, updated, versioned, stored] = [0, 0, 0, 0];
+      for (let index = 0; index < starts.length; index++) {
         const versions = await tx`
           insert into ticket_versions (county_id, ticket_id, import_id, old_values)
           select ${countyId}, t.id, ${importId}, ${oldValues}
-          from import_rows r join tickets t on t.county_id = ${countyId} and t.ticket_no = r.ticket_no
-          where r.rn between ${from} and ${to} and ${differs("t", "r")}`;
+          from (${resolved(index)}) r join tickets t on t.county_id = ${countyId} and t.ticket_no = r.ticket_no
+          where ${differs("t", "r")}`;
         const written = await tx<{ inserted: boolean }[]>`
           insert into tickets as t (county_id, ticket_no, received_at, completed_at, due_at, department_id, category, content,
             caller_name, phone_enc, phone_hash, phone_masked, street, community, area, place_id, result,
@@ -510,8 +522,7 @@ async function storeHeld(
           select ${countyId}, r.ticket_no, r.received_at, r.completed_at, r.due_at, r.department_id, r.category, r.content,
             r.caller_name, r.phone_enc, r.phone_hash, r.phone_masked, r.street, r.community, r.area, r.place_id, r.result,
             r.original_satisfaction, r.original_satisfaction_raw, ${importId}
-          from import_rows r
-          where r.rn between ${from} and ${to}
+          from (${resolved(index)}) r
           on conflict (county_id, ticket_no) do update set
             received_at = excluded.received_at, completed_at = excluded.completed_at, due_at = excluded.due_at,
             department_id = excluded.department_id, category = excluded.category, content = excluded.content,
@@ -527,8 +538,9 @@ async function storeHeld(
         inserted += chunkInserted;
         updated += written.length - chunkInserted;
         versioned += versions.count;
-        await sql`update ticket_imports set rows_stored = ${Math.min(to, good)} where county_id = ${countyId} and id = ${importId}`;
-        await onStored?.(Math.min(to, good));
+        stored = Math.min(good, (index + 1) * chunk);
+        await sql`update ticket_imports set rows_stored = ${stored} where county_id = ${countyId} and id = ${importId}`;
+        await onStored?.(stored);
       }
       if (updated !== versioned) throw new Error(`ticket import ${importId}: ${updated} updates but ${versioned} versions`);
       await tx`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
