@@ -17,13 +17,15 @@ import { callbackStateDifferences as differences, rebuildCallbackStates, writeCa
 import { migrate } from "../../db/migrate";
 import { drawSample, sampleView } from "~/models/evaluation-sample.server";
 import { placeTicketRates, ticketRates } from "~/models/ticket-rates.server";
-import { DEFAULT_SAMPLE_RULE, drawEvaluationSample, sampleSwing } from "~/domain/tickets";
+import { DEFAULT_SAMPLE_RULE, drawEvaluationSample, monthsBefore, sampleSwing } from "~/domain/tickets";
 import type { ScriptResult } from "~/domain/callbacks";
 import { createUser, signIn, type CurrentUser } from "~/models/users.server";
 import { commitSession } from "~/utils/session.server";
 import { protectPhone } from "~/utils/phone-crypto.server";
 import { loader as apiLoader } from "~/routes/api.ticket-rates";
 import { loader as forecastLoader } from "~/routes/planning.forecast";
+import { loader as bulletinLoader } from "~/routes/bulletin._index";
+import { addWeeks } from "~/domain/measures";
 import { seedDemoCounty, seedDepartmentAccount, DEMO_PASSWORD } from "../../db/seed/index";
 import { seedDemoCallbacks } from "../../db/seed/demo-callbacks";
 import { CLIENT, signedIn } from "./helpers";
@@ -488,6 +490,59 @@ describe("ticket rates", () => {
     const none = await placeTicketRates(countyId, empty.id, "新建社区", now);
     expect([none.tickets, none.completed.n, none.satisfactionAfter.rate]).toEqual([0, 0, null]);
     await sql`delete from places where id = ${empty.id}`;
+  });
+
+  it("ranks the departments in the weekly bulletin by satisfaction after callbacks: counts as an independent count, ranks only at the printed n ≥ the minimum, 红/黄/绿 by the printed interval", async () => {
+    const session = await signIn("admin", DEMO_PASSWORD, CLIENT);
+    if (!session.ok) throw new Error("sign-in failed");
+    const cookie = (await commitSession(new Request("http://test/"), session.token)).split(";")[0];
+    // A minimum between the departments' sizes, so that some are ranked and some are not.
+    const sizes = (await ticketRates(countyId, "department", "", { now })).map((u) => u.satisfactionAfter.n).sort((a, b) => a - b);
+    const minN = sizes[Math.floor(sizes.length / 2)];
+    expect(minN).toBeGreaterThan(sizes[0]);
+    const asked = new Date();
+    const page = (await bulletinLoader({
+      request: new Request(`http://test/bulletin?target=85&minN=${minN}`, { headers: { Cookie: cookie } }),
+      params: {},
+      context: { cspNonce: "", clientIp: null },
+    })) as Awaited<ReturnType<typeof bulletinLoader>>;
+    // The week's end, or now when no campaign has weeks (as here: this county has tickets only).
+    const until = page.week ? new Date(`${addWeeks(page.week, 1)}T00:00:00+08:00`) : asked;
+    // Tickets the evaluation could draw at the week's end: completed in the 6 months before it.
+    const independent = await sql<{ name: string; rated: number; satisfied: number }[]>`
+      select d.name,
+        count(r.rating)::int as rated, count(*) filter (where r.rating in ('satisfied', 'basic'))::int as satisfied
+      from tickets t join departments d on d.id = t.department_id
+        cross join lateral (select coalesce(
+          (select c.satisfaction from callbacks c where c.ticket_id = t.id and c.outcome = 'reached' order by c.called_at desc, c.id desc limit 1),
+          t.original_satisfaction) as rating) r
+      where t.county_id = ${countyId} and t.completed_at >= ${monthsBefore(until, 6)} and t.completed_at < ${until}
+      group by d.name`;
+    const rows = page.departments;
+    expect(rows.length).toBe(independent.length);
+    for (const d of independent) {
+      const row = rows.find((r) => r.unit.name === d.name)!;
+      expect([row.unit.satisfactionAfter.successes, row.unit.satisfactionAfter.n, row.figure.weighted.n], d.name).toEqual([
+        d.satisfied,
+        d.rated,
+        d.rated,
+      ]);
+      expect(row.figure.weighted.rate).toBeCloseTo(d.rated ? d.satisfied / d.rated : NaN, 12);
+    }
+    const ranked = rows.filter((r) => r.rank !== null);
+    expect(ranked.length).toBeGreaterThan(0);
+    expect(ranked.length).toBeLessThan(rows.length);
+    for (const r of rows) {
+      if (r.figure.weighted.n < minN) {
+        expect([r.rank, r.status, r.figure.belowMinimum]).toEqual([null, null, true]);
+        continue;
+      }
+      const { lower, upper } = r.figure.weighted;
+      expect(r.status).toBe(upper < 0.85 ? "red" : lower > 0.85 ? "green" : "yellow");
+    }
+    expect(ranked.map((r) => r.rank)).toEqual(ranked.map((_, i) => i + 1));
+    for (let i = 1; i < ranked.length; i++)
+      expect(ranked[i].figure.weighted.rate!).toBeLessThanOrEqual(ranked[i - 1].figure.weighted.rate!);
   });
 
   it("answers the same under /api/ticket-rates, and JSON 401/403 to those who may not read it", async () => {
