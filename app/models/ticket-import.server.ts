@@ -5,7 +5,7 @@
 // until the import is stored: then, in one transaction, departments, the register's places, and
 // chunk by chunk of ticket numbers a version row for every ticket that changes and one
 // INSERT … ON CONFLICT for the rest, straight from the staging rows.
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect, sql } from "~/db.server";
@@ -554,6 +554,56 @@ async function storeHeld(
     throw error;
   } finally {
     removeImportFile(importId);
+  }
+}
+
+/** What taking up a stuck import would do: store its checked rows again, check its file again, or nothing (cancel it). */
+export type ResumeStep = "store" | "check" | null;
+
+/**
+ * How a stuck import can be taken up. A store is one transaction, so one interrupted while storing
+ * wrote nothing: its checked rows wait to be stored again while they are all still staged (an
+ * unlogged table is emptied when PostgreSQL recovers from a crash). One interrupted while checking,
+ * or whose staged rows are gone, is checked again from its uploaded file while that is there.
+ */
+export async function resumeStep(countyId: number, ti: Pick<TicketImport, "id" | "state" | "rowsRead" | "stuck">): Promise<ResumeStep> {
+  if (!ti.stuck) return null;
+  if (ti.state === "storing" && ti.rowsRead > 0) {
+    const [{ staged }] = await sql<{ staged: number }[]>`
+      select count(*)::int as staged from ticket_import_rows where county_id = ${countyId} and import_id = ${ti.id}`;
+    if (staged === ti.rowsRead) return "store";
+  }
+  return existsSync(importFilePath(ti.id)) ? "check" : null;
+}
+
+/**
+ * Takes up a stuck import (resumeStep): back to waiting for the user's "store" with its checked
+ * rows, or back to the column mapping with its file, the staged rows cleared. Returns the step
+ * taken; null when the import is not stuck (it is running, or ended) or cannot be taken up.
+ */
+export async function resumeTicketImport(countyId: number, importId: number): Promise<ResumeStep> {
+  let release: () => Promise<void>;
+  try {
+    release = await holdImport(importId);
+  } catch {
+    return null; // somebody is working on it
+  }
+  try {
+    const [ti] = await sql<TicketImport[]>`select ${importColumns} from ticket_imports where county_id = ${countyId} and id = ${importId}`;
+    if (!ti || (ti.state !== "checking" && ti.state !== "storing")) return null;
+    // Held by this process, it reads as running: the step is judged as if it were let go.
+    const step = await resumeStep(countyId, { ...ti, stuck: true });
+    if (step === "store") {
+      await sql`update ticket_imports set state = 'checked', rows_stored = 0 where county_id = ${countyId} and id = ${importId}`;
+    } else if (step === "check") {
+      await sql`delete from ticket_import_rows where county_id = ${countyId} and import_id = ${importId}`;
+      await sql`
+        update ticket_imports set state = 'uploaded', rows_read = 0, rows_rejected = 0, rows_stored = 0, errors = '[]', failure = null
+        where county_id = ${countyId} and id = ${importId}`;
+    }
+    return step;
+  } finally {
+    await release();
   }
 }
 

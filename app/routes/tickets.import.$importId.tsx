@@ -21,6 +21,8 @@ import {
   listMappings,
   mappingProblems,
   readLayout,
+  resumeStep,
+  resumeTicketImport,
   saveMapping,
   storeTicketImport,
 } from "~/models/ticket-import.server";
@@ -60,7 +62,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ticketImport.state === "uploaded"
       ? await layoutOf(user.countyId, ticketImport.id, ticketImport.filename, new URL(request.url).searchParams)
       : null;
-  return { ticketImport, layout };
+  const resume = ticketImport.stuck ? await resumeStep(user.countyId, ticketImport) : null;
+  return { ticketImport, layout, resume };
 }
 
 const CheckForm = z.object({
@@ -90,6 +93,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (intent === "cancel") {
     if (await cancelTicketImport(user.countyId, ticketImport.id))
       await recordAudit(user, "tickets.import.cancel", { target: `ticket_import:${ticketImport.id}`, ip });
+    throw redirect(self);
+  }
+  if (intent === "resume") {
+    const step = await resumeTicketImport(user.countyId, ticketImport.id);
+    if (step) await recordAudit(user, "tickets.import.resume", { target: `ticket_import:${ticketImport.id}`, details: { step }, ip });
     throw redirect(self);
   }
   if (intent === "store" && ticketImport.state === "checked") {
@@ -164,7 +172,7 @@ function Counts({ items }: { items: [string, number, string][] }) {
 
 export default function TicketImportPage() {
   const t = useT();
-  const { ticketImport: ti, layout } = useLoaderData<typeof loader>();
+  const { ticketImport: ti, layout, resume } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const revalidator = useRevalidator();
@@ -291,7 +299,13 @@ export default function TicketImportPage() {
       {ti.stuck && (
         <section className="alert error" role="alert" data-testid="import-stuck">
           <p>{t("tickets.import.stuck", { step: t(`tickets.import.stuckStep.${ti.state as "checking" | "storing"}`) })}</p>
+          <p>{t(`tickets.import.resumeHint.${resume ?? "none"}`)}</p>
           <Form method="post" className="actions">
+            {resume && (
+              <button type="submit" name="intent" value="resume" className="button" disabled={busy}>
+                {t(`tickets.import.resume.${resume}`)}
+              </button>
+            )}
             <button type="submit" name="intent" value="cancel" className="button secondary" disabled={busy}>
               {t("tickets.import.cancel")}
             </button>

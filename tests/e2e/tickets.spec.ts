@@ -78,7 +78,7 @@ test("an admin creates an API token, sees it once, and revokes it", async ({ pag
   await expect(row).toContainText("已于");
 });
 
-test("a saved column mapping is offered for the next file, and an import a restart left behind is shown and cancelled", async ({
+test("a saved column mapping is offered for the next file; an import a restart left behind is stored again, or cancelled", async ({
   page,
 }) => {
   await signIn(page, "hotline");
@@ -114,26 +114,42 @@ test("a saved column mapping is offered for the next file, and an import a resta
   await expect(page.getByRole("heading", { name: "检查完成" })).toBeVisible({ timeout: 20_000 });
 
   // The server restarts while storing it: the import stays "storing" with nobody working on it.
-  const id = Number(/\/tickets\/import\/(\d+)/.exec(page.url())![1]);
-  const db = clusterSql();
-  try {
-    await db`update ticket_imports set state = 'storing' where id = ${id}`;
-  } finally {
-    await db.end();
-  }
-  await page.reload();
+  const leaveStoring = async () => {
+    const id = Number(/\/tickets\/import\/(\d+)/.exec(page.url())![1]);
+    const db = clusterSql();
+    try {
+      await db`update ticket_imports set state = 'storing' where id = ${id}`;
+    } finally {
+      await db.end();
+    }
+    await page.reload();
+  };
+  await leaveStoring();
   const stuck = page.getByTestId("import-stuck");
   await expect(stuck).toContainText("这次导入在写入时中断了");
+  await expect(stuck).toContainText("检查过的行都还在");
   await page.screenshot({ path: `${SHOTS}/tickets-import-stuck-phone.png`, fullPage: true });
   await page.goto("/tickets/import");
   await expect(page.locator("tbody tr").filter({ hasText: "odd-2.csv" })).toContainText("已中断");
   await page.goBack();
+  // Its checked rows are still there: stored again without uploading or checking again.
+  await stuck.getByRole("button", { name: "重新入库" }).click();
+  await page.getByRole("button", { name: "导入 1 条工单" }).click();
+  await expect(page.getByText("导入完成。")).toBeVisible({ timeout: 20_000 });
+
+  // Another one left behind the same way is cancelled instead.
+  await upload("odd-3.csv", odd.replace("ODD-001", "ODD-003"));
+  await page.getByLabel("已保存的列对应").selectOption("某平台导出");
+  await page.getByRole("button", { name: "套用" }).click();
+  await page.getByRole("button", { name: "开始检查" }).click();
+  await expect(page.getByRole("heading", { name: "检查完成" })).toBeVisible({ timeout: 20_000 });
+  await leaveStoring();
   await stuck.getByRole("button", { name: "取消导入" }).click();
   await expect(page.getByText("已取消，没有导入任何工单。")).toBeVisible();
   const check = clusterSql();
   try {
     const numbers = await check<{ ticket_no: string }[]>`select ticket_no from tickets where ticket_no like 'ODD-%' order by 1`;
-    expect(numbers.map((n) => n.ticket_no)).toEqual(["ODD-001"]);
+    expect(numbers.map((n) => n.ticket_no)).toEqual(["ODD-001", "ODD-002"]);
   } finally {
     await check.end();
   }

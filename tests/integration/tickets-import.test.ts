@@ -17,6 +17,10 @@ import {
   checkTicketFile,
   createTicketImport,
   getTicketImport,
+  importFilePath,
+  removeImportFile,
+  resumeStep,
+  resumeTicketImport,
   storeTicketImport,
   type TicketImport,
 } from "~/models/ticket-import.server";
@@ -356,6 +360,44 @@ describe("an import's life when the process working on it goes away", () => {
     }
   });
 
+  it("takes up one interrupted while storing with its checked rows, one interrupted while checking with its file, and neither without them", async () => {
+    const csv = [HEADER, "RESUME-1,2024-03-01 08:00,2024-03-02 08:00,,县住建局,物业管理,漏水,,陈先生,,,满意"].join("\n");
+    const stuck = async (name: string, state: "checking" | "storing") => {
+      const checked = await importFile(file(name, csv), undefined, null, false);
+      await sql`update ticket_imports set state = ${state} where id = ${checked.id}`;
+      return (await getTicketImport(countyId, checked.id))!;
+    };
+    // Storing: its rows are all staged, so it waits for "store" again; stored, it is done.
+    const storing = await stuck("resume-store.csv", "storing");
+    expect(await resumeStep(countyId, storing)).toBe("store");
+    expect(await resumeTicketImport(countyId, storing.id)).toBe("store");
+    const again = (await getTicketImport(countyId, storing.id))!;
+    expect([again.state, again.stuck, await rowsOf(storing.id)]).toEqual(["checked", false, 1]);
+    const stored = await storeTicketImport(countyId, storing.id);
+    expect([stored.state, stored.inserted]).toEqual(["done", 1]);
+    // Its staged rows gone (PostgreSQL empties an unlogged table after a crash) but the upload
+    // there: it is checked again from the file, from the column mapping on.
+    const lost = await stuck("resume-lost.csv", "storing");
+    await sql`delete from ticket_import_rows where import_id = ${lost.id}`;
+    writeFileSync(importFilePath(lost.id), csv);
+    expect(await resumeStep(countyId, lost)).toBe("check");
+    expect(await resumeTicketImport(countyId, lost.id)).toBe("check");
+    const fresh = (await getTicketImport(countyId, lost.id))!;
+    expect([fresh.state, fresh.rowsRead, fresh.errors, await rowsOf(lost.id)]).toEqual(["uploaded", 0, [], 0]);
+    // Checking, with its file: checked again; a partial staging is cleared.
+    const checking = await stuck("resume-check.csv", "checking");
+    writeFileSync(importFilePath(checking.id), csv);
+    expect(await resumeTicketImport(countyId, checking.id)).toBe("check");
+    expect([(await getTicketImport(countyId, checking.id))!.state, await rowsOf(checking.id)]).toEqual(["uploaded", 0]);
+    // Neither rows nor file: nothing to take up; it stays stuck, to be cancelled.
+    const gone = await stuck("resume-gone.csv", "checking");
+    removeImportFile(gone.id);
+    expect(await resumeStep(countyId, gone)).toBe(null);
+    expect(await resumeTicketImport(countyId, gone.id)).toBe(null);
+    expect((await getTicketImport(countyId, gone.id))!).toMatchObject({ state: "checking", stuck: true });
+    for (const id of [lost.id, checking.id]) removeImportFile(id);
+  });
+
   it("leaves one that is still running alone: not stuck, and a cancel changes nothing", async () => {
     const checked = await stagedImport("running.csv");
     await sql`update ticket_imports set state = 'storing' where id = ${checked.id}`;
@@ -371,6 +413,9 @@ describe("an import's life when the process working on it goes away", () => {
       expect(Date.now() - began).toBeLessThan(2000);
       expect((await getTicketImport(countyId, checked.id))!.state).toBe("storing");
       expect(await rowsOf(checked.id)).toBe(1);
+      // Nor is it taken up while it runs.
+      expect(await resumeTicketImport(countyId, checked.id)).toBe(null);
+      expect((await getTicketImport(countyId, checked.id))!.state).toBe("storing");
     } finally {
       await holder`select pg_advisory_unlock(hashtext('ticket_import'), ${checked.id})`;
       holder.release();
