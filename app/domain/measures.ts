@@ -352,15 +352,20 @@ export function shownChange(rate: number, previous: number): number {
 
 export type Status = "red" | "yellow" | "green";
 
-/** 红/黄/绿: red only when the whole interval lies below the target, green when wholly above. */
+/**
+ * 红/黄/绿: red only when the whole interval lies below the target, green when wholly above (the
+ * reverse for a rate where lower is better), judged on the interval as printed (shownPercent): a
+ * printed "74.9–85.0%" against 85% is 黄, as a reader checking the badge against it finds.
+ */
 export function statusFor(interval: Interval, target: number, lower = false): Status {
+  const [from, to, goal] = [shownPercent(interval.lower), shownPercent(interval.upper), shownPercent(target)];
   if (lower) {
-    if (interval.lower > target) return "red";
-    if (interval.upper < target) return "green";
+    if (from > goal) return "red";
+    if (to < goal) return "green";
     return "yellow";
   }
-  if (interval.upper < target) return "red";
-  if (interval.lower > target) return "green";
+  if (to < goal) return "red";
+  if (from > goal) return "green";
   return "yellow";
 }
 

@@ -537,8 +537,9 @@ describe("ticket rates", () => {
         expect([r.rank, r.status, r.figure.belowMinimum]).toEqual([null, null, true]);
         continue;
       }
-      const { lower, upper } = r.figure.weighted;
-      expect(r.status).toBe(upper < 0.85 ? "red" : lower > 0.85 ? "green" : "yellow");
+      // The interval as the page prints it (one decimal of a percent).
+      const [lower, upper] = [r.figure.weighted.lower, r.figure.weighted.upper].map((x) => Number((x * 100).toFixed(1)));
+      expect(r.status).toBe(upper < 85 ? "red" : lower > 85 ? "green" : "yellow");
     }
     expect(ranked.map((r) => r.rank)).toEqual(ranked.map((_, i) => i + 1));
     for (let i = 1; i < ranked.length; i++)

@@ -272,6 +272,15 @@ describe("status, ranking and effective counts", () => {
     expect(statusFor({ lower: 0.8, upper: 0.9 }, 0.85)).toBe("yellow");
     expect(statusFor({ lower: 0.85, upper: 0.95 }, 0.85)).toBe("yellow");
     expect(statusFor({ lower: 0.86, upper: 0.95 }, 0.85)).toBe("green");
+    // On the interval as printed: 74.9–85.0% (the upper 84.96%) is not wholly below 85%, nor
+    // 85.0–90.0% (the lower 85.04%) wholly above it.
+    expect(statusFor({ lower: 0.749, upper: 0.8496 }, 0.85)).toBe("yellow");
+    expect(statusFor({ lower: 0.749, upper: 0.8494 }, 0.85)).toBe("red");
+    expect(statusFor({ lower: 0.8504, upper: 0.9 }, 0.85)).toBe("yellow");
+    expect(statusFor({ lower: 0.8506, upper: 0.9 }, 0.85)).toBe("green");
+    // Lower is better (refusal against a 5% ceiling): red when the printed interval is wholly above.
+    expect(statusFor({ lower: 0.0504, upper: 0.08 }, 0.05, true)).toBe("yellow");
+    expect(statusFor({ lower: 0.0506, upper: 0.08 }, 0.05, true)).toBe("red");
   });
 
   const fig = (rate: number | null, lower: number, belowMinimum = false): Figure => ({
