@@ -99,21 +99,23 @@ const DAY = 86_400_000;
  * alone, `01/05/2024 08:00:00 AM` (US month first, with AM/PM), or an Excel serial day number.
  * Null for anything else, and for dates that do not exist (2024-02-30).
  */
+/** A wall-clock time at `utcOffsetHours` as an instant; null when no such day or time exists (31 February, 24:00). */
+function wallTime(utcOffsetHours: number, y: number, mo: number, d: number, h: number, mi: number, s: number): Date | null {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  const check = new Date(ms);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
+  return new Date(ms - utcOffsetHours * 3_600_000);
+}
+
 export function parseTicketTime(value: unknown, utcOffsetHours = 8): Date | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
-  const wall = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) => {
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
-    const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-    const check = new Date(ms);
-    if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
-    return new Date(ms - utcOffsetHours * 3_600_000);
-  };
   if (typeof value === "number") return excelSerial(value, utcOffsetHours);
   if (typeof value !== "string") return null;
   const text = value.trim();
   if (text === "") return null;
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/.exec(text);
-  if (m) return wall(+m[1], +m[2], +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
+  if (m) return wallTime(utcOffsetHours, +m[1], +m[2], +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
   m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AP]M))?)?$/i.exec(text);
   if (m) {
     let hour = +(m[4] ?? 0);
@@ -122,7 +124,7 @@ export function parseTicketTime(value: unknown, utcOffsetHours = 8): Date | null
       if (hour < 1 || hour > 12) return null;
       hour = (hour % 12) + (half === "PM" ? 12 : 0);
     }
-    return wall(+m[3], +m[1], +m[2], hour, +(m[5] ?? 0), +(m[6] ?? 0));
+    return wallTime(utcOffsetHours, +m[3], +m[1], +m[2], hour, +(m[5] ?? 0), +(m[6] ?? 0));
   }
   if (/^\d{5}(\.\d+)?$/.test(text)) return excelSerial(Number(text), utcOffsetHours);
   return null;
@@ -159,38 +161,52 @@ export type TicketRowProblem = { field: TicketField; key: "tickets.error.missing
 
 const MAX_CELL = 20_000;
 
+/** A mapped cell as text (normalised; null when empty), or a tooLong problem. */
+function mappedCell(row: Record<string, string>, mapping: TicketMapping, field: TicketField, problems: TicketRowProblem[]): string | null {
+  const header = mapping.columns[field];
+  const value = header === undefined ? undefined : row[header];
+  const text = value === undefined ? "" : normalizeText(value);
+  if (text.length > MAX_CELL) {
+    problems.push({ field, key: "tickets.error.tooLong" });
+    return null;
+  }
+  return text === "" ? null : text;
+}
+
+/** A mapped time cell, or a missing (when required) or date problem. */
+function mappedTime(
+  row: Record<string, string>,
+  mapping: TicketMapping,
+  field: TicketField,
+  required: boolean,
+  problems: TicketRowProblem[],
+  utcOffsetHours: number,
+): Date | null {
+  const text = mappedCell(row, mapping, field, problems);
+  if (text === null) {
+    if (required && !problems.some((p) => p.field === field)) problems.push({ field, key: "tickets.error.missing" });
+    return null;
+  }
+  const at = parseTicketTime(text, utcOffsetHours);
+  if (!at) problems.push({ field, key: "tickets.error.date" });
+  return at;
+}
+
 /** One file row as a ticket, or the problems that keep it out (each with its field). */
 export function ticketFromRow(
   row: Record<string, string>,
   mapping: TicketMapping,
   utcOffsetHours = 8,
 ): { ticket: TicketRow } | { problems: TicketRowProblem[] } {
+  // The work per field in module functions, not closures made per row: this runs once per row of
+  // a million-row file.
   const problems: TicketRowProblem[] = [];
-  const cell = (field: TicketField): string | null => {
-    const header = mapping.columns[field];
-    const value = header === undefined ? undefined : row[header];
-    const text = value === undefined ? "" : normalizeText(value);
-    if (text.length > MAX_CELL) {
-      problems.push({ field, key: "tickets.error.tooLong" });
-      return null;
-    }
-    return text === "" ? null : text;
-  };
-  const time = (field: TicketField, required: boolean): Date | null => {
-    const text = cell(field);
-    if (text === null) {
-      if (required && !problems.some((p) => p.field === field)) problems.push({ field, key: "tickets.error.missing" });
-      return null;
-    }
-    const at = parseTicketTime(text, utcOffsetHours);
-    if (!at) problems.push({ field, key: "tickets.error.date" });
-    return at;
-  };
+  const cell = (field: TicketField) => mappedCell(row, mapping, field, problems);
   const number = cell("number");
   if (number === null && !problems.some((p) => p.field === "number")) problems.push({ field: "number", key: "tickets.error.missing" });
-  const receivedAt = time("receivedAt", true);
-  const completedAt = time("completedAt", false);
-  const dueAt = time("dueAt", false);
+  const receivedAt = mappedTime(row, mapping, "receivedAt", true, problems, utcOffsetHours);
+  const completedAt = mappedTime(row, mapping, "completedAt", false, problems, utcOffsetHours);
+  const dueAt = mappedTime(row, mapping, "dueAt", false, problems, utcOffsetHours);
   const rest = {
     department: cell("department"),
     category: cell("category"),
