@@ -60,13 +60,15 @@ export async function drawSample(user: { id: number; countyId: number }, rule: S
 
 export type SavedSample = SampleRule & { id: number; eligible: number; drawnAt: Date; drawnBy: string | null; drawn: number };
 
-export async function listSamples(countyId: number, limit = 20): Promise<SavedSample[]> {
+/** The county's saved samples, newest first (`sampleId`: that one only). */
+export async function listSamples(countyId: number, limit = 20, sampleId: number | null = null): Promise<SavedSample[]> {
   return sql<SavedSample[]>`
     select s.id, s.as_of as "asOf", s.months, s.recent_months as "recentMonths", s.recent_share as "recentShare", s.size,
            s.seed::float8 as seed, s.eligible, s.drawn_at as "drawnAt", u.display_name as "drawnBy",
            (select count(*)::int from evaluation_sample_tickets st where st.sample_id = s.id) as drawn
     from evaluation_samples s left join users u on u.id = s.drawn_by
-    where s.county_id = ${countyId} order by s.id desc limit ${limit}`;
+    where s.county_id = ${countyId} ${sampleId === null ? sql`` : sql`and s.id = ${sampleId}`}
+    order by s.id desc limit ${limit}`;
 }
 
 export type SampledTicketRow = {
@@ -94,8 +96,7 @@ export type SampleView = {
 
 /** A saved sample as it stands now (the latest when `sampleId` is null). */
 export async function sampleView(countyId: number, sampleId: number | null, { swing: withSwing = true } = {}): Promise<SampleView | null> {
-  const samples = await listSamples(countyId, 1000);
-  const sample = sampleId === null ? samples[0] : samples.find((s) => s.id === sampleId);
+  const [sample] = await listSamples(countyId, 1, sampleId);
   if (!sample) return null;
   const tickets = await sql<SampledTicketRow[]>`
     select t.id, t.ticket_no as "ticketNo", t.completed_at as "completedAt", d.name as department, t.category,
