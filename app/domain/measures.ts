@@ -157,6 +157,15 @@ export type MeasureCounts = {
 
 export const NO_COUNTS: MeasureCounts = { successes: 0, trials: 0, valid: 0, excluded: 0, noAnswer: 0, questions: 0, n: 0 };
 
+// A question's answer lists as sets, made once per formula question (a trend counts every building
+// of every week: some ten thousand calls per question).
+const sets = new WeakMap<FormulaQuestion, { positive: Set<string>; left: Set<string> }>();
+function answerSets(question: FormulaQuestion) {
+  let made = sets.get(question);
+  if (!made) sets.set(question, (made = { positive: new Set(question.positive), left: new Set(question.excluded) }));
+  return made;
+}
+
 /** Counts of one question from its answer tallies, given how many responses there were. */
 export function countQuestion(measure: ReportMeasure, question: FormulaQuestion, tallies: AnswerTally[], responses: number): MeasureCounts {
   let successes = 0;
@@ -165,8 +174,7 @@ export function countQuestion(measure: ReportMeasure, question: FormulaQuestion,
   let valid = 0;
   let excluded = 0;
   let answered = 0;
-  const positive = new Set(question.positive);
-  const left = new Set(question.excluded);
+  const { positive, left } = answerSets(question);
   for (const t of tallies) {
     if (t.question !== question.name) continue;
     answered += t.count;

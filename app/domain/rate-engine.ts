@@ -250,8 +250,10 @@ export function observeWeeks(rows: WeekRow[], { byWeek }: { byWeek: boolean }): 
       const observed = result.get(row.week) ?? new Map();
       result.set(row.week, observed);
       const tallies: AnswerTally[] = [];
-      for (const [question, counts] of Object.entries(row.answers ?? {})) {
-        for (const [answer, count] of Object.entries(counts ?? {})) tallies.push({ question, answer, count });
+      const answers = row.answers ?? {};
+      for (const question in answers) {
+        const counts = answers[question] ?? {};
+        for (const answer in counts) tallies.push({ question, answer, count: counts[answer] });
       }
       observed.set(row.placeId, { responses: row.responses, tallies });
     }
