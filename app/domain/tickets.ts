@@ -93,12 +93,6 @@ export function missingColumns(mapping: TicketMapping, headers: string[]): Ticke
 const EXCEL_EPOCH_UTC = Date.UTC(1899, 11, 30);
 const DAY = 86_400_000;
 
-/**
- * A date and time as platforms export them, read as wall-clock time at `utcOffsetHours` (Beijing,
- * +8, by default): `2024-01-05 08:00[:ss]`, `2024/1/5 8:00[:ss]`, `2024-01-05T08:00[:ss]`, a date
- * alone, `01/05/2024 08:00:00 AM` (US month first, with AM/PM), or an Excel serial day number.
- * Null for anything else, and for dates that do not exist (2024-02-30).
- */
 /** A wall-clock time at `utcOffsetHours` as an instant; null when no such day or time exists (31 February, 24:00). */
 function wallTime(utcOffsetHours: number, y: number, mo: number, d: number, h: number, mi: number, s: number): Date | null {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
@@ -108,6 +102,12 @@ function wallTime(utcOffsetHours: number, y: number, mo: number, d: number, h: n
   return new Date(ms - utcOffsetHours * 3_600_000);
 }
 
+/**
+ * A date and time as platforms export them, read as wall-clock time at `utcOffsetHours` (Beijing,
+ * +8, by default): `2024-01-05 08:00[:ss]`, `2024/1/5 8:00[:ss]`, `2024-01-05T08:00[:ss]`, a date
+ * alone, `01/05/2024 08:00:00 AM` (US month first, with AM/PM), or an Excel serial day number.
+ * Null for anything else, and for dates that do not exist (2024-02-30).
+ */
 export function parseTicketTime(value: unknown, utcOffsetHours = 8): Date | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
   if (typeof value === "number") return excelSerial(value, utcOffsetHours);

@@ -1,5 +1,5 @@
 // The evaluation's sample of 12345 tickets (db/migrations/012_callbacks.sql): drawn as of a date
-// under a rule (app/domain/tickets.ts drawEvaluationSample), saved with that rule, and read back
+// under a rule (app/domain/tickets.ts drawPositions), saved with that rule, and read back
 // with each sampled ticket's rating as it stands now and the swing of the rule (poolSwing).
 import { sql } from "~/db.server";
 import { isSatisfied, type Rating } from "~/domain/callbacks";
