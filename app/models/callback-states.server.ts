@@ -35,6 +35,12 @@ const toAttempt = (c: CallbackRow): Attempt => ({
 });
 
 export type Db = Sql | TransactionSql<Record<string, never>>;
+
+/**
+ * Rated unsatisfied or not rated originally (a ticket `t`): called first inside a round. The state
+ * rows keep it as `urgent` (migration 020's trigger writes the same expression).
+ */
+export const urgentTicket = (db: Db) => db.unsafe(`(t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied')`);
 export type History = { callbacks: CallbackRow[]; followUps: FollowUpStatus[]; state: CallbackState };
 
 /** Attempts and follow-ups of some tickets, and each ticket's state. */
@@ -92,7 +98,7 @@ export async function writeCallbackStates(db: Db, countyId: number, ticketIds: n
     await db`
       insert into ticket_callback_states (ticket_id, county_id, kind, round, failed, urgent, completed_at, department_id, category, street)
       select r.ticket_id, t.county_id, r.kind, r.round, r.failed,
-             t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied', t.completed_at, t.department_id, t.category, t.street
+             ${urgentTicket(db)}, t.completed_at, t.department_id, t.category, t.street
       from unnest(${rows.map((r) => r.ticket_id)}::int[], ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.round)}::int[],
                   ${rows.map((r) => r.failed)}::int[]) as r(ticket_id, kind, round, failed)
         join tickets t on t.id = r.ticket_id and t.county_id = ${countyId}
@@ -136,7 +142,11 @@ export async function rebuildCallbackStates(db: Db, countyId: number | null = nu
     let written = 0;
     for await (const rows of calledTickets(tx, countyId)) {
       const byCounty = new Map<number, number[]>();
-      for (const r of rows) byCounty.set(r.countyId, [...(byCounty.get(r.countyId) ?? []), r.id]);
+      for (const r of rows) {
+        const ids = byCounty.get(r.countyId);
+        if (ids) ids.push(r.id);
+        else byCounty.set(r.countyId, [r.id]);
+      }
       for (const [county, ids] of byCounty) await writeCallbackStates(tx, county, ids);
       written += rows.length;
     }
@@ -156,7 +166,7 @@ export async function callbackStateDifferences(db: Db, countyId: number): Promis
     (
       await db<Stored[]>`
         select s.ticket_id, s.kind, s.round, s.failed,
-               (s.urgent = (t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied') and (s.completed_at, s.department_id, s.category, s.street)
+               (s.urgent = ${urgentTicket(db)} and (s.completed_at, s.department_id, s.category, s.street)
                  is not distinct from (t.completed_at, t.department_id, t.category, t.street)) as same_order
         from ticket_callback_states s left join tickets t on t.id = s.ticket_id
         where s.county_id = ${countyId}`

@@ -4,7 +4,7 @@
 // and kept in a state row (app/models/callback-states.server.ts) by every write that changes it.
 import { sql } from "~/db.server";
 import { needsFollowUp, outsideCallingHours, type CallbackState, type Rating, type Round, type ScriptResult } from "~/domain/callbacks";
-import { histories, writeCallbackStates } from "~/models/callback-states.server";
+import { histories, urgentTicket as urgentOf, writeCallbackStates } from "~/models/callback-states.server";
 import { monthsBefore, DEFAULT_SAMPLE_RULE } from "~/domain/tickets";
 import type { CurrentUser } from "~/models/users.server";
 import { decryptPhone } from "~/utils/phone-crypto.server";
@@ -61,8 +61,7 @@ export type QueueItem = {
   heldByMe: boolean;
 };
 
-/** Rated unsatisfied or not rated originally: called first inside a round. */
-const urgentTicket = sql`(t.original_satisfaction is null or t.original_satisfaction = 'unsatisfied')`;
+const urgentTicket = urgentOf(sql);
 
 /**
  * Tickets with a call due, by priority: in the current evaluation sample first, then second
