@@ -449,19 +449,18 @@ async function storeHeld(
   try {
     await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(hashtext('tickets'), ${countyId})`;
+      /** A staged row `s` of this import without problems. */
+      const goodRow = tx`s.county_id = ${countyId} and s.import_id = ${importId} and s.problems is null`;
       await tx`
         insert into departments (county_id, name)
-        select distinct ${countyId}::int, department from ticket_import_rows
-        where county_id = ${countyId} and import_id = ${importId} and problems is null and department is not null
+        select distinct ${countyId}::int, s.department from ticket_import_rows s where ${goodRow} and s.department is not null
         on conflict (county_id, name) do nothing`;
       // Each distinct (street, community, area) of the file looked up once: the community of that
       // name (inside the named street, if any), else the street, else a street or community named
       // by the area; only a name the register holds once counts.
       await tx`
         create temp table import_places on commit drop as
-        with names as (
-          select distinct street, community, area from ticket_import_rows
-          where county_id = ${countyId} and import_id = ${importId} and problems is null)
+        with names as (select distinct s.street, s.community, s.area from ticket_import_rows s where ${goodRow})
         select n.street, n.community, n.area, coalesce(
           (select min(c.id) from places c join places s on s.id = c.parent_id
            where c.county_id = ${countyId} and c.level = 'community' and c.name = n.community
@@ -478,12 +477,10 @@ async function storeHeld(
       const starts = (
         await tx<{ ticketNo: string }[]>`
           select ticket_no as "ticketNo" from (
-            select ticket_no, row_number() over (order by ticket_no) as rn from ticket_import_rows
-            where county_id = ${countyId} and import_id = ${importId} and problems is null) x
+            select s.ticket_no, row_number() over (order by s.ticket_no) as rn from ticket_import_rows s where ${goodRow}) x
           where rn % ${chunk} = 1 order by rn`
       ).map((r) => r.ticketNo);
-      const [{ good }] = await tx<{ good: number }[]>`
-        select count(*)::int as good from ticket_import_rows where county_id = ${countyId} and import_id = ${importId} and problems is null`;
+      const [{ good }] = await tx<{ good: number }[]>`select count(*)::int as good from ticket_import_rows s where ${goodRow}`;
       /** A chunk's good rows with the departments' and the register's ids. */
       const resolved = (index: number) => tx`
         select s.ticket_no, s.received_at, s.completed_at, s.due_at, d.id as department_id, s.category, s.content,
@@ -493,7 +490,7 @@ async function storeHeld(
         left join departments d on d.county_id = ${countyId} and d.name = s.department
         left join import_places p on coalesce(p.street, '') = coalesce(s.street, '')
           and coalesce(p.community, '') = coalesce(s.community, '') and coalesce(p.area, '') = coalesce(s.area, '')
-        where s.county_id = ${countyId} and s.import_id = ${importId} and s.problems is null and s.ticket_no >= ${starts[index]}
+        where ${goodRow} and s.ticket_no >= ${starts[index]}
           ${index + 1 < starts.length ? tx`and s.ticket_no < ${starts[index + 1]}` : tx``}`;
       const differs = (a: string, b: string) =>
         tx.unsafe(
