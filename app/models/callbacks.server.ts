@@ -4,7 +4,7 @@
 // and kept in a state row (app/models/callback-states.server.ts) by every write that changes it.
 import { sql } from "~/db.server";
 import { needsFollowUp, outsideCallingHours, type CallbackState, type Rating, type Round, type ScriptResult } from "~/domain/callbacks";
-import { histories, urgentTicket as urgentOf, writeCallbackStates } from "~/models/callback-states.server";
+import { histories, urgentTicket, writeCallbackStates } from "~/models/callback-states.server";
 import { monthsBefore, DEFAULT_SAMPLE_RULE } from "~/domain/tickets";
 import type { CurrentUser } from "~/models/users.server";
 import { decryptPhone } from "~/utils/phone-crypto.server";
@@ -61,8 +61,6 @@ export type QueueItem = {
   heldByMe: boolean;
 };
 
-const urgentTicket = urgentOf(sql);
-
 /**
  * Tickets with a call due, by priority: in the current evaluation sample first, then second
  * callbacks, then those rated unsatisfied or not rated originally, most recently completed first.
@@ -84,7 +82,7 @@ export async function callbackQueue(user: Agent, filters: QueueFilters, { now = 
   const fresh = (priority: boolean) => sql<{ id: number }[]>`
     select t.id from tickets t
     where ${where} and t.completed_at >= ${from} and t.completed_at < ${now}
-      and ${priority ? urgentTicket : sql`t.original_satisfaction in ('satisfied', 'basic')`}
+      and ${priority ? urgentTicket(sql) : sql`t.original_satisfaction in ('satisfied', 'basic')`}
       and not exists (select 1 from ticket_callback_states s where s.ticket_id = t.id)
     order by t.completed_at desc, t.id desc limit ${limit}`;
   // In the queue's order and filtered by the state rows' copies (their index alone).
